@@ -1,0 +1,7 @@
+//! The headless command line over the same engine the window uses.
+
+use std::process::ExitCode;
+
+pub fn main() -> ExitCode {
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,11 @@
+//! adphoto: put employee photos into Active Directory.
+//!
+//! One engine, two faces: the `gui` and the `cli` only build plans and watch jobs; the
+//! work lives in `photo` (bytes in, JPEG out), `matching` (files to users), `directory`
+//! (LDAP and the offline LDIF directory) and `settings`. See ../shared/DESIGN.md.
+
+pub mod cli;
+pub mod directory;
+pub mod matching;
+pub mod photo;
+pub mod settings;

@@ -1,0 +1,1 @@
+//! Naming patterns and Automatch: pairing photo files with directory users. Pure code.

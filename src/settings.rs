@@ -1,0 +1,1 @@
+//! Profiles and preferences in the platform's config dir. Never passwords.
