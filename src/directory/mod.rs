@@ -1,5 +1,355 @@
 //! Talking to Active Directory (LDAP over ldap3 + tokio) and the offline LDIF directory.
+//!
+//! [`Directory`] is the one face both backends share: the GUI and the CLI never need to know
+//! whether a domain controller or an LDIF file is behind it. Photo writes and removals go
+//! through it so that the old value is always backed up first and every write is read back.
 
+mod backup;
+mod connect;
+mod error;
+pub mod filter;
+mod ldap;
+pub mod ldif;
 mod model;
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+
+pub use backup::{BackupRecord, BackupStore, user_key};
+pub use connect::{Auth, ConnectOptions, Endpoint, Security};
+pub use error::{DirectoryError, Result};
+pub use ldap::{LdapBackend, PAGE_SIZE, format_guid};
+pub use ldif::LdifDirectory;
 pub use model::*;
+
+/// A connected directory: a live domain controller or an offline LDIF file.
+#[derive(Clone)]
+pub struct Directory {
+    backend: Backend,
+    base_dn: String,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Ldap(LdapBackend),
+    Offline(Arc<Mutex<LdifDirectory>>),
+}
+
+/// What a photo write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteOutcome {
+    /// The backup of the photo this write replaced; `None` when the user had none.
+    pub backup: Option<BackupRecord>,
+    pub bytes: usize,
+}
+
+impl Directory {
+    /// Connects and signs in, then learns the base DN (RootDSE) unless one was given.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Self> {
+        let backend = LdapBackend::connect(opts).await?;
+        Ok(Self {
+            base_dn: backend.base_dn.clone(),
+            backend: Backend::Ldap(backend),
+        })
+    }
+
+    /// Opens an LDIF export as an offline directory; changes go to `changes` as LDIF.
+    pub fn open_ldif(source: &Path, changes: PathBuf) -> Result<Self> {
+        let dir = LdifDirectory::open(source, changes)?;
+        Ok(Self {
+            base_dn: dir.base_dn().to_string(),
+            backend: Backend::Offline(Arc::new(Mutex::new(dir))),
+        })
+    }
+
+    /// Where offline changes are written by default: `<data dir>/offline/<name>-changes.ldif`.
+    pub fn default_changes_path(source: &Path) -> PathBuf {
+        let stem = source
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "directory".into());
+        crate::settings::data_dir()
+            .join("offline")
+            .join(format!("{stem}-changes.ldif"))
+    }
+
+    pub fn base_dn(&self) -> &str {
+        &self.base_dn
+    }
+
+    pub fn is_offline(&self) -> bool {
+        matches!(self.backend, Backend::Offline(_))
+    }
+
+    /// A short description for a status bar: `ldaps://dc1:636` or `offline: demo.ldif`.
+    pub async fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Ldap(l) => l.endpoint().url.clone(),
+            Backend::Offline(d) => format!("offline ({})", d.lock().await.changes_path().display()),
+        }
+    }
+
+    /// The LDAP backend, for callers that need connection details (tests count pages with it).
+    pub fn ldap(&self) -> Option<&LdapBackend> {
+        match &self.backend {
+            Backend::Ldap(l) => Some(l),
+            Backend::Offline(_) => None,
+        }
+    }
+
+    /// The offline change file, when this is an offline directory.
+    pub async fn changes_path(&self) -> Option<PathBuf> {
+        match &self.backend {
+            Backend::Ldap(_) => None,
+            Backend::Offline(d) => Some(d.lock().await.changes_path().to_path_buf()),
+        }
+    }
+
+    /// OUs and containers directly below `dn`, sorted by name.
+    pub async fn children(&self, dn: &str) -> Result<Vec<Container>> {
+        match &self.backend {
+            Backend::Ldap(l) => l.children(dn).await,
+            Backend::Offline(d) => Ok(d.lock().await.children(dn)),
+        }
+    }
+
+    /// The whole container tree below the base, depth first (for `adphoto tree`).
+    pub async fn tree(&self) -> Result<Vec<(usize, Container)>> {
+        let mut out = Vec::new();
+        let mut stack: Vec<(usize, Container)> = self
+            .children(&self.base_dn)
+            .await?
+            .into_iter()
+            .rev()
+            .map(|c| (1, c))
+            .collect();
+        while let Some((depth, c)) = stack.pop() {
+            let kids = self.children(&c.dn).await?;
+            stack.extend(kids.into_iter().rev().map(|k| (depth + 1, k)));
+            out.push((depth, c));
+        }
+        Ok(out)
+    }
+
+    /// Users (not contacts, not computers) in a container, paged on a live server.
+    pub async fn users(
+        &self,
+        base: &str,
+        depth: Depth,
+        photo: &PhotoAttribute,
+    ) -> Result<Vec<User>> {
+        match &self.backend {
+            Backend::Ldap(l) => l.users(base, depth, photo.name()).await,
+            Backend::Offline(d) => Ok(d.lock().await.users(base, depth, photo.name())),
+        }
+    }
+
+    /// A user by sAMAccountName, userPrincipalName (`DOMAIN\user` works too) or DN.
+    pub async fn find_user(&self, who: &str, photo: &PhotoAttribute) -> Result<User> {
+        match &self.backend {
+            Backend::Ldap(l) => l.find_user(who, photo.name()).await,
+            Backend::Offline(d) => d.lock().await.find_user(who, photo.name()),
+        }
+    }
+
+    pub async fn read_photo(&self, dn: &str, photo: &PhotoAttribute) -> Result<Option<Vec<u8>>> {
+        match &self.backend {
+            Backend::Ldap(l) => l.read_photo(dn, photo.name()).await,
+            Backend::Offline(d) => d.lock().await.read_photo(dn, photo.name()),
+        }
+    }
+
+    /// Writes a photo: refuses one over the attribute's limit, backs up the old value
+    /// (aborting if that fails), replaces, then reads back and compares.
+    pub async fn write_photo(
+        &self,
+        user: &User,
+        photo: &PhotoAttribute,
+        bytes: &[u8],
+        backups: &BackupStore,
+    ) -> Result<WriteOutcome> {
+        if let Some(limit) = photo.byte_limit()
+            && bytes.len() > limit
+        {
+            return Err(DirectoryError::PhotoTooLarge {
+                attribute: photo.name().to_string(),
+                bytes: bytes.len(),
+                limit,
+            });
+        }
+        if bytes.is_empty() {
+            return Err(DirectoryError::Offline(
+                "an empty photo cannot be written".into(),
+            ));
+        }
+        let backup = self.backup_current(user, photo, backups).await?;
+        self.replace_photo_unchecked(&user.dn, photo, bytes).await?;
+        let back = self.read_photo(&user.dn, photo).await?;
+        if back.as_deref() != Some(bytes) {
+            return Err(DirectoryError::VerifyFailed {
+                dn: user.dn.clone(),
+            });
+        }
+        Ok(WriteOutcome {
+            backup,
+            bytes: bytes.len(),
+        })
+    }
+
+    /// Removes the photo after backing it up. `Ok(None)` when there was none to remove.
+    pub async fn remove_photo(
+        &self,
+        user: &User,
+        photo: &PhotoAttribute,
+        backups: &BackupStore,
+    ) -> Result<Option<BackupRecord>> {
+        let Some(backup) = self.backup_current(user, photo, backups).await? else {
+            return Ok(None);
+        };
+        match &self.backend {
+            Backend::Ldap(l) => l.delete(&user.dn, photo.name()).await?,
+            Backend::Offline(d) => d.lock().await.record(ldif::Change::Delete {
+                dn: user.dn.clone(),
+                attr: photo.name().to_string(),
+            })?,
+        }
+        Ok(Some(backup))
+    }
+
+    /// Puts the newest backup back (itself backing up what it replaces, so a restore can be undone).
+    pub async fn restore_photo(
+        &self,
+        user: &User,
+        photo: &PhotoAttribute,
+        backups: &BackupStore,
+    ) -> Result<Option<(BackupRecord, WriteOutcome)>> {
+        let Some((rec, bytes)) = backups.latest(user, photo.name())? else {
+            return Ok(None);
+        };
+        let outcome = self.write_photo(user, photo, &bytes, backups).await?;
+        Ok(Some((rec, outcome)))
+    }
+
+    async fn backup_current(
+        &self,
+        user: &User,
+        photo: &PhotoAttribute,
+        backups: &BackupStore,
+    ) -> Result<Option<BackupRecord>> {
+        match self.read_photo(&user.dn, photo).await? {
+            Some(old) => Ok(Some(backups.save(user, photo.name(), &old)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Replaces the attribute with no limit check and no backup. Only for tests that need the
+    /// server's own answer to an oversized value.
+    #[doc(hidden)]
+    pub async fn replace_photo_unchecked(
+        &self,
+        dn: &str,
+        photo: &PhotoAttribute,
+        bytes: &[u8],
+    ) -> Result<()> {
+        match &self.backend {
+            Backend::Ldap(l) => l.replace(dn, photo.name(), bytes).await,
+            Backend::Offline(d) => d.lock().await.record(ldif::Change::Replace {
+                dn: dn.to_string(),
+                attr: photo.name().to_string(),
+                value: bytes.to_vec(),
+            }),
+        }
+    }
+
+    pub async fn close(&self) {
+        if let Backend::Ldap(l) = &self.backend {
+            l.close().await;
+        }
+    }
+}
+
+/// The RDN components of a DN, split at unescaped commas.
+pub fn split_dn(dn: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut escaped = false;
+    for (i, c) in dn.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            ',' if !escaped => {
+                parts.push(&dn[start..i]);
+                start = i + 1;
+            }
+            _ => escaped = false,
+        }
+    }
+    parts.push(&dn[start..]);
+    parts
+}
+
+/// The DN one level up, or `None` for a single-RDN DN.
+pub fn parent_dn(dn: &str) -> Option<&str> {
+    let first = split_dn(dn).first()?.len();
+    (first < dn.len()).then(|| &dn[first + 1..])
+}
+
+/// The value of the first RDN, unescaped: "Sales" for `OU=Sales,DC=example,DC=test`.
+pub fn rdn_value(dn: &str) -> String {
+    let first = split_dn(dn).first().copied().unwrap_or(dn);
+    let v = first.split_once('=').map_or(first, |(_, v)| v).trim();
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn norm_rdns(dn: &str) -> Vec<String> {
+    split_dn(dn)
+        .into_iter()
+        .map(|r| {
+            let (k, v) = r.split_once('=').unwrap_or((r, ""));
+            format!("{}={}", k.trim().to_lowercase(), v.trim().to_lowercase())
+        })
+        .collect()
+}
+
+/// DN equality as AD sees it for our purposes: case-insensitive, spaces around RDNs ignored.
+pub fn dn_eq(a: &str, b: &str) -> bool {
+    norm_rdns(a) == norm_rdns(b)
+}
+
+/// Whether `dn` is `base` or lies below it.
+pub fn dn_is_under(dn: &str, base: &str) -> bool {
+    let (d, b) = (norm_rdns(dn), norm_rdns(base));
+    d.len() >= b.len() && d[d.len() - b.len()..] == b[..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dn_helpers() {
+        let dn = "CN=Doe\\, John,OU=Sales,DC=example,DC=test";
+        assert_eq!(split_dn(dn).len(), 4);
+        assert_eq!(parent_dn(dn), Some("OU=Sales,DC=example,DC=test"));
+        assert_eq!(rdn_value(dn), "Doe, John");
+        assert_eq!(parent_dn("DC=test"), None);
+        assert!(dn_eq(
+            "ou=sales, dc=Example,DC=test",
+            "OU=Sales,DC=example,DC=test"
+        ));
+        assert!(dn_is_under(dn, "dc=example,dc=test"));
+        assert!(!dn_is_under("DC=example,DC=test", dn));
+    }
+}

@@ -1,0 +1,347 @@
+//! How to reach and sign in to a domain controller: URL, transport security, TLS trust, credentials.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ldap3::{LdapConnAsync, LdapConnSettings};
+use rustls::ClientConfig;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use serde::{Deserialize, Serialize};
+
+use super::error::{DirectoryError, Result};
+
+/// Transport security. AD (and our test DC) refuses a simple bind without one of the first two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte, port 636.
+    #[default]
+    Ldaps,
+    /// Plain connection on 389 upgraded with the StartTLS extended operation.
+    StartTls,
+    /// No encryption. Only useful with Kerberos (which signs and seals itself) or a lab server.
+    Plain,
+}
+
+impl Security {
+    pub fn default_port(self) -> u16 {
+        match self {
+            Security::Ldaps => 636,
+            Security::StartTls | Security::Plain => 389,
+        }
+    }
+}
+
+/// Who signs in.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `user@domain`, `DOMAIN\user` or a DN, with a password.
+    Simple { user: String, password: String },
+    /// The current Kerberos ticket (or, on Windows, the logged-on user via SSPI).
+    Kerberos,
+}
+
+// Never let a password reach a log line or a panic message.
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::Simple { user, .. } => f
+                .debug_struct("Simple")
+                .field("user", user)
+                .field("password", &"<hidden>")
+                .finish(),
+            Auth::Kerberos => f.write_str("Kerberos"),
+        }
+    }
+}
+
+/// Everything needed to open a connection, except that the password lives in [`Auth`].
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// The host name or URL the user typed: `dc1.example.com`, `ldaps://dc1:636`, `ldap://dc1`.
+    pub server: String,
+    /// Used when `server` has no scheme; a scheme in `server` wins
+    /// (`ldaps://` → LDAPS, `ldap://` → StartTLS unless `Plain` was asked for).
+    pub security: Security,
+    pub auth: Auth,
+    /// Extra CA certificates (PEM) to trust besides the system's.
+    pub ca_file: Option<PathBuf>,
+    /// Accept any certificate. Only for lab servers; the UI and the CLI name it loudly.
+    pub insecure_skip_verify: bool,
+    /// Search base; discovered from the RootDSE (defaultNamingContext) when `None`.
+    pub base_dn: Option<String>,
+    /// Limit for connecting and for each operation, so a dead server never hangs the app.
+    pub timeout: Duration,
+}
+
+impl ConnectOptions {
+    pub fn new(server: impl Into<String>, auth: Auth) -> Self {
+        Self {
+            server: server.into(),
+            security: Security::default(),
+            auth,
+            ca_file: None,
+            insecure_skip_verify: false,
+            base_dn: None,
+            timeout: Duration::from_secs(15),
+        }
+    }
+
+    /// The URL ldap3 is given, the host name (for TLS and the Kerberos SPN) and the effective security.
+    pub fn endpoint(&self) -> Result<Endpoint> {
+        let raw = self.server.trim();
+        if raw.is_empty() {
+            return Err(DirectoryError::BadUrl {
+                url: raw.into(),
+                detail: "no server given".into(),
+            });
+        }
+        let (security, rest) = if let Some(rest) = strip_scheme(raw, "ldaps://") {
+            (Security::Ldaps, rest)
+        } else if let Some(rest) = strip_scheme(raw, "ldap://") {
+            let s = if self.security == Security::Plain {
+                Security::Plain
+            } else {
+                Security::StartTls
+            };
+            (s, rest)
+        } else if raw.contains("://") {
+            return Err(DirectoryError::BadUrl {
+                url: raw.into(),
+                detail: "use ldaps:// or ldap://".into(),
+            });
+        } else {
+            (self.security, raw)
+        };
+        let hostport = rest.split('/').next().unwrap_or("");
+        let (host, port) = split_host_port(hostport).ok_or_else(|| DirectoryError::BadUrl {
+            url: raw.into(),
+            detail: "expected host or host:port".into(),
+        })?;
+        let port = port.unwrap_or(security.default_port());
+        let scheme = if security == Security::Ldaps {
+            "ldaps"
+        } else {
+            "ldap"
+        };
+        let host_in_url = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_string()
+        };
+        Ok(Endpoint {
+            url: format!("{scheme}://{host_in_url}:{port}"),
+            host: host.to_string(),
+            security,
+        })
+    }
+
+    pub(crate) fn settings(&self, security: Security) -> Result<LdapConnSettings> {
+        let mut settings = LdapConnSettings::new()
+            .set_conn_timeout(self.timeout)
+            .set_starttls(security == Security::StartTls);
+        if security != Security::Plain {
+            settings = settings.set_config(self.tls_config()?);
+        }
+        Ok(settings)
+    }
+
+    /// System roots plus the optional CA file, or — only when asked — no verification at all.
+    fn tls_config(&self) -> Result<Arc<ClientConfig>> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| DirectoryError::Connection(e.to_string()))?;
+        if self.insecure_skip_verify {
+            tracing::warn!("TLS certificate verification is OFF for {}", self.server);
+            let config = builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+                .with_no_client_auth();
+            return Ok(Arc::new(config));
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        // A broken system store must not stop a user who brought their own CA file.
+        let native = rustls_native_certs::load_native_certs();
+        for cert in native.certs {
+            let _ = roots.add(cert);
+        }
+        if let Some(path) = &self.ca_file {
+            for cert in read_pem_certs(path)? {
+                roots.add(cert).map_err(|e| DirectoryError::BadCaFile {
+                    path: path.display().to_string(),
+                    detail: e.to_string(),
+                })?;
+            }
+        }
+        Ok(Arc::new(
+            builder.with_root_certificates(roots).with_no_client_auth(),
+        ))
+    }
+
+    /// Opens the TCP/TLS connection and spawns its driver on the current tokio runtime.
+    pub(crate) async fn open(&self) -> Result<(ldap3::Ldap, Endpoint)> {
+        let endpoint = self.endpoint()?;
+        let settings = self.settings(endpoint.security)?;
+        let opened = tokio::time::timeout(
+            self.timeout,
+            LdapConnAsync::with_settings(settings, &endpoint.url),
+        )
+        .await
+        .map_err(|_| DirectoryError::Timeout {
+            server: endpoint.host.clone(),
+            after: self.timeout,
+        })?;
+        let (conn, ldap) =
+            opened.map_err(|e| DirectoryError::from_ldap(e, &endpoint.host, self.timeout))?;
+        tokio::spawn(async move {
+            if let Err(e) = conn.drive().await {
+                tracing::debug!("LDAP connection ended: {e}");
+            }
+        });
+        Ok((ldap, endpoint))
+    }
+}
+
+/// The resolved place to connect to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub url: String,
+    pub host: String,
+    pub security: Security,
+}
+
+fn strip_scheme<'a>(s: &'a str, scheme: &str) -> Option<&'a str> {
+    (s.len() >= scheme.len() && s[..scheme.len()].eq_ignore_ascii_case(scheme))
+        .then(|| &s[scheme.len()..])
+}
+
+fn split_host_port(s: &str) -> Option<(&str, Option<u16>)> {
+    if s.is_empty() {
+        return None;
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p.parse().ok()?),
+            None if after.is_empty() => None,
+            None => return None,
+        };
+        return Some((host, port));
+    }
+    match s.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => Some((host, Some(port.parse().ok()?))),
+        Some(_) => Some((s, None)), // a bare IPv6 address
+        None => Some((s, None)),
+    }
+}
+
+fn read_pem_certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>> {
+    use rustls_pki_types::pem::PemObject as _;
+    let bad = |detail: String| DirectoryError::BadCaFile {
+        path: path.display().to_string(),
+        detail,
+    };
+    let data = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(&data)
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no PEM certificate in it".into()));
+    }
+    Ok(certs)
+}
+
+/// The explicit opt-out: accepts any server certificate but still checks handshake signatures.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(server: &str, security: Security) -> ConnectOptions {
+        let mut o = ConnectOptions::new(server, Auth::Kerberos);
+        o.security = security;
+        o
+    }
+
+    #[test]
+    fn endpoint_from_what_people_type() {
+        let e = opts("dc1.example.com", Security::Ldaps).endpoint().unwrap();
+        assert_eq!(e.url, "ldaps://dc1.example.com:636");
+        let e = opts("ldap://dc1:3268", Security::Ldaps).endpoint().unwrap();
+        assert_eq!(
+            (e.url.as_str(), e.security),
+            ("ldap://dc1:3268", Security::StartTls)
+        );
+        let e = opts("LDAP://dc1", Security::Plain).endpoint().unwrap();
+        assert_eq!(e.security, Security::Plain);
+        let e = opts("dc1", Security::StartTls).endpoint().unwrap();
+        assert_eq!(e.url, "ldap://dc1:389");
+        let e = opts("[::1]:636", Security::Ldaps).endpoint().unwrap();
+        assert_eq!(
+            (e.host.as_str(), e.url.as_str()),
+            ("::1", "ldaps://[::1]:636")
+        );
+        assert!(opts("http://dc1", Security::Ldaps).endpoint().is_err());
+        assert!(opts("dc1:notaport", Security::Ldaps).endpoint().is_err());
+        assert!(opts(" ", Security::Ldaps).endpoint().is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let a = Auth::Simple {
+            user: "u".into(),
+            password: "hunter2".into(),
+        };
+        assert!(!format!("{a:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,288 @@
+//! Errors from the directory, in words a helpdesk user understands.
+//!
+//! LDAP reports failures as numeric result codes plus a diagnostic string; AD puts the
+//! interesting part (52e = wrong password, 775 = locked out, …) inside that string. This
+//! module turns both into one of a few situations a person can act on.
+
+use std::time::Duration;
+
+use ldap3::{LdapError, LdapResult};
+
+pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("Wrong user name or password.")]
+    WrongPassword,
+    #[error("The account is locked out. Wait for it to unlock or ask an administrator.")]
+    AccountLocked,
+    #[error("The account is disabled.")]
+    AccountDisabled,
+    #[error("The account has expired.")]
+    AccountExpired,
+    #[error("The password has expired or must be changed before signing in.")]
+    PasswordExpired,
+    #[error("This account may not sign in now (logon hours or workstation restriction).")]
+    LogonRestricted,
+    #[error("A password is required (an empty password would sign in anonymously).")]
+    EmptyPassword,
+    #[error(
+        "The server requires an encrypted connection: use LDAPS or StartTLS, or Kerberos sign-in ({detail})."
+    )]
+    TlsRequired { detail: String },
+    #[error(
+        "The server's certificate is not trusted: {detail}. Add your company's CA file, or — for a lab server only — choose \"trust this server's certificate\"."
+    )]
+    CertificateUntrusted { detail: String },
+    #[error("You don't have the right to change this: {detail}")]
+    InsufficientRights { detail: String },
+    #[error("The photo is too large for {attribute}: {bytes} bytes, the limit is {limit} bytes.")]
+    PhotoTooLarge {
+        attribute: String,
+        bytes: usize,
+        limit: usize,
+    },
+    #[error("Cannot reach the server {server}: {detail}")]
+    Unreachable { server: String, detail: String },
+    #[error("The server {server} did not answer within {} seconds.", .after.as_secs())]
+    Timeout { server: String, after: Duration },
+    #[error(
+        "Kerberos sign-in failed: {detail}. Sign in to the domain (kinit) or use a user name and password."
+    )]
+    Kerberos { detail: String },
+    #[error("Kerberos sign-in is not part of this build of adphoto.")]
+    KerberosUnavailable,
+    #[error("No user found for \"{0}\".")]
+    UserNotFound(String),
+    #[error("\"{who}\" matches {count} users; give the full DN instead.")]
+    UserAmbiguous { who: String, count: usize },
+    #[error("Not found in the directory: {0}")]
+    NoSuchObject(String),
+    #[error("The photo written to {dn} did not read back the same; it may not have been saved.")]
+    VerifyFailed { dn: String },
+    #[error("Invalid server address \"{url}\": {detail}")]
+    BadUrl { url: String, detail: String },
+    #[error("Cannot read the CA file {path}: {detail}")]
+    BadCaFile { path: String, detail: String },
+    #[error("The offline directory file cannot be read: {0}")]
+    Ldif(String),
+    #[error("Cannot save the backup of the old photo, so it was left unchanged: {0}")]
+    Backup(String),
+    #[error("The server refused the operation: {text} (LDAP result {code})")]
+    Ldap { code: u32, text: String },
+    #[error("The connection to the server failed: {0}")]
+    Connection(String),
+    #[error("This offline directory is read-only for that operation: {0}")]
+    Offline(String),
+}
+
+impl DirectoryError {
+    /// True for errors about the connection or sign-in rather than one item: the CLI exits 2 on these.
+    pub fn is_connection_error(&self) -> bool {
+        use DirectoryError::*;
+        matches!(
+            self,
+            WrongPassword
+                | AccountLocked
+                | AccountDisabled
+                | AccountExpired
+                | PasswordExpired
+                | LogonRestricted
+                | EmptyPassword
+                | TlsRequired { .. }
+                | CertificateUntrusted { .. }
+                | Unreachable { .. }
+                | Timeout { .. }
+                | Kerberos { .. }
+                | KerberosUnavailable
+                | BadUrl { .. }
+                | BadCaFile { .. }
+                | Connection(_)
+                | Ldif(_)
+        )
+    }
+
+    /// Maps a failed LDAP result to a situation. `photo` carries the attribute and size
+    /// when the operation was a photo write, so "invalid value" can be read as "too large".
+    pub fn from_result(res: &LdapResult, photo: Option<(&str, usize)>) -> Self {
+        let text = res.text.trim_end_matches('\0').trim().to_string();
+        match res.rc {
+            49 => bind_failure(&text),
+            8 | 13 => DirectoryError::TlsRequired { detail: text },
+            50 => DirectoryError::InsufficientRights { detail: text },
+            32 => DirectoryError::NoSuchObject(if res.matched.is_empty() {
+                text
+            } else {
+                format!("{text} (closest existing entry: {})", res.matched)
+            }),
+            // Samba answers an oversized thumbnailPhoto with invalidAttributeSyntax (21),
+            // Windows with constraintViolation (19) or adminLimitExceeded (11).
+            11 | 19 | 21 if photo.is_some() => {
+                let (attribute, bytes) = photo.unwrap_or_default();
+                DirectoryError::PhotoTooLarge {
+                    attribute: attribute.to_string(),
+                    bytes,
+                    limit: super::THUMBNAIL_PHOTO_LIMIT,
+                }
+            }
+            code => DirectoryError::Ldap { code, text },
+        }
+    }
+
+    /// Maps any ldap3 error; `server` names the host for connection problems.
+    pub fn from_ldap(err: LdapError, server: &str, timeout: Duration) -> Self {
+        match err {
+            LdapError::LdapResult { result } => Self::from_result(&result, None),
+            LdapError::Timeout { .. } => DirectoryError::Timeout {
+                server: server.to_string(),
+                after: timeout,
+            },
+            LdapError::Io { source } => io_failure(server, timeout, &source),
+            LdapError::Rustls { source } => tls_failure(&source.to_string()),
+            LdapError::DNSName { source } => DirectoryError::BadUrl {
+                url: server.to_string(),
+                detail: source.to_string(),
+            },
+            LdapError::UrlParsing { source } => DirectoryError::BadUrl {
+                url: server.to_string(),
+                detail: source.to_string(),
+            },
+            LdapError::UnknownScheme(s) => DirectoryError::BadUrl {
+                url: server.to_string(),
+                detail: format!("unknown scheme {s}: use ldaps:// or ldap://"),
+            },
+            #[cfg(feature = "kerberos")]
+            LdapError::GssapiOperationError(detail) => DirectoryError::Kerberos { detail },
+            #[cfg(feature = "kerberos")]
+            LdapError::NoGssapiToken => DirectoryError::Kerberos {
+                detail: "the server sent no Kerberos token".into(),
+            },
+            other => DirectoryError::Connection(other.to_string()),
+        }
+    }
+}
+
+/// AD's bind failures all come as invalidCredentials (49); the reason is the `data NNN` code.
+fn bind_failure(text: &str) -> DirectoryError {
+    let data = text.split("data ").nth(1).map(|s| {
+        s.split([',', ' '])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    });
+    match data.as_deref() {
+        Some("775") => DirectoryError::AccountLocked,
+        Some("533") => DirectoryError::AccountDisabled,
+        Some("701") => DirectoryError::AccountExpired,
+        Some("532" | "773") => DirectoryError::PasswordExpired,
+        Some("530" | "531") => DirectoryError::LogonRestricted,
+        _ => DirectoryError::WrongPassword,
+    }
+}
+
+fn io_failure(server: &str, timeout: Duration, err: &std::io::Error) -> DirectoryError {
+    use std::io::ErrorKind::*;
+    let text = err.to_string();
+    // rustls reports certificate problems through the I/O error of the TLS stream.
+    if text.contains("certificate")
+        || text.contains("Certificate")
+        || text.contains("UnknownIssuer")
+    {
+        return tls_failure(&text);
+    }
+    match err.kind() {
+        TimedOut | WouldBlock => DirectoryError::Timeout {
+            server: server.to_string(),
+            after: timeout,
+        },
+        ConnectionRefused => DirectoryError::Unreachable {
+            server: server.to_string(),
+            detail: "connection refused (no directory service on that port?)".into(),
+        },
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => {
+            DirectoryError::Unreachable {
+                server: server.to_string(),
+                detail: format!(
+                    "the server closed the connection ({text}); check the port and the security setting"
+                ),
+            }
+        }
+        _ => DirectoryError::Unreachable {
+            server: server.to_string(),
+            detail: text,
+        },
+    }
+}
+
+fn tls_failure(text: &str) -> DirectoryError {
+    let detail = if text.contains("UnknownIssuer") {
+        "it was issued by an unknown authority".to_string()
+    } else if text.contains("NotValidForName") || text.contains("not valid for") {
+        "it was issued for another name than the server address you typed".to_string()
+    } else if text.contains("Expired") {
+        "it has expired".to_string()
+    } else {
+        text.to_string()
+    };
+    DirectoryError::CertificateUntrusted { detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(rc: u32, text: &str) -> LdapResult {
+        LdapResult {
+            rc,
+            matched: String::new(),
+            text: text.into(),
+            refs: vec![],
+            ctrls: vec![],
+        }
+    }
+
+    #[test]
+    fn ad_bind_data_codes() {
+        let t = |d: &str| {
+            DirectoryError::from_result(
+                &res(
+                    49,
+                    &format!(
+                        "80090308: LdapErr: DSID-0C090447, comment: AcceptSecurityContext error, data {d}, v3839"
+                    ),
+                ),
+                None,
+            )
+        };
+        assert!(matches!(t("52e"), DirectoryError::WrongPassword));
+        assert!(matches!(t("775"), DirectoryError::AccountLocked));
+        assert!(matches!(t("533"), DirectoryError::AccountDisabled));
+        assert!(matches!(t("701"), DirectoryError::AccountExpired));
+        assert!(matches!(t("773"), DirectoryError::PasswordExpired));
+    }
+
+    #[test]
+    fn oversized_photo_is_named_as_such_only_for_photo_writes() {
+        let r = res(
+            21,
+            "0000200B: objectclass_attrs: attribute 'thumbnailPhoto' on entry",
+        );
+        assert!(matches!(
+            DirectoryError::from_result(&r, Some(("thumbnailPhoto", 102_401))),
+            DirectoryError::PhotoTooLarge { bytes: 102_401, .. }
+        ));
+        assert!(matches!(
+            DirectoryError::from_result(&r, None),
+            DirectoryError::Ldap { code: 21, .. }
+        ));
+    }
+
+    #[test]
+    fn stronger_auth_required_says_tls() {
+        let e = DirectoryError::from_result(
+            &res(8, "BindSimple: Transport encryption required."),
+            None,
+        );
+        assert!(e.to_string().contains("LDAPS or StartTLS"), "{e}");
+    }
+}

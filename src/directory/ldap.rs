@@ -1,0 +1,403 @@
+//! The live backend: an AD domain controller over ldap3.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use ldap3::controls::{ControlType, PagedResults};
+use ldap3::{Ldap, Mod, Scope, SearchEntry};
+
+use super::connect::{Auth, ConnectOptions, Endpoint};
+use super::error::{DirectoryError, Result};
+use super::{Container, ContainerKind, Depth, USER_ATTRIBUTES, User, filter};
+
+/// Page size for searches. AD's MaxPageSize is 1000; staying below it never trips the limit.
+pub const PAGE_SIZE: i32 = 500;
+
+/// A signed-in connection. Cheap to clone: clones share the connection (ldap3 multiplexes).
+#[derive(Clone)]
+pub struct LdapBackend {
+    ldap: Ldap,
+    endpoint: Endpoint,
+    timeout: Duration,
+    pub(crate) base_dn: String,
+    pages: Arc<AtomicU64>,
+}
+
+impl LdapBackend {
+    pub async fn connect(opts: &ConnectOptions) -> Result<Self> {
+        let (mut ldap, endpoint) = opts.open().await?;
+        let t = opts.timeout;
+        let host = endpoint.host.clone();
+        let map = |e| DirectoryError::from_ldap(e, &host, t);
+        match &opts.auth {
+            Auth::Simple { user, password } => {
+                if password.is_empty() {
+                    // An empty password is an "unauthenticated bind" that AD accepts and then
+                    // refuses everything: say what is wrong instead.
+                    return Err(DirectoryError::EmptyPassword);
+                }
+                ldap.with_timeout(t)
+                    .simple_bind(user, password)
+                    .await
+                    .map_err(map)?
+                    .success()
+                    .map_err(map)?;
+            }
+            Auth::Kerberos => kerberos_bind(&mut ldap, &endpoint, t).await?,
+        }
+        let mut backend = Self {
+            ldap,
+            endpoint,
+            timeout: t,
+            base_dn: String::new(),
+            pages: Arc::new(AtomicU64::new(0)),
+        };
+        backend.base_dn = match &opts.base_dn {
+            Some(b) if !b.trim().is_empty() => b.trim().to_string(),
+            _ => backend.default_naming_context().await?,
+        };
+        Ok(backend)
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// How many result pages searches have fetched so far (tests check paging really happens).
+    pub fn pages_fetched(&self) -> u64 {
+        self.pages.load(Ordering::Relaxed)
+    }
+
+    fn err(&self, e: ldap3::LdapError) -> DirectoryError {
+        DirectoryError::from_ldap(e, &self.endpoint.host, self.timeout)
+    }
+
+    async fn default_naming_context(&self) -> Result<String> {
+        let entries = self
+            .search_once(
+                "",
+                Scope::Base,
+                "(objectClass=*)",
+                &["defaultNamingContext"],
+            )
+            .await?;
+        entries
+            .into_iter()
+            .next()
+            .and_then(|e| first(&e, "defaultNamingContext"))
+            .ok_or_else(|| {
+                DirectoryError::Connection(
+                    "the server did not say its domain (no defaultNamingContext); give the base DN"
+                        .into(),
+                )
+            })
+    }
+
+    /// One unpaged search, for small result sets (a base object, the RootDSE).
+    async fn search_once(
+        &self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attrs: &[&str],
+    ) -> Result<Vec<SearchEntry>> {
+        let mut ldap = self.ldap.clone();
+        let res = ldap
+            .with_timeout(self.timeout)
+            .search(base, scope, filter, attrs.to_vec())
+            .await
+            .map_err(|e| self.err(e))?;
+        if res.1.rc == 32 && scope == Scope::Base {
+            return Ok(Vec::new());
+        }
+        let (entries, _) = res.success().map_err(|e| self.err(e))?;
+        Ok(entries.into_iter().map(SearchEntry::construct).collect())
+    }
+
+    /// A search with the Simple Paged Results control, following the cookie to the end.
+    async fn search_paged(
+        &self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attrs: &[&str],
+    ) -> Result<Vec<SearchEntry>> {
+        let mut cookie = Vec::new();
+        let mut out = Vec::new();
+        loop {
+            let mut ldap = self.ldap.clone();
+            let control = PagedResults {
+                size: PAGE_SIZE,
+                cookie: std::mem::take(&mut cookie),
+            };
+            let res = ldap
+                .with_controls(control)
+                .with_timeout(self.timeout)
+                .search(base, scope, filter, attrs.to_vec())
+                .await
+                .map_err(|e| self.err(e))?;
+            let (entries, result) = res.success().map_err(|e| self.err(e))?;
+            self.pages.fetch_add(1, Ordering::Relaxed);
+            out.extend(entries.into_iter().map(SearchEntry::construct));
+            cookie = result
+                .ctrls
+                .iter()
+                .find(|c| matches!(c.0, Some(ControlType::PagedResults)) && c.1.val.is_some())
+                .map(|c| c.1.parse::<PagedResults>().cookie)
+                .unwrap_or_default();
+            if cookie.is_empty() {
+                return Ok(out);
+            }
+        }
+    }
+
+    pub async fn children(&self, dn: &str) -> Result<Vec<Container>> {
+        let entries = self
+            .search_paged(
+                dn,
+                Scope::OneLevel,
+                filter::CONTAINERS,
+                &["objectClass", "name"],
+            )
+            .await?;
+        let mut out: Vec<Container> = entries.iter().map(container_from_entry).collect();
+        out.sort_by_key(|c| c.name.to_lowercase());
+        Ok(out)
+    }
+
+    pub async fn users(&self, base: &str, depth: Depth, photo_attr: &str) -> Result<Vec<User>> {
+        let scope = match depth {
+            Depth::OneLevel => Scope::OneLevel,
+            Depth::Subtree => Scope::Subtree,
+        };
+        let mut attrs: Vec<&str> = USER_ATTRIBUTES.to_vec();
+        attrs.push(photo_attr);
+        let entries = self
+            .search_paged(base, scope, filter::USERS, &attrs)
+            .await?;
+        let mut users: Vec<User> = entries
+            .into_iter()
+            .map(|e| user_from_entry(e, photo_attr))
+            .collect();
+        users.sort_by_key(|u| u.label().to_lowercase());
+        Ok(users)
+    }
+
+    pub async fn find_user(&self, who: &str, photo_attr: &str) -> Result<User> {
+        let mut attrs: Vec<&str> = USER_ATTRIBUTES.to_vec();
+        attrs.push(photo_attr);
+        let entries = if filter::looks_like_dn(who) {
+            self.search_once(who.trim(), Scope::Base, filter::USERS, &attrs)
+                .await
+                .or_else(|e| match e {
+                    DirectoryError::NoSuchObject(_) => Ok(Vec::new()),
+                    e => Err(e),
+                })?
+        } else {
+            self.search_paged(
+                &self.base_dn,
+                Scope::Subtree,
+                &filter::user_by_name(who),
+                &attrs,
+            )
+            .await?
+        };
+        match entries.len() {
+            0 => Err(DirectoryError::UserNotFound(who.to_string())),
+            1 => Ok(user_from_entry(
+                entries.into_iter().next().expect("one entry"),
+                photo_attr,
+            )),
+            count => Err(DirectoryError::UserAmbiguous {
+                who: who.to_string(),
+                count,
+            }),
+        }
+    }
+
+    pub async fn read_photo(&self, dn: &str, attr: &str) -> Result<Option<Vec<u8>>> {
+        let entries = self
+            .search_once(dn, Scope::Base, "(objectClass=*)", &[attr])
+            .await?;
+        let Some(entry) = entries.into_iter().next() else {
+            return Err(DirectoryError::NoSuchObject(dn.to_string()));
+        };
+        Ok(binary(&entry, attr).filter(|b| !b.is_empty()))
+    }
+
+    /// Replaces the attribute with one value. No limit check, no backup: callers go through
+    /// [`super::Directory::write_photo`].
+    pub async fn replace(&self, dn: &str, attr: &str, bytes: &[u8]) -> Result<()> {
+        let values: HashSet<Vec<u8>> = HashSet::from([bytes.to_vec()]);
+        self.modify(
+            dn,
+            vec![Mod::Replace(attr.as_bytes().to_vec(), values)],
+            Some((attr, bytes.len())),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, dn: &str, attr: &str) -> Result<()> {
+        self.modify(
+            dn,
+            vec![Mod::Delete(attr.as_bytes().to_vec(), HashSet::new())],
+            None,
+        )
+        .await
+    }
+
+    async fn modify(
+        &self,
+        dn: &str,
+        mods: Vec<Mod<Vec<u8>>>,
+        photo: Option<(&str, usize)>,
+    ) -> Result<()> {
+        let mut ldap = self.ldap.clone();
+        let res = ldap
+            .with_timeout(self.timeout)
+            .modify(dn, mods)
+            .await
+            .map_err(|e| self.err(e))?;
+        if res.rc != 0 {
+            return Err(DirectoryError::from_result(&res, photo));
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        let mut ldap = self.ldap.clone();
+        let _ = ldap.unbind().await;
+    }
+}
+
+#[cfg(feature = "kerberos")]
+async fn kerberos_bind(ldap: &mut Ldap, endpoint: &Endpoint, t: Duration) -> Result<()> {
+    // The SPN is ldap/<host>: the host as typed, which must be a name the DC is known by.
+    let host = endpoint.host.clone();
+    let map = |e| DirectoryError::from_ldap(e, &host, t);
+    let res = ldap
+        .with_timeout(t)
+        .sasl_gssapi_bind(&endpoint.host)
+        .await
+        .map_err(|e| match map(e) {
+            DirectoryError::Connection(detail) => DirectoryError::Kerberos { detail },
+            other => other,
+        })?;
+    if res.rc != 0 {
+        return Err(match DirectoryError::from_result(&res, None) {
+            DirectoryError::WrongPassword => DirectoryError::Kerberos {
+                detail: res.text.trim_end_matches('\0').to_string(),
+            },
+            other => other,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "kerberos"))]
+async fn kerberos_bind(_: &mut Ldap, _: &Endpoint, _: Duration) -> Result<()> {
+    Err(DirectoryError::KerberosUnavailable)
+}
+
+fn first(e: &SearchEntry, attr: &str) -> Option<String> {
+    e.attrs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(attr))
+        .and_then(|(_, v)| v.first().cloned())
+}
+
+/// A binary attribute's first value, wherever ldap3 put it (it keeps values that happen to be
+/// valid UTF-8 in `attrs`).
+fn binary(e: &SearchEntry, attr: &str) -> Option<Vec<u8>> {
+    e.bin_attrs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(attr))
+        .and_then(|(_, v)| v.first().cloned())
+        .or_else(|| first(e, attr).map(String::into_bytes))
+}
+
+/// objectGUID's 16 bytes in the text form AD shows (first three groups little-endian).
+pub fn format_guid(b: &[u8]) -> Option<String> {
+    let b: &[u8; 16] = b.try_into().ok()?;
+    Some(format!(
+        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        b[3],
+        b[2],
+        b[1],
+        b[0],
+        b[5],
+        b[4],
+        b[7],
+        b[6],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+        b[15]
+    ))
+}
+
+fn user_from_entry(e: SearchEntry, photo_attr: &str) -> User {
+    let mut u = User {
+        dn: e.dn.clone(),
+        object_guid: binary(&e, "objectGUID").and_then(|b| format_guid(&b)),
+        photo_bytes: binary(&e, photo_attr).map(|b| b.len()).filter(|&n| n > 0),
+        ..Default::default()
+    };
+    for (k, v) in e.attrs {
+        if k.eq_ignore_ascii_case("objectGUID") || k.eq_ignore_ascii_case(photo_attr) {
+            continue;
+        }
+        if let Some(v) = v.into_iter().next() {
+            u.set_attr(&k, v);
+        }
+    }
+    u
+}
+
+fn container_from_entry(e: &SearchEntry) -> Container {
+    let classes: Vec<String> = e
+        .attrs
+        .get("objectClass")
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let kind = if classes.iter().any(|c| c == "organizationalunit") {
+        ContainerKind::OrganizationalUnit
+    } else if classes.iter().any(|c| c == "domaindns" || c == "domain") {
+        ContainerKind::Domain
+    } else {
+        ContainerKind::Container
+    };
+    Container {
+        name: first(e, "name").unwrap_or_else(|| super::rdn_value(&e.dn)),
+        dn: e.dn.clone(),
+        kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guid_text_form_matches_ad() {
+        // Bytes as AD stores {01234567-89ab-cdef-0011-223344556677}.
+        let raw = [
+            0x67, 0x45, 0x23, 0x01, 0xab, 0x89, 0xef, 0xcd, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+            0x66, 0x77,
+        ];
+        assert_eq!(
+            format_guid(&raw).unwrap(),
+            "01234567-89ab-cdef-0011-223344556677"
+        );
+        assert!(format_guid(&[1, 2, 3]).is_none());
+    }
+}

@@ -1,0 +1,673 @@
+//! The offline directory: an LDIF export (`ldifde -f`, `ldapsearch -LLL`) read into memory,
+//! with photo changes written as an LDIF change file that an administrator applies later
+//! (`ldifde -i -f FILE` or `ldapmodify -f FILE`).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+
+use super::error::{DirectoryError, Result};
+use super::{Container, ContainerKind, Depth, User, dn_eq, parent_dn, rdn_value};
+
+/// One entry: its DN and attributes (values as bytes; names as written in the file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub dn: String,
+    pub attrs: Vec<(String, Vec<Vec<u8>>)>,
+}
+
+impl Entry {
+    pub fn values(&self, name: &str) -> &[Vec<u8>] {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[])
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.values(name)
+            .first()
+            .and_then(|v| String::from_utf8(v.clone()).ok())
+    }
+
+    fn has_class(&self, class: &str) -> bool {
+        self.values("objectClass")
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(class.as_bytes()))
+    }
+
+    fn set(&mut self, name: &str, values: Vec<Vec<u8>>) {
+        self.attrs.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        if !values.is_empty() {
+            self.attrs.push((name.to_string(), values));
+        }
+    }
+
+    fn is_user(&self) -> bool {
+        // Computers carry objectClass user too; contacts carry neither.
+        self.has_class("user") && !self.has_class("computer")
+    }
+
+    fn container_kind(&self) -> Option<ContainerKind> {
+        if self.has_class("organizationalUnit") {
+            Some(ContainerKind::OrganizationalUnit)
+        } else if self.has_class("domainDNS") || self.has_class("domain") {
+            Some(ContainerKind::Domain)
+        } else if self.has_class("container") || self.has_class("builtinDomain") {
+            Some(ContainerKind::Container)
+        } else {
+            None
+        }
+    }
+}
+
+/// One change record of a change file: replace or delete one attribute of one entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Replace {
+        dn: String,
+        attr: String,
+        value: Vec<u8>,
+    },
+    Delete {
+        dn: String,
+        attr: String,
+    },
+}
+
+/// Parses LDIF into records of (attribute, value) lines; `dn` first. Handles folded lines,
+/// comments, base64 (`::`) values and `version:`.
+pub fn parse_records(text: &str) -> Result<Vec<Vec<(String, Vec<u8>)>>> {
+    let mut records = Vec::new();
+    let mut current: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut logical: Vec<(usize, String)> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if let Some(cont) = line.strip_prefix(' ') {
+            match logical.last_mut() {
+                Some((_, prev)) => prev.push_str(cont),
+                None => return Err(bad(i + 1, "a continuation line with nothing before it")),
+            }
+        } else {
+            logical.push((i + 1, line.to_string()));
+        }
+    }
+    for (lineno, line) in logical {
+        if line.is_empty() {
+            if !current.is_empty() {
+                records.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if line.starts_with('#') || (line == "-") {
+            if line == "-" {
+                current.push(("-".into(), Vec::new()));
+            }
+            continue;
+        }
+        let Some((name, rest)) = line.split_once(':') else {
+            return Err(bad(lineno, "expected \"attribute: value\""));
+        };
+        let (value, name) = if let Some(b64) = rest.strip_prefix(':') {
+            let v = B64
+                .decode(b64.trim().as_bytes())
+                .map_err(|e| bad(lineno, &format!("bad base64 value ({e})")))?;
+            (v, name)
+        } else if rest.starts_with('<') {
+            return Err(bad(lineno, "values from URLs (\":<\") are not supported"));
+        } else {
+            (rest.trim_start().as_bytes().to_vec(), name)
+        };
+        // `thumbnailPhoto;binary` is the same attribute.
+        let name = name.split(';').next().unwrap_or(name).trim().to_string();
+        if current.is_empty() && name.eq_ignore_ascii_case("version") {
+            continue;
+        }
+        if current.is_empty() && !name.eq_ignore_ascii_case("dn") {
+            return Err(bad(lineno, "a record must start with \"dn:\""));
+        }
+        current.push((name, value));
+    }
+    if !current.is_empty() {
+        records.push(current);
+    }
+    Ok(records)
+}
+
+fn bad(line: usize, what: &str) -> DirectoryError {
+    DirectoryError::Ldif(format!("line {line}: {what}"))
+}
+
+fn utf8(v: Vec<u8>, what: &str) -> Result<String> {
+    String::from_utf8(v).map_err(|_| DirectoryError::Ldif(format!("{what} is not UTF-8 text")))
+}
+
+/// Reads content records (an export). `changetype: add` records count as content.
+pub fn parse_entries(text: &str) -> Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    for rec in parse_records(text)? {
+        let mut it = rec.into_iter();
+        let (_, dn) = it.next().expect("records start with dn");
+        let mut entry = Entry {
+            dn: utf8(dn, "a DN")?,
+            attrs: Vec::new(),
+        };
+        for (name, value) in it {
+            if name.eq_ignore_ascii_case("changetype") || name == "-" {
+                continue;
+            }
+            match entry
+                .attrs
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&name))
+            {
+                Some((_, vals)) => vals.push(value),
+                None => entry.attrs.push((name, vec![value])),
+            }
+        }
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+/// Reads a change file written by [`write_change`] (modify records with replace/delete).
+pub fn parse_changes(text: &str) -> Result<Vec<Change>> {
+    let mut out = Vec::new();
+    for rec in parse_records(text)? {
+        let mut dn = String::new();
+        let mut op: Option<(String, String)> = None;
+        for (name, value) in rec {
+            let lname = name.to_ascii_lowercase();
+            match lname.as_str() {
+                "dn" => dn = utf8(value, "a DN")?,
+                "changetype" => {}
+                "replace" | "delete" | "add" => {
+                    op = Some((lname, utf8(value, "an attribute name")?))
+                }
+                "-" => {
+                    if let Some((kind, attr)) = op.take()
+                        && kind == "delete"
+                    {
+                        out.push(Change::Delete {
+                            dn: dn.clone(),
+                            attr,
+                        });
+                    }
+                }
+                _ => {
+                    if let Some((_, attr)) = &op
+                        && attr.eq_ignore_ascii_case(&name)
+                    {
+                        out.push(Change::Replace {
+                            dn: dn.clone(),
+                            attr: attr.clone(),
+                            value,
+                        });
+                        op = None;
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a value can be written as plain text (RFC 2849 SAFE-STRING).
+fn is_safe(v: &[u8]) -> bool {
+    v.iter()
+        .all(|&b| b != 0 && b != b'\n' && b != b'\r' && b < 0x80)
+        && !matches!(v.first(), Some(b' ' | b':' | b'<'))
+        && v.last() != Some(&b' ')
+}
+
+/// One `name: value` line, base64 when needed, folded at 76 columns.
+fn attr_line(name: &str, value: &[u8]) -> String {
+    let line = if is_safe(value) {
+        format!("{name}: {}", String::from_utf8_lossy(value))
+    } else {
+        format!("{name}:: {}", B64.encode(value))
+    };
+    let mut out = String::with_capacity(line.len() + line.len() / 75 * 2 + 1);
+    let mut rest = line.as_str();
+    let mut width = 76;
+    while rest.len() > width {
+        // Every char before the split is ASCII except in a safe plain DN, so split on a boundary.
+        let mut cut = width;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push_str(&rest[..cut]);
+        out.push_str("\n ");
+        rest = &rest[cut..];
+        width = 75;
+    }
+    out.push_str(rest);
+    out.push('\n');
+    out
+}
+
+/// The LDIF text of one change, ready to append to a change file.
+pub fn change_text(change: &Change) -> String {
+    let (dn, attr) = match change {
+        Change::Replace { dn, attr, .. } | Change::Delete { dn, attr } => (dn, attr),
+    };
+    let mut s = attr_line("dn", dn.as_bytes());
+    s.push_str("changetype: modify\n");
+    match change {
+        Change::Replace { value, .. } => {
+            s.push_str(&attr_line("replace", attr.as_bytes()));
+            s.push_str(&attr_line(attr, value));
+        }
+        Change::Delete { .. } => s.push_str(&attr_line("delete", attr.as_bytes())),
+    }
+    s.push_str("-\n\n");
+    s
+}
+
+/// Appends a change to the change file, creating it (with a header) when new.
+pub fn write_change(path: &Path, change: &Change) -> Result<()> {
+    let io = |e: std::io::Error| {
+        DirectoryError::Offline(format!(
+            "cannot write the change file {}: {e}",
+            path.display()
+        ))
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let new = !path.exists();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io)?;
+    if new {
+        f.write_all(
+            b"# Photo changes made by adphoto in offline mode.\n# Apply with: ldifde -i -f FILE   or   ldapmodify -f FILE\nversion: 1\n\n",
+        )
+        .map_err(io)?;
+    }
+    f.write_all(change_text(change).as_bytes()).map_err(io)?;
+    f.sync_data().map_err(io)
+}
+
+/// A directory held in memory, read from an LDIF export.
+#[derive(Debug, Clone)]
+pub struct LdifDirectory {
+    entries: Vec<Entry>,
+    base_dn: String,
+    changes: PathBuf,
+}
+
+impl LdifDirectory {
+    /// Reads `source` and replays the change file `changes` (if it exists) on top, so a
+    /// second session sees the photos the first one set.
+    pub fn open(source: &Path, changes: PathBuf) -> Result<Self> {
+        let text = std::fs::read_to_string(source)
+            .map_err(|e| DirectoryError::Ldif(format!("{}: {e}", source.display())))?;
+        let mut dir = Self::from_text(&text, changes)?;
+        if dir.changes.exists() {
+            let text = std::fs::read_to_string(&dir.changes)
+                .map_err(|e| DirectoryError::Ldif(format!("{}: {e}", dir.changes.display())))?;
+            for c in parse_changes(&text)? {
+                dir.apply(&c);
+            }
+        }
+        Ok(dir)
+    }
+
+    pub fn from_text(text: &str, changes: PathBuf) -> Result<Self> {
+        let entries = parse_entries(text)?;
+        if entries.is_empty() {
+            return Err(DirectoryError::Ldif("it holds no entries".into()));
+        }
+        let base_dn = entries
+            .iter()
+            .filter(|e| e.container_kind() == Some(ContainerKind::Domain))
+            .map(|e| e.dn.clone())
+            .min_by_key(String::len)
+            .unwrap_or_else(|| domain_suffix(&entries));
+        Ok(Self {
+            entries,
+            base_dn,
+            changes,
+        })
+    }
+
+    pub fn base_dn(&self) -> &str {
+        &self.base_dn
+    }
+
+    pub fn changes_path(&self) -> &Path {
+        &self.changes
+    }
+
+    fn entry(&self, dn: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| dn_eq(&e.dn, dn))
+    }
+
+    fn entry_mut(&mut self, dn: &str) -> Option<&mut Entry> {
+        self.entries.iter_mut().find(|e| dn_eq(&e.dn, dn))
+    }
+
+    /// Containers directly below `dn`, including ones only implied by the DNs of their users
+    /// (an export of users alone still gives a tree).
+    pub fn children(&self, dn: &str) -> Vec<Container> {
+        let mut out: Vec<Container> = Vec::new();
+        let mut push = |c: Container| {
+            if !out.iter().any(|o| dn_eq(&o.dn, &c.dn)) {
+                out.push(c);
+            }
+        };
+        for e in &self.entries {
+            if let Some(kind) = e.container_kind()
+                && parent_dn(&e.dn).is_some_and(|p| dn_eq(p, dn))
+            {
+                push(Container {
+                    dn: e.dn.clone(),
+                    name: e
+                        .text("name")
+                        .or_else(|| e.text("ou"))
+                        .unwrap_or_else(|| rdn_value(&e.dn)),
+                    kind,
+                });
+            }
+        }
+        for e in self.entries.iter().filter(|e| e.is_user()) {
+            // Walk up from the user to `dn`; the ancestor just below `dn` is a child.
+            let mut cur = parent_dn(&e.dn);
+            while let Some(p) = cur {
+                match parent_dn(p) {
+                    Some(pp) if dn_eq(pp, dn) => {
+                        let kind = if p.get(..3).is_some_and(|s| s.eq_ignore_ascii_case("ou=")) {
+                            ContainerKind::OrganizationalUnit
+                        } else {
+                            ContainerKind::Container
+                        };
+                        push(Container {
+                            dn: p.to_string(),
+                            name: rdn_value(p),
+                            kind,
+                        });
+                        break;
+                    }
+                    next => cur = next,
+                }
+            }
+        }
+        out.sort_by_key(|c| c.name.to_lowercase());
+        out
+    }
+
+    pub fn users(&self, base: &str, depth: Depth, photo_attr: &str) -> Vec<User> {
+        let mut users: Vec<User> = self
+            .entries
+            .iter()
+            .filter(|e| e.is_user())
+            .filter(|e| match depth {
+                Depth::OneLevel => parent_dn(&e.dn).is_some_and(|p| dn_eq(p, base)),
+                Depth::Subtree => super::dn_is_under(&e.dn, base),
+            })
+            .map(|e| user_from_entry(e, photo_attr))
+            .collect();
+        users.sort_by_key(|u| u.label().to_lowercase());
+        users
+    }
+
+    pub fn find_user(&self, who: &str, photo_attr: &str) -> Result<User> {
+        let who_t = who.trim();
+        let name = who_t.rsplit_once('\\').map_or(who_t, |(_, u)| u);
+        let hits: Vec<&Entry> = self
+            .entries
+            .iter()
+            .filter(|e| e.is_user())
+            .filter(|e| {
+                dn_eq(&e.dn, who_t)
+                    || ["sAMAccountName", "userPrincipalName"].iter().any(|a| {
+                        e.text(a)
+                            .is_some_and(|v| v.to_lowercase() == name.to_lowercase())
+                    })
+            })
+            .collect();
+        match hits.as_slice() {
+            [] => Err(DirectoryError::UserNotFound(who.to_string())),
+            [one] => Ok(user_from_entry(one, photo_attr)),
+            many => Err(DirectoryError::UserAmbiguous {
+                who: who.to_string(),
+                count: many.len(),
+            }),
+        }
+    }
+
+    pub fn read_photo(&self, dn: &str, attr: &str) -> Result<Option<Vec<u8>>> {
+        let e = self
+            .entry(dn)
+            .ok_or_else(|| DirectoryError::NoSuchObject(dn.to_string()))?;
+        Ok(e.values(attr).first().cloned().filter(|v| !v.is_empty()))
+    }
+
+    /// Records the change in the change file first, then in memory: a failure to write the
+    /// file leaves the directory as it was.
+    pub fn record(&mut self, change: Change) -> Result<()> {
+        let dn = match &change {
+            Change::Replace { dn, .. } | Change::Delete { dn, .. } => dn,
+        };
+        if self.entry(dn).is_none() {
+            return Err(DirectoryError::NoSuchObject(dn.clone()));
+        }
+        write_change(&self.changes, &change)?;
+        self.apply(&change);
+        Ok(())
+    }
+
+    fn apply(&mut self, change: &Change) {
+        match change {
+            Change::Replace { dn, attr, value } => {
+                if let Some(e) = self.entry_mut(dn) {
+                    e.set(attr, vec![value.clone()]);
+                }
+            }
+            Change::Delete { dn, attr } => {
+                if let Some(e) = self.entry_mut(dn) {
+                    e.set(attr, Vec::new());
+                }
+            }
+        }
+    }
+}
+
+/// Without a domain entry, the base is the DC= tail shared by the entries.
+fn domain_suffix(entries: &[Entry]) -> String {
+    let dn = &entries[0].dn;
+    let parts: Vec<&str> = super::split_dn(dn);
+    let start = parts
+        .iter()
+        .position(|p| {
+            p.trim()
+                .get(..3)
+                .is_some_and(|s| s.eq_ignore_ascii_case("dc="))
+        })
+        .unwrap_or(parts.len().saturating_sub(1));
+    parts[start..].join(",")
+}
+
+fn user_from_entry(e: &Entry, photo_attr: &str) -> User {
+    let mut u = User {
+        dn: e.dn.clone(),
+        object_guid: e.values("objectGUID").first().and_then(|b| {
+            super::ldap::format_guid(b).or_else(|| String::from_utf8(b.clone()).ok())
+        }),
+        photo_bytes: e
+            .values(photo_attr)
+            .first()
+            .map(Vec::len)
+            .filter(|&n| n > 0),
+        ..Default::default()
+    };
+    for (name, values) in &e.attrs {
+        if name.eq_ignore_ascii_case("objectGUID")
+            || name.eq_ignore_ascii_case(photo_attr)
+            || name.eq_ignore_ascii_case("objectClass")
+            || name.eq_ignore_ascii_case("dn")
+        {
+            continue;
+        }
+        if let Some(Ok(v)) = values.first().map(|v| String::from_utf8(v.clone())) {
+            u.set_attr(name, v);
+        }
+    }
+    u
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "version: 1\n\
+# a comment\n\
+dn: DC=example,DC=test\n\
+objectClass: top\n\
+objectClass: domainDNS\n\
+\n\
+dn: OU=Sales,DC=example,DC=test\n\
+objectClass: organizationalUnit\n\
+ou: Sales\n\
+\n\
+dn:: Q049Sm9zw6kgR2FyY8OtYSxPVT1TYWxlcyxEQz1leGFtcGxlLERDPXRlc3Q=\n\
+objectClass: user\n\
+sAMAccountName: jgarcia\n\
+givenName:: Sm9zw6k=\n\
+sn: Garc\n \u{ed}a\n\
+thumbnailPhoto:: /9j/AA==\n\
+\n\
+dn: CN=PC1,OU=Sales,DC=example,DC=test\n\
+objectClass: user\n\
+objectClass: computer\n\
+\n\
+dn: CN=Ext,OU=Sales,DC=example,DC=test\n\
+objectClass: contact\n\
+\n\
+dn: CN=Ann Lee,OU=EMEA,OU=Sales,DC=example,DC=test\n\
+objectClass: user\n\
+sAMAccountName: alee\n";
+
+    fn dir(changes: PathBuf) -> LdifDirectory {
+        LdifDirectory::from_text(SAMPLE, changes).unwrap()
+    }
+
+    #[test]
+    fn reads_folded_base64_and_skips_non_users() {
+        let d = dir(PathBuf::from("/nonexistent"));
+        assert_eq!(d.base_dn(), "DC=example,DC=test");
+        let users = d.users(
+            "OU=Sales,DC=example,DC=test",
+            Depth::OneLevel,
+            "thumbnailPhoto",
+        );
+        assert_eq!(users.len(), 1, "{users:?}");
+        let u = &users[0];
+        assert_eq!(u.dn, "CN=José García,OU=Sales,DC=example,DC=test");
+        assert_eq!(u.given_name.as_deref(), Some("José"));
+        assert_eq!(u.sn.as_deref(), Some("García"));
+        assert_eq!(u.photo_bytes, Some(4));
+        let all = d.users("DC=example,DC=test", Depth::Subtree, "thumbnailPhoto");
+        assert_eq!(all.len(), 2);
+    }
+
+    #[test]
+    fn tree_includes_implied_containers() {
+        let d = dir(PathBuf::from("/nonexistent"));
+        let top = d.children("DC=example,DC=test");
+        assert_eq!(top.len(), 1);
+        assert_eq!(top[0].name, "Sales");
+        let sales = d.children("OU=Sales,DC=example,DC=test");
+        assert_eq!(sales.len(), 1, "{sales:?}");
+        assert_eq!(sales[0].dn, "OU=EMEA,OU=Sales,DC=example,DC=test");
+    }
+
+    #[test]
+    fn changes_are_written_and_replayed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let changes = tmp.path().join("c.ldif");
+        let mut d = dir(changes.clone());
+        let dn = "cn=ann lee,ou=emea,ou=sales,dc=example,dc=test";
+        let photo = vec![0xFF, 0xD8, 0xFF, 0xE0, b' ', 0, 1, 2];
+        d.record(Change::Replace {
+            dn: dn.into(),
+            attr: "thumbnailPhoto".into(),
+            value: photo.clone(),
+        })
+        .unwrap();
+        assert_eq!(
+            d.read_photo(dn, "thumbnailPhoto").unwrap(),
+            Some(photo.clone())
+        );
+        let text = std::fs::read_to_string(&changes).unwrap();
+        assert!(text.contains("changetype: modify\nreplace: thumbnailPhoto\nthumbnailPhoto:: "));
+        let parsed = parse_changes(&text).unwrap();
+        assert_eq!(parsed.len(), 1);
+        d.record(Change::Delete {
+            dn: "CN=José García,OU=Sales,DC=example,DC=test".into(),
+            attr: "thumbnailPhoto".into(),
+        })
+        .unwrap();
+        let mut again = dir(changes.clone());
+        for c in parse_changes(&std::fs::read_to_string(&changes).unwrap()).unwrap() {
+            again.apply(&c);
+        }
+        assert_eq!(again.read_photo(dn, "thumbnailPhoto").unwrap(), Some(photo));
+        assert_eq!(
+            again
+                .read_photo(
+                    "CN=José García,OU=Sales,DC=example,DC=test",
+                    "thumbnailPhoto"
+                )
+                .unwrap(),
+            None
+        );
+        assert!(
+            d.record(Change::Delete {
+                dn: "CN=nobody".into(),
+                attr: "x".into()
+            })
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn long_values_fold_and_parse_back() {
+        let value: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+        let text = change_text(&Change::Replace {
+            dn: "CN=Zoë,DC=x".into(),
+            attr: "thumbnailPhoto".into(),
+            value: value.clone(),
+        });
+        assert!(text.lines().all(|l| l.len() <= 76), "lines are folded");
+        let c = parse_changes(&text).unwrap();
+        assert_eq!(
+            c,
+            vec![Change::Replace {
+                dn: "CN=Zoë,DC=x".into(),
+                attr: "thumbnailPhoto".into(),
+                value
+            }]
+        );
+    }
+
+    #[test]
+    fn malformed_ldif_is_a_clear_error() {
+        for bad in [
+            "objectClass: user\n",
+            "dn: x\nnocolon\n",
+            "dn: x\nphoto:: !!!\n",
+            " cont\n",
+        ] {
+            let e = LdifDirectory::from_text(bad, PathBuf::new()).unwrap_err();
+            assert!(e.to_string().contains("line"), "{e}");
+        }
+        assert!(LdifDirectory::from_text("", PathBuf::new()).is_err());
+    }
+}
