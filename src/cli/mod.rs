@@ -1,7 +1,155 @@
 //! The headless command line over the same engine the window uses.
+//!
+//! Exit codes: 0 success, 1 some items failed, 2 usage or connection errors. Never a panic.
 
+mod connection;
+mod photo_cmd;
+mod users_cmd;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
+pub use connection::ConnectionArgs;
+
+/// Put employee photos into Active Directory.
+#[derive(Debug, Parser)]
+#[command(name = "adphoto", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Log more (repeat for even more): -v info, -vv debug.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the OU tree.
+    Tree {
+        /// Print JSON instead of an indented tree.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List users of an OU (not contacts or computers).
+    Users(users_cmd::UsersArgs),
+    /// Read, set or remove one user's photo.
+    #[command(subcommand)]
+    Photo(photo_cmd::PhotoCommand),
+    /// Put a user's previous photo back from the backups.
+    Restore {
+        /// sAMAccountName, userPrincipalName or DN.
+        user: String,
+    },
+}
+
+/// What a command run ended in, mapped to the exit code.
+pub enum Outcome {
+    Ok,
+    SomeFailed,
+}
+
+/// An error that ends a command: printed as one line, exit code 2 (usage/connection) or 1.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+impl From<crate::directory::DirectoryError> for Failure {
+    fn from(e: crate::directory::DirectoryError) -> Self {
+        Self {
+            code: if e.is_connection_error() { 2 } else { 1 },
+            message: e.to_string(),
+        }
+    }
+}
+
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    init_logging(cli.verbose);
+    let Some(command) = cli.command else {
+        // The window comes with the GUI; until then, say what there is.
+        use clap::CommandFactory as _;
+        let _ = Cli::command().print_help();
+        return ExitCode::from(2);
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("adphoto: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(&cli.connection, command)) {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::SomeFailed) => ExitCode::from(1),
+        Err(f) => {
+            eprintln!("adphoto: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+async fn run(conn: &ConnectionArgs, command: Command) -> Result<Outcome, Failure> {
+    let dir = conn.open().await?;
+    let photo = conn.photo_attribute();
+    let result = match command {
+        Command::Tree { json } => users_cmd::tree(&dir, json).await,
+        Command::Users(args) => users_cmd::users(&dir, &photo, &args).await,
+        Command::Photo(cmd) => photo_cmd::run(&dir, &photo, cmd).await,
+        Command::Restore { user } => photo_cmd::restore(&dir, &photo, &user).await,
+    };
+    if let Some(path) = dir.changes_path().await
+        && path.exists()
+    {
+        eprintln!("Offline changes are in {}", path.display());
+    }
+    dir.close().await;
+    result
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ADPHOTO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Writes bytes to a file, creating its folder; errors as a one-line failure.
+pub(crate) fn write_file(path: &PathBuf, bytes: &[u8]) -> Result<(), Failure> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Failure::usage(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    std::fs::write(path, bytes)
+        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
 }

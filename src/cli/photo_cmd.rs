@@ -1,0 +1,112 @@
+//! `adphoto photo get|set|rm` and `adphoto restore`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::{Failure, Outcome, write_file};
+use crate::directory::{BackupStore, Directory, PhotoAttribute};
+
+#[derive(Debug, Subcommand)]
+pub enum PhotoCommand {
+    /// Save a user's current photo to a file.
+    Get {
+        /// sAMAccountName, userPrincipalName or DN.
+        user: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Set a user's photo from a JPEG file (the old one is backed up first).
+    Set {
+        /// sAMAccountName, userPrincipalName or DN.
+        user: String,
+        file: PathBuf,
+    },
+    /// Remove a user's photo (it is backed up first).
+    Rm {
+        /// sAMAccountName, userPrincipalName or DN.
+        user: String,
+    },
+}
+
+pub async fn run(
+    dir: &Directory,
+    photo: &PhotoAttribute,
+    cmd: PhotoCommand,
+) -> Result<Outcome, Failure> {
+    let backups = BackupStore::default_location();
+    match cmd {
+        PhotoCommand::Get { user, output } => {
+            let u = dir.find_user(&user, photo).await?;
+            match dir.read_photo(&u.dn, photo).await? {
+                Some(bytes) => {
+                    write_file(&output, &bytes)?;
+                    println!(
+                        "{}: {} bytes saved to {}",
+                        u.label(),
+                        bytes.len(),
+                        output.display()
+                    );
+                    Ok(Outcome::Ok)
+                }
+                None => Err(Failure {
+                    message: format!("{} has no {}", u.label(), photo.name()),
+                    code: 1,
+                }),
+            }
+        }
+        PhotoCommand::Set { user, file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+            if !bytes.starts_with(&[0xFF, 0xD8]) {
+                return Err(Failure::usage(format!(
+                    "{} is not a JPEG file",
+                    file.display()
+                )));
+            }
+            let u = dir.find_user(&user, photo).await?;
+            let outcome = dir.write_photo(&u, photo, &bytes, &backups).await?;
+            print!("{}: photo set ({} bytes)", u.label(), outcome.bytes);
+            match outcome.backup {
+                Some(b) => println!("; the old photo is saved in {}", b.file.display()),
+                None => println!(),
+            }
+            Ok(Outcome::Ok)
+        }
+        PhotoCommand::Rm { user } => {
+            let u = dir.find_user(&user, photo).await?;
+            match dir.remove_photo(&u, photo, &backups).await? {
+                Some(b) => println!(
+                    "{}: photo removed; saved in {}",
+                    u.label(),
+                    b.file.display()
+                ),
+                None => println!("{}: had no photo", u.label()),
+            }
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+pub async fn restore(
+    dir: &Directory,
+    photo: &PhotoAttribute,
+    user: &str,
+) -> Result<Outcome, Failure> {
+    let backups = BackupStore::default_location();
+    let u = dir.find_user(user, photo).await?;
+    match dir.restore_photo(&u, photo, &backups).await? {
+        Some((rec, _)) => {
+            println!(
+                "{}: restored the photo saved at {}",
+                u.label(),
+                rec.taken_at
+            );
+            Ok(Outcome::Ok)
+        }
+        None => Err(Failure {
+            message: format!("{} has no saved photo to restore", u.label()),
+            code: 1,
+        }),
+    }
+}

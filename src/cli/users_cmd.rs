@@ -1,0 +1,103 @@
+//! `adphoto tree` and `adphoto users`.
+
+use clap::Args;
+
+use super::{Failure, Outcome};
+use crate::directory::{Depth, Directory, PhotoAttribute, User};
+
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// The OU or container to list (default: the domain root).
+    #[arg(long, value_name = "DN")]
+    pub ou: Option<String>,
+    /// Include users in sub-OUs.
+    #[arg(long)]
+    pub subtree: bool,
+    /// Only users who have a photo.
+    #[arg(long, conflicts_with = "without_photo")]
+    pub with_photo: bool,
+    /// Only users without a photo.
+    #[arg(long)]
+    pub without_photo: bool,
+    /// Print JSON (an array of users with their attributes and photoBytes).
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl UsersArgs {
+    pub fn depth(&self) -> Depth {
+        if self.subtree {
+            Depth::Subtree
+        } else {
+            Depth::OneLevel
+        }
+    }
+}
+
+pub async fn tree(dir: &Directory, json: bool) -> Result<Outcome, Failure> {
+    let nodes = dir.tree().await?;
+    if json {
+        let list: Vec<_> = nodes
+            .iter()
+            .map(|(depth, c)| {
+                serde_json::json!({"dn": c.dn, "name": c.name, "kind": c.kind, "depth": depth})
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        );
+    } else {
+        println!("{}", dir.base_dn());
+        for (depth, c) in nodes {
+            println!("{}{}", "  ".repeat(depth), c.name);
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+pub async fn users(
+    dir: &Directory,
+    photo: &PhotoAttribute,
+    args: &UsersArgs,
+) -> Result<Outcome, Failure> {
+    let base = args.ou.clone().unwrap_or_else(|| dir.base_dn().to_string());
+    let mut users = dir.users(&base, args.depth(), photo).await?;
+    users.retain(|u| {
+        (!args.with_photo || u.photo_bytes.is_some())
+            && (!args.without_photo || u.photo_bytes.is_none())
+    });
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&users).unwrap_or_default()
+        );
+    } else {
+        print_table(&users);
+    }
+    Ok(Outcome::Ok)
+}
+
+fn print_table(users: &[User]) {
+    let sam_w = users
+        .iter()
+        .filter_map(|u| u.sam_account_name.as_deref())
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(14);
+    println!("{:<sam_w$}  {:>7}  NAME", "SAMACCOUNTNAME", "PHOTO");
+    for u in users {
+        let photo = u
+            .photo_bytes
+            .map(|b| format!("{:.1} kB", b as f64 / 1024.0))
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:<sam_w$}  {:>7}  {}",
+            u.sam_account_name.as_deref().unwrap_or("?"),
+            photo,
+            u.label()
+        );
+    }
+    eprintln!("{} users", users.len());
+}
