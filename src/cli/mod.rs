@@ -2,6 +2,22 @@
 //!
 //! Exit codes: 0 success, 1 some items failed, 2 usage or connection errors. Never a panic.
 
+/// `println!` that never panics: a closed pipe (`adphoto users | head`) is not an error.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// `print!` that never panics.
+macro_rules! say_inline {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 mod connection;
 mod photo_cmd;
 mod users_cmd;

@@ -41,7 +41,7 @@ pub async fn run(
             match dir.read_photo(&u.dn, photo).await? {
                 Some(bytes) => {
                     write_file(&output, &bytes)?;
-                    println!(
+                    say!(
                         "{}: {} bytes saved to {}",
                         u.label(),
                         bytes.len(),
@@ -66,22 +66,22 @@ pub async fn run(
             }
             let u = dir.find_user(&user, photo).await?;
             let outcome = dir.write_photo(&u, photo, &bytes, &backups).await?;
-            print!("{}: photo set ({} bytes)", u.label(), outcome.bytes);
+            say_inline!("{}: photo set ({} bytes)", u.label(), outcome.bytes);
             match outcome.backup {
-                Some(b) => println!("; the old photo is saved in {}", b.file.display()),
-                None => println!(),
+                Some(b) => say!("; the old photo is saved in {}", b.file.display()),
+                None => say!(),
             }
             Ok(Outcome::Ok)
         }
         PhotoCommand::Rm { user } => {
             let u = dir.find_user(&user, photo).await?;
             match dir.remove_photo(&u, photo, &backups).await? {
-                Some(b) => println!(
+                Some(b) => say!(
                     "{}: photo removed; saved in {}",
                     u.label(),
                     b.file.display()
                 ),
-                None => println!("{}: had no photo", u.label()),
+                None => say!("{}: had no photo", u.label()),
             }
             Ok(Outcome::Ok)
         }
@@ -97,7 +97,7 @@ pub async fn restore(
     let u = dir.find_user(user, photo).await?;
     match dir.restore_photo(&u, photo, &backups).await? {
         Some((rec, _)) => {
-            println!(
+            say!(
                 "{}: restored the photo saved at {}",
                 u.label(),
                 rec.taken_at

@@ -43,14 +43,14 @@ pub async fn tree(dir: &Directory, json: bool) -> Result<Outcome, Failure> {
                 serde_json::json!({"dn": c.dn, "name": c.name, "kind": c.kind, "depth": depth})
             })
             .collect();
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&list).unwrap_or_default()
         );
     } else {
-        println!("{}", dir.base_dn());
+        say!("{}", dir.base_dn());
         for (depth, c) in nodes {
-            println!("{}{}", "  ".repeat(depth), c.name);
+            say!("{}{}", "  ".repeat(depth), c.name);
         }
     }
     Ok(Outcome::Ok)
@@ -68,7 +68,7 @@ pub async fn users(
             && (!args.without_photo || u.photo_bytes.is_none())
     });
     if args.json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&users).unwrap_or_default()
         );
@@ -86,13 +86,13 @@ fn print_table(users: &[User]) {
         .max()
         .unwrap_or(0)
         .max(14);
-    println!("{:<sam_w$}  {:>7}  NAME", "SAMACCOUNTNAME", "PHOTO");
+    say!("{:<sam_w$}  {:>7}  NAME", "SAMACCOUNTNAME", "PHOTO");
     for u in users {
         let photo = u
             .photo_bytes
             .map(|b| format!("{:.1} kB", b as f64 / 1024.0))
             .unwrap_or_else(|| "-".into());
-        println!(
+        say!(
             "{:<sam_w$}  {:>7}  {}",
             u.sam_account_name.as_deref().unwrap_or("?"),
             photo,
