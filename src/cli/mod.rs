@@ -58,7 +58,8 @@ pub enum Command {
     /// Put a user's previous photo back from the backups.
     Restore {
         /// sAMAccountName, userPrincipalName or DN.
-        user: String,
+        #[arg(value_name = "USER")]
+        who: String,
     },
 }
 
@@ -135,7 +136,7 @@ async fn run(conn: &ConnectionArgs, command: Command) -> Result<Outcome, Failure
         Command::Tree { json } => users_cmd::tree(&dir, json).await,
         Command::Users(args) => users_cmd::users(&dir, &photo, &args).await,
         Command::Photo(cmd) => photo_cmd::run(&dir, &photo, cmd).await,
-        Command::Restore { user } => photo_cmd::restore(&dir, &photo, &user).await,
+        Command::Restore { who } => photo_cmd::restore(&dir, &photo, &who).await,
     };
     if let Some(path) = dir.changes_path().await
         && path.exists()

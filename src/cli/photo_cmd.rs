@@ -12,20 +12,23 @@ pub enum PhotoCommand {
     /// Save a user's current photo to a file.
     Get {
         /// sAMAccountName, userPrincipalName or DN.
-        user: String,
+        #[arg(value_name = "USER")]
+        who: String,
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
     },
     /// Set a user's photo from a JPEG file (the old one is backed up first).
     Set {
         /// sAMAccountName, userPrincipalName or DN.
-        user: String,
+        #[arg(value_name = "USER")]
+        who: String,
         file: PathBuf,
     },
     /// Remove a user's photo (it is backed up first).
     Rm {
         /// sAMAccountName, userPrincipalName or DN.
-        user: String,
+        #[arg(value_name = "USER")]
+        who: String,
     },
 }
 
@@ -36,8 +39,8 @@ pub async fn run(
 ) -> Result<Outcome, Failure> {
     let backups = BackupStore::default_location();
     match cmd {
-        PhotoCommand::Get { user, output } => {
-            let u = dir.find_user(&user, photo).await?;
+        PhotoCommand::Get { who, output } => {
+            let u = dir.find_user(&who, photo).await?;
             match dir.read_photo(&u.dn, photo).await? {
                 Some(bytes) => {
                     write_file(&output, &bytes)?;
@@ -55,7 +58,7 @@ pub async fn run(
                 }),
             }
         }
-        PhotoCommand::Set { user, file } => {
+        PhotoCommand::Set { who, file } => {
             let bytes = std::fs::read(&file)
                 .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
             if !bytes.starts_with(&[0xFF, 0xD8]) {
@@ -64,7 +67,7 @@ pub async fn run(
                     file.display()
                 )));
             }
-            let u = dir.find_user(&user, photo).await?;
+            let u = dir.find_user(&who, photo).await?;
             let outcome = dir.write_photo(&u, photo, &bytes, &backups).await?;
             say_inline!("{}: photo set ({} bytes)", u.label(), outcome.bytes);
             match outcome.backup {
@@ -73,8 +76,8 @@ pub async fn run(
             }
             Ok(Outcome::Ok)
         }
-        PhotoCommand::Rm { user } => {
-            let u = dir.find_user(&user, photo).await?;
+        PhotoCommand::Rm { who } => {
+            let u = dir.find_user(&who, photo).await?;
             match dir.remove_photo(&u, photo, &backups).await? {
                 Some(b) => say!(
                     "{}: photo removed; saved in {}",

@@ -78,11 +78,13 @@ pub enum Change {
     },
 }
 
-/// Parses LDIF into records of (attribute, value) lines; `dn` first. Handles folded lines,
-/// comments, base64 (`::`) values and `version:`.
-pub fn parse_records(text: &str) -> Result<Vec<Vec<(String, Vec<u8>)>>> {
+/// One LDIF record: its `name: value` lines in order, `dn` first (`-` separators kept as `("-", [])`).
+pub type Record = Vec<(String, Vec<u8>)>;
+
+/// Parses LDIF into records. Handles folded lines, comments, base64 (`::`) values and `version:`.
+pub fn parse_records(text: &str) -> Result<Vec<Record>> {
     let mut records = Vec::new();
-    let mut current: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut current: Record = Vec::new();
     let mut logical: Vec<(usize, String)> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.strip_suffix('\r').unwrap_or(raw);

@@ -33,7 +33,7 @@ pub struct Directory {
 
 #[derive(Clone)]
 enum Backend {
-    Ldap(LdapBackend),
+    Ldap(Box<LdapBackend>),
     Offline(Arc<Mutex<LdifDirectory>>),
 }
 
@@ -51,7 +51,7 @@ impl Directory {
         let backend = LdapBackend::connect(opts).await?;
         Ok(Self {
             base_dn: backend.base_dn.clone(),
-            backend: Backend::Ldap(backend),
+            backend: Backend::Ldap(Box::new(backend)),
         })
     }
 

@@ -1,0 +1,307 @@
+//! The `adphoto` binary: its JSON contract and exit codes, against the Samba test DC and the demo LDIF.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{TestDc, fake_jpeg};
+
+/// No other test changes photos here, so two listings agree.
+const SALES: &str = "OU=Sales,OU=Staff,DC=example,DC=test";
+
+fn adphoto(env: &[(&str, String)], args: &[&str]) -> Output {
+    let data = tempfile::tempdir().unwrap();
+    adphoto_in(data.path(), env, args)
+}
+
+fn adphoto_in(data: &std::path::Path, env: &[(&str, String)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_adphoto"));
+    cmd.args(args)
+        .env_remove("ADPHOTO_SERVER")
+        .env_remove("ADPHOTO_USER")
+        .env_remove("ADPHOTO_PASSWORD")
+        .env("ADPHOTO_DATA_DIR", data)
+        .stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn users_json_matches_the_contract() {
+    let dc = TestDc::get();
+    let ca = dc.ca.display().to_string();
+    let out = adphoto(
+        &dc.cli_env(),
+        &[
+            "--ca-file",
+            &ca,
+            "users",
+            "--ou",
+            SALES,
+            "--subtree",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let users: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let users = users.as_array().unwrap();
+    assert!(users.len() >= 12, "{}", users.len());
+    for u in users {
+        for key in [
+            "dn",
+            "objectGUID",
+            "sAMAccountName",
+            "userPrincipalName",
+            "givenName",
+            "sn",
+            "displayName",
+            "mail",
+            "employeeID",
+            "department",
+            "title",
+            "photoBytes",
+        ] {
+            assert!(u.get(key).is_some(), "{key} missing in {u}");
+        }
+    }
+    let with: Vec<_> = users
+        .iter()
+        .filter(|u| !u["photoBytes"].is_null())
+        .collect();
+    assert!(!with.is_empty() && with.len() < users.len());
+
+    let out = adphoto(
+        &dc.cli_env(),
+        &[
+            "--ca-file",
+            &ca,
+            "users",
+            "--ou",
+            SALES,
+            "--subtree",
+            "--without-photo",
+            "--json",
+        ],
+    );
+    let without: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(without.len(), users.len() - with.len());
+    assert!(without.iter().all(|u| u["photoBytes"].is_null()));
+}
+
+#[test]
+fn tree_json_lists_nested_ous() {
+    let dc = TestDc::get();
+    let ca = dc.ca.display().to_string();
+    let out = adphoto(&dc.cli_env(), &["--ca-file", &ca, "tree", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let nodes: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        nodes
+            .iter()
+            .any(|n| n["dn"] == "OU=EMEA,OU=Sales,OU=Staff,DC=example,DC=test" && n["depth"] == 3)
+    );
+}
+
+#[test]
+fn photo_set_get_rm_restore_through_the_cli() {
+    let dc = TestDc::get();
+    let ca = dc.ca.display().to_string();
+    let env = dc.cli_env();
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--ca-file", ca.as_str()];
+        all.extend_from_slice(args);
+        adphoto_in(data.path(), &env, &all)
+    };
+    let file = data.path().join("in.jpg");
+    let photo = fake_jpeg(4_000, 9);
+    std::fs::write(&file, &photo).unwrap();
+    let _ = run(&["photo", "rm", "mchen"]);
+    let out = run(&["photo", "set", "mchen@example.test", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let got = data.path().join("out.jpg");
+    let out = run(&["photo", "get", "mchen", "-o", got.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&got).unwrap(), photo);
+
+    let out = run(&["photo", "rm", "EXAMPLE\\mchen"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("saved in"));
+    let out = run(&["photo", "get", "mchen", "-o", got.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "no photo is an item failure");
+
+    let out = run(&["restore", "mchen"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["photo", "get", "mchen", "-o", got.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(&got).unwrap(),
+        photo,
+        "restored byte for byte"
+    );
+    assert!(
+        data.path().join("backups").is_dir(),
+        "backups in the data folder"
+    );
+}
+
+#[test]
+fn exit_codes_for_connection_usage_and_item_errors() {
+    let dc = TestDc::get();
+    let ca = dc.ca.display().to_string();
+    let mut env = dc.cli_env();
+    env.retain(|(k, _)| *k != "ADPHOTO_PASSWORD");
+    env.push(("ADPHOTO_PASSWORD", "wrong".into()));
+    let out = adphoto(&env, &["--ca-file", &ca, "tree"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("Wrong user name or password"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = adphoto(&dc.cli_env(), &["tree"]);
+    assert_eq!(out.status.code(), Some(2), "untrusted certificate");
+    assert!(stderr(&out).contains("not trusted"), "{}", stderr(&out));
+
+    let out = adphoto(&[], &["tree"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no server"), "{}", stderr(&out));
+
+    let out = adphoto(&[], &["users", "--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = adphoto(
+        &dc.cli_env(),
+        &[
+            "--ca-file",
+            &ca,
+            "photo",
+            "get",
+            "nobody-here",
+            "-o",
+            "/tmp/x",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("No user found"), "{}", stderr(&out));
+
+    let not_jpeg = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(not_jpeg.path(), b"hello").unwrap();
+    let out = adphoto(
+        &dc.cli_env(),
+        &[
+            "--ca-file",
+            &ca,
+            "photo",
+            "set",
+            "mchen",
+            not_jpeg.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn password_from_stdin_and_never_echoed() {
+    let dc = TestDc::get();
+    let ca = dc.ca.display().to_string();
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_adphoto"))
+        .args([
+            "--server",
+            &dc.ldaps_url,
+            "--user",
+            &dc.admin,
+            "--ca-file",
+            &ca,
+            "--password-stdin",
+            "tree",
+        ])
+        .env_remove("ADPHOTO_PASSWORD")
+        .env("ADPHOTO_DATA_DIR", data.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    writeln!(child.stdin.take().unwrap(), "{}", dc.password).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(!all.contains(&dc.password));
+}
+
+#[test]
+fn offline_ldif_lists_demo_users_and_writes_a_change_file() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/demo.ldif");
+    let changes = data.path().join("changes.ldif");
+    let c = changes.to_str().unwrap();
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &["--ldif", demo, "users", "--subtree", "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let users: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(users.len() >= 30, "{}", users.len());
+    assert!(
+        !users.iter().any(|u| u["sAMAccountName"] == "WH-PC07$"),
+        "no computers"
+    );
+
+    let file = data.path().join("p.jpg");
+    let photo = fake_jpeg(2_000, 11);
+    std::fs::write(&file, &photo).unwrap();
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &[
+            "--ldif",
+            demo,
+            "--ldif-changes",
+            c,
+            "photo",
+            "set",
+            "ahart",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&changes).unwrap();
+    assert!(
+        text.contains("changetype: modify\nreplace: thumbnailPhoto\n"),
+        "{text}"
+    );
+    // The demo user had a photo: it was backed up before the change was recorded.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("old photo is saved"));
+    // A second run sees the change.
+    let got = data.path().join("got.jpg");
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &[
+            "--ldif",
+            demo,
+            "--ldif-changes",
+            c,
+            "photo",
+            "get",
+            "ahart",
+            "-o",
+            got.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&got).unwrap(), photo);
+}
