@@ -12,3 +12,138 @@ pub fn data_dir() -> PathBuf {
         .map(|p| p.data_dir().to_path_buf())
         .unwrap_or_else(|| std::env::temp_dir().join("adphoto"))
 }
+
+/// The app's config folder (saved connection profiles): `ADPHOTO_CONFIG_DIR` when set, else the
+/// platform's (`~/.config/adphoto`, `%APPDATA%\adphoto\config`).
+pub fn config_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ADPHOTO_CONFIG_DIR") {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("", "", "adphoto")
+        .map(|p| p.config_dir().to_path_buf())
+        .unwrap_or_else(|| std::env::temp_dir().join("adphoto-config"))
+}
+
+/// A saved way to connect. Holds no password, ever: sign-in asks for it each time.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Profile {
+    pub name: String,
+    pub server: String,
+    pub security: crate::directory::Security,
+    /// Sign in with the current Kerberos/Windows user instead of a user name and password.
+    pub kerberos: bool,
+    pub user: String,
+    pub ca_file: Option<PathBuf>,
+    /// Certificate verification off (lab servers); shown plainly wherever the profile is used.
+    pub insecure_skip_verify: bool,
+    pub base_dn: Option<String>,
+}
+
+/// The saved profiles, as `profiles.json` in a config folder.
+#[derive(Debug, Clone)]
+pub struct ProfileStore {
+    path: PathBuf,
+}
+
+impl ProfileStore {
+    pub fn new(config_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            path: config_dir.into().join("profiles.json"),
+        }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// The saved profiles; none when the file is missing. A damaged file is an error, not a loss.
+    pub fn load(&self) -> Result<Vec<Profile>, String> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|e| format!("{} is damaged: {e}", self.path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(format!("cannot read {}: {e}", self.path.display())),
+        }
+    }
+
+    /// Writes the list (through a temporary file, so a crash never leaves half a file).
+    pub fn save(&self, profiles: &[Profile]) -> Result<(), String> {
+        let fail = |e: std::io::Error| format!("cannot save {}: {e}", self.path.display());
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let text = serde_json::to_string_pretty(profiles).map_err(|e| e.to_string())?;
+        let tmp = self.path.with_extension("json.tmp");
+        std::fs::write(&tmp, text).map_err(fail)?;
+        std::fs::rename(&tmp, &self.path).map_err(fail)
+    }
+}
+
+/// The domain this computer belongs to, as a server to suggest: `USERDNSDOMAIN` on Windows, the
+/// Kerberos default realm (`/etc/krb5.conf`, or `KRB5_CONFIG`) elsewhere. Lower case.
+pub fn default_domain() -> Option<String> {
+    if cfg!(windows) {
+        return std::env::var("USERDNSDOMAIN")
+            .ok()
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| d.trim().to_lowercase());
+    }
+    let path = std::env::var_os("KRB5_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/etc/krb5.conf"));
+    let text = std::fs::read_to_string(path).ok()?;
+    krb5_default_realm(&text).map(|r| r.to_lowercase())
+}
+
+/// `default_realm` from the `[libdefaults]` section of a krb5.conf.
+pub fn krb5_default_realm(text: &str) -> Option<String> {
+    let mut in_libdefaults = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if line.starts_with('[') {
+            in_libdefaults = line.eq_ignore_ascii_case("[libdefaults]");
+            continue;
+        }
+        if in_libdefaults
+            && let Some((k, v)) = line.split_once('=')
+            && k.trim().eq_ignore_ascii_case("default_realm")
+        {
+            let v = v.trim();
+            return (!v.is_empty()).then(|| v.to_string());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn realm_from_krb5_conf() {
+        let conf = "[logging]\n default_realm = NOPE\n[libdefaults]\n  # c\n  dns_lookup_realm = false\n  default_realm = EXAMPLE.TEST\n[realms]\n";
+        assert_eq!(krb5_default_realm(conf).as_deref(), Some("EXAMPLE.TEST"));
+        assert_eq!(krb5_default_realm("[libdefaults]\n"), None);
+    }
+
+    #[test]
+    fn profiles_round_trip_without_passwords() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProfileStore::new(dir.path());
+        assert!(store.load().unwrap().is_empty());
+        let p = Profile {
+            name: "lab".into(),
+            server: "dc1.example.test".into(),
+            user: "helpdesk@example.test".into(),
+            ..Default::default()
+        };
+        store.save(std::slice::from_ref(&p)).unwrap();
+        assert_eq!(store.load().unwrap(), vec![p]);
+        let text = std::fs::read_to_string(store.path()).unwrap();
+        assert!(!text.to_lowercase().contains("password"));
+    }
+}

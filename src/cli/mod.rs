@@ -1,4 +1,4 @@
-//! The headless command line over the same engine the window uses.
+//! The headless command line over the same engine the window uses. With no command, the window.
 //!
 //! Exit codes: 0 success, 1 some items failed, 2 usage or connection errors. Never a panic.
 
@@ -38,6 +38,10 @@ pub struct Cli {
     /// Log more (repeat for even more): -v info, -vv debug.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Open the window on the shipped demo directory (a fictional company; no AD needed).
+    #[arg(long, env = "ADPHOTO_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
+    pub demo: bool,
+    /// Without a command, adphoto opens its window.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -104,10 +108,11 @@ pub fn main() -> ExitCode {
     };
     init_logging(cli.verbose);
     let Some(command) = cli.command else {
-        // The window comes with the GUI; until then, say what there is.
-        use clap::CommandFactory as _;
-        let _ = Cli::command().print_help();
-        return ExitCode::from(2);
+        // No command: the window. `--ldif FILE` and `--demo` open a directory at once.
+        let mut env = crate::gui::AppEnv::from_system();
+        env.start_demo = cli.demo;
+        env.start_ldif = cli.connection.ldif.clone();
+        return crate::gui::run(env);
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,0 +1,564 @@
+//! The app: state that lives as long as the window, the frame layout, and the handling of
+//! what the worker reports. Sub-views live in their own modules and return actions.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::connect_dialog::{ConnectAction, ConnectDialog, ConnectPrefs};
+use super::preview::{Preview, PreviewAction};
+use super::status_bar::StatusBar;
+use super::thumbs::ThumbCache;
+use super::tree_panel::{TreeAction, TreePanel};
+use super::user_grid::{GridAction, GridPrefs, UserGrid};
+use super::worker::{Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, Worker};
+use crate::directory::{BackupStore, Depth, User};
+use crate::settings::ProfileStore;
+
+/// The shipped demo directory: a fictional company, with photos.
+pub const DEMO_LDIF: &str = include_str!("../../assets/demo/demo.ldif");
+
+/// Where the app keeps its files, and how it starts.
+#[derive(Debug, Clone)]
+pub struct AppEnv {
+    /// Backups, the demo directory and offline change files.
+    pub data_dir: PathBuf,
+    /// Saved profiles.
+    pub config_dir: PathBuf,
+    /// Open the demo directory at once (`adphoto --demo`, `ADPHOTO_DEMO=1`).
+    pub start_demo: bool,
+    /// Open this LDIF export at once (`adphoto --ldif FILE`).
+    pub start_ldif: Option<PathBuf>,
+}
+
+impl AppEnv {
+    /// The platform's folders (or `ADPHOTO_DATA_DIR` / `ADPHOTO_CONFIG_DIR`).
+    pub fn from_system() -> Self {
+        Self {
+            data_dir: crate::settings::data_dir(),
+            config_dir: crate::settings::config_dir(),
+            start_demo: false,
+            start_ldif: None,
+        }
+    }
+
+    /// Private folders under `root` (tests).
+    pub fn in_dir(root: &Path) -> Self {
+        Self {
+            data_dir: root.join("data"),
+            config_dir: root.join("config"),
+            start_demo: false,
+            start_ldif: None,
+        }
+    }
+}
+
+/// What the window remembers between runs (eframe persistence). Never a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub connect: ConnectPrefs,
+    pub grid: GridPrefs,
+    pub include_sub_ous: bool,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Self {
+            connect: ConnectPrefs::default(),
+            grid: GridPrefs::default(),
+            include_sub_ous: true,
+        }
+    }
+}
+
+pub struct App {
+    env: AppEnv,
+    worker: Worker,
+    connection: Option<ConnectionInfo>,
+    connect: ConnectDialog,
+    include_sub_ous: bool,
+    tree: TreePanel,
+    grid: UserGrid,
+    preview: Preview,
+    thumbs: ThumbCache,
+    status: StatusBar,
+    /// Answers to older user listings are dropped.
+    users_generation: u64,
+    /// The DN whose users are shown.
+    users_base: Option<String>,
+    /// Keep this user selected when the list reloads (after Refresh).
+    keep_selected: Option<String>,
+    /// Something a worker job is doing to a photo (actions wait for it).
+    photo_job: bool,
+}
+
+impl App {
+    /// The app for eframe; restores the preferences from eframe's storage.
+    pub fn new(cc: &eframe::CreationContext<'_>, env: AppEnv) -> Self {
+        let prefs: Prefs = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        Self::with_prefs(&cc.egui_ctx, env, prefs)
+    }
+
+    pub fn with_prefs(ctx: &egui::Context, env: AppEnv, prefs: Prefs) -> Self {
+        egui_extras::install_image_loaders(ctx);
+        let worker = Worker::start(ctx.clone(), BackupStore::new(env.data_dir.join("backups")));
+        let connect = ConnectDialog::new(prefs.connect, ProfileStore::new(&env.config_dir));
+        let mut grid = UserGrid::default();
+        grid.prefs = prefs.grid;
+        let mut app = Self {
+            env,
+            worker,
+            connection: None,
+            connect,
+            include_sub_ous: prefs.include_sub_ous,
+            tree: TreePanel::default(),
+            grid,
+            preview: Preview::default(),
+            thumbs: ThumbCache::default(),
+            status: StatusBar::default(),
+            users_generation: 0,
+            users_base: None,
+            keep_selected: None,
+            photo_job: false,
+        };
+        if let Some(ldif) = app.env.start_ldif.clone() {
+            app.open_ldif(ldif);
+        } else if app.env.start_demo {
+            app.open_demo();
+        }
+        app
+    }
+
+    pub fn prefs(&self) -> Prefs {
+        Prefs {
+            connect: self.connect.prefs.clone(),
+            grid: self.grid.prefs.clone(),
+            include_sub_ous: self.include_sub_ous,
+        }
+    }
+
+    /// The connection shown in the toolbar, once connected.
+    pub fn connection(&self) -> Option<&ConnectionInfo> {
+        self.connection.as_ref()
+    }
+
+    pub fn grid(&self) -> &UserGrid {
+        &self.grid
+    }
+
+    pub fn preview(&self) -> &Preview {
+        &self.preview
+    }
+
+    pub fn status(&self) -> &StatusBar {
+        &self.status
+    }
+
+    pub fn connect_dialog(&mut self) -> &mut ConnectDialog {
+        &mut self.connect
+    }
+
+    /// Loads the shipped demo directory (copied into the data folder; changes go beside it).
+    pub fn open_demo(&mut self) {
+        let dir = self.env.data_dir.join("demo");
+        let source = dir.join("demo.ldif");
+        let written =
+            std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&source, DEMO_LDIF));
+        match written {
+            Ok(()) => self.open_ldif(source),
+            Err(e) => {
+                self.connect.error = Some(format!(
+                    "Cannot set up the demo directory in {}: {e}",
+                    dir.display()
+                ));
+            }
+        }
+    }
+
+    /// Opens an LDIF export offline; changes go to `<data>/offline/<name>-changes.ldif`.
+    pub fn open_ldif(&mut self, source: PathBuf) {
+        let stem = source
+            .file_stem()
+            .map_or_else(|| "directory".into(), |s| s.to_string_lossy().into_owned());
+        let changes = self
+            .env
+            .data_dir
+            .join("offline")
+            .join(format!("{stem}-changes.ldif"));
+        self.connect.busy = true;
+        self.connect.error = None;
+        self.worker.send(Command::OpenLdif { source, changes });
+    }
+
+    /// Sets a user's photo from an image file: what "Set photo…", a dropped file and tests use.
+    pub fn set_photo_from_file(&mut self, dn: &str, file: PathBuf) {
+        let Some(user) = self.grid.users().iter().find(|u| u.dn == dn).cloned() else {
+            self.status.error(format!("No such user in the list: {dn}"));
+            return;
+        };
+        self.photo_job = true;
+        self.preview.request(dn);
+        self.worker.send(Command::SetPhoto {
+            user: Box::new(user),
+            file,
+        });
+    }
+
+    /// Shows `users` as if a directory had listed them (benchmarks and tests of the grid).
+    pub fn show_users(&mut self, info: ConnectionInfo, users: Vec<User>) {
+        self.users_base = Some(info.base_dn.clone());
+        self.connection = Some(info);
+        self.grid.set_users(users);
+    }
+
+    fn load_users(&mut self) {
+        let Some(base) = self.users_base.clone() else {
+            return;
+        };
+        self.users_generation += 1;
+        self.grid.loading = true;
+        let depth = if self.include_sub_ous {
+            Depth::Subtree
+        } else {
+            Depth::OneLevel
+        };
+        self.worker.send(Command::Users {
+            base,
+            depth,
+            generation: self.users_generation,
+        });
+    }
+
+    fn refresh(&mut self) {
+        self.keep_selected = self.preview.dn().map(str::to_string);
+        self.thumbs.clear();
+        self.tree.refresh(&self.worker);
+        self.load_users();
+    }
+
+    fn disconnect(&mut self) {
+        self.worker.send(Command::Disconnect);
+        self.connection = None;
+        self.users_base = None;
+        self.grid.clear();
+        self.tree.clear();
+        self.preview.clear();
+        self.thumbs.clear();
+        self.status = StatusBar::default();
+    }
+
+    fn selection_changed(&mut self) {
+        let sel = self.grid.selected_users();
+        if let [one] = sel.as_slice() {
+            if self.preview.dn() != Some(one.dn.as_str()) {
+                let user = (*one).clone();
+                self.preview.request(&user.dn);
+                self.worker.send(Command::Preview(Box::new(user)));
+            }
+        } else {
+            self.preview.clear();
+        }
+    }
+
+    fn handle(&mut self, ctx: &egui::Context, ev: Event) {
+        match ev {
+            Event::Connected(info) => {
+                self.connect.busy = false;
+                self.connect.error = None;
+                self.status.ok(format!(
+                    "Connected: {} ({})",
+                    info.target,
+                    info.kind.label()
+                ));
+                self.tree.reset(&info.base_dn, &self.worker);
+                self.users_base = Some(info.base_dn.clone());
+                self.connection = Some(info);
+                self.grid.clear();
+                self.preview.clear();
+                self.thumbs.clear();
+                self.load_users();
+            }
+            Event::ConnectFailed(e) => {
+                self.connect.busy = false;
+                self.status.job = None;
+                self.connect.error = Some(e);
+            }
+            Event::Children { dn, result } => self.tree.loaded(dn, result),
+            Event::Users { generation, result } => {
+                if generation != self.users_generation {
+                    return;
+                }
+                self.status.job = None;
+                self.grid.loading = false;
+                match result {
+                    Ok(users) => {
+                        let n = users.len();
+                        self.grid.set_users(users);
+                        if let Some(dn) = self.keep_selected.take() {
+                            self.grid.select_dn(&dn);
+                            self.preview.clear();
+                        }
+                        self.selection_changed();
+                        self.status.ok(format!("{n} users loaded."));
+                    }
+                    Err(e) => self.status.error(e),
+                }
+            }
+            Event::Thumb { dn, image } => self.thumbs.insert(ctx, dn, image),
+            Event::Preview {
+                dn,
+                photo,
+                backups,
+                error,
+            } => {
+                self.preview.loaded(ctx, &dn, photo, backups, error);
+                self.photo_job = false;
+            }
+            Event::PhotoChanged {
+                dn,
+                photo_bytes,
+                message,
+            } => {
+                self.grid.set_photo_bytes(&dn, photo_bytes);
+                self.thumbs.invalidate(&dn);
+                self.status.ok(message);
+            }
+            Event::JobStarted(job) => self.status.job = Some(job),
+            Event::JobFailed(e) => {
+                self.photo_job = false;
+                self.preview_reload();
+                self.status.error(e);
+            }
+            Event::JobDone(m) => self.status.ok(m),
+            Event::FilePicked { purpose, path } => {
+                let Some(path) = path else { return };
+                match purpose {
+                    FilePurpose::SetPhoto(dn) => self.set_photo_from_file(&dn, path),
+                    FilePurpose::ExportPhoto { dn, .. } => {
+                        self.worker.send(Command::ExportPhoto { dn, path });
+                    }
+                    FilePurpose::CaFile => self.connect.set_ca_file(path),
+                    FilePurpose::Ldif => self.open_ldif(path),
+                }
+            }
+            Event::Cancelled => {
+                self.connect.busy = false;
+                self.grid.loading = false;
+                self.status.ok("Cancelled.");
+            }
+        }
+    }
+
+    /// After a failed photo job, ask again what is stored now.
+    fn preview_reload(&mut self) {
+        if let [one] = self.grid.selected_users().as_slice() {
+            let user = (*one).clone();
+            self.preview.request(&user.dn);
+            self.worker.send(Command::Preview(Box::new(user)));
+        }
+    }
+
+    fn preview_action(&mut self, action: PreviewAction) {
+        let Some(user) = self.grid.selected_users().first().map(|u| (*u).clone()) else {
+            return;
+        };
+        match action {
+            PreviewAction::SetPhoto => self
+                .worker
+                .send(Command::PickFile(FilePurpose::SetPhoto(user.dn))),
+            PreviewAction::RemovePhoto => {
+                self.photo_job = true;
+                self.preview.request(&user.dn);
+                self.worker.send(Command::RemovePhoto(Box::new(user)));
+            }
+            PreviewAction::ExportPhoto => {
+                let suggested = format!(
+                    "{}.jpg",
+                    user.sam_account_name
+                        .clone()
+                        .unwrap_or_else(|| user.label())
+                );
+                self.worker
+                    .send(Command::PickFile(FilePurpose::ExportPhoto {
+                        dn: user.dn,
+                        suggested,
+                    }));
+            }
+            PreviewAction::Restore => {
+                self.photo_job = true;
+                self.preview.request(&user.dn);
+                self.worker.send(Command::RestorePhoto(Box::new(user)));
+            }
+        }
+    }
+
+    fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.strong("adphoto");
+            ui.separator();
+            let connected = self.connection.is_some();
+            ui.add_enabled(false, egui::Button::new("Import…"))
+                .on_disabled_hover_text(
+                    "coming: import wizard (many photos at once, matched to users by file name)",
+                );
+            if ui
+                .add_enabled(connected, egui::Button::new("Refresh"))
+                .on_hover_text("Reload the OU tree and the user list (F5)")
+                .clicked()
+            {
+                self.refresh();
+            }
+            ui.separator();
+            match &self.connection {
+                Some(c) => {
+                    let text = match c.kind {
+                        ConnectionKind::Offline => format!("Offline: {}", c.target),
+                        k => format!("{} · {}", k.label(), c.target),
+                    };
+                    ui.label(text)
+                        .on_hover_text(format!("Search base: {}", c.base_dn));
+                    if c.kind == ConnectionKind::Plain {
+                        ui.colored_label(ui.visuals().warn_fg_color, "⚠ not encrypted");
+                    }
+                    if c.insecure {
+                        ui.colored_label(ui.visuals().error_fg_color, "⚠ certificate NOT verified")
+                            .on_hover_text(
+                                "You chose to trust this server's certificate without checking it",
+                            );
+                    }
+                    let c_offline = c.kind == ConnectionKind::Offline;
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui.button("Disconnect").clicked() {
+                            self.disconnect();
+                        }
+                        if c_offline {
+                            ui.weak("changes go to an LDIF change file in the data folder");
+                        }
+                    });
+                }
+                None => {
+                    ui.weak("Not connected");
+                }
+            }
+        });
+    }
+
+    /// The whole window, drawn into `ui` (eframe's root).
+    pub fn root_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        for ev in self.worker.drain() {
+            self.handle(&ctx, ev);
+        }
+        self.thumbs.tick();
+        if self.connection.is_some()
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F5))
+        {
+            self.refresh();
+        }
+
+        egui::Panel::top("toolbar").show(ui, |ui| {
+            ui.add_space(2.0);
+            self.toolbar_ui(ui);
+            ui.add_space(2.0);
+        });
+        let extra = match &self.connection {
+            Some(c) => c.base_dn.clone(),
+            None => String::new(),
+        };
+        egui::Panel::bottom("status").show(ui, |ui| {
+            if self.status.ui(ui, &extra) {
+                self.worker.send(Command::Cancel);
+            }
+        });
+
+        if self.connection.is_none() {
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.centered_and_justified(|ui| {
+                    ui.weak("Connect to a directory, or open the demo directory to look around.");
+                });
+            });
+            match self.connect.ui(&ctx) {
+                Some(ConnectAction::Connect(opts)) => {
+                    self.connect.busy = true;
+                    self.connect.error = None;
+                    self.connect.notice = None;
+                    self.worker.send(Command::Connect(opts));
+                }
+                Some(ConnectAction::OpenDemo) => self.open_demo(),
+                Some(ConnectAction::PickLdif) => {
+                    self.worker.send(Command::PickFile(FilePurpose::Ldif))
+                }
+                Some(ConnectAction::PickCaFile) => {
+                    self.worker.send(Command::PickFile(FilePurpose::CaFile))
+                }
+                Some(ConnectAction::Cancel) => self.worker.send(Command::Cancel),
+                None => {}
+            }
+            return;
+        }
+
+        let mut tree_action = None;
+        egui::Panel::left("tree")
+            .resizable(true)
+            .default_size(230.0)
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                tree_action = self.tree.ui(ui, &mut self.include_sub_ous, &self.worker);
+            });
+        match tree_action {
+            Some(TreeAction::Select(dn)) => {
+                self.users_base = Some(dn);
+                self.preview.clear();
+                self.load_users();
+            }
+            Some(TreeAction::IncludeSubOusChanged) => self.load_users(),
+            None => {}
+        }
+
+        let mut preview_action = None;
+        egui::Panel::right("preview")
+            .resizable(true)
+            .default_size(260.0)
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                let selected = self.grid.selected_users();
+                preview_action = self.preview.ui(ui, &selected, self.photo_job);
+            });
+        if let Some(a) = preview_action {
+            self.preview_action(a);
+        }
+
+        let mut grid_actions = Vec::new();
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.grid.toolbar_ui(ui);
+            ui.separator();
+            grid_actions = self.grid.ui(ui, &mut self.thumbs, &self.worker);
+        });
+        for a in grid_actions {
+            match a {
+                GridAction::SelectionChanged => self.selection_changed(),
+                GridAction::FileDropped { user, path } => {
+                    if let Some(dn) = self.grid.users().get(user).map(|u| u.dn.clone()) {
+                        self.grid.select_dn(&dn);
+                        self.set_photo_from_file(&dn, path);
+                    }
+                }
+                GridAction::DropMissed(m) => self.status.error(m),
+            }
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.root_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.prefs());
+    }
+}

@@ -1,0 +1,382 @@
+//! The first thing a user sees: where to connect, how to sign in, and a way to try the app
+//! on the demo directory without any Active Directory at all.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::directory::{Auth, ConnectOptions, Security};
+use crate::settings::{Profile, ProfileStore};
+
+/// The form's fields that are remembered between runs. Never the password; never the
+/// "trust this certificate" choice either (that must be made again, or saved in a profile).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConnectPrefs {
+    pub server: String,
+    pub security: Security,
+    pub kerberos: bool,
+    pub user: String,
+    pub ca_file: String,
+    pub base_dn: String,
+    /// The profile last used.
+    pub profile: Option<String>,
+}
+
+/// What the dialog asks the app to do.
+#[derive(Debug)]
+pub enum ConnectAction {
+    Connect(Box<ConnectOptions>),
+    OpenDemo,
+    PickLdif,
+    PickCaFile,
+    Cancel,
+}
+
+pub struct ConnectDialog {
+    pub prefs: ConnectPrefs,
+    password: String,
+    pub insecure: bool,
+    profiles: Vec<Profile>,
+    store: ProfileStore,
+    new_profile_name: String,
+    /// The engine's last error, in its own plain words.
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    /// A connect is under way.
+    pub busy: bool,
+}
+
+impl ConnectDialog {
+    pub fn new(mut prefs: ConnectPrefs, store: ProfileStore) -> Self {
+        if prefs.server.trim().is_empty()
+            && let Some(domain) = crate::settings::default_domain()
+        {
+            prefs.server = domain;
+        }
+        let (profiles, error) = match store.load() {
+            Ok(p) => (p, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        Self {
+            prefs,
+            password: String::new(),
+            insecure: false,
+            profiles,
+            store,
+            new_profile_name: String::new(),
+            error,
+            notice: None,
+            busy: false,
+        }
+    }
+
+    /// Fills in the CA file (after the file dialog).
+    pub fn set_ca_file(&mut self, path: PathBuf) {
+        self.prefs.ca_file = path.display().to_string();
+    }
+
+    /// The connection the form describes.
+    pub fn options(&self) -> ConnectOptions {
+        let auth = if self.prefs.kerberos {
+            Auth::Kerberos
+        } else {
+            Auth::Simple {
+                user: self.prefs.user.trim().to_string(),
+                password: self.password.clone(),
+            }
+        };
+        let mut o = ConnectOptions::new(self.prefs.server.trim(), auth);
+        o.security = self.prefs.security;
+        o.ca_file = Some(self.prefs.ca_file.trim())
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        o.insecure_skip_verify = self.insecure;
+        o.base_dn = Some(self.prefs.base_dn.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        o.timeout = Duration::from_secs(15);
+        o
+    }
+
+    /// Sets the form's fields directly (tests and `--server`-style start-ups).
+    pub fn fill(&mut self, server: &str, user: &str, password: &str, ca_file: Option<&str>) {
+        self.prefs.server = server.to_string();
+        self.prefs.user = user.to_string();
+        self.prefs.kerberos = false;
+        self.password = password.to_string();
+        if let Some(ca) = ca_file {
+            self.prefs.ca_file = ca.to_string();
+        }
+    }
+
+    fn apply_profile(&mut self, p: &Profile) {
+        self.prefs.server = p.server.clone();
+        self.prefs.security = p.security;
+        self.prefs.kerberos = p.kerberos;
+        self.prefs.user = p.user.clone();
+        self.prefs.ca_file = p
+            .ca_file
+            .as_ref()
+            .map(|c| c.display().to_string())
+            .unwrap_or_default();
+        self.prefs.base_dn = p.base_dn.clone().unwrap_or_default();
+        self.prefs.profile = Some(p.name.clone());
+        self.insecure = p.insecure_skip_verify;
+        self.password.clear();
+    }
+
+    fn save_profile(&mut self) {
+        let name = self.new_profile_name.trim().to_string();
+        if name.is_empty() {
+            self.error = Some("Give the profile a name first.".into());
+            return;
+        }
+        let o = self.options();
+        let p = Profile {
+            name: name.clone(),
+            server: self.prefs.server.trim().to_string(),
+            security: self.prefs.security,
+            kerberos: self.prefs.kerberos,
+            user: self.prefs.user.trim().to_string(),
+            ca_file: o.ca_file,
+            insecure_skip_verify: self.insecure,
+            base_dn: o.base_dn,
+        };
+        self.profiles.retain(|q| q.name != name);
+        self.profiles.push(p);
+        self.profiles.sort_by_key(|p| p.name.to_lowercase());
+        match self.store.save(&self.profiles) {
+            Ok(()) => {
+                self.notice = Some(format!("Profile \"{name}\" saved (without the password)."));
+                self.error = None;
+                self.prefs.profile = Some(name);
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn delete_profile(&mut self, name: &str) {
+        self.profiles.retain(|p| p.name != name);
+        if let Err(e) = self.store.save(&self.profiles) {
+            self.error = Some(e);
+        }
+        self.prefs.profile = None;
+    }
+
+    pub fn ui(&mut self, ctx: &egui::Context) -> Option<ConnectAction> {
+        let mut action = None;
+        egui::Window::new("Connect to Active Directory")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .default_width(460.0)
+            .show(ctx, |ui| {
+                action = self.form_ui(ui);
+            });
+        action
+    }
+
+    fn form_ui(&mut self, ui: &mut egui::Ui) -> Option<ConnectAction> {
+        let mut action = None;
+        ui.add_enabled_ui(!self.busy, |ui| {
+            self.profiles_ui(ui);
+            ui.separator();
+            egui::Grid::new("connect-form")
+                .num_columns(2)
+                .spacing([12.0, 8.0])
+                .show(ui, |ui| {
+                    let l = ui.label("Server:");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.prefs.server)
+                            .hint_text("dc1.example.com or example.com")
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text("A domain controller's name, the domain's name, or a URL (ldaps://…, ldap://…)");
+                    ui.end_row();
+
+                    ui.label("Security:");
+                    ui.horizontal(|ui| {
+                        ui.radio_value(&mut self.prefs.security, Security::Ldaps, "LDAPS")
+                            .on_hover_text("TLS on port 636 (recommended)");
+                        ui.radio_value(&mut self.prefs.security, Security::StartTls, "StartTLS")
+                            .on_hover_text("Port 389, upgraded to TLS");
+                        ui.radio_value(&mut self.prefs.security, Security::Plain, "None")
+                            .on_hover_text("Unencrypted: only with Kerberos sign-in (which encrypts itself) or in a lab");
+                    });
+                    ui.end_row();
+
+                    ui.label("Sign in as:");
+                    ui.vertical(|ui| {
+                        let kerberos_ok = cfg!(feature = "kerberos");
+                        ui.add_enabled_ui(kerberos_ok, |ui| {
+                            ui.radio_value(&mut self.prefs.kerberos, true, "Current user (Kerberos / Windows)")
+                                .on_disabled_hover_text("This build of adphoto has no Kerberos support");
+                        });
+                        ui.radio_value(&mut self.prefs.kerberos, false, "User name and password");
+                    });
+                    ui.end_row();
+
+                    if !self.prefs.kerberos {
+                        let l = ui.label("User:");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.prefs.user)
+                                .hint_text("user@example.com or EXAMPLE\\user")
+                                .desired_width(280.0),
+                        )
+                        .labelled_by(l.id);
+                        ui.end_row();
+                        let l = ui.label("Password:");
+                        let resp = ui
+                            .add(
+                                egui::TextEdit::singleline(&mut self.password)
+                                    .password(true)
+                                    .desired_width(280.0),
+                            )
+                            .labelled_by(l.id);
+                        if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                            action = Some(ConnectAction::Connect(Box::new(self.options())));
+                        }
+                        ui.end_row();
+                    }
+
+                    let l = ui.label("CA certificate:");
+                    ui.horizontal(|ui| {
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.prefs.ca_file)
+                                .hint_text("optional: your company's CA (PEM)")
+                                .desired_width(200.0),
+                        )
+                        .labelled_by(l.id);
+                        if ui.button("Browse…").clicked() {
+                            action = Some(ConnectAction::PickCaFile);
+                        }
+                    });
+                    ui.end_row();
+
+                    let l = ui.label("Search base:");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.prefs.base_dn)
+                            .hint_text("optional: found automatically")
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                });
+            ui.add_space(4.0);
+            ui.checkbox(&mut self.insecure, "Trust this server's certificate (lab only)")
+                .on_hover_text("Accept any certificate: use only for a test server you control");
+            if self.insecure {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    "⚠ The server's certificate will NOT be checked: anyone on the network could pose as it.",
+                );
+            }
+        });
+
+        if let Some(e) = &self.error {
+            ui.add_space(6.0);
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        } else if let Some(n) = &self.notice {
+            ui.add_space(6.0);
+            ui.label(n);
+        }
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if self.busy {
+                ui.spinner();
+                ui.label("Connecting…");
+                if ui.button("Cancel").clicked() {
+                    action = Some(ConnectAction::Cancel);
+                }
+            } else if ui
+                .add(egui::Button::new("Connect"))
+                .on_hover_text("Enter")
+                .clicked()
+            {
+                action = Some(ConnectAction::Connect(Box::new(self.options())));
+            }
+        });
+        ui.separator();
+        ui.add_enabled_ui(!self.busy, |ui| {
+            ui.horizontal(|ui| {
+                if ui
+                    .button("Open demo directory")
+                    .on_hover_text("A fictional company, stored on this computer: try everything without Active Directory")
+                    .clicked()
+                {
+                    action = Some(ConnectAction::OpenDemo);
+                }
+                if ui
+                    .button("Open LDIF file…")
+                    .on_hover_text("Work offline on an LDIF export; changes are written to an LDIF change file")
+                    .clicked()
+                {
+                    action = Some(ConnectAction::PickLdif);
+                }
+            });
+        });
+        action
+    }
+
+    fn profiles_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let l = ui.label("Profile:");
+            let current = self
+                .prefs
+                .profile
+                .clone()
+                .unwrap_or_else(|| "(none)".into());
+            let mut chosen: Option<Profile> = None;
+            let combo = egui::ComboBox::from_id_salt("profile")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    for p in &self.profiles {
+                        if ui
+                            .selectable_label(
+                                self.prefs.profile.as_deref() == Some(&p.name),
+                                &p.name,
+                            )
+                            .clicked()
+                        {
+                            chosen = Some(p.clone());
+                        }
+                    }
+                    if self.profiles.is_empty() {
+                        ui.weak("No saved profiles yet");
+                    }
+                });
+            combo.response.labelled_by(l.id);
+            if let Some(p) = chosen {
+                self.apply_profile(&p);
+            }
+            if let Some(name) = self.prefs.profile.clone()
+                && self.profiles.iter().any(|p| p.name == name)
+                && ui
+                    .small_button("Delete")
+                    .on_hover_text("Delete this profile")
+                    .clicked()
+            {
+                self.delete_profile(&name);
+            }
+        });
+        ui.horizontal(|ui| {
+            let l = ui.label("New profile:");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.new_profile_name)
+                    .hint_text("name")
+                    .desired_width(140.0),
+            )
+            .labelled_by(l.id);
+            if ui
+                .button("Save profile")
+                .on_hover_text("Saves the fields below, never the password")
+                .clicked()
+            {
+                self.save_profile();
+            }
+        });
+    }
+}

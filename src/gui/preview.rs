@@ -1,0 +1,200 @@
+//! The preview panel: the selected user's current photo, large, with its size and the actions
+//! that change it.
+
+use egui::{ColorImage, TextureHandle, TextureOptions};
+
+use super::user_grid::human_bytes;
+use super::worker::PreviewPhoto;
+use crate::directory::User;
+
+/// What the user asked for in the preview panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreviewAction {
+    SetPhoto,
+    RemovePhoto,
+    ExportPhoto,
+    Restore,
+}
+
+/// The photo shown for one user.
+#[derive(Default)]
+pub struct Preview {
+    dn: Option<String>,
+    texture: Option<TextureHandle>,
+    /// Width, height and bytes of the stored photo.
+    info: Option<(u32, u32, usize)>,
+    backups: usize,
+    error: Option<String>,
+    loading: bool,
+}
+
+/// Displayed side of the photo, in points.
+pub const SHOW_SIDE: f32 = 192.0;
+
+impl Preview {
+    /// Starts showing `dn`; the photo follows from the worker.
+    pub fn request(&mut self, dn: &str) {
+        if self.dn.as_deref() != Some(dn) {
+            *self = Self {
+                dn: Some(dn.to_string()),
+                loading: true,
+                ..Default::default()
+            };
+        } else {
+            self.loading = true;
+        }
+    }
+
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+
+    pub fn dn(&self) -> Option<&str> {
+        self.dn.as_deref()
+    }
+
+    /// The stored photo's pixel size and bytes, once loaded.
+    pub fn info(&self) -> Option<(u32, u32, usize)> {
+        self.info
+    }
+
+    /// The worker's answer.
+    pub fn loaded(
+        &mut self,
+        ctx: &egui::Context,
+        dn: &str,
+        photo: Option<PreviewPhoto>,
+        backups: usize,
+        error: Option<String>,
+    ) {
+        if self.dn.as_deref() != Some(dn) {
+            return; // the selection moved on
+        }
+        self.loading = false;
+        self.backups = backups;
+        self.error = error;
+        match photo {
+            Some(p) => {
+                let img = ColorImage::from_rgba_unmultiplied(
+                    [p.image.width as usize, p.image.height as usize],
+                    &p.image.rgba,
+                );
+                self.texture = Some(ctx.load_texture("preview", img, TextureOptions::LINEAR));
+                self.info = Some((p.width, p.height, p.bytes));
+            }
+            None => {
+                self.texture = None;
+                self.info = None;
+            }
+        }
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        selected: &[&User],
+        busy: bool,
+    ) -> Option<PreviewAction> {
+        let mut action = None;
+        ui.heading("Photo");
+        ui.add_space(4.0);
+        let user = match selected {
+            [] => {
+                ui.weak("Select a user to see their photo.");
+                return None;
+            }
+            [one] => *one,
+            many => {
+                ui.label(format!("{} users selected", many.len()));
+                ui.weak("Select one user to see and change their photo; use Import… for many.");
+                return None;
+            }
+        };
+        ui.strong(user.label());
+        if let Some(sam) = &user.sam_account_name {
+            ui.weak(sam);
+        }
+        ui.add_space(6.0);
+        let (rect, _) =
+            ui.allocate_exact_size(egui::vec2(SHOW_SIDE, SHOW_SIDE), egui::Sense::hover());
+        ui.painter()
+            .rect_filled(rect, 6.0, ui.visuals().extreme_bg_color);
+        if let Some(tex) = &self.texture {
+            let size = tex.size_vec2();
+            let scale = (SHOW_SIDE / size.x.max(size.y)).min(SHOW_SIDE / size.x.max(1.0));
+            let shown = size * scale;
+            let img_rect = egui::Rect::from_center_size(rect.center(), shown);
+            egui::Image::from_texture(tex)
+                .corner_radius(6.0)
+                .paint_at(ui, img_rect);
+        } else if self.loading {
+            egui::Spinner::new().paint_at(
+                ui,
+                egui::Rect::from_center_size(rect.center(), egui::vec2(24.0, 24.0)),
+            );
+        } else {
+            ui.painter().text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "No photo",
+                egui::FontId::proportional(16.0),
+                ui.visuals().weak_text_color(),
+            );
+        }
+        ui.add_space(4.0);
+        match self.info {
+            Some((w, h, bytes)) => {
+                ui.label(format!(
+                    "{w} × {h} px · {} ({bytes} bytes)",
+                    human_bytes(bytes)
+                ));
+            }
+            None if !self.loading => {
+                ui.label("No photo");
+            }
+            None => {}
+        }
+        if let Some(e) = &self.error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        ui.add_space(8.0);
+        let has_photo = self.info.is_some();
+        ui.add_enabled_ui(!busy && !self.loading, |ui| {
+            if ui
+                .button("Set photo…")
+                .on_hover_text("Choose an image file; it is cropped to a square, resized and written (the old photo is backed up). You can also drop a file on the user's row.")
+                .clicked()
+            {
+                action = Some(PreviewAction::SetPhoto);
+            }
+            if ui
+                .add_enabled(has_photo, egui::Button::new("Remove photo"))
+                .on_hover_text("Removes the photo from the directory (a backup is kept)")
+                .clicked()
+            {
+                action = Some(PreviewAction::RemovePhoto);
+            }
+            if ui
+                .add_enabled(has_photo, egui::Button::new("Export photo…"))
+                .on_hover_text("Save the stored photo as a file")
+                .clicked()
+            {
+                action = Some(PreviewAction::ExportPhoto);
+            }
+            let label = if self.backups > 0 {
+                format!("Restore previous ({})", self.backups)
+            } else {
+                "Restore previous".to_string()
+            };
+            if ui
+                .add_enabled(self.backups > 0, egui::Button::new(label))
+                .on_hover_text("Put back the last photo this app replaced or removed")
+                .on_disabled_hover_text("No backup of this user's photo yet")
+                .clicked()
+            {
+                action = Some(PreviewAction::Restore);
+            }
+        });
+        action
+    }
+}

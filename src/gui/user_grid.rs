@@ -1,0 +1,559 @@
+//! The user grid: a virtualised table (only visible rows are laid out), sort, search, a photo
+//! filter, and selection by click, Ctrl-click, Shift-click, Ctrl+A and Esc.
+//!
+//! The filtered, sorted view is an index list rebuilt only when its inputs change, so a frame
+//! with 100,000 users costs the same as one with 100.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use egui::{Key, Modifiers, Rect, Sense};
+use egui_extras::{Column, TableBuilder};
+use serde::{Deserialize, Serialize};
+
+use super::thumbs::ThumbCache;
+use super::worker::Worker;
+use crate::directory::User;
+
+/// Which users the grid shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum PhotoFilter {
+    #[default]
+    All,
+    WithPhoto,
+    WithoutPhoto,
+}
+
+impl PhotoFilter {
+    pub fn label(self) -> &'static str {
+        match self {
+            PhotoFilter::All => "All",
+            PhotoFilter::WithPhoto => "With photo",
+            PhotoFilter::WithoutPhoto => "Without photo",
+        }
+    }
+}
+
+/// The column the grid is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SortKey {
+    #[default]
+    Name,
+    Account,
+    Mail,
+    Title,
+    Photo,
+}
+
+/// What the grid remembers between runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GridPrefs {
+    pub filter: PhotoFilter,
+    pub sort: SortKey,
+    pub descending: bool,
+}
+
+/// Something the app must act on after the grid was drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GridAction {
+    SelectionChanged,
+    /// An image file was dropped on the row of this user (index into `users`).
+    FileDropped {
+        user: usize,
+        path: PathBuf,
+    },
+    /// Files were dropped where no single user could be told.
+    DropMissed(String),
+}
+
+pub const ROW_HEIGHT: f32 = 28.0;
+
+#[derive(Default)]
+pub struct UserGrid {
+    users: Vec<User>,
+    /// Lower-cased text the search box matches against, one per user.
+    haystacks: Vec<String>,
+    /// Indices into `users`, filtered and sorted: what the table shows.
+    view: Vec<usize>,
+    view_key: Option<(String, GridPrefs)>,
+    pub search: String,
+    pub prefs: GridPrefs,
+    selected: HashSet<usize>,
+    /// Where a Shift-click range starts (index into `users`).
+    anchor: Option<usize>,
+    /// Row rectangles drawn this frame, to know which row a dropped file landed on.
+    row_rects: Vec<(usize, Rect)>,
+    pub loading: bool,
+}
+
+impl UserGrid {
+    pub fn set_users(&mut self, users: Vec<User>) {
+        self.haystacks = users.iter().map(haystack).collect();
+        self.users = users;
+        self.selected.clear();
+        self.anchor = None;
+        self.view_key = None;
+        self.loading = false;
+    }
+
+    pub fn clear(&mut self) {
+        self.set_users(Vec::new());
+    }
+
+    pub fn users(&self) -> &[User] {
+        &self.users
+    }
+
+    /// Updates one user's photo size after a write or removal.
+    pub fn set_photo_bytes(&mut self, dn: &str, bytes: Option<usize>) {
+        if let Some(u) = self.users.iter_mut().find(|u| u.dn == dn) {
+            u.photo_bytes = bytes;
+            self.view_key = None;
+        }
+    }
+
+    /// The selected users, in view order.
+    pub fn selected_users(&self) -> Vec<&User> {
+        self.view
+            .iter()
+            .filter(|i| self.selected.contains(i))
+            .map(|&i| &self.users[i])
+            .collect()
+    }
+
+    pub fn selected_count(&self) -> usize {
+        self.selected.len()
+    }
+
+    /// How many users the filter and search let through.
+    pub fn shown_count(&self) -> usize {
+        self.view.len()
+    }
+
+    /// Rebuilds the view if the search, filter or sort changed (and drops hidden users from
+    /// the selection, so actions never touch users that are not shown).
+    fn refresh_view(&mut self) -> bool {
+        let key = (self.search.trim().to_lowercase(), self.prefs.clone());
+        if self.view_key.as_ref() == Some(&key) {
+            return false;
+        }
+        let needle = &key.0;
+        let filter = self.prefs.filter;
+        let mut view: Vec<usize> = (0..self.users.len())
+            .filter(|&i| match filter {
+                PhotoFilter::All => true,
+                PhotoFilter::WithPhoto => self.users[i].photo_bytes.is_some(),
+                PhotoFilter::WithoutPhoto => self.users[i].photo_bytes.is_none(),
+            })
+            .filter(|&i| needle.is_empty() || self.haystacks[i].contains(needle.as_str()))
+            .collect();
+        let users = &self.users;
+        let text = |i: usize, f: fn(&User) -> Option<&str>| -> String {
+            f(&users[i]).unwrap_or("").to_lowercase()
+        };
+        match self.prefs.sort {
+            SortKey::Name => view.sort_by_cached_key(|&i| users[i].label().to_lowercase()),
+            SortKey::Account => {
+                view.sort_by_cached_key(|&i| text(i, |u| u.sam_account_name.as_deref()))
+            }
+            SortKey::Mail => view.sort_by_cached_key(|&i| text(i, |u| u.mail.as_deref())),
+            SortKey::Title => view.sort_by_cached_key(|&i| title_text(&users[i]).to_lowercase()),
+            SortKey::Photo => view.sort_by_key(|&i| users[i].photo_bytes),
+        }
+        if self.prefs.descending {
+            view.reverse();
+        }
+        let before = self.selected.len();
+        let visible: HashSet<usize> = view.iter().copied().collect();
+        self.selected.retain(|i| visible.contains(i));
+        self.view = view;
+        self.view_key = Some(key);
+        self.selected.len() != before
+    }
+
+    /// Search box and filter buttons.
+    pub fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let l = ui.label("Search:");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.search)
+                    .hint_text("name, account, mail, title…")
+                    .desired_width(220.0),
+            )
+            .labelled_by(l.id)
+            .on_hover_text(
+                "Shows only users whose name, account, mail, title or department contains this",
+            );
+            ui.separator();
+            for f in [
+                PhotoFilter::All,
+                PhotoFilter::WithPhoto,
+                PhotoFilter::WithoutPhoto,
+            ] {
+                ui.selectable_value(&mut self.prefs.filter, f, f.label());
+            }
+            ui.separator();
+            let shown = self.view.len();
+            let total = self.users.len();
+            let sel = self.selected.len();
+            if shown == total {
+                ui.label(format!("{total} users"));
+            } else {
+                ui.label(format!("{shown} of {total} users"));
+            }
+            ui.label(format!("{sel} selected"));
+        });
+    }
+
+    /// The table. Returns what changed.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        thumbs: &mut ThumbCache,
+        worker: &Worker,
+    ) -> Vec<GridAction> {
+        let mut actions = Vec::new();
+        if self.refresh_view() {
+            actions.push(GridAction::SelectionChanged);
+        }
+        if self.loading {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Loading users…");
+            });
+        }
+        // Keyboard: only when no text field has the focus (Ctrl+A there selects text).
+        if !ui.ctx().egui_wants_keyboard_input() {
+            let (all, esc) = ui.input_mut(|i| {
+                (
+                    i.consume_key(Modifiers::COMMAND, Key::A),
+                    i.consume_key(Modifiers::NONE, Key::Escape),
+                )
+            });
+            if all {
+                self.selected = self.view.iter().copied().collect();
+                actions.push(GridAction::SelectionChanged);
+            }
+            if esc && !self.selected.is_empty() {
+                self.selected.clear();
+                self.anchor = None;
+                actions.push(GridAction::SelectionChanged);
+            }
+        }
+
+        ui.style_mut().interaction.selectable_labels = false;
+        self.row_rects.clear();
+        let mut clicked: Option<(usize, Modifiers)> = None;
+        let mut sort_clicked: Option<SortKey> = None;
+        let prefs = self.prefs.clone();
+        let header =
+            |ui: &mut egui::Ui, text: &str, key: SortKey, sort_clicked: &mut Option<SortKey>| {
+                let arrow = match (prefs.sort == key, prefs.descending) {
+                    (true, false) => " ⏶",
+                    (true, true) => " ⏷",
+                    _ => "",
+                };
+                if ui
+                    .add(
+                        egui::Button::new(egui::RichText::new(format!("{text}{arrow}")).strong())
+                            .frame(false),
+                    )
+                    .on_hover_text("Sort by this column (click again to reverse)")
+                    .clicked()
+                {
+                    *sort_clicked = Some(key);
+                }
+            };
+        let table = TableBuilder::new(ui)
+            .id_salt("user-grid")
+            .striped(true)
+            .sense(Sense::click())
+            .resizable(true)
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::exact(ROW_HEIGHT + 4.0))
+            .column(Column::initial(190.0).at_least(80.0).clip(true))
+            .column(Column::initial(120.0).at_least(60.0).clip(true))
+            .column(Column::initial(210.0).at_least(60.0).clip(true))
+            .column(Column::initial(200.0).at_least(60.0).clip(true))
+            .column(Column::remainder().at_least(60.0))
+            .min_scrolled_height(0.0);
+        let users = &self.users;
+        let view = &self.view;
+        let selected = &self.selected;
+        let row_rects = &mut self.row_rects;
+        table
+            .header(ROW_HEIGHT, |mut row| {
+                row.col(|ui| {
+                    ui.label("");
+                });
+                row.col(|ui| header(ui, "Name", SortKey::Name, &mut sort_clicked));
+                row.col(|ui| header(ui, "Account", SortKey::Account, &mut sort_clicked));
+                row.col(|ui| header(ui, "Mail", SortKey::Mail, &mut sort_clicked));
+                row.col(|ui| header(ui, "Title / Department", SortKey::Title, &mut sort_clicked));
+                row.col(|ui| header(ui, "Photo", SortKey::Photo, &mut sort_clicked));
+            })
+            .body(|body| {
+                body.rows(ROW_HEIGHT, view.len(), |mut row| {
+                    let idx = view[row.index()];
+                    let u = &users[idx];
+                    row.set_selected(selected.contains(&idx));
+                    row.col(|ui| {
+                        if u.photo_bytes.is_some() {
+                            if let Some(tex) = thumbs.get(&u.dn, worker) {
+                                let side = ROW_HEIGHT - 4.0;
+                                ui.add(
+                                    egui::Image::from_texture(&tex)
+                                        .fit_to_exact_size(egui::vec2(side, side))
+                                        .corner_radius(3.0),
+                                );
+                            } else if thumbs.is_loading(&u.dn) {
+                                ui.add(egui::Spinner::new().size(12.0));
+                            }
+                        }
+                    });
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(u.label()).truncate());
+                    });
+                    row.col(|ui| {
+                        ui.add(
+                            egui::Label::new(u.sam_account_name.as_deref().unwrap_or(""))
+                                .truncate(),
+                        );
+                    });
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(u.mail.as_deref().unwrap_or("")).truncate());
+                    });
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(title_text(u)).truncate());
+                    });
+                    row.col(|ui| {
+                        let text = u
+                            .photo_bytes
+                            .map_or_else(|| "none".to_string(), human_bytes);
+                        ui.add(egui::Label::new(text).truncate());
+                    });
+                    let resp = row.response();
+                    row_rects.push((idx, resp.rect));
+                    if resp.clicked() {
+                        clicked = Some((idx, click_modifiers(&resp.ctx)));
+                    }
+                });
+            });
+
+        if let Some(key) = sort_clicked {
+            if self.prefs.sort == key {
+                self.prefs.descending = !self.prefs.descending;
+            } else {
+                self.prefs.sort = key;
+                self.prefs.descending = false;
+            }
+        }
+        if let Some((idx, mods)) = clicked {
+            self.click(idx, mods);
+            actions.push(GridAction::SelectionChanged);
+        }
+        actions.extend(self.dropped_files(ui.ctx()));
+        actions
+    }
+
+    /// Click semantics of file managers: plain click selects one, Ctrl toggles, Shift selects
+    /// the range from the last clicked row (Ctrl+Shift adds the range).
+    pub fn click(&mut self, idx: usize, mods: Modifiers) {
+        if mods.shift
+            && let Some(anchor) = self.anchor
+        {
+            let pos = |i: usize| self.view.iter().position(|&v| v == i);
+            if let (Some(a), Some(b)) = (pos(anchor), pos(idx)) {
+                let (lo, hi) = (a.min(b), a.max(b));
+                if !mods.command {
+                    self.selected.clear();
+                }
+                self.selected.extend(self.view[lo..=hi].iter().copied());
+                return;
+            }
+        }
+        if mods.command {
+            if !self.selected.remove(&idx) {
+                self.selected.insert(idx);
+            }
+        } else {
+            self.selected.clear();
+            self.selected.insert(idx);
+        }
+        self.anchor = Some(idx);
+    }
+
+    pub fn select_none(&mut self) {
+        self.selected.clear();
+        self.anchor = None;
+    }
+
+    /// Selects one user by DN (after a reload, to keep the preview on the same person).
+    pub fn select_dn(&mut self, dn: &str) {
+        if let Some(i) = self.users.iter().position(|u| u.dn == dn) {
+            self.selected.clear();
+            self.selected.insert(i);
+            self.anchor = Some(i);
+        }
+    }
+
+    fn dropped_files(&self, ctx: &egui::Context) -> Vec<GridAction> {
+        let (files, pos) = ctx.input(|i| (i.raw.dropped_files.clone(), i.pointer.latest_pos()));
+        let paths: Vec<PathBuf> = files
+            .iter()
+            .map(|f| f.path().to_path_buf())
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        if paths.is_empty() {
+            return Vec::new();
+        }
+        if paths.len() > 1 {
+            return vec![GridAction::DropMissed(
+                "Drop one image on a user's row; for many files use Import…".into(),
+            )];
+        }
+        let on_row = pos.and_then(|p| {
+            self.row_rects
+                .iter()
+                .find(|(_, r)| r.contains(p))
+                .map(|(i, _)| *i)
+        });
+        let user = on_row.or_else(|| {
+            // No pointer position over a row (some platforms report none during a drop):
+            // one selected user is unambiguous.
+            (self.selected.len() == 1)
+                .then(|| self.selected.iter().copied().next())
+                .flatten()
+        });
+        match user {
+            Some(user) => vec![GridAction::FileDropped {
+                user,
+                path: paths[0].clone(),
+            }],
+            None => vec![GridAction::DropMissed(
+                "Drop the image on the row of the user it belongs to.".into(),
+            )],
+        }
+    }
+}
+
+/// The modifiers of this frame's primary click, read from the click event itself (a quick
+/// Ctrl-click can begin and end inside one frame, before the modifier state shows it).
+fn click_modifiers(ctx: &egui::Context) -> Modifiers {
+    ctx.input(|i| {
+        i.events
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                egui::Event::PointerButton {
+                    pressed: false,
+                    button: egui::PointerButton::Primary,
+                    modifiers,
+                    ..
+                } => Some(*modifiers),
+                _ => None,
+            })
+            .unwrap_or(i.modifiers)
+    })
+}
+
+fn title_text(u: &User) -> String {
+    match (u.title.as_deref(), u.department.as_deref()) {
+        (Some(t), Some(d)) => format!("{t} · {d}"),
+        (Some(t), None) => t.to_string(),
+        (None, Some(d)) => d.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+fn haystack(u: &User) -> String {
+    [
+        Some(u.label()),
+        u.sam_account_name.clone(),
+        u.mail.clone(),
+        u.user_principal_name.clone(),
+        u.title.clone(),
+        u.department.clone(),
+        u.employee_id.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\u{1f}")
+    .to_lowercase()
+}
+
+/// `4.2 kB`, `812 B`.
+pub fn human_bytes(n: usize) -> String {
+    if n < 1000 {
+        format!("{n} B")
+    } else if n < 1_000_000 {
+        format!("{:.1} kB", n as f64 / 1000.0)
+    } else {
+        format!("{:.1} MB", n as f64 / 1_000_000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn users(n: usize) -> Vec<User> {
+        (0..n)
+            .map(|i| User {
+                dn: format!("CN=u{i},DC=x"),
+                sam_account_name: Some(format!("u{i:03}")),
+                display_name: Some(format!("User {i:03}")),
+                photo_bytes: (i % 2 == 0).then_some(1000 + i),
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn filter_search_sort() {
+        let mut g = UserGrid::default();
+        g.set_users(users(10));
+        g.refresh_view();
+        assert_eq!(g.shown_count(), 10);
+        g.prefs.filter = PhotoFilter::WithoutPhoto;
+        g.refresh_view();
+        assert_eq!(g.shown_count(), 5);
+        g.search = "USER 00".into();
+        g.refresh_view();
+        assert_eq!(g.shown_count(), 5);
+        g.search = "u003".into();
+        g.refresh_view();
+        assert_eq!(g.shown_count(), 1);
+        g.search.clear();
+        g.prefs.filter = PhotoFilter::All;
+        g.prefs.sort = SortKey::Photo;
+        g.prefs.descending = true;
+        g.refresh_view();
+        assert_eq!(g.users[g.view[0]].photo_bytes, Some(1008));
+    }
+
+    #[test]
+    fn click_ctrl_shift_selection() {
+        let mut g = UserGrid::default();
+        g.set_users(users(10));
+        g.refresh_view();
+        g.click(2, Modifiers::NONE);
+        g.click(4, Modifiers::COMMAND);
+        assert_eq!(g.selected_count(), 2);
+        g.click(7, Modifiers::SHIFT);
+        // Range from the anchor (4) to 7.
+        assert_eq!(g.selected_count(), 4);
+        g.click(4, Modifiers::COMMAND);
+        assert_eq!(g.selected_count(), 3);
+        g.click(1, Modifiers::NONE);
+        assert_eq!(g.selected_count(), 1);
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_bytes(812), "812 B");
+        assert_eq!(human_bytes(4200), "4.2 kB");
+    }
+}

@@ -1,0 +1,563 @@
+//! The one bridge between the window and the engine: commands in, events out.
+//!
+//! A tokio runtime on worker threads owns the [`Directory`]; the UI thread only sends
+//! [`Command`]s and drains [`Event`]s each frame. Every event wakes the window with
+//! `request_repaint`, so nothing polls and nothing blocks the UI thread.
+
+use std::path::PathBuf;
+use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::AbortHandle;
+
+use super::photo_bridge::{self, Thumbnail};
+use crate::directory::{
+    BackupStore, ConnectOptions, Container, Depth, Directory, PhotoAttribute, Security, User,
+};
+
+/// How the window is connected, for the toolbar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// `ldaps://dc1:636` or `demo.ldif`.
+    pub target: String,
+    pub base_dn: String,
+    pub kind: ConnectionKind,
+    /// Certificate verification was turned off for this connection.
+    pub insecure: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionKind {
+    Ldaps,
+    StartTls,
+    Kerberos,
+    Plain,
+    Offline,
+}
+
+impl ConnectionKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectionKind::Ldaps => "LDAPS",
+            ConnectionKind::StartTls => "StartTLS",
+            ConnectionKind::Kerberos => "Kerberos",
+            ConnectionKind::Plain => "unencrypted",
+            ConnectionKind::Offline => "offline",
+        }
+    }
+}
+
+/// What a file dialog is for; comes back with the chosen path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilePurpose {
+    /// A new photo for the user with this DN.
+    SetPhoto(String),
+    /// Where to save this user's current photo.
+    ExportPhoto { dn: String, suggested: String },
+    /// A CA certificate for the connect dialog.
+    CaFile,
+    /// An LDIF export to open offline.
+    Ldif,
+}
+
+/// What the window asks the engine to do.
+#[derive(Debug)]
+pub enum Command {
+    Connect(Box<ConnectOptions>),
+    OpenLdif {
+        source: PathBuf,
+        changes: PathBuf,
+    },
+    Disconnect,
+    Children(String),
+    Users {
+        base: String,
+        depth: Depth,
+        generation: u64,
+    },
+    Thumb(String),
+    Preview(Box<User>),
+    SetPhoto {
+        user: Box<User>,
+        file: PathBuf,
+    },
+    RemovePhoto(Box<User>),
+    RestorePhoto(Box<User>),
+    ExportPhoto {
+        dn: String,
+        path: PathBuf,
+    },
+    PickFile(FilePurpose),
+    /// Stops the connect or user listing under way.
+    Cancel,
+}
+
+/// What comes back.
+#[derive(Debug)]
+pub enum Event {
+    Connected(ConnectionInfo),
+    ConnectFailed(String),
+    Children {
+        dn: String,
+        result: Result<Vec<Container>, String>,
+    },
+    Users {
+        generation: u64,
+        result: Result<Vec<User>, String>,
+    },
+    Thumb {
+        dn: String,
+        image: Option<Thumbnail>,
+    },
+    Preview {
+        dn: String,
+        photo: Option<PreviewPhoto>,
+        backups: usize,
+        error: Option<String>,
+    },
+    /// A photo was written, removed or restored: the user's new photo size (None: no photo).
+    PhotoChanged {
+        dn: String,
+        photo_bytes: Option<usize>,
+        message: String,
+    },
+    JobStarted(String),
+    JobFailed(String),
+    JobDone(String),
+    FilePicked {
+        purpose: FilePurpose,
+        path: Option<PathBuf>,
+    },
+    Cancelled,
+}
+
+/// The current photo of one user, decoded for the preview.
+#[derive(Debug, Clone)]
+pub struct PreviewPhoto {
+    pub bytes: usize,
+    pub width: u32,
+    pub height: u32,
+    pub image: Thumbnail,
+}
+
+/// Pixel side of grid thumbnails (twice the row height, for high-DPI screens).
+pub const THUMB_SIDE: u32 = 48;
+/// Pixel side of the preview image.
+pub const PREVIEW_SIDE: u32 = 256;
+
+/// The UI side of the bridge.
+pub struct Worker {
+    commands: mpsc::UnboundedSender<Command>,
+    events: std_mpsc::Receiver<Event>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Worker {
+    /// Starts the worker runtime; `repaint` is called after every event.
+    pub fn start(ctx: egui::Context, backups: BackupStore) -> Self {
+        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+        let (ev_tx, ev_rx) = std_mpsc::channel();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("adphoto-worker")
+            .enable_all()
+            .build();
+        let runtime = match runtime {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = ev_tx.send(Event::JobFailed(format!("cannot start the worker: {e}")));
+                return Self {
+                    commands: cmd_tx,
+                    events: ev_rx,
+                    runtime: None,
+                };
+            }
+        };
+        let state = Arc::new(WorkerState {
+            dir: Mutex::new(None),
+            events: Mutex::new(ev_tx),
+            ctx,
+            backups,
+            photo: PhotoAttribute::default(),
+            thumbs: Semaphore::new(4),
+            current: Mutex::new(None),
+        });
+        runtime.spawn(dispatch(state, cmd_rx));
+        Self {
+            commands: cmd_tx,
+            events: ev_rx,
+            runtime: Some(runtime),
+        }
+    }
+
+    pub fn send(&self, cmd: Command) {
+        tracing::debug!("gui command: {cmd:?}");
+        let _ = self.commands.send(cmd);
+    }
+
+    /// Events that arrived since the last call; never blocks.
+    pub fn drain(&self) -> Vec<Event> {
+        self.events.try_iter().collect()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // A native file dialog may still be open on a worker thread: don't wait for it.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+struct WorkerState {
+    dir: Mutex<Option<Directory>>,
+    events: Mutex<std_mpsc::Sender<Event>>,
+    ctx: egui::Context,
+    backups: BackupStore,
+    photo: PhotoAttribute,
+    /// At most this many photo reads for thumbnails at once, so scrolling never floods the server.
+    thumbs: Semaphore,
+    /// The cancellable job under way (connect or user listing).
+    current: Mutex<Option<AbortHandle>>,
+}
+
+impl WorkerState {
+    fn emit(&self, ev: Event) {
+        if let Ok(tx) = self.events.lock() {
+            let _ = tx.send(ev);
+        }
+        self.ctx.request_repaint();
+    }
+
+    fn dir(&self) -> Option<Directory> {
+        self.dir.lock().ok().and_then(|d| d.clone())
+    }
+
+    fn set_current(&self, handle: AbortHandle) {
+        if let Ok(mut cur) = self.current.lock()
+            && let Some(old) = cur.replace(handle)
+        {
+            old.abort();
+        }
+    }
+}
+
+async fn dispatch(state: Arc<WorkerState>, mut rx: mpsc::UnboundedReceiver<Command>) {
+    while let Some(cmd) = rx.recv().await {
+        let s = state.clone();
+        match cmd {
+            Command::Cancel => {
+                if let Some(h) = state.current.lock().ok().and_then(|mut c| c.take()) {
+                    h.abort();
+                    state.emit(Event::Cancelled);
+                }
+            }
+            Command::Connect(opts) => {
+                let h = tokio::spawn(async move { connect(&s, *opts).await });
+                state.set_current(h.abort_handle());
+            }
+            Command::Users {
+                base,
+                depth,
+                generation,
+            } => {
+                let h = tokio::spawn(async move { users(&s, base, depth, generation).await });
+                state.set_current(h.abort_handle());
+            }
+            cmd => {
+                tokio::spawn(async move { run(&s, cmd).await });
+            }
+        }
+    }
+}
+
+async fn connect(s: &WorkerState, opts: ConnectOptions) {
+    s.emit(Event::JobStarted(format!("Connecting to {}…", opts.server)));
+    match Directory::connect(&opts).await {
+        Ok(dir) => {
+            let endpoint = opts.endpoint().ok();
+            let kind = match (&opts.auth, endpoint.as_ref().map(|e| e.security)) {
+                (crate::directory::Auth::Kerberos, _) => ConnectionKind::Kerberos,
+                (_, Some(Security::Ldaps)) => ConnectionKind::Ldaps,
+                (_, Some(Security::StartTls)) => ConnectionKind::StartTls,
+                _ => ConnectionKind::Plain,
+            };
+            let info = ConnectionInfo {
+                target: dir.describe().await,
+                base_dn: dir.base_dn().to_string(),
+                kind,
+                insecure: opts.insecure_skip_verify,
+            };
+            replace_dir(s, dir).await;
+            s.emit(Event::Connected(info));
+        }
+        Err(e) => s.emit(Event::ConnectFailed(e.to_string())),
+    }
+}
+
+async fn replace_dir(s: &WorkerState, dir: Directory) {
+    let old = s.dir.lock().ok().and_then(|mut d| d.replace(dir));
+    if let Some(old) = old {
+        old.close().await;
+    }
+}
+
+async fn users(s: &WorkerState, base: String, depth: Depth, generation: u64) {
+    let Some(dir) = s.dir() else { return };
+    s.emit(Event::JobStarted(format!(
+        "Loading users of {}…",
+        crate::directory::rdn_value(&base)
+    )));
+    let result = dir
+        .users(&base, depth, &s.photo)
+        .await
+        .map_err(|e| e.to_string());
+    s.emit(Event::Users { generation, result });
+}
+
+async fn run(s: &WorkerState, cmd: Command) {
+    match cmd {
+        Command::OpenLdif { source, changes } => {
+            let opened = tokio::task::spawn_blocking(move || {
+                let dir = Directory::open_ldif(&source, changes)?;
+                Ok::<_, crate::directory::DirectoryError>((dir, source))
+            })
+            .await;
+            match opened {
+                Ok(Ok((dir, source))) => {
+                    let info = ConnectionInfo {
+                        target: source
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                        base_dn: dir.base_dn().to_string(),
+                        kind: ConnectionKind::Offline,
+                        insecure: false,
+                    };
+                    replace_dir(s, dir).await;
+                    s.emit(Event::Connected(info));
+                }
+                Ok(Err(e)) => s.emit(Event::ConnectFailed(e.to_string())),
+                Err(e) => s.emit(Event::ConnectFailed(e.to_string())),
+            }
+        }
+        Command::Disconnect => {
+            let old = s.dir.lock().ok().and_then(|mut d| d.take());
+            if let Some(old) = old {
+                old.close().await;
+            }
+        }
+        Command::Children(dn) => {
+            let Some(dir) = s.dir() else { return };
+            let result = dir.children(&dn).await.map_err(|e| e.to_string());
+            s.emit(Event::Children { dn, result });
+        }
+        Command::Thumb(dn) => {
+            let Some(dir) = s.dir() else {
+                s.emit(Event::Thumb { dn, image: None });
+                return;
+            };
+            let Ok(_permit) = s.thumbs.acquire().await else {
+                return;
+            };
+            let image = match dir.read_photo(&dn, &s.photo).await {
+                Ok(Some(bytes)) => tokio::task::spawn_blocking(move || {
+                    photo_bridge::thumbnail(&bytes, THUMB_SIDE).ok()
+                })
+                .await
+                .ok()
+                .flatten(),
+                _ => None,
+            };
+            s.emit(Event::Thumb { dn, image });
+        }
+        Command::Preview(user) => preview(s, &user).await,
+        Command::SetPhoto { user, file } => {
+            let name = user.label();
+            s.emit(Event::JobStarted(format!("Setting the photo of {name}…")));
+            let prepared = tokio::task::spawn_blocking(move || {
+                let bytes = std::fs::read(&file)
+                    .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                photo_bridge::prepare_for_ad(&bytes).map_err(|e| format!("{}: {e}", file.display()))
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            let Some(dir) = s.dir() else { return };
+            let result = match prepared {
+                Ok(jpeg) => dir
+                    .write_photo(&user, &s.photo, &jpeg, &s.backups)
+                    .await
+                    .map(|o| o.bytes)
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(bytes) => {
+                    s.emit(Event::PhotoChanged {
+                        dn: user.dn.clone(),
+                        photo_bytes: Some(bytes),
+                        message: format!("Photo of {name} set ({bytes} bytes)."),
+                    });
+                    preview(s, &user).await;
+                }
+                Err(e) => s.emit(Event::JobFailed(format!("Photo of {name} not set: {e}"))),
+            }
+        }
+        Command::RemovePhoto(user) => {
+            let name = user.label();
+            let Some(dir) = s.dir() else { return };
+            match dir.remove_photo(&user, &s.photo, &s.backups).await {
+                Ok(_) => {
+                    s.emit(Event::PhotoChanged {
+                        dn: user.dn.clone(),
+                        photo_bytes: None,
+                        message: format!("Photo of {name} removed (a backup was kept)."),
+                    });
+                    preview(s, &user).await;
+                }
+                Err(e) => s.emit(Event::JobFailed(format!(
+                    "Photo of {name} not removed: {e}"
+                ))),
+            }
+        }
+        Command::RestorePhoto(user) => {
+            let name = user.label();
+            let Some(dir) = s.dir() else { return };
+            match dir.restore_photo(&user, &s.photo, &s.backups).await {
+                Ok(Some((rec, outcome))) => {
+                    s.emit(Event::PhotoChanged {
+                        dn: user.dn.clone(),
+                        photo_bytes: Some(outcome.bytes),
+                        message: format!(
+                            "Photo of {name} restored from the backup of {}.",
+                            rec.taken_at
+                        ),
+                    });
+                    preview(s, &user).await;
+                }
+                Ok(None) => s.emit(Event::JobFailed(format!("No backup of {name}'s photo."))),
+                Err(e) => s.emit(Event::JobFailed(format!(
+                    "Photo of {name} not restored: {e}"
+                ))),
+            }
+        }
+        Command::ExportPhoto { dn, path } => {
+            let Some(dir) = s.dir() else { return };
+            match dir.read_photo(&dn, &s.photo).await {
+                Ok(Some(bytes)) => match std::fs::write(&path, &bytes) {
+                    Ok(()) => s.emit(Event::JobDone(format!(
+                        "Photo saved to {} ({} bytes).",
+                        path.display(),
+                        bytes.len()
+                    ))),
+                    Err(e) => s.emit(Event::JobFailed(format!(
+                        "Cannot write {}: {e}",
+                        path.display()
+                    ))),
+                },
+                Ok(None) => s.emit(Event::JobFailed("This user has no photo.".into())),
+                Err(e) => s.emit(Event::JobFailed(e.to_string())),
+            }
+        }
+        Command::PickFile(purpose) => {
+            let path = pick_file(&purpose).await;
+            s.emit(Event::FilePicked { purpose, path });
+        }
+        Command::Connect(_) | Command::Users { .. } | Command::Cancel => {}
+    }
+}
+
+async fn preview(s: &WorkerState, user: &User) {
+    let Some(dir) = s.dir() else { return };
+    let dn = user.dn.clone();
+    let backups = s.backups.list(user).map_or(0, |l| {
+        l.iter()
+            .filter(|r| r.attribute.eq_ignore_ascii_case(s.photo.name()))
+            .count()
+    });
+    match dir.read_photo(&dn, &s.photo).await {
+        Ok(Some(bytes)) => {
+            let decoded = tokio::task::spawn_blocking(move || {
+                let (width, height) = photo_bridge::dimensions(&bytes).unwrap_or((0, 0));
+                photo_bridge::thumbnail(&bytes, PREVIEW_SIDE).map(|image| PreviewPhoto {
+                    bytes: bytes.len(),
+                    width,
+                    height,
+                    image,
+                })
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            let (photo, error) = match decoded {
+                Ok(p) => (Some(p), None),
+                Err(e) => (None, Some(format!("The stored photo cannot be shown: {e}"))),
+            };
+            s.emit(Event::Preview {
+                dn,
+                photo,
+                backups,
+                error,
+            });
+        }
+        Ok(None) => s.emit(Event::Preview {
+            dn,
+            photo: None,
+            backups,
+            error: None,
+        }),
+        Err(e) => s.emit(Event::Preview {
+            dn,
+            photo: None,
+            backups,
+            error: Some(e.to_string()),
+        }),
+    }
+}
+
+/// The native file dialog (rfd's async API: on macOS it runs on the main thread's event loop).
+async fn pick_file(purpose: &FilePurpose) -> Option<PathBuf> {
+    let dialog = rfd::AsyncFileDialog::new();
+    let handle = match purpose {
+        FilePurpose::SetPhoto(_) => {
+            dialog
+                .set_title("Choose a photo")
+                .add_filter(
+                    "Images",
+                    &[
+                        "jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp", "JPG", "JPEG",
+                        "PNG",
+                    ],
+                )
+                .add_filter("All files", &["*"])
+                .pick_file()
+                .await
+        }
+        FilePurpose::ExportPhoto { suggested, .. } => {
+            dialog
+                .set_title("Save the photo")
+                .set_file_name(suggested)
+                .add_filter("JPEG", &["jpg", "jpeg"])
+                .save_file()
+                .await
+        }
+        FilePurpose::CaFile => {
+            dialog
+                .set_title("Choose the CA certificate (PEM)")
+                .add_filter("Certificates", &["pem", "crt", "cer"])
+                .add_filter("All files", &["*"])
+                .pick_file()
+                .await
+        }
+        FilePurpose::Ldif => {
+            dialog
+                .set_title("Open an LDIF export")
+                .add_filter("LDIF", &["ldif", "ldf"])
+                .add_filter("All files", &["*"])
+                .pick_file()
+                .await
+        }
+    };
+    handle.map(|h| h.path().to_path_buf())
+}

@@ -1,0 +1,84 @@
+//! Shared by the GUI tests: a harness around the real app, and waiting for the worker.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use adphoto::gui::{App, AppEnv, Prefs};
+use egui_kittest::Harness;
+
+/// The whole app in a 1280×800 window, with its files in `dir`.
+pub fn harness(dir: &Path) -> Harness<'static, App> {
+    let env = AppEnv::in_dir(dir);
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, Prefs::default()))
+}
+
+/// Steps the app until `cond` holds; the worker answers on its own threads, so this waits in
+/// real time, up to 30 seconds, then fails saying what it waited for.
+pub fn wait_until(
+    h: &mut Harness<'static, App>,
+    what: &str,
+    cond: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if cond(h) {
+            // Let the frame after the event settle (layouts that depend on it).
+            h.step();
+            return;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            panic!(
+                "waited 30 s for {what}; status: {:?}",
+                h.state().status().message()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+/// A colourful test picture.
+pub fn write_png(path: &Path, w: u32, h: u32) {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, 160])
+    });
+    img.save(path).unwrap();
+}
+
+/// A file as the window system hands it over when it is dropped on the window.
+#[derive(Debug)]
+struct DroppedPath(std::path::PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+pub fn dropped(path: &Path) -> egui::DroppedFileHandle {
+    std::sync::Arc::new(DroppedPath(path.to_path_buf()))
+}
+
+/// Focuses the text field labelled `label` and types `text` into it.
+pub fn type_into(h: &mut Harness<'static, App>, label: &str, text: &str) {
+    use egui_kittest::kittest::Queryable as _;
+    h.get_by_label(label).focus();
+    h.run_steps(2);
+    h.get_by_label(label).type_text(text);
+    h.run_steps(2);
+}
+
+/// The grid row's cell showing `name` (the preview panel, to its right, may show it too).
+pub fn grid_cell<'h>(h: &'h Harness<'static, App>, name: &'h str) -> egui_kittest::Node<'h> {
+    use egui_kittest::kittest::Queryable as _;
+    h.get_all_by_label(name)
+        .min_by(|a, b| a.rect().min.x.total_cmp(&b.rect().min.x))
+        .unwrap_or_else(|| panic!("no row shows {name}"))
+}

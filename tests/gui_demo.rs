@@ -1,0 +1,204 @@
+//! The window, driven by its labels and keys through egui_kittest, on the shipped demo directory.
+
+mod gui_common;
+
+use std::path::Path;
+
+use egui::{Key, Modifiers};
+use egui_kittest::kittest::Queryable as _;
+use gui_common::{dropped, grid_cell, harness, type_into, wait_until, write_png};
+
+#[test]
+fn demo_directory_tree_selection_filter_and_photo_round_trip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(tmp.path());
+
+    // The connect dialog, with the demo button.
+    h.get_by_label("Connect to Active Directory");
+    h.get_by_label("Trust this server's certificate (lab only)");
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.query_by_label("Amelia Hart").is_some()
+    });
+    assert!(h.query_by_label_contains("Offline: demo.ldif").is_some());
+    assert_eq!(h.state().grid().users().len(), 32);
+
+    // Expand an OU: clicking it opens it (children load lazily) and lists its users.
+    h.get_by_label("Head Office").click();
+    wait_until(&mut h, "the OUs below Head Office", |h| {
+        h.query_by_label("Finance").is_some() && h.state().grid().users().len() == 15
+    });
+    assert!(h.query_by_label("People").is_some());
+    assert!(
+        h.query_by_label("Isabelle Moreau").is_none(),
+        "Sales is not under Head Office"
+    );
+
+    // Selection: click, Ctrl-click, Shift-click range, Ctrl+A, Esc.
+    grid_cell(&h, "Amelia Hart").click();
+    h.run_steps(2);
+    assert_eq!(h.state().grid().selected_count(), 1);
+    grid_cell(&h, "Felix Bauer").click_modifiers(Modifiers::COMMAND);
+    h.run_steps(2);
+    assert_eq!(h.state().grid().selected_count(), 2);
+    assert!(
+        h.query_by_label("2 users selected").is_some(),
+        "the preview says how many"
+    );
+    // Name order: … Felix Bauer, Grace Okafor, Hannah Schröder …: the range from the last click.
+    grid_cell(&h, "Hannah Schröder").click_modifiers(Modifiers::SHIFT);
+    h.run_steps(2);
+    let names: Vec<String> = h
+        .state()
+        .grid()
+        .selected_users()
+        .iter()
+        .map(|u| u.label())
+        .collect();
+    assert_eq!(names, ["Felix Bauer", "Grace Okafor", "Hannah Schröder"]);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(2);
+    assert_eq!(h.state().grid().selected_count(), 15);
+    assert!(h.query_by_label("15 selected").is_some());
+    assert!(h.query_by_label("15 users selected").is_some());
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert_eq!(h.state().grid().selected_count(), 0);
+
+    // Filter: without photo.
+    h.get_by_label("Without photo").click();
+    h.run_steps(2);
+    assert_eq!(h.state().grid().shown_count(), 8);
+    assert!(h.query_by_label("Amelia Hart").is_none(), "she has a photo");
+    assert!(h.query_by_label("Oskar Lindqvist").is_some());
+    assert!(h.query_by_label("8 of 15 users").is_some());
+    h.get_by_label("All").click();
+    h.run_steps(2);
+    assert_eq!(h.state().grid().shown_count(), 15);
+
+    // Search, then pick one user without a photo.
+    type_into(&mut h, "Search:", "oskar");
+    h.run_steps(3);
+    assert_eq!(h.state().grid().shown_count(), 1);
+    grid_cell(&h, "Oskar Lindqvist").click();
+    wait_until(&mut h, "the empty preview", |h| {
+        h.query_by_label("No photo").is_some()
+    });
+    assert!(h.state().preview().info().is_none());
+
+    // Set a photo by dropping an image file on the user's row: the preview changes.
+    let png = tmp.path().join("oskar.png");
+    write_png(&png, 300, 400);
+    grid_cell(&h, "Oskar Lindqvist").hover();
+    h.run_steps(1);
+    h.input_mut().dropped_files.push(dropped(&png));
+    h.run_steps(1);
+    wait_until(&mut h, "the new photo in the preview", |h| {
+        h.state().preview().info().is_some()
+    });
+    let (w, hgt, bytes) = h.state().preview().info().unwrap();
+    assert_eq!((w, hgt), (96, 96));
+    assert!(bytes <= 10 * 1024);
+    assert!(h.query_by_label_contains("96 × 96 px").is_some());
+    let oskar = |h: &egui_kittest::Harness<'static, adphoto::gui::App>| {
+        h.state()
+            .grid()
+            .users()
+            .iter()
+            .find(|u| u.sam_account_name.as_deref() == Some("olindqvist"))
+            .unwrap()
+            .photo_bytes
+    };
+    assert_eq!(oskar(&h), Some(bytes));
+    assert!(
+        h.state()
+            .status()
+            .message()
+            .is_some_and(|(m, err)| !err && m.contains("Photo of Oskar Lindqvist set")),
+        "{:?}",
+        h.state().status().message()
+    );
+
+    // Remove it: a backup is kept, so "Restore previous" comes alive and brings it back.
+    h.get_by_label("Remove photo").click();
+    wait_until(&mut h, "the removed photo", |h| {
+        h.state().preview().info().is_none() && h.query_by_label("Restore previous (1)").is_some()
+    });
+    assert_eq!(oskar(&h), None);
+    h.get_by_label("Restore previous (1)").click();
+    wait_until(&mut h, "the restored photo", |h| {
+        h.state().preview().info().is_some()
+    });
+    assert_eq!(h.state().preview().info().unwrap().2, bytes);
+
+    // The offline change file holds what was done, for an administrator to apply.
+    let changes = tmp.path().join("data/offline/demo-changes.ldif");
+    let text = std::fs::read_to_string(&changes).unwrap();
+    assert!(text.contains("changetype: modify"), "{text}");
+}
+
+#[test]
+fn set_photo_hook_and_bad_file_say_what_went_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(tmp.path());
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.query_by_label("Mia Horvat").is_some()
+    });
+    grid_cell(&h, "Mia Horvat").click();
+    wait_until(&mut h, "the empty preview", |h| {
+        h.query_by_label("No photo").is_some()
+    });
+    let dn = h.state().grid().selected_users()[0].dn.clone();
+    // What "Set photo…" does once the file dialog returns, with a file that is no image.
+    let bad = tmp.path().join("notes.png");
+    std::fs::write(&bad, b"not really a picture").unwrap();
+    h.state_mut().set_photo_from_file(&dn, bad);
+    wait_until(&mut h, "the error", |h| {
+        h.state().status().message().is_some_and(|(_, err)| err)
+    });
+    let (m, _) = h.state().status().message().unwrap();
+    assert!(m.contains("Photo of Mia Horvat not set"), "{m}");
+    assert!(h.query_by_label_contains("not an image").is_some());
+    // And a good one through the same door.
+    let png = tmp.path().join("mia.png");
+    write_png(&png, 500, 500);
+    h.state_mut().set_photo_from_file(&dn, png);
+    wait_until(&mut h, "the photo", |h| {
+        h.state().preview().info().is_some()
+    });
+}
+
+#[test]
+fn connect_errors_are_plain_words_and_profiles_keep_no_password() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(tmp.path());
+    // Nothing typed in Server: the engine's own message.
+    h.get_by_label("Server:").focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.key_press(Key::Backspace);
+    h.run_steps(2);
+    h.get_by_label("Connect").click();
+    wait_until(&mut h, "the error", |h| {
+        h.query_by_label_contains("no server given").is_some()
+    });
+
+    // A profile saves the fields, not the password.
+    type_into(&mut h, "Server:", "dc1.example.test");
+    type_into(&mut h, "User:", "helpdesk@example.test");
+    type_into(&mut h, "Password:", "s3cret-Passw0rd");
+    type_into(&mut h, "New profile:", "Lab");
+    h.run_steps(2);
+    h.get_by_label("Save profile").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Profile \"Lab\" saved").is_some(),
+        "{:#?}",
+        h.root()
+    );
+    let text = std::fs::read_to_string(tmp.path().join("config/profiles.json")).unwrap();
+    assert!(text.contains("dc1.example.test"));
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(Path::new(&tmp.path().join("config/profiles.json")).exists());
+}
