@@ -1,0 +1,130 @@
+//! The window against the Samba test domain controller (tests/ad/samba-dc.sh): connect over
+//! LDAPS with the test CA, a wrong password in plain words, the OU tree, selection, and a photo
+//! set, removed and restored. Writes only to users of OU=Americas,OU=Sales,OU=Staff.
+
+mod common;
+mod gui_common;
+
+use egui::{Key, Modifiers};
+use egui_kittest::kittest::Queryable as _;
+use gui_common::{dropped, grid_cell, harness, type_into, wait_until, write_png};
+
+fn fill_form(h: &mut egui_kittest::Harness<'static, adphoto::gui::App>, dc: &common::TestDc, password: &str) {
+    // Server may be pre-filled from the Kerberos realm: replace it.
+    h.get_by_label("Server:").focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.key_press(Key::Backspace);
+    h.run_steps(1);
+    h.get_by_label("Server:").type_text(&dc.ldaps_url);
+    h.run_steps(1);
+    h.get_by_label("User name and password").click();
+    h.run_steps(2);
+    type_into(h, "User:", &dc.admin);
+    type_into(h, "Password:", password);
+    type_into(h, "CA certificate:", &dc.ca.display().to_string());
+}
+
+#[test]
+fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
+    let dc = common::TestDc::get();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(tmp.path());
+
+    // A wrong password: the engine's plain words, in the dialog.
+    fill_form(&mut h, &dc, "not-the-password");
+    h.get_by_label("Connect").click();
+    wait_until(&mut h, "the wrong-password message", |h| {
+        h.query_by_label("Wrong user name or password.").is_some()
+    });
+    assert!(h.state().connection().is_none());
+
+    // The right one.
+    h.get_by_label("Password:").focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.key_press(Key::Backspace);
+    h.run_steps(1);
+    h.get_by_label("Password:").type_text(&dc.password);
+    h.run_steps(1);
+    h.get_by_label("Connect").click();
+    wait_until(&mut h, "the connection", |h| h.state().connection().is_some());
+    assert!(h.query_by_label_contains("LDAPS · ldaps://localhost:636").is_some());
+    assert!(h.query_by_label_contains("NOT verified").is_none());
+
+    // The tree, opened level by level.
+    wait_until(&mut h, "the top-level OUs", |h| h.query_by_label("Staff").is_some());
+    h.get_by_label("Staff").click();
+    wait_until(&mut h, "Sales under Staff", |h| h.query_by_label("Sales").is_some());
+    h.get_by_label("Sales").click();
+    wait_until(&mut h, "Americas under Sales", |h| {
+        h.query_by_label("Americas").is_some()
+    });
+    h.get_by_label("Americas").click();
+    wait_until(&mut h, "the users of Americas", |h| {
+        h.state().grid().users().iter().any(|u| u.sam_account_name.as_deref() == Some("gtremblay"))
+            && !h.state().grid().loading
+    });
+    let labels: Vec<(String, String)> = h
+        .state()
+        .grid()
+        .users()
+        .iter()
+        .map(|u| (u.sam_account_name.clone().unwrap_or_default(), u.label()))
+        .collect();
+    let label_of = |sam: &str| {
+        labels
+            .iter()
+            .find(|(s, _)| s == sam)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_else(|| panic!("{sam} is listed: {labels:?}"))
+    };
+    let (gt, kj, ml) = (label_of("gtremblay"), label_of("kjohnson"), label_of("mlopez"));
+
+    // Ctrl-click, Shift-click, Ctrl+A.
+    grid_cell(&h, &gt).click();
+    h.run_steps(2);
+    grid_cell(&h, &kj).click_modifiers(Modifiers::COMMAND);
+    h.run_steps(2);
+    assert_eq!(h.state().grid().selected_count(), 2);
+    grid_cell(&h, &ml).click_modifiers(Modifiers::SHIFT);
+    h.run_steps(2);
+    assert!(h.state().grid().selected_count() >= 2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(2);
+    assert_eq!(h.state().grid().selected_count(), h.state().grid().shown_count());
+
+    // Set gtremblay's photo by dropping a file on the row; the preview shows it.
+    grid_cell(&h, &gt).click();
+    wait_until(&mut h, "gtremblay's preview", |h| {
+        h.query_by_label("Set photo…").is_some() && h.query_by_label_contains("px ·").is_some()
+            || h.query_by_label("No photo").is_some()
+    });
+    let png = tmp.path().join("gtremblay.png");
+    write_png(&png, 640, 480);
+    grid_cell(&h, &gt).hover();
+    h.run_steps(1);
+    h.input_mut().dropped_files.push(dropped(&png));
+    h.run_steps(1);
+    wait_until(&mut h, "the written photo", |h| {
+        h.state()
+            .status()
+            .message()
+            .is_some_and(|(m, _)| m.contains("Photo of") )
+            && h.state().preview().info().is_some()
+    });
+    let (m, err) = h.state().status().message().unwrap();
+    assert!(!err, "{m}");
+    let (w, hh, bytes) = h.state().preview().info().unwrap();
+    assert_eq!((w, hh), (96, 96));
+
+    // Remove it; the backup brings it back.
+    h.get_by_label("Remove photo").click();
+    wait_until(&mut h, "the removal", |h| {
+        h.state().preview().info().is_none()
+            && h.query_by_label_contains("Restore previous (").is_some()
+    });
+    h.get_by_label_contains("Restore previous (").click();
+    wait_until(&mut h, "the restore", |h| h.state().preview().info().is_some());
+    assert_eq!(h.state().preview().info().unwrap().2, bytes);
+}
