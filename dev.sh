@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # adphoto's developer entry point. On a fresh Debian machine:
-#   ./dev.sh run     build and start adphoto (with the demo directory when no AD is at hand)
+#   ./dev.sh run     build and open the adphoto window (its connect dialog has "Open demo directory");
+#                    with arguments, the command line: ./dev.sh run --ldif assets/demo/demo.ldif users
 #   ./dev.sh test    install what the tests need, start the Samba test DC, run every test
 #   ./dev.sh lint    cargo fmt --check and clippy -D warnings
 #   ./dev.sh bench   the benchmarks (they print ratios against ImageMagick, vips, ldapsearch/ldapmodify)
+#   ./dev.sh screenshot   the window on the demo directory under Xvfb -> assets/screenshots/main-window.png
 # System packages are installed with apt-get only when missing (idempotent).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,6 +13,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 # Build dependencies: GSSAPI headers for Kerberos sign-in (bindgen needs libclang).
 BUILD_PKGS=(pkg-config clang libclang-dev libkrb5-dev)
+# What the window loads at run time on Linux (OpenGL, X11/Wayland keyboard and cursor); a desktop has them.
+GUI_PKGS=(libgl1 libegl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6)
 # What the tests and benchmarks compare against or run under.
 TEST_PKGS=(imagemagick libvips-tools ldap-utils)
 
@@ -36,11 +40,30 @@ start_dc() {
 case "${1:-}" in
   run)
     shift
-    need_pkgs "${BUILD_PKGS[@]}"
-    if [ $# -eq 0 ]; then
-      set -- --ldif assets/demo/demo.ldif users --subtree
-    fi
+    need_pkgs "${BUILD_PKGS[@]}" "${GUI_PKGS[@]}"
+    # No arguments: the window (adphoto without a command opens it).
     exec cargo run --release -- "$@"
+    ;;
+  screenshot)
+    need_pkgs "${BUILD_PKGS[@]}" "${GUI_PKGS[@]}" xvfb xauth imagemagick xdotool
+    cargo build --release
+    target="${CARGO_TARGET_DIR:-target}"
+    case "$target" in /*) ;; *) target="$(pwd)/$target" ;; esac
+    exe="$target/release/adphoto"
+    out="$(pwd)/assets/screenshots/main-window.png"
+    mkdir -p "$(dirname "$out")"
+    tmp="$(mktemp -d)"
+    # A private data/config folder, so the picture never shows the developer's own state.
+    ADPHOTO_DATA_DIR="$tmp/data" ADPHOTO_CONFIG_DIR="$tmp/config" XDG_DATA_HOME="$tmp/xdg" \
+      xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+        "$0" --demo & app=$!
+        sleep 5
+        xdotool mousemove 330 148 click 1   # select a user (the second row)
+        sleep 2
+        import -window root "$1"
+        kill "$app"' "$exe" "$out"
+    rm -rf "$tmp"
+    echo "dev.sh: wrote $out"
     ;;
   test)
     shift
@@ -67,7 +90,7 @@ case "${1:-}" in
     cargo bench "$@"
     ;;
   *)
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -66,7 +66,10 @@ fn grid_shows_and_scrolls_100k_users() {
         scroll(&h, 5_000.0);
         h.run_steps(2);
     }
-    assert!(h.query_by_label("User 000000").is_none(), "scrolled away from the top");
+    assert!(
+        h.query_by_label("User 000000").is_none(),
+        "scrolled away from the top"
+    );
     // Only the visible rows are laid out: a few dozen labels, not 100,000.
     let rows = h.query_all_by_label_contains("@example.test").count();
     assert!((5..200).contains(&rows), "{rows} rows laid out");

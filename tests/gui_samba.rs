@@ -7,9 +7,13 @@ mod gui_common;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
-use gui_common::{dropped, grid_cell, harness, type_into, wait_until, write_png};
+use gui_common::{dropped, grid_cell, harness_any_script, type_into, wait_until, write_png};
 
-fn fill_form(h: &mut egui_kittest::Harness<'static, adphoto::gui::App>, dc: &common::TestDc, password: &str) {
+fn fill_form(
+    h: &mut egui_kittest::Harness<'static, adphoto::gui::App>,
+    dc: &common::TestDc,
+    password: &str,
+) {
     // Server may be pre-filled from the Kerberos realm: replace it.
     h.get_by_label("Server:").focus();
     h.run_steps(2);
@@ -29,7 +33,7 @@ fn fill_form(h: &mut egui_kittest::Harness<'static, adphoto::gui::App>, dc: &com
 fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
     let dc = common::TestDc::get();
     let tmp = tempfile::tempdir().unwrap();
-    let mut h = harness(tmp.path());
+    let mut h = harness_any_script(tmp.path());
 
     // A wrong password: the engine's plain words, in the dialog.
     fill_form(&mut h, &dc, "not-the-password");
@@ -48,21 +52,34 @@ fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
     h.get_by_label("Password:").type_text(&dc.password);
     h.run_steps(1);
     h.get_by_label("Connect").click();
-    wait_until(&mut h, "the connection", |h| h.state().connection().is_some());
-    assert!(h.query_by_label_contains("LDAPS · ldaps://localhost:636").is_some());
+    wait_until(&mut h, "the connection", |h| {
+        h.state().connection().is_some()
+    });
+    assert!(
+        h.query_by_label_contains("LDAPS · ldaps://localhost:636")
+            .is_some()
+    );
     assert!(h.query_by_label_contains("NOT verified").is_none());
 
     // The tree, opened level by level.
-    wait_until(&mut h, "the top-level OUs", |h| h.query_by_label("Staff").is_some());
+    wait_until(&mut h, "the top-level OUs", |h| {
+        h.query_by_label("Staff").is_some()
+    });
     h.get_by_label("Staff").click();
-    wait_until(&mut h, "Sales under Staff", |h| h.query_by_label("Sales").is_some());
+    wait_until(&mut h, "Sales under Staff", |h| {
+        h.query_by_label("Sales").is_some()
+    });
     h.get_by_label("Sales").click();
     wait_until(&mut h, "Americas under Sales", |h| {
         h.query_by_label("Americas").is_some()
     });
     h.get_by_label("Americas").click();
     wait_until(&mut h, "the users of Americas", |h| {
-        h.state().grid().users().iter().any(|u| u.sam_account_name.as_deref() == Some("gtremblay"))
+        h.state()
+            .grid()
+            .users()
+            .iter()
+            .any(|u| u.sam_account_name.as_deref() == Some("gtremblay"))
             && !h.state().grid().loading
     });
     let labels: Vec<(String, String)> = h
@@ -79,7 +96,11 @@ fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
             .map(|(_, l)| l.clone())
             .unwrap_or_else(|| panic!("{sam} is listed: {labels:?}"))
     };
-    let (gt, kj, ml) = (label_of("gtremblay"), label_of("kjohnson"), label_of("mlopez"));
+    let (gt, kj, ml) = (
+        label_of("gtremblay"),
+        label_of("kjohnson"),
+        label_of("mlopez"),
+    );
 
     // Ctrl-click, Shift-click, Ctrl+A.
     grid_cell(&h, &gt).click();
@@ -92,7 +113,10 @@ fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
     assert!(h.state().grid().selected_count() >= 2);
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
     h.run_steps(2);
-    assert_eq!(h.state().grid().selected_count(), h.state().grid().shown_count());
+    assert_eq!(
+        h.state().grid().selected_count(),
+        h.state().grid().shown_count()
+    );
 
     // Set gtremblay's photo by dropping a file on the row; the preview shows it.
     grid_cell(&h, &gt).click();
@@ -110,7 +134,7 @@ fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
         h.state()
             .status()
             .message()
-            .is_some_and(|(m, _)| m.contains("Photo of") )
+            .is_some_and(|(m, _)| m.contains("Photo of"))
             && h.state().preview().info().is_some()
     });
     let (m, err) = h.state().status().message().unwrap();
@@ -125,6 +149,8 @@ fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
             && h.query_by_label_contains("Restore previous (").is_some()
     });
     h.get_by_label_contains("Restore previous (").click();
-    wait_until(&mut h, "the restore", |h| h.state().preview().info().is_some());
+    wait_until(&mut h, "the restore", |h| {
+        h.state().preview().info().is_some()
+    });
     assert_eq!(h.state().preview().info().unwrap().2, bytes);
 }

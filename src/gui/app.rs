@@ -104,7 +104,6 @@ impl App {
     }
 
     pub fn with_prefs(ctx: &egui::Context, env: AppEnv, prefs: Prefs) -> Self {
-        egui_extras::install_image_loaders(ctx);
         let worker = Worker::start(ctx.clone(), BackupStore::new(env.data_dir.join("backups")));
         let connect = ConnectDialog::new(prefs.connect, ProfileStore::new(&env.config_dir));
         let mut grid = UserGrid::default();
@@ -327,7 +326,7 @@ impl App {
                 self.thumbs.invalidate(&dn);
                 self.status.ok(message);
             }
-            Event::JobStarted(job) => self.status.job = Some(job),
+            Event::JobStarted { text, cancellable } => self.status.job = Some((text, cancellable)),
             Event::JobFailed(e) => {
                 self.photo_job = false;
                 self.preview_reload();
@@ -512,6 +511,7 @@ impl App {
         match tree_action {
             Some(TreeAction::Select(dn)) => {
                 self.users_base = Some(dn);
+                self.grid.select_none();
                 self.preview.clear();
                 self.load_users();
             }

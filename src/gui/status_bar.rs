@@ -2,8 +2,8 @@
 
 #[derive(Default)]
 pub struct StatusBar {
-    /// The job under way, e.g. "Loading users of Sales…".
-    pub job: Option<String>,
+    /// The job under way, e.g. "Loading users of Sales…", and whether it can be cancelled.
+    pub job: Option<(String, bool)>,
     message: Option<(String, bool)>,
 }
 
@@ -27,13 +27,14 @@ impl StatusBar {
     pub fn ui(&mut self, ui: &mut egui::Ui, extra: &str) -> bool {
         let mut cancel = false;
         ui.horizontal(|ui| {
-            if let Some(job) = &self.job {
+            if let Some((job, cancellable)) = &self.job {
                 ui.spinner();
                 ui.label(job);
-                if ui
-                    .small_button("Cancel")
-                    .on_hover_text("Stop this job")
-                    .clicked()
+                if *cancellable
+                    && ui
+                        .small_button("Cancel")
+                        .on_hover_text("Stop this job")
+                        .clicked()
                 {
                     cancel = true;
                 }

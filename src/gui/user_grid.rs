@@ -202,7 +202,16 @@ impl UserGrid {
             } else {
                 ui.label(format!("{shown} of {total} users"));
             }
-            ui.label(format!("{sel} selected"));
+            ui.label(format!("{sel} selected")).on_hover_text(
+                "Click selects, Ctrl-click adds or removes, Shift-click selects a range; \
+                 Ctrl+A selects all shown, Esc clears",
+            );
+            if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
+                ui.colored_label(
+                    ui.visuals().selection.bg_fill,
+                    "Drop the image on the user's row to make it their photo",
+                );
+            }
         });
     }
 
@@ -243,6 +252,17 @@ impl UserGrid {
         }
 
         ui.style_mut().interaction.selectable_labels = false;
+        // While a file is dragged over the window, light up the row it would land on.
+        let drop_target = ui.ctx().input(|i| {
+            if i.raw.hovered_files.is_empty() {
+                return None;
+            }
+            let p = i.pointer.latest_pos()?;
+            self.row_rects
+                .iter()
+                .find(|(_, r)| r.contains(p))
+                .map(|(u, _)| *u)
+        });
         self.row_rects.clear();
         let mut clicked: Option<(usize, Modifiers)> = None;
         let mut sort_clicked: Option<SortKey> = None;
@@ -297,7 +317,7 @@ impl UserGrid {
                 body.rows(ROW_HEIGHT, view.len(), |mut row| {
                     let idx = view[row.index()];
                     let u = &users[idx];
-                    row.set_selected(selected.contains(&idx));
+                    row.set_selected(selected.contains(&idx) || drop_target == Some(idx));
                     row.col(|ui| {
                         if u.photo_bytes.is_some() {
                             if let Some(tex) = thumbs.get(&u.dn, worker) {

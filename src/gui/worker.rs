@@ -122,7 +122,11 @@ pub enum Event {
         photo_bytes: Option<usize>,
         message: String,
     },
-    JobStarted(String),
+    /// A job began; `cancellable` jobs can be stopped with [`Command::Cancel`].
+    JobStarted {
+        text: String,
+        cancellable: bool,
+    },
     JobFailed(String),
     JobDone(String),
     FilePicked {
@@ -274,7 +278,10 @@ async fn dispatch(state: Arc<WorkerState>, mut rx: mpsc::UnboundedReceiver<Comma
 }
 
 async fn connect(s: &WorkerState, opts: ConnectOptions) {
-    s.emit(Event::JobStarted(format!("Connecting to {}…", opts.server)));
+    s.emit(Event::JobStarted {
+        text: format!("Connecting to {}…", opts.server),
+        cancellable: true,
+    });
     match Directory::connect(&opts).await {
         Ok(dir) => {
             let endpoint = opts.endpoint().ok();
@@ -306,10 +313,10 @@ async fn replace_dir(s: &WorkerState, dir: Directory) {
 
 async fn users(s: &WorkerState, base: String, depth: Depth, generation: u64) {
     let Some(dir) = s.dir() else { return };
-    s.emit(Event::JobStarted(format!(
-        "Loading users of {}…",
-        crate::directory::rdn_value(&base)
-    )));
+    s.emit(Event::JobStarted {
+        text: format!("Loading users of {}…", crate::directory::rdn_value(&base)),
+        cancellable: true,
+    });
     let result = dir
         .users(&base, depth, &s.photo)
         .await
@@ -376,7 +383,10 @@ async fn run(s: &WorkerState, cmd: Command) {
         Command::Preview(user) => preview(s, &user).await,
         Command::SetPhoto { user, file } => {
             let name = user.label();
-            s.emit(Event::JobStarted(format!("Setting the photo of {name}…")));
+            s.emit(Event::JobStarted {
+                text: format!("Setting the photo of {name}…"),
+                cancellable: false,
+            });
             let prepared = tokio::task::spawn_blocking(move || {
                 let bytes = std::fs::read(&file)
                     .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
