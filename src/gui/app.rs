@@ -562,3 +562,29 @@ impl eframe::App for App {
         eframe::set_value(storage, eframe::APP_KEY, &self.prefs());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefs_round_trip_and_hold_no_secret() {
+        let mut p = Prefs::default();
+        p.connect.server = "dc1.example.test".into();
+        p.connect.user = "helpdesk".into();
+        p.grid.filter = super::super::user_grid::PhotoFilter::WithoutPhoto;
+        let text = serde_json::to_string(&p).unwrap();
+        assert!(!text.to_lowercase().contains("password"), "{text}");
+        assert!(!text.to_lowercase().contains("insecure"), "{text}");
+        let back: Prefs = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, p);
+        // Older or partial files still load.
+        let partial: Prefs = serde_json::from_str(r#"{"include_sub_ous": false}"#).unwrap();
+        assert!(!partial.include_sub_ous);
+    }
+
+    #[test]
+    fn demo_ldif_is_the_shipped_one() {
+        assert!(DEMO_LDIF.contains("DC=demo,DC=example"));
+    }
+}
