@@ -167,6 +167,60 @@ fn set_photo_hook_and_bad_file_say_what_went_wrong() {
     wait_until(&mut h, "the photo", |h| {
         h.state().preview().info().is_some()
     });
+    // What "Export photo…" does after its file dialog: the stored JPEG, byte for byte.
+    let out = tmp.path().join("export/mia.jpg");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    h.state_mut().export_photo_to(&dn, out.clone());
+    wait_until(&mut h, "the export", |h| {
+        h.state()
+            .status()
+            .message()
+            .is_some_and(|(m, _)| m.contains("Photo saved to"))
+    });
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..2], &[0xFF, 0xD8], "a JPEG");
+    assert_eq!(bytes.len(), h.state().preview().info().unwrap().2);
+}
+
+#[test]
+fn a_server_that_never_answers_does_not_freeze_the_window_and_can_be_cancelled() {
+    // Accepts TCP connections and then says nothing, like a hung domain controller.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _holder = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(tmp.path());
+    h.state_mut().connect_dialog().fill(
+        &format!("ldaps://127.0.0.1:{port}"),
+        "someone@example.test",
+        "pw",
+        None,
+    );
+    h.run_steps(2);
+    h.get_by_label("Connect").click();
+    wait_until(&mut h, "the connecting state", |h| {
+        h.query_by_label("Connecting…").is_some()
+    });
+    // Frames keep coming while the worker waits on the server.
+    let start = std::time::Instant::now();
+    for _ in 0..20 {
+        h.step();
+    }
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    // The dialog's Cancel (the status bar offers one for the same job too).
+    let cancels = h.get_all_by_label("Cancel").count();
+    assert_eq!(cancels, 2);
+    h.get_all_by_label("Cancel").next().unwrap().click();
+    wait_until(&mut h, "the dialog to be usable again", |h| {
+        h.query_by_label("Connecting…").is_none()
+    });
+    assert!(h.state().connection().is_none());
+    assert!(h.query_by_label("Connect").is_some());
 }
 
 #[test]

@@ -207,6 +207,14 @@ impl App {
         });
     }
 
+    /// Saves a user's stored photo to a file: what "Export photo…" does after its file dialog.
+    pub fn export_photo_to(&mut self, dn: &str, path: PathBuf) {
+        self.worker.send(Command::ExportPhoto {
+            dn: dn.to_string(),
+            path,
+        });
+    }
+
     /// Shows `users` as if a directory had listed them (benchmarks and tests of the grid).
     pub fn show_users(&mut self, info: ConnectionInfo, users: Vec<User>) {
         self.users_base = Some(info.base_dn.clone());
@@ -337,9 +345,7 @@ impl App {
                 let Some(path) = path else { return };
                 match purpose {
                     FilePurpose::SetPhoto(dn) => self.set_photo_from_file(&dn, path),
-                    FilePurpose::ExportPhoto { dn, .. } => {
-                        self.worker.send(Command::ExportPhoto { dn, path });
-                    }
+                    FilePurpose::ExportPhoto { dn, .. } => self.export_photo_to(&dn, path),
                     FilePurpose::CaFile => self.connect.set_ca_file(path),
                     FilePurpose::Ldif => self.open_ldif(path),
                 }
