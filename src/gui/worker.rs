@@ -145,6 +145,8 @@ pub struct PreviewPhoto {
     pub image: Thumbnail,
 }
 
+const NOT_CONNECTED: &str = "Not connected to a directory.";
+
 /// Pixel side of grid thumbnails (twice the row height, for high-DPI screens).
 pub const THUMB_SIDE: u32 = 48;
 /// Pixel side of the preview image.
@@ -312,7 +314,13 @@ async fn replace_dir(s: &WorkerState, dir: Directory) {
 }
 
 async fn users(s: &WorkerState, base: String, depth: Depth, generation: u64) {
-    let Some(dir) = s.dir() else { return };
+    let Some(dir) = s.dir() else {
+        s.emit(Event::Users {
+            generation,
+            result: Err(NOT_CONNECTED.into()),
+        });
+        return;
+    };
     s.emit(Event::JobStarted {
         text: format!("Loading users of {}…", crate::directory::rdn_value(&base)),
         cancellable: true,
@@ -357,7 +365,13 @@ async fn run(s: &WorkerState, cmd: Command) {
             }
         }
         Command::Children(dn) => {
-            let Some(dir) = s.dir() else { return };
+            let Some(dir) = s.dir() else {
+                s.emit(Event::Children {
+                    dn,
+                    result: Err(NOT_CONNECTED.into()),
+                });
+                return;
+            };
             let result = dir.children(&dn).await.map_err(|e| e.to_string());
             s.emit(Event::Children { dn, result });
         }
@@ -394,7 +408,10 @@ async fn run(s: &WorkerState, cmd: Command) {
             })
             .await
             .unwrap_or_else(|e| Err(e.to_string()));
-            let Some(dir) = s.dir() else { return };
+            let Some(dir) = s.dir() else {
+                s.emit(Event::JobFailed(NOT_CONNECTED.into()));
+                return;
+            };
             let result = match prepared {
                 Ok(jpeg) => dir
                     .write_photo(&user, &s.photo, &jpeg, &s.backups)
@@ -417,7 +434,10 @@ async fn run(s: &WorkerState, cmd: Command) {
         }
         Command::RemovePhoto(user) => {
             let name = user.label();
-            let Some(dir) = s.dir() else { return };
+            let Some(dir) = s.dir() else {
+                s.emit(Event::JobFailed(NOT_CONNECTED.into()));
+                return;
+            };
             match dir.remove_photo(&user, &s.photo, &s.backups).await {
                 Ok(_) => {
                     s.emit(Event::PhotoChanged {
@@ -434,7 +454,10 @@ async fn run(s: &WorkerState, cmd: Command) {
         }
         Command::RestorePhoto(user) => {
             let name = user.label();
-            let Some(dir) = s.dir() else { return };
+            let Some(dir) = s.dir() else {
+                s.emit(Event::JobFailed(NOT_CONNECTED.into()));
+                return;
+            };
             match dir.restore_photo(&user, &s.photo, &s.backups).await {
                 Ok(Some((rec, outcome))) => {
                     s.emit(Event::PhotoChanged {
@@ -454,7 +477,10 @@ async fn run(s: &WorkerState, cmd: Command) {
             }
         }
         Command::ExportPhoto { dn, path } => {
-            let Some(dir) = s.dir() else { return };
+            let Some(dir) = s.dir() else {
+                s.emit(Event::JobFailed(NOT_CONNECTED.into()));
+                return;
+            };
             match dir.read_photo(&dn, &s.photo).await {
                 Ok(Some(bytes)) => match std::fs::write(&path, &bytes) {
                     Ok(()) => s.emit(Event::JobDone(format!(
@@ -480,7 +506,15 @@ async fn run(s: &WorkerState, cmd: Command) {
 }
 
 async fn preview(s: &WorkerState, user: &User) {
-    let Some(dir) = s.dir() else { return };
+    let Some(dir) = s.dir() else {
+        s.emit(Event::Preview {
+            dn: user.dn.clone(),
+            photo: None,
+            backups: 0,
+            error: Some(NOT_CONNECTED.into()),
+        });
+        return;
+    };
     let dn = user.dn.clone();
     let backups = s.backups.list(user).map_or(0, |l| {
         l.iter()
