@@ -256,3 +256,29 @@ fn connect_errors_are_plain_words_and_profiles_keep_no_password() {
     assert!(!text.contains("s3cret"), "{text}");
     assert!(Path::new(&tmp.path().join("config/profiles.json")).exists());
 }
+
+#[test]
+fn command_line_fills_in_the_connect_dialog_and_demo_opens_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut env = adphoto::gui::AppEnv::in_dir(tmp.path());
+    env.prefill.server = Some("dc9.example.test".into());
+    env.prefill.user = Some("helpdesk@example.test".into());
+    let mut h = gui_common::harness_with(env);
+    h.run_steps(2);
+    assert_eq!(
+        h.get_by_label("Server:").value().as_deref(),
+        Some("dc9.example.test")
+    );
+    assert_eq!(
+        h.get_by_label("User:").value().as_deref(),
+        Some("helpdesk@example.test")
+    );
+
+    // `adphoto --demo`: straight into the demo directory.
+    let mut env = adphoto::gui::AppEnv::in_dir(tmp.path());
+    env.start_demo = true;
+    let mut h = gui_common::harness_with(env);
+    wait_until(&mut h, "the demo users", |h| {
+        h.query_by_label("Amelia Hart").is_some()
+    });
+}

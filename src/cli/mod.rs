@@ -31,7 +31,15 @@ pub use connection::ConnectionArgs;
 
 /// Put employee photos into Active Directory.
 #[derive(Debug, Parser)]
-#[command(name = "adphoto", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "adphoto",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Without a command, adphoto opens its window (--server, --user and --ca-file fill in its \
+                  connect dialog; --ldif FILE or --demo open a directory at once)."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -112,6 +120,11 @@ pub fn main() -> ExitCode {
         let mut env = crate::gui::AppEnv::from_system();
         env.start_demo = cli.demo;
         env.start_ldif = cli.connection.ldif.clone();
+        env.prefill = crate::gui::Prefill {
+            server: cli.connection.server.clone(),
+            user: cli.connection.user.clone(),
+            ca_file: cli.connection.ca_file.clone(),
+        };
         return crate::gui::run(env);
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

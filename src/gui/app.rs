@@ -29,6 +29,16 @@ pub struct AppEnv {
     pub start_demo: bool,
     /// Open this LDIF export at once (`adphoto --ldif FILE`).
     pub start_ldif: Option<PathBuf>,
+    /// Connect-dialog fields given on the command line (`--server`, `--user`, `--ca-file`).
+    pub prefill: Prefill,
+}
+
+/// Fields of the connect dialog given on the command line; they win over the remembered ones.
+#[derive(Debug, Clone, Default)]
+pub struct Prefill {
+    pub server: Option<String>,
+    pub user: Option<String>,
+    pub ca_file: Option<PathBuf>,
 }
 
 impl AppEnv {
@@ -39,6 +49,7 @@ impl AppEnv {
             config_dir: crate::settings::config_dir(),
             start_demo: false,
             start_ldif: None,
+            prefill: Prefill::default(),
         }
     }
 
@@ -49,6 +60,7 @@ impl AppEnv {
             config_dir: root.join("config"),
             start_demo: false,
             start_ldif: None,
+            prefill: Prefill::default(),
         }
     }
 }
@@ -103,7 +115,17 @@ impl App {
         Self::with_prefs(&cc.egui_ctx, env, prefs)
     }
 
-    pub fn with_prefs(ctx: &egui::Context, env: AppEnv, prefs: Prefs) -> Self {
+    pub fn with_prefs(ctx: &egui::Context, env: AppEnv, mut prefs: Prefs) -> Self {
+        if let Some(server) = &env.prefill.server {
+            prefs.connect.server.clone_from(server);
+        }
+        if let Some(user) = &env.prefill.user {
+            prefs.connect.user.clone_from(user);
+            prefs.connect.kerberos = false;
+        }
+        if let Some(ca) = &env.prefill.ca_file {
+            prefs.connect.ca_file = ca.display().to_string();
+        }
         let worker = Worker::start(ctx.clone(), BackupStore::new(env.data_dir.join("backups")));
         let connect = ConnectDialog::new(prefs.connect, ProfileStore::new(&env.config_dir));
         let mut grid = UserGrid::default();

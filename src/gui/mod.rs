@@ -15,7 +15,7 @@ pub mod worker;
 
 use std::process::ExitCode;
 
-pub use app::{App, AppEnv, DEMO_LDIF, Prefs};
+pub use app::{App, AppEnv, DEMO_LDIF, Prefill, Prefs};
 pub use connect_dialog::{ConnectDialog, ConnectPrefs};
 
 /// Opens the window and runs until it is closed.

@@ -16,6 +16,13 @@ pub fn harness(dir: &Path) -> Harness<'static, App> {
         .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, Prefs::default()))
 }
 
+/// The app started with `env` (command-line start-ups).
+pub fn harness_with(env: AppEnv) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, Prefs::default()))
+}
+
 /// The same for a real directory, whose names may be in any script: the window finds those
 /// glyphs in the system's fonts (eframe's `system_fonts`) and otherwise draws a box, as here.
 pub fn harness_any_script(dir: &Path) -> Harness<'static, App> {
