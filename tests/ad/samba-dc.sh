@@ -67,6 +67,7 @@ master_pid() {  # prints the pid of our running samba master, or fails
     pid=$(tr -dc '0-9' <"$PIDFILE")
     [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
     [[ $(cat "/proc/$pid/comm" 2>/dev/null) == samba ]] || return 1
+    [[ $(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) != Z ]] || return 1   # killed, not yet reaped
     echo "$pid"
 }
 
@@ -96,9 +97,26 @@ check_ports() {
     fi
 }
 
+kill_leftovers() {  # samba processes of the session of a dead master $1 (e.g. after a kill -9) still hold ports
+    local p i
+    for ((i = 0; i < 50; i++)); do
+        [[ -z $(session_pids "$1") ]] && return 0
+        sleep 0.1
+    done
+    for p in $(session_pids "$1"); do
+        [[ $(cat "/proc/$p/comm" 2>/dev/null) == samba ]] && kill -KILL "$p" 2>/dev/null
+    done
+    return 0
+}
+
 stop_dc() {
-    local pid i rest
+    local pid i
     if ! pid=$(master_pid); then
+        if [[ -f $PIDFILE ]]; then   # stale pid file: master died
+            pid=$(tr -dc '0-9' <"$PIDFILE")
+            [[ -n $pid ]] && kill_leftovers "$pid"
+            rm -f "$PIDFILE"
+        fi
         log "not running"
         return 0
     fi
@@ -112,15 +130,8 @@ stop_dc() {
         log "samba $pid did not exit after 30 s, sending SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
     fi
-    # children notice the master's exit by themselves; give them 10 s, then kill the leftovers by pid
-    for ((i = 0; i < 100; i++)); do
-        rest=$(session_pids "$pid")
-        [[ -z $rest ]] && break
-        sleep 0.1
-    done
-    rest=$(session_pids "$pid")
-    # shellcheck disable=SC2086
-    [[ -n $rest ]] && kill -KILL $rest 2>/dev/null || true
+    # children notice the master's exit by themselves; give them 5 s, then kill the leftovers by pid
+    kill_leftovers "$pid"
     rm -f "$PIDFILE"
     log "stopped"
 }
@@ -129,7 +140,7 @@ start_samba() {
     local pid i
     check_ports
     log "starting samba"
-    samba -s "$CONF" -D </dev/null >>"$DIR/log/samba-stdout.log" 2>&1 \
+    samba -s "$CONF" -D </dev/null >>"$DIR/log/samba-stdout.log" 2>&1 9>&- \
         || { tail -n 30 "$DIR/log/samba.log" >&2 || true; die "samba -D failed"; }
     for ((i = 0; i < 600; i++)); do   # 60 s
         if ldaps_ok; then
@@ -410,6 +421,7 @@ EOF
 # ---------------------------------------------------------------- commands
 cmd_start() {
     local t0=$SECONDS
+    [[ $(id -u) -eq 0 ]] || die "must run as root (a DC binds ports 88/389/636)"
     if master_pid >/dev/null && [[ -e $SEEDED ]] && ldaps_ok; then
         log "reusing the running DC in $DIR"
     else
@@ -459,10 +471,16 @@ usage() {
     sed -n '2,11s/^# \{0,1\}//p' "$0"
 }
 
+with_lock() {  # serialise start/stop/reset (parallel test binaries may all call start)
+    exec 9>"$DIR.lock"
+    flock -w 300 9 || die "timed out waiting for $DIR.lock"
+    "$@"
+}
+
 case ${1:-} in
-    start) cmd_start ;;
-    stop) stop_dc ;;
-    reset) cmd_reset ;;
+    start) with_lock cmd_start ;;
+    stop) with_lock stop_dc ;;
+    reset) with_lock cmd_reset ;;
     status) cmd_status ;;
     env)
         echo "$ENVFILE"
