@@ -38,6 +38,8 @@ CCACHE=$DIR/krb5cc
 # TCP ports our DC binds (ldap: 389 636 3268 3269, kdc: 88 464)
 PORTS=(88 389 464 636 3268 3269)
 
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+since() { local d=$(($(now_ms) - $1)); printf '%d.%01d s' $((d / 1000)) $((d % 1000 / 100)); }
 log() { printf 'samba-dc: %s\n' "$*" >&2; }
 die() { printf 'samba-dc: ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -208,6 +210,7 @@ provision() {
     mkdir -p "$DIR" "$RUN" "$DIR/log"
     touch "$MARK"
     : >"$DIR/empty.conf"
+    local t0; t0=$(now_ms)
     make_certs
     write_krb5_conf
     log "provisioning $REALM in $DIR"
@@ -225,6 +228,7 @@ provision() {
         >"$DIR/log/provision.log" 2>&1 \
         || { tail -n 30 "$DIR/log/provision.log" >&2; die "provision failed (log: $DIR/log/provision.log)"; }
     add_spns
+    log "provisioned in $(since "$t0") (with TLS certs, krb5.conf, SPNs)"
 }
 
 add_spns() {  # so that GSSAPI binds to ldap://localhost and ldap://$(hostname) find a service principal
@@ -369,7 +373,8 @@ ldif_big() {
 }
 
 seed() {
-    local t0=$SECONDS sid
+    local t0 sid
+    t0=$(now_ms)
     log "seeding: OUs and helpdesk"
     { ldif_ous; ldif_helpdesk; } | ldap_admin ldapadd >/dev/null
     # helpdesk may write thumbnailPhoto (8d3bca50-...) on descendant objects of class user (bf967aba-...) of OU=Staff
@@ -382,7 +387,7 @@ seed() {
     ldif_users | ldap_admin ldapadd >/dev/null
     log "seeding: $BIG_COUNT users in $BIG_OU"
     ldif_big | ldap_admin ldapadd >/dev/null
-    log "seeded in $((SECONDS - t0)) s"
+    log "seeded in $(since "$t0")"
 }
 
 # ---------------------------------------------------------------- env
@@ -420,7 +425,8 @@ EOF
 
 # ---------------------------------------------------------------- commands
 cmd_start() {
-    local t0=$SECONDS
+    local t0
+    t0=$(now_ms)
     [[ $(id -u) -eq 0 ]] || die "must run as root (a DC binds ports 88/389/636)"
     if master_pid >/dev/null && [[ -e $SEEDED ]] && ldaps_ok; then
         log "reusing the running DC in $DIR"
@@ -438,7 +444,7 @@ cmd_start() {
     fi
     kinit_admin
     write_env
-    log "ready in $((SECONDS - t0)) s"
+    log "ready in $(since "$t0")"
     echo "source $ENVFILE"
 }
 
