@@ -116,6 +116,26 @@ async fn wrong_password_and_empty_password() {
 }
 
 #[tokio::test]
+async fn disabled_and_expired_accounts_are_named() {
+    let dc = TestDc::get();
+    for (user, want) in [
+        ("disabled@example.test", "disabled"),
+        ("expired@example.test", "expired"),
+    ] {
+        let err = Directory::connect(&dc.options(&dc.ldaps_url, user, &dc.helpdesk_password))
+            .await
+            .err()
+            .expect("refused");
+        match (&err, want) {
+            (DirectoryError::AccountDisabled, "disabled")
+            | (DirectoryError::AccountExpired, "expired") => {}
+            _ => panic!("{user}: {err:?}"),
+        }
+        assert!(err.to_string().contains(want), "{err}");
+    }
+}
+
+#[tokio::test]
 async fn dead_port_and_silent_server_fail_fast() {
     let dc = TestDc::get();
     // Nothing listens on this port.

@@ -322,6 +322,25 @@ description: Least-privilege test account: may write thumbnailPhoto of users und
 userAccountControl: 512
 unicodePwd:: $pw
 
+dn: CN=disabled,CN=Users,$BASE
+objectClass: user
+cn: disabled
+sAMAccountName: disabled
+userPrincipalName: disabled@example.test
+description: Disabled account (bind answers data 533); same password as helpdesk
+userAccountControl: 514
+unicodePwd:: $pw
+
+dn: CN=expired,CN=Users,$BASE
+objectClass: user
+cn: expired
+sAMAccountName: expired
+userPrincipalName: expired@example.test
+description: Expired account (accountExpires 1970; bind answers data 701); same password as helpdesk
+userAccountControl: 512
+accountExpires: 116444736000000000
+unicodePwd:: $pw
+
 EOF
 }
 
