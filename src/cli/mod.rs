@@ -5,3 +5,5 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
+
+pub mod match_cmd;
