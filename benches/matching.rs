@@ -85,14 +85,19 @@ fn users(rng: &mut Lcg) -> Vec<User> {
         .collect()
 }
 
-/// 90 % of the users' names (a third of them upper-cased, as people rename), 10 % strangers.
+/// One file for each of 90 % of the users, in shuffled order (a third of the names upper-cased,
+/// as people rename), and 10 % strangers. Ambiguity comes only from users sharing a name.
 fn files(users: &[User], pattern: &Pattern, rng: &mut Lcg) -> Vec<PhotoFile> {
+    let mut order: Vec<usize> = (0..users.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.next() % (i + 1));
+    }
     (0..N)
         .map(|i| {
             let stem = if i % 10 == 9 {
                 format!("stranger {i}")
             } else {
-                let u = &users[rng.next() % users.len()];
+                let u = &users[order[i]];
                 let s = pattern.render_stem(u).unwrap();
                 if i % 3 == 0 { s.to_uppercase() } else { s }
             };

@@ -78,10 +78,10 @@ pub fn run(args: &MatchArgs, users: &[User]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The JSON contract: `matched` ([{file, dn}]), `files_without_match` ([file]),
-/// `users_without_file` ([dn]), `ambiguous` ([{files, candidates}], candidates as DNs) and
-/// `ignored` ([file]); besides those, `users_without_key` (the users without file whose pattern
-/// attributes are missing), `skipped_folders`, `scan_errors` ([{folder, error}]) and `counts`.
+/// The JSON contract: `matched` (`[{file, dn}]`), `files_without_match` (`[file]`),
+/// `users_without_file` (`[dn]`), `ambiguous` (`[{files, candidates}]`, candidates as DNs) and
+/// `ignored` (`[file]`); besides those, `users_without_key` (the users without file whose pattern
+/// attributes are missing), `skipped_folders`, `scan_errors` (`[{folder, error}]`) and `counts`.
 /// Files are paths as scanned (the folder joined with the name).
 pub fn report_json(result: &MatchResult, scan: &ScanResult, users: &[User]) -> Value {
     let file = |i: usize| path_str(&scan.files[i].path);

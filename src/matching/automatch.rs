@@ -1,7 +1,7 @@
 //! Automatch: pairing photo files with users by a naming pattern.
 //!
 //! Every user's key is the pattern rendered for them ([`Pattern::render_stem`]) and normalised;
-//! every file's key is its stem, normalised the same way ([`normalize`](super::normalize)). Files
+//! every file's key is its stem, normalised the same way ([`normalize`]). Files
 //! and users are grouped by key in one hash map (one pass over the users, one over the files), so
 //! the work grows linearly: no file is compared with every user.
 //!

@@ -14,7 +14,8 @@ pub mod scan;
 
 pub use automatch::{Ambiguity, Match, MatchOptions, MatchResult, automatch};
 pub use pattern::{
-    ALIASES, PRESETS, Part, Pattern, PatternError, Token, example_file_name, sanitize_file_name,
+    ALIASES, PRESETS, Part, Pattern, PatternError, Token, example_file_name, first_example,
+    sanitize_file_name,
 };
 pub use scan::{
     FileKind, IMAGE_EXTENSIONS, PhotoFile, ScanResult, classify, is_image_extension, scan_folder,

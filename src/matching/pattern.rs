@@ -280,6 +280,15 @@ pub fn example_file_name(pattern: &Pattern, user: &User) -> Option<String> {
     pattern.render_stem(user).map(|s| format!("{s}.jpg"))
 }
 
+/// The live example for a preset or a typed pattern: the file name of the first of `users` the
+/// pattern can be rendered for, with that user's index.
+pub fn first_example(pattern: &Pattern, users: &[User]) -> Option<(usize, String)> {
+    users
+        .iter()
+        .enumerate()
+        .find_map(|(i, u)| example_file_name(pattern, u).map(|n| (i, n)))
+}
+
 /// Replaces the characters Windows, macOS or Linux forbid in file names with `_`.
 pub fn sanitize_file_name(s: &str) -> String {
     s.chars()
@@ -430,6 +439,12 @@ mod tests {
         }
         let p = Pattern::parse(PRESETS[0].1).unwrap();
         assert_eq!(example_file_name(&p, &u).as_deref(), Some("jdoe.jpg"));
+        let p = Pattern::parse("{givenName}.{sn}").unwrap();
+        assert_eq!(
+            first_example(&p, &[User::default(), u]),
+            Some((1, "John.Doe.jpg".to_string()))
+        );
+        assert_eq!(first_example(&p, &[User::default()]), None);
     }
 
     #[test]
