@@ -396,6 +396,47 @@ mod tests {
         assert_eq!(r.files_without_match, [4, 5]);
     }
 
+    #[test]
+    fn example_names_written_to_disk_are_found_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut users = vec![
+            user("jdoe", "John", "Doe"),
+            user("jgarcia", "José", "García"),
+            user("lnowak", "Łukasz", "Nowak"),
+            user("ss", "Søren", "Strauß"),
+        ];
+        users[0].display_name = Some("Doe/Smith, John: \"Jr.\"".into());
+        users[1].display_name = Some("José García".into());
+        users[2].display_name = Some("Łukasz Nowak".into());
+        users[3].display_name = Some("Søren Strauß".into());
+        for pattern in PRESETS_USED {
+            let p = Pattern::parse(pattern).unwrap();
+            let dir = tmp.path().join(pattern.replace(['{', '}'], ""));
+            std::fs::create_dir(&dir).unwrap();
+            for u in &users {
+                let name = super::super::example_file_name(&p, u).unwrap();
+                std::fs::write(dir.join(name), b"").unwrap();
+            }
+            let scan = super::super::scan_folder(&dir, false).unwrap();
+            assert_eq!(scan.files.len(), users.len(), "{pattern}");
+            for strict in [false, true] {
+                let r = automatch(&scan.files, &users, &p, &MatchOptions { strict });
+                assert_eq!(
+                    r.matched.len(),
+                    users.len(),
+                    "{pattern} strict={strict}: {r:?}"
+                );
+            }
+        }
+    }
+
+    const PRESETS_USED: &[&str] = &[
+        "{sAMAccountName}",
+        "{givenName}.{sn}",
+        "{sn}, {givenName}",
+        "{displayName}",
+    ];
+
     // ---- properties ----
 
     const NAME_POOL: &[&str] = &[
