@@ -170,3 +170,5 @@ pub(crate) fn write_file(path: &PathBuf, bytes: &[u8]) -> Result<(), Failure> {
     std::fs::write(path, bytes)
         .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
 }
+
+pub mod match_cmd;
