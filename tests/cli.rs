@@ -305,3 +305,84 @@ fn offline_ldif_lists_demo_users_and_writes_a_change_file() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(std::fs::read(&got).unwrap(), photo);
 }
+
+#[test]
+fn match_pairs_files_with_directory_users() {
+    let dc = TestDc::get();
+    let ca = dc.ca.display().to_string();
+    let folder = tempfile::tempdir().unwrap();
+    let decomposed = "Zoe\u{308}.Bronte\u{308}.jpg"; // as macOS stores "Zoë.Brontë.jpg"
+    for name in [
+        "Chloe.Dubois.jpg",
+        "JOHN.DOE.png",
+        decomposed,
+        "Nobody.Here.jpg",
+        "Thumbs.db",
+        ".hidden.jpg",
+        "notes.txt",
+    ] {
+        std::fs::write(folder.path().join(name), b"x").unwrap();
+    }
+    let f = folder.path().to_str().unwrap();
+    let out = adphoto(
+        &dc.cli_env(),
+        &[
+            "--ca-file",
+            &ca,
+            "match",
+            "--folder",
+            f,
+            "--pattern",
+            "{givenName}.{sn}",
+            "--ou",
+            "OU=Staff,DC=example,DC=test",
+            "--subtree",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let matched: Vec<(String, String)> = v["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["file"].as_str().unwrap().to_string(),
+                m["dn"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(matched.len(), 2, "{matched:?}");
+    assert!(
+        matched
+            .iter()
+            .any(|(f, dn)| f.ends_with("Chloe.Dubois.jpg") && dn.starts_with("CN=Chloé Dubois,"))
+    );
+    assert!(
+        matched
+            .iter()
+            .any(|(_, dn)| dn.starts_with("CN=Zoë Brontë,"))
+    );
+    let amb = v["ambiguous"].as_array().unwrap();
+    assert_eq!(amb.len(), 1, "the two John Does");
+    assert_eq!(amb[0]["candidates"].as_array().unwrap().len(), 2);
+    assert_eq!(v["files_without_match"].as_array().unwrap().len(), 1);
+    assert_eq!(v["ignored"].as_array().unwrap().len(), 3);
+    assert!(v["users_without_file"].as_array().unwrap().len() >= 20);
+
+    let out = adphoto(
+        &dc.cli_env(),
+        &[
+            "--ca-file",
+            &ca,
+            "match",
+            "--folder",
+            f,
+            "--pattern",
+            "{givenName.{sn}",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("invalid pattern"), "{}", stderr(&out));
+}

@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
+use super::{Failure, Outcome};
 use crate::directory::User;
 use crate::matching::{MatchOptions, MatchResult, Pattern, ScanResult, automatch, scan_folder};
 
@@ -37,45 +37,34 @@ pub struct MatchArgs {
 }
 
 /// Runs the command against `users` (already listed from --ou/--subtree by the caller).
-/// Exit codes: 0 done, 1 the folder cannot be read, 2 the pattern is malformed or unknown.
-pub fn run(args: &MatchArgs, users: &[User]) -> ExitCode {
-    let pattern = match Pattern::parse(&args.pattern).and_then(|p| {
-        p.validate_against(users)?;
-        Ok(p)
-    }) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("adphoto match: invalid pattern {:?}: {e}", args.pattern);
-            return ExitCode::from(2);
-        }
-    };
-    let scan = match scan_folder(&args.folder, args.recursive) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!(
-                "adphoto match: cannot read the folder {}: {e}",
-                args.folder.display()
-            );
-            return ExitCode::from(1);
-        }
-    };
+/// A malformed or unknown pattern is a usage error (exit 2); an unreadable folder too.
+pub fn run(args: &MatchArgs, users: &[User]) -> Result<Outcome, Failure> {
+    let pattern = Pattern::parse(&args.pattern)
+        .and_then(|p| {
+            p.validate_against(users)?;
+            Ok(p)
+        })
+        .map_err(|e| Failure::usage(format!("invalid pattern {:?}: {e}", args.pattern)))?;
+    let scan = scan_folder(&args.folder, args.recursive).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read the folder {}: {e}",
+            args.folder.display()
+        ))
+    })?;
     let opts = MatchOptions {
         strict: args.strict,
     };
     let result = automatch(&scan.files, users, &pattern, &opts);
     if args.json {
         let v = report_json(&result, &scan, users);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&v).expect("JSON values always serialise")
-        );
+        say!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        print!(
+        say_inline!(
             "{}",
             report_text(&result, &scan, users, &pattern, &opts, &args.folder)
         );
     }
-    ExitCode::SUCCESS
+    Ok(Outcome::Ok)
 }
 
 /// The JSON contract: `matched` (`[{file, dn}]`), `files_without_match` (`[file]`),

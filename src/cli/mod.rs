@@ -19,6 +19,7 @@ macro_rules! say_inline {
 }
 
 mod connection;
+pub mod match_cmd;
 mod photo_cmd;
 mod users_cmd;
 
@@ -55,6 +56,8 @@ pub enum Command {
     /// Read, set or remove one user's photo.
     #[command(subcommand)]
     Photo(photo_cmd::PhotoCommand),
+    /// Pair a folder of photo files with users by a naming pattern (writes nothing).
+    Match(match_cmd::MatchArgs),
     /// Put a user's previous photo back from the backups.
     Restore {
         /// sAMAccountName, userPrincipalName or DN.
@@ -136,6 +139,10 @@ async fn run(conn: &ConnectionArgs, command: Command) -> Result<Outcome, Failure
         Command::Tree { json } => users_cmd::tree(&dir, json).await,
         Command::Users(args) => users_cmd::users(&dir, &photo, &args).await,
         Command::Photo(cmd) => photo_cmd::run(&dir, &photo, cmd).await,
+        Command::Match(args) => {
+            let users = users_cmd::list(&dir, args.ou.as_deref(), args.subtree, &photo).await?;
+            match_cmd::run(&args, &users)
+        }
         Command::Restore { who } => photo_cmd::restore(&dir, &photo, &who).await,
     };
     if let Some(path) = dir.changes_path().await
@@ -170,5 +177,3 @@ pub(crate) fn write_file(path: &PathBuf, bytes: &[u8]) -> Result<(), Failure> {
     std::fs::write(path, bytes)
         .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
 }
-
-pub mod match_cmd;
