@@ -113,6 +113,15 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs bench binaries too; only `cargo bench` passes --bench.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!(
+            "{}: run it with `cargo bench --bench {}`",
+            file!(),
+            "matching"
+        );
+        return;
+    }
     let mut rng = Lcg(42);
     let users = users(&mut rng);
     println!("automatch: {N} users x {N} files");
