@@ -152,6 +152,9 @@ pub(crate) fn decode_rgb(
     scale: u32,
 ) -> Result<(RgbImage, u32), PhotoError> {
     check_pixels(header, max_pixels)?;
+    if header.format == Format::Jpeg && !jpeg_scaled::has_end(input) {
+        return Err(PhotoError::corrupt("the file ends too early (truncated)"));
+    }
     if header.format == Format::Jpeg
         && scale > 1
         && let Some(img) = guarded(|| Ok(jpeg_scaled::decode_scaled(input, scale)))?

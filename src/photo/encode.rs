@@ -1,5 +1,9 @@
-//! Baseline JPEG (4:2:0, optimised Huffman tables, no metadata) at the highest quality that
-//! fits the byte budget.
+//! Baseline JPEG (4:2:0, one interleaved scan, no metadata) at the highest quality that fits
+//! the byte budget.
+//!
+//! Not optimised Huffman tables: jpeg-encoder 0.7 then writes one scan per component
+//! (non-interleaved sequential), which the `image` crate's own decoder (zune-jpeg) reads with
+//! wrong colours; a photo every reader gets right matters more than the ~5 % it would save.
 
 use image::RgbImage;
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
@@ -21,7 +25,7 @@ pub fn encode(img: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
     let mut out = Vec::with_capacity(16 * 1024);
     let mut enc = Encoder::new(&mut out, quality);
     enc.set_sampling_factor(SamplingFactor::F_2_2);
-    enc.set_optimized_huffman_tables(true);
+    enc.set_optimized_huffman_tables(false);
     enc.encode(img.as_raw(), w as u16, h as u16, ColorType::Rgb)
         .map_err(|e| PhotoError::Encode(e.to_string()))?;
     Ok(out)

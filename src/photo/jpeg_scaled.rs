@@ -150,6 +150,24 @@ pub(crate) fn exif_orientation(p: &[u8]) -> Option<u8> {
     None
 }
 
+/// Does an end-of-image marker follow the first scan? A truncated file has none. Scans from
+/// the end, so a whole file answers at once.
+pub(crate) fn has_end(data: &[u8]) -> bool {
+    let Some(mut segs) = Segments::new(data) else {
+        return false;
+    };
+    // Walk marker segments (an embedded EXIF thumbnail has its own end marker) to the scan.
+    loop {
+        match segs.next_segment() {
+            Ok(Some((0xDA, _))) => break,
+            Ok(Some(_)) => continue,
+            _ => return false,
+        }
+    }
+    let tail = &data[segs.pos..];
+    tail.windows(2).rev().any(|w| w == [0xFF, 0xD9])
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scaled decoding
 
@@ -697,4 +715,103 @@ pub(crate) fn decode_scaled(data: &[u8], scale: u32) -> Option<RgbImage> {
         }
     }
     RgbImage::from_raw(ow as u32, oh as u32, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+
+    /// A smooth but varied picture: gradients and a few soft blobs.
+    fn picture(w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| {
+            let fx = x as f32 / w as f32;
+            let fy = y as f32 / h as f32;
+            let blob = ((fx * 9.0).sin() * (fy * 7.0).cos() * 60.0) as i32;
+            image::Rgb([
+                (fx * 200.0) as u8 + 20,
+                (fy * 180.0) as u8 + 30,
+                (120 + blob).clamp(0, 255) as u8,
+            ])
+        })
+    }
+
+    fn encode(img: &RgbImage, sampling: SamplingFactor, gray: bool, restart: u16) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut e = Encoder::new(&mut out, 90);
+        e.set_sampling_factor(sampling);
+        if restart > 0 {
+            e.set_restart_interval(restart);
+        }
+        let (w, h) = img.dimensions();
+        if gray {
+            let g: Vec<u8> = img.as_raw().chunks(3).map(|p| p[1]).collect();
+            e.encode(&g, w as u16, h as u16, ColorType::Luma).unwrap();
+        } else {
+            e.encode(img.as_raw(), w as u16, h as u16, ColorType::Rgb)
+                .unwrap();
+        }
+        out
+    }
+
+    /// Mean absolute difference between the scaled decode and the full decode box-averaged.
+    fn error_against_full(jpeg: &[u8], scale: u32) -> f64 {
+        let full = image::load_from_memory(jpeg).unwrap().to_rgb8();
+        let small = decode_scaled(jpeg, scale).expect("fast path");
+        let (w, h) = full.dimensions();
+        assert_eq!(
+            small.dimensions(),
+            (w.div_ceil(scale), h.div_ceil(scale)),
+            "scaled size"
+        );
+        let reference = crate::photo::resize::box_shrink(&full, 0, 0, w, h, scale);
+        let (a, b) = (small.as_raw(), reference.as_raw());
+        a.iter()
+            .zip(b)
+            .map(|(&x, &y)| (x as f64 - y as f64).abs())
+            .sum::<f64>()
+            / a.len() as f64
+    }
+
+    #[test]
+    fn scaled_decode_matches_full_decode() {
+        let img = picture(203, 157); // not a multiple of the MCU size
+        for sampling in [
+            SamplingFactor::F_1_1,
+            SamplingFactor::F_2_1,
+            SamplingFactor::F_2_2,
+        ] {
+            for gray in [false, true] {
+                for restart in [0u16, 3] {
+                    let jpeg = encode(&img, sampling, gray, restart);
+                    for scale in [2, 4, 8] {
+                        let err = error_against_full(&jpeg, scale);
+                        assert!(
+                            err < 4.0,
+                            "{sampling:?} gray={gray} rst={restart} 1/{scale}: mean error {err}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn progressive_is_left_to_the_full_decoder() {
+        let img = picture(64, 64);
+        let mut out = Vec::new();
+        let mut e = Encoder::new(&mut out, 90);
+        e.set_progressive(true);
+        e.encode(img.as_raw(), 64, 64, ColorType::Rgb).unwrap();
+        assert!(decode_scaled(&out, 8).is_none());
+    }
+
+    #[test]
+    fn header_walk() {
+        let jpeg = encode(&picture(33, 17), SamplingFactor::F_2_2, false, 0);
+        let h = parse_header(&jpeg).unwrap();
+        assert_eq!((h.width, h.height, h.orientation), (33, 17, 1));
+        assert!(parse_header(&jpeg[..10]).is_err());
+        assert!(parse_header(b"\xFF\xD8").is_err());
+    }
 }

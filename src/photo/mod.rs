@@ -12,7 +12,7 @@ mod error;
 mod face;
 mod jpeg_scaled;
 mod orient;
-mod resize;
+pub(crate) mod resize;
 mod thumbnail;
 mod types;
 
