@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod directory;
+pub mod import;
 pub mod matching;
 pub mod photo;
 pub mod settings;

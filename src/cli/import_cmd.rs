@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
-use crate::directory::{BackupStore, Depth, Directory, PhotoAttribute, User};
+use crate::directory::{BackupStore, Directory, PhotoAttribute, User};
 use crate::import::{self, Cancel, JobOptions, Journal, Plan, PlanItem, Report, Status};
 use crate::matching::{self, MatchOptions, Pattern};
-use crate::photo::{Preset, Target};
+use crate::photo::Target;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -47,38 +48,6 @@ pub struct ImportArgs {
     pub concurrency: Option<usize>,
 }
 
-/// Size and byte budget of the photos written.
-#[derive(Debug, Clone, Args)]
-pub struct TargetArgs {
-    /// outlook: 96×96 ≤ 10 kB (default); large: 648×648 ≤ 100 kB.
-    #[arg(long, default_value = "outlook")]
-    pub preset: String,
-    /// Custom square size in pixels (overrides the preset's).
-    #[arg(long, value_name = "PX")]
-    pub size: Option<u32>,
-    /// Custom byte budget (at most 102400 for thumbnailPhoto).
-    #[arg(long, value_name = "N")]
-    pub max_bytes: Option<usize>,
-}
-
-impl TargetArgs {
-    pub fn target(&self) -> Result<Target, Failure> {
-        let preset: Preset = self
-            .preset
-            .parse()
-            .map_err(|_| Failure::usage(format!("unknown preset {:?}: outlook or large", self.preset)))?;
-        let base = preset.target();
-        if self.size.is_none() && self.max_bytes.is_none() {
-            return Ok(base);
-        }
-        Target::custom(
-            self.size.unwrap_or(base.size),
-            self.max_bytes.unwrap_or(base.max_bytes),
-        )
-        .map_err(|e| Failure::usage(e.to_string()))
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Folder to save the photos in (created if needed).
@@ -96,7 +65,8 @@ pub struct ExportArgs {
 }
 
 fn parse_pattern(p: &str, users: &[User]) -> Result<Pattern, Failure> {
-    let pattern = Pattern::parse(p).map_err(|e| Failure::usage(format!("invalid pattern {p:?}: {e}")))?;
+    let pattern =
+        Pattern::parse(p).map_err(|e| Failure::usage(format!("invalid pattern {p:?}: {e}")))?;
     pattern
         .validate_against(users)
         .map_err(|e| Failure::usage(format!("invalid pattern {p:?}: {e}")))?;
@@ -137,18 +107,34 @@ pub fn build_plan(
         }
     }
     for &u in &result.users_without_file {
-        plan.skipped.push((users[u].clone(), "no matching file".into()));
+        plan.skipped
+            .push((users[u].clone(), "no matching file".into()));
     }
     plan
 }
 
-pub async fn import(dir: &Directory, photo: &PhotoAttribute, args: &ImportArgs) -> Result<Outcome, Failure> {
-    let target = args.target.target()?;
+pub async fn import(
+    dir: &Directory,
+    photo: &PhotoAttribute,
+    args: &ImportArgs,
+) -> Result<Outcome, Failure> {
+    let target = args.target.target().map_err(Failure::usage)?;
     let users = super::users_cmd::list(dir, args.ou.as_deref(), args.subtree, photo).await?;
     let pattern = parse_pattern(&args.pattern, &users)?;
-    let scan = matching::scan_folder(&args.folder, args.recursive)
-        .map_err(|e| Failure::usage(format!("cannot read the folder {}: {e}", args.folder.display())))?;
-    let result = matching::automatch(&scan.files, &users, &pattern, &MatchOptions { strict: args.strict });
+    let scan = matching::scan_folder(&args.folder, args.recursive).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read the folder {}: {e}",
+            args.folder.display()
+        ))
+    })?;
+    let result = matching::automatch(
+        &scan.files,
+        &users,
+        &pattern,
+        &MatchOptions {
+            strict: args.strict,
+        },
+    );
     let plan = build_plan(&users, &scan, &result, target, photo.clone());
     let sum = plan.summary();
     let backups = BackupStore::default_location();
@@ -166,8 +152,16 @@ pub async fn import(dir: &Directory, photo: &PhotoAttribute, args: &ImportArgs) 
     );
     if args.dry_run {
         for item in &plan.items {
-            let replacing = if item.user.photo_bytes.is_some() { " (replaces a photo)" } else { "" };
-            say!("  write  {} ← {}{replacing}", item.user.label(), item.file.display());
+            let replacing = if item.user.photo_bytes.is_some() {
+                " (replaces a photo)"
+            } else {
+                ""
+            };
+            say!(
+                "  write  {} ← {}{replacing}",
+                item.user.label(),
+                item.file.display()
+            );
         }
         for (u, why) in &plan.skipped {
             say!("  skip   {}: {why}", u.label());
@@ -190,7 +184,13 @@ pub async fn import(dir: &Directory, photo: &PhotoAttribute, args: &ImportArgs) 
     finish(&report, args.report.as_ref())
 }
 
-async fn run_job(dir: &Directory, plan: &Plan, backups: &BackupStore, journal: Journal, concurrency: Option<usize>) -> Report {
+async fn run_job(
+    dir: &Directory,
+    plan: &Plan,
+    backups: &BackupStore,
+    journal: Journal,
+    concurrency: Option<usize>,
+) -> Report {
     let cancel = Cancel::default();
     let on_ctrl_c = {
         let cancel = cancel.clone();
@@ -257,12 +257,18 @@ fn finish(report: &Report, csv: Option<&PathBuf>) -> Result<Outcome, Failure> {
         say!("Undo this import with: adphoto undo --import {}", report.id);
         say!("Hybrid tenants (Entra Connect) show the new photos after the next sync.");
     }
-    Ok(if report.failed() > 0 { Outcome::SomeFailed } else { Outcome::Ok })
+    Ok(if report.failed() > 0 {
+        Outcome::SomeFailed
+    } else {
+        Outcome::Ok
+    })
 }
 
 fn confirm(question: &str) -> Result<(), Failure> {
     if !std::io::stdin().is_terminal() {
-        return Err(Failure::usage("not a terminal: add --yes to write without asking"));
+        return Err(Failure::usage(
+            "not a terminal: add --yes to write without asking",
+        ));
     }
     eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
@@ -278,20 +284,32 @@ fn confirm(question: &str) -> Result<(), Failure> {
     }
 }
 
-pub async fn export(dir: &Directory, photo: &PhotoAttribute, args: &ExportArgs) -> Result<Outcome, Failure> {
+pub async fn export(
+    dir: &Directory,
+    photo: &PhotoAttribute,
+    args: &ExportArgs,
+) -> Result<Outcome, Failure> {
     let users = super::users_cmd::list(dir, args.ou.as_deref(), args.subtree, photo).await?;
     let pattern = parse_pattern(&args.pattern, &users)?;
     let mut saved = 0;
     let mut failed = 0;
     for u in users.iter().filter(|u| u.photo_bytes.is_some()) {
-        let Some(name) = pattern.render(u).map(|n| matching::sanitize_file_name(&n)).filter(|n| !n.is_empty()) else {
+        let Some(name) = pattern
+            .render(u)
+            .map(|n| matching::sanitize_file_name(&n))
+            .filter(|n| !n.is_empty())
+        else {
             eprintln!("skipped {}: the pattern gives no name", u.label());
             failed += 1;
             continue;
         };
         match dir.read_photo(&u.dn, photo).await {
             Ok(Some(bytes)) => {
-                let ext = if bytes.starts_with(&[0xFF, 0xD8]) { "jpg" } else { "bin" };
+                let ext = if bytes.starts_with(&[0xFF, 0xD8]) {
+                    "jpg"
+                } else {
+                    "bin"
+                };
                 write_file(&args.folder.join(format!("{name}.{ext}")), &bytes)?;
                 saved += 1;
             }
@@ -303,7 +321,11 @@ pub async fn export(dir: &Directory, photo: &PhotoAttribute, args: &ExportArgs) 
         }
     }
     say!("{saved} photos saved to {}", args.folder.display());
-    Ok(if failed > 0 { Outcome::SomeFailed } else { Outcome::Ok })
+    Ok(if failed > 0 {
+        Outcome::SomeFailed
+    } else {
+        Outcome::Ok
+    })
 }
 
 pub async fn undo(dir: &Directory, id: Option<&str>) -> Result<Outcome, Failure> {
@@ -314,18 +336,32 @@ pub async fn undo(dir: &Directory, id: Option<&str>) -> Result<Outcome, Failure>
             .ok_or_else(|| Failure::usage(format!("no import journal in {}", dir_j.display())))?,
     };
     if !path.exists() {
-        return Err(Failure::usage(format!("no import journal {}", path.display())));
+        return Err(Failure::usage(format!(
+            "no import journal {}",
+            path.display()
+        )));
     }
     let backups = BackupStore::default_location();
     let report = import::undo(dir, &path, &backups)
         .await
         .map_err(|e| Failure::usage(format!("cannot read the journal {}: {e}", path.display())))?;
-    say!("{} photos put back, {} failed, {} left as they are", report.written(), report.failed(), report.skipped());
+    say!(
+        "{} photos put back, {} failed, {} left as they are",
+        report.written(),
+        report.failed(),
+        report.skipped()
+    );
     for r in &report.results {
         match &r.status {
-            Status::Failed { reason } | Status::Skipped { reason } => say!("  {}: {reason}", r.name),
+            Status::Failed { reason } | Status::Skipped { reason } => {
+                say!("  {}: {reason}", r.name)
+            }
             Status::Written { .. } => {}
         }
     }
-    Ok(if report.failed() > 0 { Outcome::SomeFailed } else { Outcome::Ok })
+    Ok(if report.failed() > 0 {
+        Outcome::SomeFailed
+    } else {
+        Outcome::Ok
+    })
 }
