@@ -178,6 +178,13 @@ pub async fn import(
     if !args.yes {
         confirm(&format!("Write {} photos?", sum.to_write))?;
     }
+    for old in import::journal::unfinished(&import::journal::journals_dir()) {
+        eprintln!(
+            "Note: an earlier import did not finish (the app stopped): its record is {}; `adphoto undo --import {}` puts its photos back.",
+            old.display(),
+            old.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default()
+        );
+    }
     let journal = Journal::create(Journal::path_for(&plan.id))
         .map_err(|e| Failure::usage(format!("cannot create the import journal: {e}")))?;
     let report = run_job(dir, &plan, &backups, journal, args.concurrency).await;
