@@ -173,8 +173,8 @@ pub(crate) fn has_end(data: &[u8]) -> bool {
 
 #[derive(Clone)]
 struct Huffman {
-    /// 9-bit lookup: (code length << 8) | symbol; 0 = not in the fast table.
-    fast: Box<[u16; 512]>,
+    /// FAST_BITS lookup: (code length << 8) | symbol; 0 = not in the fast table.
+    fast: Box<[u16; 1 << FAST_BITS]>,
     /// Canonical decoding for longer codes.
     maxcode: [i32; 18],
     valptr: [i32; 17],
@@ -183,14 +183,14 @@ struct Huffman {
     /// For AC tables, skipping a coefficient in one step: indexed by the next `FAST_BITS`
     /// bits, `(code length + extra bits) << 8 | run+1`, or 0 when code and extra bits do not
     /// both fit (or the symbol is EOB/ZRL: those go the normal way).
-    skip: Box<[u16; 512]>,
+    skip: Box<[u16; 1 << FAST_BITS]>,
 }
 
-const FAST_BITS: u32 = 9;
+const FAST_BITS: u32 = 11;
 
 impl Huffman {
     fn new(counts: &[u8; 16], values: &[u8]) -> Option<Huffman> {
-        let mut fast = Box::new([0u16; 512]);
+        let mut fast = Box::new([0u16; 1 << FAST_BITS]);
         let mut maxcode = [-1i32; 18];
         let mut valptr = [0i32; 17];
         let mut mincode = [0i32; 17];
@@ -218,7 +218,7 @@ impl Huffman {
             code <<= 1;
         }
         maxcode[17] = i32::MAX;
-        let mut skip = Box::new([0u16; 512]);
+        let mut skip = Box::new([0u16; 1 << FAST_BITS]);
         for (i, e) in fast.iter().enumerate() {
             let (len, sym) = ((e >> 8) as u32, (e & 0xFF) as u32);
             let (r, sz) = (sym >> 4, sym & 15);
@@ -406,7 +406,7 @@ impl<'a> BitReader<'a> {
             }
             let f = h.fast[idx];
             if f != 0 {
-                // Code in the table, extra bits too many for one step (≤ 9 + 15 < 32).
+                // Code in the table, extra bits too many for one step (≤ 11 + 15 < 32).
                 let l = (f >> 8) as u32 + (f & 15) as u32;
                 buf <<= l;
                 bits -= l;
