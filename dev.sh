@@ -71,6 +71,7 @@ case "${1:-}" in
     was_running=0
     tests/ad/samba-dc.sh status >/dev/null 2>&1 && was_running=1
     start_dc
+    tests/ad/verify.sh >/dev/null || { echo "dev.sh: the test DC fails its own checks (tests/ad/verify.sh)" >&2; exit 1; }
     if [ "$was_running" = 0 ] && [ -z "${ADPHOTO_KEEP_DC:-}" ]; then
       trap 'tests/ad/samba-dc.sh stop' EXIT
     fi

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod directory;
 pub mod gui;
+pub mod import;
 pub mod matching;
 pub mod photo;
 pub mod settings;

@@ -89,14 +89,13 @@ async fn unknown_certificate_is_refused_unless_explicitly_trusted() {
 #[tokio::test]
 async fn certificate_for_another_name_is_refused() {
     let dc = TestDc::get();
-    // The certificate covers localhost and 127.0.0.1, not this alias of loopback.
-    let o = dc.options("ldaps://127.0.0.2", &dc.admin, &dc.password);
+    // The certificate names localhost but, on purpose, no IP address.
+    let o = dc.options("ldaps://127.0.0.1", &dc.admin, &dc.password);
     match Directory::connect(&o).await {
         Err(DirectoryError::CertificateUntrusted { detail }) => {
             assert!(detail.contains("another name"), "{detail}")
         }
-        Err(DirectoryError::Unreachable { .. }) => {} // DC bound to 127.0.0.1 only
-        other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+        other => panic!("expected a name mismatch, got {:?}", other.map(|_| ())),
     }
 }
 
@@ -114,6 +113,26 @@ async fn wrong_password_and_empty_password() {
         .err()
         .expect("refused");
     assert!(matches!(err, DirectoryError::EmptyPassword), "{err:?}");
+}
+
+#[tokio::test]
+async fn disabled_and_expired_accounts_are_named() {
+    let dc = TestDc::get();
+    for (user, want) in [
+        ("disabled@example.test", "disabled"),
+        ("expired@example.test", "expired"),
+    ] {
+        let err = Directory::connect(&dc.options(&dc.ldaps_url, user, &dc.helpdesk_password))
+            .await
+            .err()
+            .expect("refused");
+        match (&err, want) {
+            (DirectoryError::AccountDisabled, "disabled")
+            | (DirectoryError::AccountExpired, "expired") => {}
+            _ => panic!("{user}: {err:?}"),
+        }
+        assert!(err.to_string().contains(want), "{err}");
+    }
 }
 
 #[tokio::test]

@@ -86,9 +86,11 @@ impl BackupStore {
             sha256: hex::encode(Sha256::digest(bytes)),
             file: file.clone(),
         };
-        write_atomically(&file, bytes).map_err(io)?;
+        // The photo is synced to disk before the caller overwrites it in AD; the record beside it
+        // only describes it (folder = user, name = time and attribute), so one sync is enough.
+        write_atomically(&file, bytes, true).map_err(io)?;
         let meta = serde_json::to_vec_pretty(&record).map_err(|e| io(e.into()))?;
-        write_atomically(&dir.join(format!("{base}.json")), &meta).map_err(io)?;
+        write_atomically(&dir.join(format!("{base}.json")), &meta, false).map_err(io)?;
         Ok(record)
     }
 
@@ -181,12 +183,14 @@ fn extension_for(bytes: &[u8]) -> &'static str {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_atomically(path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
     use std::io::Write as _;
     let tmp = path.with_extension("partial");
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(bytes)?;
-    f.sync_all()?;
+    if sync {
+        f.sync_all()?;
+    }
     drop(f);
     std::fs::rename(&tmp, path)
 }

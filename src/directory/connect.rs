@@ -169,12 +169,7 @@ impl ConnectOptions {
                 .with_no_client_auth();
             return Ok(Arc::new(config));
         }
-        let mut roots = rustls::RootCertStore::empty();
-        // A broken system store must not stop a user who brought their own CA file.
-        let native = rustls_native_certs::load_native_certs();
-        for cert in native.certs {
-            let _ = roots.add(cert);
-        }
+        let mut roots = system_roots().clone();
         if let Some(path) = &self.ca_file {
             for cert in read_pem_certs(path)? {
                 roots.add(cert).map_err(|e| DirectoryError::BadCaFile {
@@ -243,6 +238,19 @@ fn split_host_port(s: &str) -> Option<(&str, Option<u16>)> {
         Some(_) => Some((s, None)), // a bare IPv6 address
         None => Some((s, None)),
     }
+}
+
+/// The system's trusted roots, read once per process (parsing them costs milliseconds per connect).
+/// A broken system store must not stop a user who brought their own CA file, so bad entries are skipped.
+fn system_roots() -> &'static rustls::RootCertStore {
+    static ROOTS: std::sync::OnceLock<rustls::RootCertStore> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls_native_certs::load_native_certs().certs {
+            let _ = roots.add(cert);
+        }
+        roots
+    })
 }
 
 fn read_pem_certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>> {

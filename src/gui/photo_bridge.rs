@@ -1,90 +1,27 @@
-//! The window's only door to image work, so the GUI never decodes images itself.
-//!
-//! TODO(lead): at merge, replace these bodies with calls to `crate::photo::thumbnail` and
-//! `crate::photo::prepare` (the photo core); this is a small stand-in on the `image` crate so
-//! the window works before the photo core lands. Keep the signatures.
+//! The window's only door to image work: thin calls into the photo core (`crate::photo`), so
+//! the GUI never decodes or encodes images itself and shows the core's plain-words errors.
 
-use std::io::Cursor;
+pub use crate::photo::Thumbnail;
+use crate::photo::{PrepareOptions, Target};
 
-use image::{GenericImageView as _, ImageReader, imageops::FilterType};
-
-/// Decoded pixels for display: RGBA8, row-major.
-#[derive(Clone)]
-pub struct Thumbnail {
-    pub rgba: Vec<u8>,
-    pub width: u32,
-    pub height: u32,
-}
-
-impl std::fmt::Debug for Thumbnail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Thumbnail({}x{})", self.width, self.height)
-    }
-}
-
-/// Side of the square photo written to AD (Outlook and Teams show 96 px).
-pub const AD_SIDE: u32 = 96;
-/// Byte budget for the written JPEG: well under thumbnailPhoto's 100 kB, small enough for Outlook.
-pub const AD_BUDGET: usize = 10 * 1024;
-
-fn decode(bytes: &[u8]) -> Result<image::DynamicImage, String> {
-    ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| format!("cannot read the image: {e}"))?
-        .decode()
-        .map_err(|e| format!("not an image this app can read: {e}"))
-}
-
-/// A picture scaled to fit `max_side` (never enlarged), for the grid and the preview.
+/// A picture scaled to fit `max_side` (upright, never enlarged), for the grid and the preview.
 pub fn thumbnail(bytes: &[u8], max_side: u32) -> Result<Thumbnail, String> {
-    let img = decode(bytes)?;
-    let (w, h) = img.dimensions();
-    let img = if w > max_side || h > max_side {
-        img.resize(max_side, max_side, FilterType::Triangle)
-    } else {
-        img
-    };
-    let rgba = img.to_rgba8();
-    Ok(Thumbnail {
-        width: rgba.width(),
-        height: rgba.height(),
-        rgba: rgba.into_raw(),
-    })
+    crate::photo::thumbnail(bytes, max_side).map_err(|e| e.to_string())
 }
 
-/// The pixel size of an encoded image, read from its header.
+/// The pixel size of an encoded image, read from its header (upright, after EXIF orientation).
 pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?
-        .into_dimensions()
+    crate::photo::inspect(bytes)
         .ok()
+        .map(|i| (i.width, i.height))
 }
 
-/// Any image file's bytes → the JPEG to write: centre square crop, 96 px, at most 10 kB.
+/// Any image file's bytes → the JPEG to write: what `adphoto photo set` writes by default
+/// (Outlook/Teams: 96×96, at most 10 kB, face-centred square crop).
 pub fn prepare_for_ad(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let img = decode(bytes)?;
-    let (w, h) = img.dimensions();
-    let side = w.min(h);
-    if side == 0 {
-        return Err("the image is empty".into());
-    }
-    let square = img.crop_imm((w - side) / 2, (h - side) / 2, side, side);
-    let small = square
-        .resize_exact(AD_SIDE, AD_SIDE, FilterType::Lanczos3)
-        .to_rgb8();
-    for quality in [90u8, 85, 80, 75, 70, 60, 50, 40, 30] {
-        let mut out = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-            .encode_image(&small)
-            .map_err(|e| format!("cannot encode the photo: {e}"))?;
-        if out.len() <= AD_BUDGET {
-            return Ok(out);
-        }
-    }
-    Err(format!(
-        "the photo does not fit in {AD_BUDGET} bytes even at low quality"
-    ))
+    crate::photo::prepare(bytes, &PrepareOptions::with_target(Target::outlook()))
+        .map(|p| p.jpeg)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -97,7 +34,7 @@ mod tests {
         });
         let mut out = Vec::new();
         image::DynamicImage::ImageRgb8(img)
-            .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
             .unwrap();
         out
     }
@@ -105,18 +42,17 @@ mod tests {
     #[test]
     fn prepare_makes_a_small_square_jpeg() {
         let jpeg = prepare_for_ad(&png(640, 480)).unwrap();
-        assert!(jpeg.len() <= AD_BUDGET);
-        assert_eq!(dimensions(&jpeg), Some((AD_SIDE, AD_SIDE)));
+        assert!(jpeg.len() <= 10_240);
+        assert_eq!(dimensions(&jpeg), Some((96, 96)));
         assert_eq!(&jpeg[..2], &[0xFF, 0xD8]);
     }
 
     #[test]
-    fn thumbnail_fits_and_never_enlarges() {
+    fn thumbnail_fits_and_bad_bytes_are_plain_errors() {
         let t = thumbnail(&png(400, 200), 64).unwrap();
         assert_eq!((t.width, t.height), (64, 32));
         assert_eq!(t.rgba.len(), 64 * 32 * 4);
-        let t = thumbnail(&png(20, 10), 64).unwrap();
-        assert_eq!((t.width, t.height), (20, 10));
-        assert!(thumbnail(b"not an image", 64).is_err());
+        let e = thumbnail(b"not an image", 64).unwrap_err();
+        assert!(e.contains("not an image"), "{e}");
     }
 }
