@@ -5,7 +5,9 @@
 //! (LDAP and the offline LDIF directory) and `settings`. See ../shared/DESIGN.md.
 
 pub mod cli;
+pub mod console;
 pub mod directory;
+pub mod icon;
 pub mod matching;
 pub mod photo;
 pub mod settings;
