@@ -4,6 +4,7 @@
 #   ./dev.sh test    install what the tests need, start the Samba test DC, run every test
 #   ./dev.sh lint    cargo fmt --check and clippy -D warnings
 #   ./dev.sh bench   the benchmarks (they print ratios against ImageMagick, vips, ldapsearch/ldapmodify)
+#   ./dev.sh dist    release artefacts into target/dist: Linux binary, .deb, Windows .exe, .msi
 # System packages are installed with apt-get only when missing (idempotent).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -67,8 +68,11 @@ case "${1:-}" in
     start_dc
     cargo bench "$@"
     ;;
+  dist)
+    exec installer/build.sh
+    ;;
   *)
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

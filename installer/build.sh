@@ -34,10 +34,11 @@ need_pkgs() {
 TIMES=()
 step() {
   local name=$1; shift
-  local t0; t0=$(date +%s.%N)
+  local t0; t0=$(date +%s%N)
   echo "build.sh: $name" >&2
   "$@"
-  TIMES+=("$(printf '%-22s %6.1f s' "$name" "$(echo "$(date +%s.%N) - $t0" | bc)")")
+  local ms=$((($(date +%s%N) - t0) / 1000000))
+  TIMES+=("$(printf '%-14s %5d.%d s' "$name" $((ms / 1000)) $((ms % 1000 / 100)))")
 }
 
 fail() { echo "build.sh: $*" >&2; exit 1; }
@@ -51,9 +52,9 @@ DIST=${ADPHOTO_DIST_DIR:-target/dist}
 
 setup() {
   need_pkgs "${PKGS[@]}"
-  command -v bc >/dev/null || need_pkgs bc
-  rustup target list --installed | grep -qx "$WIN_TARGET" || rustup target add "$WIN_TARGET"
-  command -v cargo-deb >/dev/null || cargo install --locked cargo-deb@^3
+  local targets; targets=$(rustup target list --installed)
+  grep -qx "$WIN_TARGET" <<<"$targets" || rustup target add "$WIN_TARGET"
+  command -v cargo-deb >/dev/null || cargo install --locked cargo-deb --version '^3'
   rm -rf "$DIST"
   mkdir -p "$DIST"
 }
@@ -87,21 +88,28 @@ msi() {
 }
 
 check() {
-  local msi="$DIST/adphoto-$VERSION-x64.msi" debf
+  # Each tool's output is read whole before grep looks at it (grep -q in a pipe can kill the
+  # writer with SIGPIPE, which pipefail would report as a failure).
+  local msi="$DIST/adphoto-$VERSION-x64.msi" exe="$DIST/adphoto-$VERSION-windows-x64.exe" debf out
   debf=$(ls "$DIST"/adphoto_*.deb)
-  local tables; tables=$(msiinfo tables "$msi")
+  out=$(msiinfo tables "$msi")
   for t in File Component Directory Feature Shortcut Icon Upgrade Registry; do
-    grep -qx "$t" <<<"$tables" || fail "the MSI has no $t table"
+    grep -qx "$t" <<<"$out" || fail "the MSI has no $t table"
   done
-  msiinfo export "$msi" Shortcut | grep -q 'ProgramMenuFolder' || fail "the MSI has no Start-menu shortcut"
-  msiinfo export "$msi" Property | grep -q "ProductVersion	$MSI_VERSION" || fail "the MSI's version is not $MSI_VERSION"
-  local files; files=$(dpkg-deb -c "$debf")
+  out=$(msiinfo export "$msi" Shortcut | tr -d "\r")
+  grep -q 'ProgramMenuFolder' <<<"$out" || fail "the MSI has no Start-menu shortcut"
+  out=$(msiinfo export "$msi" Property | tr -d "\r") # its lines end in CRLF
+  grep -q "^ProductVersion	$MSI_VERSION\$" <<<"$out" || fail "the MSI's version is not $MSI_VERSION"
+  out=$(dpkg-deb -c "$debf")
   for f in ./usr/bin/adphoto ./usr/share/applications/adphoto.desktop \
     ./usr/share/icons/hicolor/48x48/apps/adphoto.png ./usr/share/icons/hicolor/256x256/apps/adphoto.png; do
-    grep -q " $f\$" <<<"$files" || fail "the .deb has no $f"
+    grep -q " $f\$" <<<"$out" || fail "the .deb has no $f"
   done
-  dpkg-deb -f "$debf" Depends | grep -q libgssapi-krb5-2 || fail "the .deb does not depend on libgssapi-krb5-2"
-  file "$DIST/adphoto-$VERSION-windows-x64.exe" | grep -q 'PE32+ executable' || fail "the .exe is not a PE32+ executable"
+  out=$(dpkg-deb -f "$debf" Depends)
+  grep -q libgssapi-krb5-2 <<<"$out" || fail "the .deb does not depend on libgssapi-krb5-2"
+  out=$(x86_64-w64-mingw32-objdump -p "$exe")
+  grep -q 'Subsystem.*(Windows CUI)' <<<"$out" || fail "the .exe is not a Windows console program"
+  grep -q 'Resource Directory \[.rsrc\]' <<<"$out" || fail "the .exe has no resources (icon, version, manifest)"
 }
 
 step "setup" setup
