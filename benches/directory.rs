@@ -99,6 +99,15 @@ async fn write_all(env: &Env, jobs: Vec<(User, Vec<u8>)>, conns: usize, safe: bo
 }
 
 fn main() {
+    // `cargo test --all-targets` runs bench binaries too; only `cargo bench` passes --bench.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!(
+            "{}: run it with `cargo bench --bench {}`",
+            file!(),
+            "directory"
+        );
+        return;
+    }
     let env = Env {
         url: var("ADPHOTO_TEST_LDAPS_URL"),
         ca: var("ADPHOTO_TEST_CA"),

@@ -102,7 +102,8 @@ check() {
   grep -q "^ProductVersion	$MSI_VERSION\$" <<<"$out" || fail "the MSI's version is not $MSI_VERSION"
   out=$(dpkg-deb -c "$debf")
   for f in ./usr/bin/adphoto ./usr/share/applications/adphoto.desktop \
-    ./usr/share/icons/hicolor/48x48/apps/adphoto.png ./usr/share/icons/hicolor/256x256/apps/adphoto.png; do
+    ./usr/share/icons/hicolor/48x48/apps/adphoto.png ./usr/share/icons/hicolor/256x256/apps/adphoto.png \
+    ./usr/share/doc/adphoto/seeta_fd_frontal_v1.0.LICENSE; do
     grep -q " $f\$" <<<"$out" || fail "the .deb has no $f"
   done
   out=$(dpkg-deb -f "$debf" Depends)

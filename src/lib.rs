@@ -8,6 +8,7 @@ pub mod cli;
 pub mod console;
 pub mod directory;
 pub mod icon;
+pub mod import;
 pub mod matching;
 pub mod photo;
 pub mod settings;

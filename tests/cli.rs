@@ -4,7 +4,7 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::{TestDc, fake_jpeg};
+use common::{TestDc, picture};
 
 /// No other test changes photos here, so two listings agree.
 const SALES: &str = "OU=Sales,OU=Staff,DC=example,DC=test";
@@ -119,17 +119,25 @@ fn photo_set_get_rm_restore_through_the_cli() {
         all.extend_from_slice(args);
         adphoto_in(data.path(), &env, &all)
     };
-    let file = data.path().join("in.jpg");
-    let photo = fake_jpeg(4_000, 9);
-    std::fs::write(&file, &photo).unwrap();
+    let file = data.path().join("in.png");
+    std::fs::write(&file, picture(1600, 1200, 9, false)).unwrap();
     let _ = run(&["photo", "rm", "mchen"]);
     let out = run(&["photo", "set", "mchen@example.test", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("96×96 px"),
+        "fitted to the outlook preset"
+    );
 
     let got = data.path().join("out.jpg");
     let out = run(&["photo", "get", "mchen", "-o", got.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(std::fs::read(&got).unwrap(), photo);
+    let photo = std::fs::read(&got).unwrap();
+    assert!(
+        photo.starts_with(&[0xFF, 0xD8]) && photo.len() <= 10_240,
+        "{}",
+        photo.len()
+    );
 
     let out = run(&["photo", "rm", "EXAMPLE\\mchen"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -260,9 +268,8 @@ fn offline_ldif_lists_demo_users_and_writes_a_change_file() {
         "no computers"
     );
 
-    let file = data.path().join("p.jpg");
-    let photo = fake_jpeg(2_000, 11);
-    std::fs::write(&file, &photo).unwrap();
+    let file = data.path().join("p.png");
+    std::fs::write(&file, picture(300, 400, 11, false)).unwrap();
     let out = adphoto_in(
         data.path(),
         &[],
@@ -303,5 +310,235 @@ fn offline_ldif_lists_demo_users_and_writes_a_change_file() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(std::fs::read(&got).unwrap(), photo);
+    let text = std::fs::read_to_string(&changes).unwrap();
+    let got = std::fs::read(&got).unwrap();
+    let change = adphoto::directory::ldif::parse_changes(&text).unwrap();
+    assert!(
+        matches!(change.last(), Some(adphoto::directory::ldif::Change::Replace { value, .. }) if *value == got),
+        "the photo read back is the one in the change file"
+    );
+}
+
+#[test]
+fn match_pairs_files_with_directory_users() {
+    let dc = TestDc::get();
+    let ca = dc.ca.display().to_string();
+    let folder = tempfile::tempdir().unwrap();
+    let decomposed = "Zoe\u{308}.Bronte\u{308}.jpg"; // as macOS stores "Zoë.Brontë.jpg"
+    for name in [
+        "Chloe.Dubois.jpg",
+        "JOHN.DOE.png",
+        decomposed,
+        "Nobody.Here.jpg",
+        "Thumbs.db",
+        ".hidden.jpg",
+        "notes.txt",
+    ] {
+        std::fs::write(folder.path().join(name), b"x").unwrap();
+    }
+    let f = folder.path().to_str().unwrap();
+    let out = adphoto(
+        &dc.cli_env(),
+        &[
+            "--ca-file",
+            &ca,
+            "match",
+            "--folder",
+            f,
+            "--pattern",
+            "{givenName}.{sn}",
+            "--ou",
+            "OU=Staff,DC=example,DC=test",
+            "--subtree",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let matched: Vec<(String, String)> = v["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["file"].as_str().unwrap().to_string(),
+                m["dn"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(matched.len(), 2, "{matched:?}");
+    assert!(
+        matched
+            .iter()
+            .any(|(f, dn)| f.ends_with("Chloe.Dubois.jpg") && dn.starts_with("CN=Chloé Dubois,"))
+    );
+    assert!(
+        matched
+            .iter()
+            .any(|(_, dn)| dn.starts_with("CN=Zoë Brontë,"))
+    );
+    let amb = v["ambiguous"].as_array().unwrap();
+    assert_eq!(amb.len(), 1, "the two John Does");
+    assert_eq!(amb[0]["candidates"].as_array().unwrap().len(), 2);
+    assert_eq!(v["files_without_match"].as_array().unwrap().len(), 1);
+    assert_eq!(v["ignored"].as_array().unwrap().len(), 3);
+    assert!(v["users_without_file"].as_array().unwrap().len() >= 20);
+
+    let out = adphoto(
+        &dc.cli_env(),
+        &[
+            "--ca-file",
+            &ca,
+            "match",
+            "--folder",
+            f,
+            "--pattern",
+            "{givenName.{sn}",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("invalid pattern"), "{}", stderr(&out));
+}
+
+#[test]
+fn import_dry_run_then_import_report_undo_and_export() {
+    let dc = TestDc::get();
+    let ca = dc.ca.display().to_string();
+    let env = dc.cli_env();
+    let data = tempfile::tempdir().unwrap();
+    let photos = data.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    // Three users of the big OU get a file; one file is broken.
+    std::fs::write(photos.join("big2031.png"), picture(500, 700, 31, false)).unwrap();
+    std::fs::write(photos.join("BIG2032.jpg"), picture(2000, 1500, 32, true)).unwrap();
+    std::fs::write(photos.join("big2033.jpg"), b"broken").unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--ca-file", ca.as_str()];
+        all.extend_from_slice(args);
+        adphoto_in(data.path(), &env, &all)
+    };
+    let folder = photos.to_str().unwrap();
+    let base = [
+        "import",
+        "--folder",
+        folder,
+        "--pattern",
+        "{sAMAccountName}",
+        "--ou",
+        &dc.big_ou,
+    ];
+    let before: Vec<_> = ["big2031", "big2032"]
+        .iter()
+        .map(|u| {
+            let f = data.path().join(format!("{u}-before.jpg"));
+            let o = run(&["photo", "get", u, "-o", f.to_str().unwrap()]);
+            o.status.success().then(|| std::fs::read(&f).unwrap())
+        })
+        .collect();
+
+    let mut dry = base.to_vec();
+    dry.push("--dry-run");
+    let out = run(&dry);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("3 photos to write"), "{text}");
+    assert!(
+        text.contains("big2031.png") && text.contains("BIG2032.jpg"),
+        "{text}"
+    );
+
+    let out = run(&base);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "no terminal and no --yes: nothing is written"
+    );
+
+    let csv = data.path().join("report.csv");
+    let mut real = base.to_vec();
+    real.extend(["--yes", "--report", csv.to_str().unwrap()]);
+    let out = run(&real);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "one file failed: {}",
+        stderr(&out)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2 written, 1 failed"), "{text}");
+    let report = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(
+        report.lines().filter(|l| l.contains(",written,")).count(),
+        2,
+        "{report}"
+    );
+    assert!(
+        report
+            .lines()
+            .any(|l| l.contains("big2033") && l.contains(",failed,")),
+        "{report}"
+    );
+
+    let exported = data.path().join("exported");
+    let out = run(&[
+        "export",
+        "--folder",
+        exported.to_str().unwrap(),
+        "--ou",
+        &dc.big_ou,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let new = std::fs::read(exported.join("big2031.jpg")).unwrap();
+    assert!(new.len() <= 10_240);
+
+    let out = run(&["undo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("2 photos put back"));
+    for (u, old) in ["big2031", "big2032"].iter().zip(&before) {
+        let f = data.path().join(format!("{u}-after.jpg"));
+        let o = run(&["photo", "get", u, "-o", f.to_str().unwrap()]);
+        assert_eq!(
+            o.status.success().then(|| std::fs::read(&f).unwrap()),
+            *old,
+            "{u} as before"
+        );
+    }
+}
+
+#[test]
+fn convert_needs_no_server() {
+    let data = tempfile::tempdir().unwrap();
+    let input = data.path().join("big.png");
+    std::fs::write(&input, picture(1000, 800, 1, false)).unwrap();
+    let out_file = data.path().join("out.jpg");
+    let out = adphoto(
+        &[],
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "-o",
+            out_file.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["width"], 96);
+    assert!(v["bytes"].as_u64().unwrap() <= 10_240);
+    assert_eq!(
+        std::fs::metadata(&out_file).unwrap().len(),
+        v["bytes"].as_u64().unwrap()
+    );
+    let out = adphoto(
+        &[],
+        &[
+            "convert",
+            out_file.to_str().unwrap(),
+            "-o",
+            "/tmp/x.jpg",
+            "--max-bytes",
+            "999999",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -19,7 +19,11 @@ macro_rules! say_inline {
 }
 
 mod connection;
+pub mod convert;
+mod import_cmd;
+pub mod match_cmd;
 mod photo_cmd;
+pub mod target_args;
 mod users_cmd;
 
 use std::path::PathBuf;
@@ -55,6 +59,20 @@ pub enum Command {
     /// Read, set or remove one user's photo.
     #[command(subcommand)]
     Photo(photo_cmd::PhotoCommand),
+    /// Pair a folder of photo files with users by a naming pattern (writes nothing).
+    Match(match_cmd::MatchArgs),
+    /// Fit any picture into a JPEG for AD (size, byte budget, face-centred crop). Needs no server.
+    Convert(convert::ConvertArgs),
+    /// Give many users their photo from a folder: match files by a naming pattern, fit, back up, write.
+    Import(import_cmd::ImportArgs),
+    /// Save users' current photos as files.
+    Export(import_cmd::ExportArgs),
+    /// Undo an import: put back the photos it replaced, remove the ones it added.
+    Undo {
+        /// The import's id (printed at its end); default: the latest import.
+        #[arg(long = "import", value_name = "ID")]
+        id: Option<String>,
+    },
     /// Put a user's previous photo back from the backups.
     Restore {
         /// sAMAccountName, userPrincipalName or DN.
@@ -130,12 +148,24 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(conn: &ConnectionArgs, command: Command) -> Result<Outcome, Failure> {
+    if let Command::Convert(args) = &command {
+        // Pure photo work: no server.
+        return convert::run(args);
+    }
     let dir = conn.open().await?;
     let photo = conn.photo_attribute();
     let result = match command {
         Command::Tree { json } => users_cmd::tree(&dir, json).await,
         Command::Users(args) => users_cmd::users(&dir, &photo, &args).await,
         Command::Photo(cmd) => photo_cmd::run(&dir, &photo, cmd).await,
+        Command::Match(args) => {
+            let users = users_cmd::list(&dir, args.ou.as_deref(), args.subtree, &photo).await?;
+            match_cmd::run(&args, &users)
+        }
+        Command::Import(args) => import_cmd::import(&dir, &photo, &args).await,
+        Command::Export(args) => import_cmd::export(&dir, &photo, &args).await,
+        Command::Undo { id } => import_cmd::undo(&dir, id.as_deref()).await,
+        Command::Convert(args) => convert::run(&args),
         Command::Restore { who } => photo_cmd::restore(&dir, &photo, &who).await,
     };
     if let Some(path) = dir.changes_path().await

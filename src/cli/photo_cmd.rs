@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
 use crate::directory::{BackupStore, Directory, PhotoAttribute};
+use crate::photo::PrepareOptions;
 
 #[derive(Debug, Subcommand)]
 pub enum PhotoCommand {
@@ -17,12 +19,16 @@ pub enum PhotoCommand {
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
     },
-    /// Set a user's photo from a JPEG file (the old one is backed up first).
+    /// Set a user's photo from any picture: fitted to the preset (face-centred square, JPEG under
+    /// the byte budget); the old photo is backed up first.
     Set {
         /// sAMAccountName, userPrincipalName or DN.
         #[arg(value_name = "USER")]
         who: String,
+        /// JPEG, PNG, GIF, BMP, TIFF or WebP.
         file: PathBuf,
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// Remove a user's photo (it is backed up first).
     Rm {
@@ -58,18 +64,23 @@ pub async fn run(
                 }),
             }
         }
-        PhotoCommand::Set { who, file } => {
-            let bytes = std::fs::read(&file)
+        PhotoCommand::Set { who, file, target } => {
+            let target = target.target().map_err(Failure::usage)?;
+            let input = std::fs::read(&file)
                 .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
-            if !bytes.starts_with(&[0xFF, 0xD8]) {
-                return Err(Failure::usage(format!(
-                    "{} is not a JPEG file",
-                    file.display()
-                )));
-            }
+            let prepared = crate::photo::prepare(&input, &PrepareOptions::with_target(target))
+                .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+            drop(input);
             let u = dir.find_user(&who, photo).await?;
-            let outcome = dir.write_photo(&u, photo, &bytes, &backups).await?;
-            say_inline!("{}: photo set ({} bytes)", u.label(), outcome.bytes);
+            let outcome = dir.write_photo(&u, photo, &prepared.jpeg, &backups).await?;
+            say_inline!(
+                "{}: photo set ({}×{} px, {} bytes, quality {})",
+                u.label(),
+                prepared.width,
+                prepared.height,
+                outcome.bytes,
+                prepared.quality
+            );
             match outcome.backup {
                 Some(b) => say!("; the old photo is saved in {}", b.file.display()),
                 None => say!(),

@@ -34,6 +34,22 @@ impl UsersArgs {
     }
 }
 
+/// The users a command works on: those of `ou` (one level, or the subtree), or without `ou`
+/// every user of the domain.
+pub async fn list(
+    dir: &Directory,
+    ou: Option<&str>,
+    subtree: bool,
+    photo: &PhotoAttribute,
+) -> Result<Vec<User>, Failure> {
+    let depth = if subtree || ou.is_none() {
+        Depth::Subtree
+    } else {
+        Depth::OneLevel
+    };
+    Ok(dir.users(ou.unwrap_or(dir.base_dn()), depth, photo).await?)
+}
+
 pub async fn tree(dir: &Directory, json: bool) -> Result<Outcome, Failure> {
     let nodes = dir.tree().await?;
     if json {

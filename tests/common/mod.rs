@@ -86,3 +86,28 @@ pub fn fake_jpeg(len: usize, seed: u8) -> Vec<u8> {
     v.extend([0xFF, 0xD9]);
     v
 }
+
+/// A real photo-like picture: gradients and a face-ish blob, as PNG or JPEG.
+pub fn picture(w: u32, h: u32, seed: u8, jpeg: bool) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let d = ((x as i64 - w as i64 / 2).pow(2) + (y as i64 - h as i64 / 3).pow(2)) as f64;
+        let face = d < (w as f64 / 6.0).powi(2);
+        if face {
+            image::Rgb([230, 190, 160])
+        } else {
+            image::Rgb([
+                (x * 255 / w) as u8 ^ seed,
+                (y * 255 / h) as u8,
+                seed.wrapping_mul(7),
+            ])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    let fmt = if jpeg {
+        image::ImageFormat::Jpeg
+    } else {
+        image::ImageFormat::Png
+    };
+    img.write_to(&mut out, fmt).unwrap();
+    out.into_inner()
+}

@@ -1,0 +1,376 @@
+//! `adphoto import`, `adphoto export` and `adphoto undo`: the wizard's job, headless.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::target_args::TargetArgs;
+use super::{Failure, Outcome, write_file};
+use crate::directory::{BackupStore, Directory, PhotoAttribute, User};
+use crate::import::{self, Cancel, JobOptions, Journal, Plan, PlanItem, Report, Status};
+use crate::matching::{self, MatchOptions, Pattern};
+use crate::photo::Target;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Folder with the photo files.
+    #[arg(long, value_name = "DIR")]
+    pub folder: PathBuf,
+    /// Naming pattern, e.g. "{sAMAccountName}" or "{givenName}.{sn}".
+    #[arg(long, value_name = "PATTERN")]
+    pub pattern: String,
+    /// The OU whose users get photos (default: the whole domain).
+    #[arg(long, value_name = "DN")]
+    pub ou: Option<String>,
+    /// Include users in sub-OUs of --ou.
+    #[arg(long)]
+    pub subtree: bool,
+    /// Look for photos in sub-folders too.
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+    /// Compare names exactly instead of ignoring case and accents.
+    #[arg(long)]
+    pub strict: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Show what would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Save the per-user result as CSV.
+    #[arg(long, value_name = "CSV")]
+    pub report: Option<PathBuf>,
+    /// Don't ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Users processed at once.
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Folder to save the photos in (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub folder: PathBuf,
+    /// The OU whose users' photos are saved (default: the whole domain).
+    #[arg(long, value_name = "DN")]
+    pub ou: Option<String>,
+    /// Include users in sub-OUs of --ou.
+    #[arg(long)]
+    pub subtree: bool,
+    /// File name pattern (".jpg" is added).
+    #[arg(long, value_name = "PATTERN", default_value = "{sAMAccountName}")]
+    pub pattern: String,
+}
+
+fn parse_pattern(p: &str, users: &[User]) -> Result<Pattern, Failure> {
+    let pattern =
+        Pattern::parse(p).map_err(|e| Failure::usage(format!("invalid pattern {p:?}: {e}")))?;
+    pattern
+        .validate_against(users)
+        .map_err(|e| Failure::usage(format!("invalid pattern {p:?}: {e}")))?;
+    Ok(pattern)
+}
+
+/// Builds the plan the wizard would show: matched pairs become items; ambiguous cases and users
+/// without a file are skipped with the reason (nothing ambiguous is written silently).
+pub fn build_plan(
+    users: &[User],
+    scan: &matching::ScanResult,
+    result: &matching::MatchResult,
+    target: Target,
+    attribute: PhotoAttribute,
+) -> Plan {
+    let items = result
+        .matched
+        .iter()
+        .map(|m| PlanItem {
+            user: users[m.user].clone(),
+            file: scan.files[m.file].path.clone(),
+            crop: None,
+            rotate_quarter_turns: 0,
+        })
+        .collect();
+    let mut plan = Plan::new(items, target, attribute);
+    for a in &result.ambiguous {
+        let files: Vec<String> = a
+            .files
+            .iter()
+            .map(|&f| scan.files[f].path.display().to_string())
+            .collect();
+        for &u in &a.candidates {
+            plan.skipped.push((
+                users[u].clone(),
+                format!("ambiguous: {} — decide in the wizard", files.join(", ")),
+            ));
+        }
+    }
+    for &u in &result.users_without_file {
+        plan.skipped
+            .push((users[u].clone(), "no matching file".into()));
+    }
+    plan
+}
+
+pub async fn import(
+    dir: &Directory,
+    photo: &PhotoAttribute,
+    args: &ImportArgs,
+) -> Result<Outcome, Failure> {
+    let target = args.target.target().map_err(Failure::usage)?;
+    let users = super::users_cmd::list(dir, args.ou.as_deref(), args.subtree, photo).await?;
+    let pattern = parse_pattern(&args.pattern, &users)?;
+    let scan = matching::scan_folder(&args.folder, args.recursive).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read the folder {}: {e}",
+            args.folder.display()
+        ))
+    })?;
+    let result = matching::automatch(
+        &scan.files,
+        &users,
+        &pattern,
+        &MatchOptions {
+            strict: args.strict,
+        },
+    );
+    let plan = build_plan(&users, &scan, &result, target, photo.clone());
+    let sum = plan.summary();
+    let backups = BackupStore::default_location();
+    say!(
+        "{} photos to write ({} replacing an existing photo, backed up to {}), {} users skipped, {} files without a user; attribute {}, {}×{} px ≤ {} bytes",
+        sum.to_write,
+        sum.replacing,
+        backups.root().display(),
+        sum.skipped,
+        result.files_without_match.len(),
+        photo.name(),
+        target.size,
+        target.size,
+        target.max_bytes
+    );
+    if args.dry_run {
+        for item in &plan.items {
+            let replacing = if item.user.photo_bytes.is_some() {
+                " (replaces a photo)"
+            } else {
+                ""
+            };
+            say!(
+                "  write  {} ← {}{replacing}",
+                item.user.label(),
+                item.file.display()
+            );
+        }
+        for (u, why) in &plan.skipped {
+            say!("  skip   {}: {why}", u.label());
+        }
+        for &f in &result.files_without_match {
+            say!("  unused {}", scan.files[f].path.display());
+        }
+        return Ok(Outcome::Ok);
+    }
+    if plan.items.is_empty() {
+        say!("Nothing to write.");
+        return Ok(Outcome::Ok);
+    }
+    if !args.yes {
+        confirm(&format!("Write {} photos?", sum.to_write))?;
+    }
+    for old in import::journal::unfinished(&import::journal::journals_dir()) {
+        eprintln!(
+            "Note: an earlier import did not finish (the app stopped): its record is {}; `adphoto undo --import {}` puts its photos back.",
+            old.display(),
+            old.file_stem()
+                .map(|s| s.to_string_lossy())
+                .unwrap_or_default()
+        );
+    }
+    let journal = Journal::create(Journal::path_for(&plan.id))
+        .map_err(|e| Failure::usage(format!("cannot create the import journal: {e}")))?;
+    let report = run_job(dir, &plan, &backups, journal, args.concurrency).await;
+    finish(&report, args.report.as_ref())
+}
+
+async fn run_job(
+    dir: &Directory,
+    plan: &Plan,
+    backups: &BackupStore,
+    journal: Journal,
+    concurrency: Option<usize>,
+) -> Report {
+    let cancel = Cancel::default();
+    let on_ctrl_c = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nCancelling after the users under way…");
+                cancel.cancel();
+            }
+        })
+    };
+    let mut opts = JobOptions::default();
+    if let Some(n) = concurrency {
+        opts.concurrency = n.max(1);
+    }
+    let tty = std::io::stderr().is_terminal();
+    let report = import::run(dir, plan, backups, Some(journal), opts, &cancel, |p| {
+        if let Status::Failed { reason } = &p.last.status {
+            eprintln!("\r\x1b[Kfailed: {}: {reason}", p.last.name);
+        }
+        if tty || p.done == p.total || p.done % 100 == 0 {
+            let width = 30;
+            let filled = width * p.done / p.total.max(1);
+            eprint!(
+                "{}[{}{}] {}/{}  {:.1}/s  {}s left",
+                if tty { "\r\x1b[K" } else { "" },
+                "#".repeat(filled),
+                ".".repeat(width - filled),
+                p.done,
+                p.total,
+                p.rate(),
+                p.remaining().as_secs()
+            );
+            if !tty {
+                eprintln!();
+            }
+        }
+    })
+    .await;
+    if tty {
+        eprintln!();
+    }
+    on_ctrl_c.abort();
+    report
+}
+
+fn finish(report: &Report, csv: Option<&PathBuf>) -> Result<Outcome, Failure> {
+    say!(
+        "{} written, {} failed, {} skipped{}",
+        report.written(),
+        report.failed(),
+        report.skipped(),
+        if report.cancelled { " (cancelled)" } else { "" }
+    );
+    for r in &report.results {
+        if let Status::Failed { reason } = &r.status {
+            say!("  failed {}: {reason}", r.name);
+        }
+    }
+    if let Some(path) = csv {
+        write_file(path, report.to_csv().as_bytes())?;
+        say!("Report saved to {}", path.display());
+    }
+    if report.written() > 0 {
+        say!("Undo this import with: adphoto undo --import {}", report.id);
+        say!("Hybrid tenants (Entra Connect) show the new photos after the next sync.");
+    }
+    Ok(if report.failed() > 0 {
+        Outcome::SomeFailed
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn confirm(question: &str) -> Result<(), Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "not a terminal: add --yes to write without asking",
+        ));
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+        Ok(())
+    } else {
+        Err(Failure {
+            message: "nothing written".into(),
+            code: 1,
+        })
+    }
+}
+
+pub async fn export(
+    dir: &Directory,
+    photo: &PhotoAttribute,
+    args: &ExportArgs,
+) -> Result<Outcome, Failure> {
+    let users = super::users_cmd::list(dir, args.ou.as_deref(), args.subtree, photo).await?;
+    let pattern = parse_pattern(&args.pattern, &users)?;
+    let mut saved = 0;
+    let mut failed = 0;
+    for u in users.iter().filter(|u| u.photo_bytes.is_some()) {
+        let Some(name) = pattern
+            .render(u)
+            .map(|n| matching::sanitize_file_name(&n))
+            .filter(|n| !n.is_empty())
+        else {
+            eprintln!("skipped {}: the pattern gives no name", u.label());
+            failed += 1;
+            continue;
+        };
+        match dir.read_photo(&u.dn, photo).await {
+            Ok(Some(bytes)) => {
+                let ext = if bytes.starts_with(&[0xFF, 0xD8]) {
+                    "jpg"
+                } else {
+                    "bin"
+                };
+                write_file(&args.folder.join(format!("{name}.{ext}")), &bytes)?;
+                saved += 1;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("failed {}: {e}", u.label());
+                failed += 1;
+            }
+        }
+    }
+    say!("{saved} photos saved to {}", args.folder.display());
+    Ok(if failed > 0 {
+        Outcome::SomeFailed
+    } else {
+        Outcome::Ok
+    })
+}
+
+pub async fn undo(dir: &Directory, id: Option<&str>) -> Result<Outcome, Failure> {
+    let dir_j = import::journal::journals_dir();
+    let path = match id {
+        Some(id) => Journal::path_for(id),
+        None => import::journal::latest(&dir_j)
+            .ok_or_else(|| Failure::usage(format!("no import journal in {}", dir_j.display())))?,
+    };
+    if !path.exists() {
+        return Err(Failure::usage(format!(
+            "no import journal {}",
+            path.display()
+        )));
+    }
+    let backups = BackupStore::default_location();
+    let report = import::undo(dir, &path, &backups)
+        .await
+        .map_err(|e| Failure::usage(format!("cannot read the journal {}: {e}", path.display())))?;
+    say!(
+        "{} photos put back, {} failed, {} left as they are",
+        report.written(),
+        report.failed(),
+        report.skipped()
+    );
+    for r in &report.results {
+        match &r.status {
+            Status::Failed { reason } | Status::Skipped { reason } => {
+                say!("  {}: {reason}", r.name)
+            }
+            Status::Written { .. } => {}
+        }
+    }
+    Ok(if report.failed() > 0 {
+        Outcome::SomeFailed
+    } else {
+        Outcome::Ok
+    })
+}

@@ -1,0 +1,14 @@
+//! The import job: plan → encode (parallel) → back up old photo → write → read back and compare,
+//! with progress, cancel, a per-user report (CSV) and a journal that survives a crash.
+
+mod job;
+pub mod journal;
+mod plan;
+mod report;
+mod undo;
+
+pub use job::{Cancel, JobOptions, Progress, run};
+pub use journal::Journal;
+pub use plan::{Plan, PlanItem, PlanSummary, new_id};
+pub use report::{ItemResult, Report, Status};
+pub use undo::undo;

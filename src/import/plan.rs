@@ -1,0 +1,78 @@
+//! What an import will do: which file goes to which user, with which crop.
+
+use std::path::PathBuf;
+
+use crate::directory::{PhotoAttribute, User};
+use crate::photo::{CropRect, Target};
+
+/// One user's photo to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanItem {
+    pub user: User,
+    pub file: PathBuf,
+    /// `None`: the photo core chooses (face-centred square).
+    pub crop: Option<CropRect>,
+    /// Extra clockwise quarter turns chosen on the crop canvas.
+    pub rotate_quarter_turns: u8,
+}
+
+/// A whole import: items, target size and budget, attribute.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Names the journal and the undo: `20261125T093000Z` style, unique per run.
+    pub id: String,
+    pub items: Vec<PlanItem>,
+    pub target: Target,
+    pub attribute: PhotoAttribute,
+    /// Users that were considered but get no photo, with why (no file, ambiguous, unticked).
+    pub skipped: Vec<(User, String)>,
+}
+
+/// The numbers the summary step shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PlanSummary {
+    pub to_write: usize,
+    /// Users who already have a photo: it will be backed up, then replaced.
+    pub replacing: usize,
+    pub skipped: usize,
+}
+
+impl Plan {
+    pub fn new(items: Vec<PlanItem>, target: Target, attribute: PhotoAttribute) -> Self {
+        Self {
+            id: new_id(),
+            items,
+            target,
+            attribute,
+            skipped: Vec::new(),
+        }
+    }
+
+    pub fn summary(&self) -> PlanSummary {
+        PlanSummary {
+            to_write: self.items.len(),
+            replacing: self
+                .items
+                .iter()
+                .filter(|i| i.user.photo_bytes.is_some())
+                .count(),
+            skipped: self.skipped.len(),
+        }
+    }
+}
+
+/// A sortable, file-name-safe id from the current UTC time (with nanoseconds, so two imports
+/// started in the same second differ).
+pub fn new_id() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{:09}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond()
+    )
+}

@@ -1,0 +1,153 @@
+//! Per-user results of an import, and the CSV a helpdesk user saves from them.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// What happened to one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    Written {
+        bytes: usize,
+        width: u32,
+        height: u32,
+        quality: u8,
+        /// Where the replaced photo was saved, when there was one.
+        backup: Option<PathBuf>,
+    },
+    Failed {
+        reason: String,
+    },
+    Skipped {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemResult {
+    pub dn: String,
+    pub name: String,
+    #[serde(rename = "sAMAccountName")]
+    pub sam_account_name: Option<String>,
+    pub file: Option<PathBuf>,
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub id: String,
+    pub results: Vec<ItemResult>,
+    pub cancelled: bool,
+    pub journal: Option<PathBuf>,
+}
+
+impl Report {
+    pub fn written(&self) -> usize {
+        self.count(|s| matches!(s, Status::Written { .. }))
+    }
+
+    pub fn failed(&self) -> usize {
+        self.count(|s| matches!(s, Status::Failed { .. }))
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.count(|s| matches!(s, Status::Skipped { .. }))
+    }
+
+    fn count(&self, f: impl Fn(&Status) -> bool) -> usize {
+        self.results.iter().filter(|r| f(&r.status)).count()
+    }
+
+    /// CSV with a header row; RFC 4180 quoting; UTF-8 with a BOM so Excel reads accents right.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("\u{feff}name,sAMAccountName,dn,file,result,bytes,detail\r\n");
+        for r in &self.results {
+            let (result, bytes, detail) = match &r.status {
+                Status::Written { bytes, backup, .. } => (
+                    "written",
+                    bytes.to_string(),
+                    backup
+                        .as_ref()
+                        .map(|b| format!("old photo saved in {}", b.display()))
+                        .unwrap_or_default(),
+                ),
+                Status::Failed { reason } => ("failed", String::new(), reason.clone()),
+                Status::Skipped { reason } => ("skipped", String::new(), reason.clone()),
+            };
+            let file = r
+                .file
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default();
+            let row = [
+                r.name.as_str(),
+                r.sam_account_name.as_deref().unwrap_or(""),
+                r.dn.as_str(),
+                file.as_str(),
+                result,
+                bytes.as_str(),
+                detail.as_str(),
+            ];
+            out.push_str(&row.map(csv_field).join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    // A leading = + - @ would make a spreadsheet evaluate the cell: quote it as text.
+    let formula = s.starts_with(['=', '+', '-', '@']);
+    if formula || s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let r = Report {
+            results: vec![
+                ItemResult {
+                    dn: "CN=Doe\\, John,OU=Sales".into(),
+                    name: "John \"JD\" Doe".into(),
+                    sam_account_name: Some("jdoe".into()),
+                    file: Some("photos/jdoe.jpg".into()),
+                    status: Status::Written {
+                        bytes: 9_000,
+                        width: 96,
+                        height: 96,
+                        quality: 80,
+                        backup: None,
+                    },
+                },
+                ItemResult {
+                    dn: "CN=x".into(),
+                    name: "=cmd()".into(),
+                    sam_account_name: None,
+                    file: None,
+                    status: Status::Failed {
+                        reason: "bad file".into(),
+                    },
+                },
+            ],
+            ..Default::default()
+        };
+        let csv = r.to_csv();
+        let lines: Vec<_> = csv.split("\r\n").collect();
+        assert_eq!(
+            lines[1],
+            "\"John \"\"JD\"\" Doe\",jdoe,\"CN=Doe\\, John,OU=Sales\",photos/jdoe.jpg,written,9000,"
+        );
+        assert_eq!(lines[2], "\"=cmd()\",,CN=x,,failed,,bad file");
+        assert_eq!((r.written(), r.failed(), r.skipped()), (1, 1, 0));
+    }
+}

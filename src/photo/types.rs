@@ -1,0 +1,235 @@
+//! The plain data the rest of the app passes in and gets back.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::PhotoError;
+
+/// AD's schema limit for `thumbnailPhoto` (rangeUpper = 102400).
+pub const THUMBNAIL_PHOTO_MAX_BYTES: usize = 102_400;
+/// The smallest budget we will try to fit (a 16 px JPEG needs a few hundred bytes of headers).
+pub const MIN_BUDGET: usize = 1_024;
+/// Output side limits in pixels.
+pub const MIN_SIZE: u32 = 16;
+pub const MAX_SIZE: u32 = 2_048;
+/// Default decompression-bomb guard.
+pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
+
+/// What to produce: a square of `size` pixels (at most) in at most `max_bytes` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub size: u32,
+    pub max_bytes: usize,
+}
+
+impl Target {
+    /// Outlook / Teams style: 96×96, at most 10 kB.
+    pub fn outlook() -> Self {
+        Target {
+            size: 96,
+            max_bytes: 10_240,
+        }
+    }
+
+    /// The largest photo AD accepts: 648×648, at most 100 kB.
+    pub fn large() -> Self {
+        Target {
+            size: 648,
+            max_bytes: THUMBNAIL_PHOTO_MAX_BYTES,
+        }
+    }
+
+    /// Any size and budget within limits; the budget can never exceed AD's 102,400 bytes.
+    pub fn custom(size: u32, max_bytes: usize) -> Result<Self, PhotoError> {
+        if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
+            return Err(PhotoError::BadSize {
+                size,
+                min: MIN_SIZE,
+                max: MAX_SIZE,
+            });
+        }
+        if !(MIN_BUDGET..=THUMBNAIL_PHOTO_MAX_BYTES).contains(&max_bytes) {
+            return Err(PhotoError::BadBudget {
+                bytes: max_bytes,
+                min: MIN_BUDGET,
+                max: THUMBNAIL_PHOTO_MAX_BYTES,
+            });
+        }
+        Ok(Target { size, max_bytes })
+    }
+}
+
+impl From<Preset> for Target {
+    fn from(p: Preset) -> Self {
+        match p {
+            Preset::Outlook => Target::outlook(),
+            Preset::Large => Target::large(),
+        }
+    }
+}
+
+/// Named targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    #[default]
+    Outlook,
+    Large,
+}
+
+impl Preset {
+    pub fn target(self) -> Target {
+        self.into()
+    }
+}
+
+impl FromStr for Preset {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "outlook" => Ok(Preset::Outlook),
+            "large" => Ok(Preset::Large),
+            other => Err(format!(
+                "unknown preset {other:?}: use \"outlook\" (96 px, 10 kB) or \"large\" (648 px, 100 kB)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Preset::Outlook => "outlook",
+            Preset::Large => "large",
+        })
+    }
+}
+
+/// A rectangle in the upright picture's pixel coordinates (after EXIF orientation and the
+/// user's extra rotation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CropRect {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl CropRect {
+    pub fn new(x: u32, y: u32, width: u32, height: u32) -> Self {
+        CropRect {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
+    /// Does the rectangle lie inside a `w`×`h` picture?
+    pub fn fits_in(&self, w: u32, h: u32) -> bool {
+        self.width > 0
+            && self.height > 0
+            && (self.x as u64 + self.width as u64) <= w as u64
+            && (self.y as u64 + self.height as u64) <= h as u64
+    }
+}
+
+/// How to prepare one photo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrepareOptions {
+    pub target: Target,
+    /// `None`: choose automatically (face-centred square, else the upper-centre square).
+    pub crop: Option<CropRect>,
+    /// Colour laid under transparent pixels.
+    pub background: [u8; 3],
+    /// Decompression-bomb guard, checked from the header before any pixel is decoded.
+    pub max_pixels: u64,
+    /// Enlarge pictures smaller than the target (off: a small picture stays small).
+    pub allow_upscale: bool,
+    /// Extra clockwise quarter turns applied after the EXIF orientation (from the crop canvas).
+    pub rotate_quarter_turns: u8,
+}
+
+impl Default for PrepareOptions {
+    fn default() -> Self {
+        PrepareOptions {
+            target: Target::outlook(),
+            crop: None,
+            background: [255, 255, 255],
+            max_pixels: DEFAULT_MAX_PIXELS,
+            allow_upscale: false,
+            rotate_quarter_turns: 0,
+        }
+    }
+}
+
+impl PrepareOptions {
+    pub fn with_target(target: Target) -> Self {
+        PrepareOptions {
+            target,
+            ..Default::default()
+        }
+    }
+}
+
+/// The result: a baseline JPEG no larger than the budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub quality: u8,
+    /// The crop actually used, in upright coordinates.
+    pub crop: CropRect,
+    pub face_found: bool,
+}
+
+/// Image formats we read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Format {
+    Jpeg,
+    Png,
+    Gif,
+    Bmp,
+    Tiff,
+    WebP,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jpeg => "JPEG",
+            Format::Png => "PNG",
+            Format::Gif => "GIF",
+            Format::Bmp => "BMP",
+            Format::Tiff => "TIFF",
+            Format::WebP => "WebP",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the header says, without decoding pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageInfo {
+    pub format: Format,
+    /// Upright size (EXIF orientation applied).
+    pub width: u32,
+    pub height: u32,
+    /// EXIF orientation 1–8 (1 when absent).
+    pub orientation: u8,
+}
+
+/// A small RGBA8 picture for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thumbnail {
+    pub width: u32,
+    pub height: u32,
+    /// `width * height * 4` bytes, RGBA, rows top to bottom.
+    pub rgba: Vec<u8>,
+}

@@ -1,0 +1,268 @@
+//! The import job against the Samba test DC: bad files in a batch, cancel, journal, undo.
+
+mod common;
+
+use std::path::Path;
+
+use adphoto::directory::{BackupStore, Directory, PhotoAttribute, User};
+use adphoto::import::{self, Cancel, JobOptions, Journal, Plan, PlanItem, Status, journal::Entry};
+use adphoto::matching::{self, MatchOptions, Pattern};
+use adphoto::photo::Target;
+use common::{TestDc, fake_jpeg, picture};
+use sha2::{Digest as _, Sha256};
+
+async fn users(dir: &Directory, sams: &[String]) -> Vec<User> {
+    let mut out = Vec::new();
+    for s in sams {
+        out.push(dir.find_user(s, &PhotoAttribute::default()).await.unwrap());
+    }
+    out
+}
+
+fn sams(range: std::ops::RangeInclusive<u32>) -> Vec<String> {
+    range.map(|i| format!("big{i:04}")).collect()
+}
+
+fn sha(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
+fn item(user: &User, folder: &Path, name: &str) -> PlanItem {
+    PlanItem {
+        user: user.clone(),
+        file: folder.join(name),
+        crop: None,
+        rotate_quarter_turns: 0,
+    }
+}
+
+#[tokio::test]
+async fn bad_files_are_reported_and_the_rest_of_the_batch_is_written() {
+    let dc = TestDc::get();
+    let dir = dc.admin().await;
+    let p = PhotoAttribute::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("photos");
+    std::fs::create_dir(&folder).unwrap();
+    let names = sams(2051..=2056);
+    std::fs::write(folder.join("big2051.jpg"), picture(1200, 1600, 1, true)).unwrap();
+    std::fs::write(folder.join("BIG2052.png"), picture(800, 800, 2, false)).unwrap();
+    std::fs::write(folder.join("big2053.jpg"), b"this is not a picture at all").unwrap();
+    std::fs::write(folder.join("big2054.png"), b"").unwrap();
+    std::fs::write(folder.join("big2055.jpeg"), picture(3000, 2000, 5, true)).unwrap();
+    std::fs::write(folder.join("Thumbs.db"), b"junk").unwrap();
+    // big2056 has no file.
+
+    let us = users(&dir, &names).await;
+    let scan = matching::scan_folder(&folder, false).unwrap();
+    assert_eq!(scan.ignored.len(), 1, "Thumbs.db is ignored");
+    let pattern = Pattern::parse("{sAMAccountName}").unwrap();
+    let m = matching::automatch(&scan.files, &us, &pattern, &MatchOptions::default());
+    assert_eq!(m.matched.len(), 5);
+    let items = m
+        .matched
+        .iter()
+        .map(|x| PlanItem {
+            user: us[x.user].clone(),
+            file: scan.files[x.file].path.clone(),
+            crop: None,
+            rotate_quarter_turns: 0,
+        })
+        .collect();
+    let mut plan = Plan::new(items, Target::outlook(), p.clone());
+    plan.skipped
+        .push((us[5].clone(), "no matching file".into()));
+
+    let backups = BackupStore::new(tmp.path().join("backups"));
+    let journal = Journal::create(tmp.path().join("j.jsonl")).unwrap();
+    let mut seen = 0;
+    let report = import::run(
+        &dir,
+        &plan,
+        &backups,
+        Some(journal),
+        JobOptions::default(),
+        &Cancel::default(),
+        |pr| {
+            seen += 1;
+            assert_eq!(pr.total, 5);
+        },
+    )
+    .await;
+    assert_eq!(seen, 5, "a progress event per user");
+    assert_eq!(
+        (report.written(), report.failed(), report.skipped()),
+        (3, 2, 1)
+    );
+    for r in &report.results {
+        match (&r.status, r.sam_account_name.as_deref()) {
+            (Status::Written { bytes, width, .. }, _) => {
+                assert!(*bytes <= 10_240 && *width <= 96);
+                let got = dir.read_photo(&r.dn, &p).await.unwrap().expect("written");
+                assert_eq!(got.len(), *bytes);
+                assert!(got.starts_with(&[0xFF, 0xD8]), "a JPEG");
+            }
+            (Status::Failed { reason }, Some("big2053" | "big2054")) => {
+                assert!(!reason.is_empty());
+            }
+            (Status::Skipped { .. }, Some("big2056")) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let csv = report.to_csv();
+    assert_eq!(csv.lines().count(), 7, "header + 6 users");
+    // Files are not held open: they can be removed right after.
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[tokio::test]
+async fn cancel_stops_between_users_and_the_journal_says_exactly_what_was_written() {
+    let dc = TestDc::get();
+    let dir = dc.admin().await;
+    let p = PhotoAttribute::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let names = sams(2061..=2080);
+    let us = users(&dir, &names).await;
+    let before: Vec<Option<Vec<u8>>> = {
+        let mut v = Vec::new();
+        for u in &us {
+            v.push(dir.read_photo(&u.dn, &p).await.unwrap());
+        }
+        v
+    };
+    for (i, u) in us.iter().enumerate() {
+        std::fs::write(
+            tmp.path()
+                .join(format!("{}.png", u.sam_account_name.as_ref().unwrap())),
+            picture(400, 400, i as u8, false),
+        )
+        .unwrap();
+    }
+    let items = us
+        .iter()
+        .map(|u| {
+            item(
+                u,
+                tmp.path(),
+                &format!("{}.png", u.sam_account_name.as_ref().unwrap()),
+            )
+        })
+        .collect();
+    let plan = Plan::new(items, Target::outlook(), p.clone());
+    let backups = BackupStore::new(tmp.path().join("backups"));
+    let jpath = tmp.path().join("cancel.jsonl");
+    let cancel = Cancel::default();
+    let report = import::run(
+        &dir,
+        &plan,
+        &backups,
+        Some(Journal::create(jpath.clone()).unwrap()),
+        JobOptions { concurrency: 2 },
+        &cancel,
+        |pr| {
+            if pr.done == 3 {
+                cancel.cancel();
+            }
+        },
+    )
+    .await;
+    assert!(report.cancelled);
+    let written = report.written();
+    assert!(
+        (3..=5).contains(&written),
+        "stopped between users: {written}"
+    );
+    assert_eq!(report.skipped(), 20 - written - report.failed());
+
+    let entries = import::journal::read(&jpath).unwrap();
+    assert!(matches!(
+        entries.first(),
+        Some(Entry::Started { items: 20, .. })
+    ));
+    assert!(matches!(
+        entries.last(),
+        Some(Entry::Finished { cancelled: true })
+    ));
+    let writing = entries
+        .iter()
+        .filter(|e| matches!(e, Entry::Writing { .. }))
+        .count();
+    let ended = entries
+        .iter()
+        .filter(|e| matches!(e, Entry::Written { .. } | Entry::Failed { .. }))
+        .count();
+    assert_eq!(writing, ended, "no write left dangling");
+    for (u, old) in us.iter().zip(&before) {
+        let now = dir.read_photo(&u.dn, &p).await.unwrap();
+        let journaled = entries.iter().find_map(|e| match e {
+            Entry::Written { dn, sha256, .. } if *dn == u.dn => Some(sha256.clone()),
+            _ => None,
+        });
+        match journaled {
+            Some(s) => assert_eq!(now.as_deref().map(sha), Some(s), "{} as journaled", u.dn),
+            None => assert_eq!(&now, old, "{} untouched", u.dn),
+        }
+    }
+}
+
+#[tokio::test]
+async fn undo_restores_every_replaced_photo_byte_for_byte() {
+    let dc = TestDc::get();
+    let dir = dc.admin().await;
+    let p = PhotoAttribute::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let backups = BackupStore::new(tmp.path().join("backups"));
+    let names = sams(2091..=2096);
+    let us = users(&dir, &names).await;
+    // Half had a photo before the import, half had none.
+    let mut originals = Vec::new();
+    for (i, u) in us.iter().enumerate() {
+        if i % 2 == 0 {
+            let old = fake_jpeg(3_000 + i * 100, 40 + i as u8);
+            dir.write_photo(u, &p, &old, &backups).await.unwrap();
+            originals.push(Some(old));
+        } else {
+            dir.remove_photo(u, &p, &backups).await.unwrap();
+            originals.push(None);
+        }
+    }
+    let us = users(&dir, &names).await;
+    for i in 0..us.len() {
+        std::fs::write(
+            tmp.path().join(format!("{i}.jpg")),
+            picture(640, 480, 90 + i as u8, true),
+        )
+        .unwrap();
+    }
+    let items = us
+        .iter()
+        .enumerate()
+        .map(|(i, u)| item(u, tmp.path(), &format!("{i}.jpg")))
+        .collect();
+    let plan = Plan::new(items, Target::outlook(), p.clone());
+    assert_eq!(plan.summary().replacing, 3);
+    let jpath = tmp.path().join("undo.jsonl");
+    let report = import::run(
+        &dir,
+        &plan,
+        &backups,
+        Some(Journal::create(jpath.clone()).unwrap()),
+        JobOptions::default(),
+        &Cancel::default(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(report.written(), 6);
+    for u in &us {
+        assert!(dir.read_photo(&u.dn, &p).await.unwrap().is_some());
+    }
+
+    let undone = import::undo(&dir, &jpath, &backups).await.unwrap();
+    assert_eq!(undone.written(), 6, "{:?}", undone.results);
+    for (u, orig) in us.iter().zip(&originals) {
+        assert_eq!(&dir.read_photo(&u.dn, &p).await.unwrap(), orig, "{}", u.dn);
+    }
+    // Running undo again changes nothing.
+    let again = import::undo(&dir, &jpath, &backups).await.unwrap();
+    assert!(again.results.is_empty());
+}
