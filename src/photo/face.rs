@@ -9,8 +9,10 @@ use rustface::{Detector, ImageData};
 
 static MODEL: &[u8] = include_bytes!("../../assets/seeta_fd_frontal_v1.0.bin");
 
-/// Long side of the greyscale picture the detector looks at.
-pub const DETECT_SIDE: u32 = 480;
+/// Long side of the greyscale picture the detector looks at. 360 rather than 480: a third of
+/// the detection time (13 vs 38 ms per photo here), and portrait faces (≥ 1/7 of the short
+/// side) are still ≥ 38 px, within the detector's reach.
+pub const DETECT_SIDE: u32 = 360;
 
 /// A face box in the coordinates of the picture it was found in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,8 +44,10 @@ pub fn detect(img: &RgbImage) -> Option<FaceBox> {
             *slot = Some(rustface::create_detector_with_model(model));
         }
         let det = slot.as_mut()?;
-        // Portrait faces are big: not looking for tiny ones makes detection several times faster.
-        det.set_min_face_size((min_side / 10).max(20));
+        // Portrait faces are big: not looking for tiny ones makes detection several times
+        // faster (the detector's window is 40 px, so a smaller minimum means enlarging the
+        // picture first). A face narrower than 1/7 of the short side is not a portrait.
+        det.set_min_face_size((min_side / 7).max(20));
         det.set_max_face_size(min_side);
         det.set_score_thresh(2.0);
         det.set_pyramid_scale_factor(0.8);

@@ -173,20 +173,24 @@ pub(crate) fn has_end(data: &[u8]) -> bool {
 
 #[derive(Clone)]
 struct Huffman {
-    /// 9-bit lookup: (code length << 8) | symbol; 0 = not in the fast table.
-    fast: Box<[u16; 512]>,
+    /// FAST_BITS lookup: (code length << 8) | symbol; 0 = not in the fast table.
+    fast: Box<[u16; 1 << FAST_BITS]>,
     /// Canonical decoding for longer codes.
     maxcode: [i32; 18],
     valptr: [i32; 17],
     mincode: [i32; 17],
     values: Vec<u8>,
+    /// For AC tables, skipping a coefficient in one step: indexed by the next `FAST_BITS`
+    /// bits, `(code length + extra bits) << 8 | run+1`, or 0 when code and extra bits do not
+    /// both fit (or the symbol is EOB/ZRL: those go the normal way).
+    skip: Box<[u16; 1 << FAST_BITS]>,
 }
 
-const FAST_BITS: u32 = 9;
+const FAST_BITS: u32 = 11;
 
 impl Huffman {
     fn new(counts: &[u8; 16], values: &[u8]) -> Option<Huffman> {
-        let mut fast = Box::new([0u16; 512]);
+        let mut fast = Box::new([0u16; 1 << FAST_BITS]);
         let mut maxcode = [-1i32; 18];
         let mut valptr = [0i32; 17];
         let mut mincode = [0i32; 17];
@@ -214,12 +218,27 @@ impl Huffman {
             code <<= 1;
         }
         maxcode[17] = i32::MAX;
+        let mut skip = Box::new([0u16; 1 << FAST_BITS]);
+        for (i, e) in fast.iter().enumerate() {
+            let (len, sym) = ((e >> 8) as u32, (e & 0xFF) as u32);
+            let (r, sz) = (sym >> 4, sym & 15);
+            if len == 0 {
+                continue;
+            }
+            if sz == 0 {
+                // EOB ends the block (k jumps past 63); ZRL skips 16 zeros.
+                skip[i] = ((len as u16) << 8) | if r == 15 { 16 } else { 0xFF };
+            } else if len + sz <= FAST_BITS {
+                skip[i] = (((len + sz) as u16) << 8) | (r as u16 + 1);
+            }
+        }
         Some(Huffman {
             fast,
             maxcode,
             valptr,
             mincode,
             values: values[..k].to_vec(),
+            skip,
         })
     }
 }
@@ -246,6 +265,32 @@ impl<'a> BitReader<'a> {
 
     #[inline(always)]
     fn refill(&mut self) {
+        // Fast path: eight bytes with no 0xFF among them (no stuffing, no marker).
+        if self.marker.is_none()
+            && let Some(chunk) = self.data.get(self.pos..self.pos + 8)
+        {
+            let word = u64::from_be_bytes(chunk.try_into().expect("8 bytes"));
+            let inv = !word;
+            let has_ff = inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080;
+            if has_ff == 0 {
+                let nb = (64 - self.bits) >> 3;
+                let new_bits = self.bits + nb * 8;
+                let mask = if new_bits >= 64 {
+                    !0u64
+                } else {
+                    !0u64 << (64 - new_bits)
+                };
+                self.buf |= (word >> self.bits) & mask;
+                self.bits = new_bits;
+                self.pos += nb as usize;
+                return;
+            }
+        }
+        self.refill_slow();
+    }
+
+    #[inline(never)]
+    fn refill_slow(&mut self) {
         while self.bits <= 56 {
             let mut byte = 0u8;
             if self.marker.is_none() {
@@ -335,6 +380,59 @@ impl<'a> BitReader<'a> {
             self.refill();
         }
         self.consume(s);
+    }
+
+    /// Skip the AC coefficients of a block from zig-zag position `k` on. Keeps the bit buffer
+    /// in registers: this loop is where a 1/8-scale decode spends its time.
+    #[inline(always)]
+    fn skip_ac(&mut self, h: &Huffman, mut k: usize) -> Option<()> {
+        let (mut buf, mut bits) = (self.buf, self.bits);
+        while k < 64 {
+            if bits < 32 {
+                self.buf = buf;
+                self.bits = bits;
+                self.refill();
+                buf = self.buf;
+                bits = self.bits;
+            }
+            let idx = (buf >> (64 - FAST_BITS)) as usize;
+            let e = h.skip[idx];
+            if e != 0 {
+                let l = (e >> 8) as u32;
+                buf <<= l;
+                bits -= l;
+                k += (e & 0xFF) as usize;
+                continue;
+            }
+            let f = h.fast[idx];
+            if f != 0 {
+                // Code in the table, extra bits too many for one step (≤ 11 + 15 < 32).
+                let l = (f >> 8) as u32 + (f & 15) as u32;
+                buf <<= l;
+                bits -= l;
+                k += ((f & 0xFF) >> 4) as usize + 1;
+                continue;
+            }
+            // Long code: the general path.
+            self.buf = buf;
+            self.bits = bits;
+            let rs = self.decode(h)? as u32;
+            let (r, sz) = (rs >> 4, rs & 15);
+            if sz == 0 {
+                if r != 15 {
+                    return Some(());
+                }
+                k += 16;
+            } else {
+                self.skip(sz);
+                k += r as usize + 1;
+            }
+            buf = self.buf;
+            bits = self.bits;
+        }
+        self.buf = buf;
+        self.bits = bits;
+        Some(())
     }
 
     /// At a restart interval: drop buffered bits and step over the RSTn marker.
@@ -628,6 +726,10 @@ pub(crate) fn decode_scaled(data: &[u8], scale: u32) -> Option<RgbImage> {
                     coef[0] = pred[ci].wrapping_mul(q[0] as i32);
                     let mut k = 1usize;
                     while k < 64 {
+                        if k > needed_max_zz {
+                            br.skip_ac(act, k)?;
+                            break;
+                        }
                         let rs = br.decode(act)? as u32;
                         let (r, s) = (rs >> 4, rs & 15);
                         if s == 0 {
