@@ -5,6 +5,7 @@
 #   ./dev.sh test    install what the tests need, start the Samba test DC, run every test
 #   ./dev.sh lint    cargo fmt --check and clippy -D warnings
 #   ./dev.sh bench   the benchmarks (they print ratios against ImageMagick, vips, ldapsearch/ldapmodify)
+#   ./dev.sh dist    release artefacts into target/dist: Linux binary, .deb, Windows .exe, .msi
 #   ./dev.sh screenshot   the window on the demo directory under Xvfb -> assets/screenshots/main-window.png
 # System packages are installed with apt-get only when missing (idempotent).
 set -euo pipefail
@@ -90,8 +91,11 @@ case "${1:-}" in
     start_dc
     cargo bench "$@"
     ;;
+  dist)
+    exec installer/build.sh
+    ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

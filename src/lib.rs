@@ -5,8 +5,10 @@
 //! (LDAP and the offline LDIF directory) and `settings`. See ../shared/DESIGN.md.
 
 pub mod cli;
+pub mod console;
 pub mod directory;
 pub mod gui;
+pub mod icon;
 pub mod import;
 pub mod matching;
 pub mod photo;

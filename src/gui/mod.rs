@@ -20,12 +20,17 @@ pub use connect_dialog::{ConnectDialog, ConnectPrefs};
 
 /// Opens the window and runs until it is closed.
 pub fn run(env: AppEnv) -> ExitCode {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("adphoto")
+        .with_app_id("adphoto")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([760.0, 480.0]);
+    // The window and taskbar icon (a bad PNG only costs the icon, never the window).
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(crate::icon::ICON_PNG_256) {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("adphoto")
-            .with_app_id("adphoto")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([760.0, 480.0]),
+        viewport,
         renderer: eframe::Renderer::Glow,
         ..Default::default()
     };

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Builds adphoto's four release artefacts into target/dist/ (or $ADPHOTO_DIST_DIR):
+#   adphoto-VERSION-linux-x86_64        the Linux program (release build)
+#   adphoto_VERSION-1_amd64.deb         Debian/Ubuntu package (cargo-deb; [package.metadata.deb])
+#   adphoto-VERSION-windows-x64.exe     the Windows program, cross-built with MinGW-w64
+#   adphoto-VERSION-x64.msi             Windows installer (wixl, installer/adphoto.wxs)
+# then checks that each holds what it must (the MSI's tables and shortcut, the .deb's files).
+# Installs what it needs when missing: Debian packages with apt-get, the Rust Windows target
+# with rustup, cargo-deb with cargo install. Honours CARGO_TARGET_DIR. `./dev.sh dist` runs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+WIN_TARGET=x86_64-pc-windows-gnu
+# Build (Kerberos headers, bindgen), Windows cross tools (gcc links, windres compiles the
+# resources), wixl/msiinfo for the MSI, dpkg-shlibdeps for the .deb's $auto dependencies.
+PKGS=(pkg-config clang libclang-dev libkrb5-dev
+  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wixl msitools dpkg-dev)
+
+need_pkgs() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "build.sh: installing ${missing[*]}" >&2
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# Seconds per step, printed at the end.
+TIMES=()
+step() {
+  local name=$1; shift
+  local t0; t0=$(date +%s%N)
+  echo "build.sh: $name" >&2
+  "$@"
+  local ms=$((($(date +%s%N) - t0) / 1000000))
+  TIMES+=("$(printf '%-14s %5d.%d s' "$name" $((ms / 1000)) $((ms % 1000 / 100)))")
+}
+
+fail() { echo "build.sh: $*" >&2; exit 1; }
+
+VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
+[ -n "$VERSION" ] || fail "no version in Cargo.toml"
+# An MSI's ProductVersion is numbers only: 1.2.3-beta.1 installs as 1.2.3.
+MSI_VERSION=${VERSION%%[-+]*}
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+DIST=${ADPHOTO_DIST_DIR:-target/dist}
+
+setup() {
+  need_pkgs "${PKGS[@]}"
+  local targets; targets=$(rustup target list --installed)
+  grep -qx "$WIN_TARGET" <<<"$targets" || rustup target add "$WIN_TARGET"
+  command -v cargo-deb >/dev/null || cargo install --locked cargo-deb --version '^3'
+  rm -rf "$DIST"
+  mkdir -p "$DIST"
+}
+
+linux() {
+  cargo build --release --locked
+  cp "$TARGET_DIR/release/adphoto" "$DIST/adphoto-$VERSION-linux-x86_64"
+}
+
+deb() {
+  # The binary built above, stripped by cargo-deb; assets and dependencies from Cargo.toml.
+  cargo deb --no-build --output "$DIST/"
+}
+
+windows() {
+  cargo build --release --locked --target "$WIN_TARGET"
+  cp "$TARGET_DIR/$WIN_TARGET/release/adphoto.exe" "$DIST/adphoto-$VERSION-windows-x64.exe"
+  # The exe's debug symbols stay out of the installer.
+  x86_64-w64-mingw32-strip "$DIST/adphoto-$VERSION-windows-x64.exe"
+}
+
+msi() {
+  # wixl wants file paths relative to the current folder.
+  local exe; exe=$(realpath --relative-to=. "$DIST/adphoto-$VERSION-windows-x64.exe")
+  wixl --arch x64 \
+    --define "Version=$MSI_VERSION" \
+    --define "Exe=$exe" \
+    --define "Icon=assets/icon/adphoto.ico" \
+    --output "$DIST/adphoto-$VERSION-x64.msi" \
+    installer/adphoto.wxs
+}
+
+check() {
+  # Each tool's output is read whole before grep looks at it (grep -q in a pipe can kill the
+  # writer with SIGPIPE, which pipefail would report as a failure).
+  local msi="$DIST/adphoto-$VERSION-x64.msi" exe="$DIST/adphoto-$VERSION-windows-x64.exe" debf out
+  debf=$(ls "$DIST"/adphoto_*.deb)
+  out=$(msiinfo tables "$msi")
+  for t in File Component Directory Feature Shortcut Icon Upgrade Registry; do
+    grep -qx "$t" <<<"$out" || fail "the MSI has no $t table"
+  done
+  out=$(msiinfo export "$msi" Shortcut | tr -d "\r")
+  grep -q 'ProgramMenuFolder' <<<"$out" || fail "the MSI has no Start-menu shortcut"
+  out=$(msiinfo export "$msi" Property | tr -d "\r") # its lines end in CRLF
+  grep -q "^ProductVersion	$MSI_VERSION\$" <<<"$out" || fail "the MSI's version is not $MSI_VERSION"
+  out=$(dpkg-deb -c "$debf")
+  for f in ./usr/bin/adphoto ./usr/share/applications/adphoto.desktop \
+    ./usr/share/icons/hicolor/48x48/apps/adphoto.png ./usr/share/icons/hicolor/256x256/apps/adphoto.png \
+    ./usr/share/doc/adphoto/seeta_fd_frontal_v1.0.LICENSE; do
+    grep -q " $f\$" <<<"$out" || fail "the .deb has no $f"
+  done
+  out=$(dpkg-deb -f "$debf" Depends)
+  grep -q libgssapi-krb5-2 <<<"$out" || fail "the .deb does not depend on libgssapi-krb5-2"
+  out=$(x86_64-w64-mingw32-objdump -p "$exe")
+  grep -q 'Subsystem.*(Windows CUI)' <<<"$out" || fail "the .exe is not a Windows console program"
+  grep -q 'Resource Directory \[.rsrc\]' <<<"$out" || fail "the .exe has no resources (icon, version, manifest)"
+}
+
+step "setup" setup
+step "linux binary" linux
+step ".deb" deb
+step "windows .exe" windows
+step ".msi" msi
+step "check" check
+
+ls -l "$DIST"
+printf '%s\n' "${TIMES[@]}"
