@@ -174,20 +174,10 @@ fn main() {
     let scan = matching::scan_folder(&folder, false).unwrap();
     let pattern = Pattern::parse("{sAMAccountName}").unwrap();
     let m = matching::automatch(&scan.files, &users, &pattern, &MatchOptions::default());
-    let items: Vec<_> = m
-        .matched
-        .iter()
-        .take(n)
-        .map(|x| import::PlanItem {
-            user: users[x.user].clone(),
-            file: scan.files[x.file].path.clone(),
-            crop: None,
-            rotate_quarter_turns: 0,
-        })
-        .collect();
-    let files: Vec<PathBuf> = items.iter().map(|i| i.file.clone()).collect();
-    let dns: Vec<String> = items.iter().map(|i| i.user.dn.clone()).collect();
-    let plan = import::Plan::new(items, Target::outlook(), p.clone());
+    let mut plan = import::Plan::from_matches(&users, &scan, &m, Target::outlook(), p.clone());
+    plan.items.truncate(n);
+    let files: Vec<PathBuf> = plan.items.iter().map(|i| i.file.clone()).collect();
+    let dns: Vec<String> = plan.items.iter().map(|i| i.user.dn.clone()).collect();
     let tmp = tempfile::tempdir().unwrap();
     let backups = BackupStore::new(tmp.path().join("backups"));
     let journal = Journal::create(tmp.path().join("bench.jsonl")).unwrap();

@@ -59,19 +59,8 @@ async fn bad_files_are_reported_and_the_rest_of_the_batch_is_written() {
     let pattern = Pattern::parse("{sAMAccountName}").unwrap();
     let m = matching::automatch(&scan.files, &us, &pattern, &MatchOptions::default());
     assert_eq!(m.matched.len(), 5);
-    let items = m
-        .matched
-        .iter()
-        .map(|x| PlanItem {
-            user: us[x.user].clone(),
-            file: scan.files[x.file].path.clone(),
-            crop: None,
-            rotate_quarter_turns: 0,
-        })
-        .collect();
-    let mut plan = Plan::new(items, Target::outlook(), p.clone());
-    plan.skipped
-        .push((us[5].clone(), "no matching file".into()));
+    let plan = Plan::from_matches(&us, &scan, &m, Target::outlook(), p.clone());
+    assert_eq!(plan.skipped.len(), 1, "big2056 has no file");
 
     let backups = BackupStore::new(tmp.path().join("backups"));
     let journal = Journal::create(tmp.path().join("j.jsonl")).unwrap();

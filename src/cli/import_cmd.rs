@@ -5,33 +5,17 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::match_cmd::{MatchSource, match_files};
 use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
 use crate::directory::{BackupStore, Directory, PhotoAttribute, User};
-use crate::import::{self, Cancel, JobOptions, Journal, Plan, PlanItem, Report, Status};
-use crate::matching::{self, MatchOptions, Pattern};
-use crate::photo::Target;
+use crate::import::{self, Cancel, JobOptions, Journal, Plan, Report, Status};
+use crate::matching::{self, Pattern};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Folder with the photo files.
-    #[arg(long, value_name = "DIR")]
-    pub folder: PathBuf,
-    /// Naming pattern, e.g. "{sAMAccountName}" or "{givenName}.{sn}".
-    #[arg(long, value_name = "PATTERN")]
-    pub pattern: String,
-    /// The OU whose users get photos (default: the whole domain).
-    #[arg(long, value_name = "DN")]
-    pub ou: Option<String>,
-    /// Include users in sub-OUs of --ou.
-    #[arg(long)]
-    pub subtree: bool,
-    /// Look for photos in sub-folders too.
-    #[arg(long, short = 'r')]
-    pub recursive: bool,
-    /// Compare names exactly instead of ignoring case and accents.
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub source: MatchSource,
     #[command(flatten)]
     pub target: TargetArgs,
     /// Show what would be written, write nothing.
@@ -73,69 +57,17 @@ fn parse_pattern(p: &str, users: &[User]) -> Result<Pattern, Failure> {
     Ok(pattern)
 }
 
-/// Builds the plan the wizard would show: matched pairs become items; ambiguous cases and users
-/// without a file are skipped with the reason (nothing ambiguous is written silently).
-pub fn build_plan(
-    users: &[User],
-    scan: &matching::ScanResult,
-    result: &matching::MatchResult,
-    target: Target,
-    attribute: PhotoAttribute,
-) -> Plan {
-    let items = result
-        .matched
-        .iter()
-        .map(|m| PlanItem {
-            user: users[m.user].clone(),
-            file: scan.files[m.file].path.clone(),
-            crop: None,
-            rotate_quarter_turns: 0,
-        })
-        .collect();
-    let mut plan = Plan::new(items, target, attribute);
-    for a in &result.ambiguous {
-        let files: Vec<String> = a
-            .files
-            .iter()
-            .map(|&f| scan.files[f].path.display().to_string())
-            .collect();
-        for &u in &a.candidates {
-            plan.skipped.push((
-                users[u].clone(),
-                format!("ambiguous: {} — decide in the wizard", files.join(", ")),
-            ));
-        }
-    }
-    for &u in &result.users_without_file {
-        plan.skipped
-            .push((users[u].clone(), "no matching file".into()));
-    }
-    plan
-}
-
 pub async fn import(
     dir: &Directory,
     photo: &PhotoAttribute,
     args: &ImportArgs,
 ) -> Result<Outcome, Failure> {
     let target = args.target.target().map_err(Failure::usage)?;
-    let users = super::users_cmd::list(dir, args.ou.as_deref(), args.subtree, photo).await?;
-    let pattern = parse_pattern(&args.pattern, &users)?;
-    let scan = matching::scan_folder(&args.folder, args.recursive).map_err(|e| {
-        Failure::usage(format!(
-            "cannot read the folder {}: {e}",
-            args.folder.display()
-        ))
-    })?;
-    let result = matching::automatch(
-        &scan.files,
-        &users,
-        &pattern,
-        &MatchOptions {
-            strict: args.strict,
-        },
-    );
-    let plan = build_plan(&users, &scan, &result, target, photo.clone());
+    let users =
+        super::users_cmd::list(dir, args.source.ou.as_deref(), args.source.subtree, photo).await?;
+    let m = match_files(&args.source, &users)?;
+    let (scan, result) = (&m.scan, &m.result);
+    let plan = Plan::from_matches(&users, scan, result, target, photo.clone());
     let sum = plan.summary();
     let backups = BackupStore::default_location();
     say!(

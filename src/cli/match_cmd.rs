@@ -10,9 +10,9 @@ use super::{Failure, Outcome};
 use crate::directory::User;
 use crate::matching::{MatchOptions, MatchResult, Pattern, ScanResult, automatch, scan_folder};
 
-/// Arguments of `adphoto match`.
+/// Where the photos are, how they are named, and whose they are: shared by `match` and `import`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct MatchArgs {
+pub struct MatchSource {
     /// Folder with the photo files.
     #[arg(long, value_name = "DIR")]
     pub folder: PathBuf,
@@ -31,37 +31,70 @@ pub struct MatchArgs {
     /// Compare names exactly (after Unicode NFC) instead of ignoring case, accents and spacing.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// Arguments of `adphoto match`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MatchArgs {
+    #[command(flatten)]
+    pub source: MatchSource,
     /// Print a JSON object instead of text.
     #[arg(long)]
     pub json: bool,
 }
 
-/// Runs the command against `users` (already listed from --ou/--subtree by the caller).
-/// A malformed or unknown pattern is a usage error (exit 2); an unreadable folder too.
-pub fn run(args: &MatchArgs, users: &[User]) -> Result<Outcome, Failure> {
-    let pattern = Pattern::parse(&args.pattern)
+/// What matching found, with what it was given.
+pub struct Matched {
+    pub pattern: Pattern,
+    pub opts: MatchOptions,
+    pub scan: ScanResult,
+    pub result: MatchResult,
+}
+
+/// Parses and checks the pattern against `users`, scans the folder, runs Automatch.
+/// A malformed or unknown pattern, or an unreadable folder, is a usage error (exit 2).
+pub fn match_files(source: &MatchSource, users: &[User]) -> Result<Matched, Failure> {
+    let pattern = Pattern::parse(&source.pattern)
         .and_then(|p| {
             p.validate_against(users)?;
             Ok(p)
         })
-        .map_err(|e| Failure::usage(format!("invalid pattern {:?}: {e}", args.pattern)))?;
-    let scan = scan_folder(&args.folder, args.recursive).map_err(|e| {
+        .map_err(|e| Failure::usage(format!("invalid pattern {:?}: {e}", source.pattern)))?;
+    let scan = scan_folder(&source.folder, source.recursive).map_err(|e| {
         Failure::usage(format!(
             "cannot read the folder {}: {e}",
-            args.folder.display()
+            source.folder.display()
         ))
     })?;
     let opts = MatchOptions {
-        strict: args.strict,
+        strict: source.strict,
     };
     let result = automatch(&scan.files, users, &pattern, &opts);
+    Ok(Matched {
+        pattern,
+        opts,
+        scan,
+        result,
+    })
+}
+
+/// Runs the command against `users` (already listed from --ou/--subtree by the caller).
+pub fn run(args: &MatchArgs, users: &[User]) -> Result<Outcome, Failure> {
+    let m = match_files(&args.source, users)?;
     if args.json {
-        let v = report_json(&result, &scan, users);
+        let v = report_json(&m.result, &m.scan, users);
         say!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         say_inline!(
             "{}",
-            report_text(&result, &scan, users, &pattern, &opts, &args.folder)
+            report_text(
+                &m.result,
+                &m.scan,
+                users,
+                &m.pattern,
+                &m.opts,
+                &args.source.folder
+            )
         );
     }
     Ok(Outcome::Ok)
@@ -343,26 +376,34 @@ mod tests {
         ])
         .unwrap();
         let a = cli.args;
-        assert_eq!(a.folder, PathBuf::from("/p"));
-        assert_eq!(a.pattern, "{Login}");
-        assert_eq!(a.ou.as_deref(), Some("OU=Staff,DC=x"));
-        assert!(a.subtree && a.strict && a.json && a.recursive);
+        assert_eq!(a.source.folder, PathBuf::from("/p"));
+        assert_eq!(a.source.pattern, "{Login}");
+        assert_eq!(a.source.ou.as_deref(), Some("OU=Staff,DC=x"));
+        assert!(a.source.subtree && a.source.strict && a.json && a.source.recursive);
         let a = Cli::try_parse_from(["match", "--folder", "/p", "--pattern", "{sn}"])
             .unwrap()
             .args;
-        assert!(!a.subtree && !a.strict && !a.json && !a.recursive && a.ou.is_none());
+        assert!(
+            !a.source.subtree
+                && !a.source.strict
+                && !a.json
+                && !a.source.recursive
+                && a.source.ou.is_none()
+        );
     }
 
     #[test]
     fn bad_pattern_or_folder_exit_codes() {
         let tmp = folder();
         let args = |pattern: &str, folder: &Path| MatchArgs {
-            folder: folder.to_path_buf(),
-            pattern: pattern.into(),
-            ou: None,
-            subtree: false,
-            recursive: false,
-            strict: false,
+            source: MatchSource {
+                folder: folder.to_path_buf(),
+                pattern: pattern.into(),
+                ou: None,
+                subtree: false,
+                recursive: false,
+                strict: false,
+            },
             json: true,
         };
         let users = users();

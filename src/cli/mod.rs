@@ -177,7 +177,9 @@ async fn run(conn: &ConnectionArgs, command: Command) -> Result<Outcome, Failure
         Command::Users(args) => users_cmd::users(&dir, &photo, &args).await,
         Command::Photo(cmd) => photo_cmd::run(&dir, &photo, cmd).await,
         Command::Match(args) => {
-            let users = users_cmd::list(&dir, args.ou.as_deref(), args.subtree, &photo).await?;
+            let users =
+                users_cmd::list(&dir, args.source.ou.as_deref(), args.source.subtree, &photo)
+                    .await?;
             match_cmd::run(&args, &users)
         }
         Command::Import(args) => import_cmd::import(&dir, &photo, &args).await,

@@ -201,7 +201,18 @@ async fn one(
     backups: &BackupStore,
     journal: &Mutex<Option<Journal>>,
 ) -> Status {
-    let fail = |reason: String| Status::Failed { reason };
+    // Every failure is journaled, so the record says why this user was not written.
+    let fail = |reason: String| {
+        log(
+            journal,
+            &Entry::Failed {
+                dn: item.user.dn.clone(),
+                file: item.file.clone(),
+                reason: reason.clone(),
+            },
+        );
+        Status::Failed { reason }
+    };
     let path = item.file.clone();
     let prepared = tokio::task::spawn_blocking(move || {
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read the file: {e}"))?;
@@ -210,17 +221,7 @@ async fn one(
     .await;
     let prepared = match prepared {
         Ok(Ok(p)) => p,
-        Ok(Err(reason)) => {
-            log(
-                journal,
-                &Entry::Failed {
-                    dn: item.user.dn.clone(),
-                    file: item.file.clone(),
-                    reason: reason.clone(),
-                },
-            );
-            return fail(reason);
-        }
+        Ok(Err(reason)) => return fail(reason),
         Err(_) => return fail("the photo could not be processed".into()),
     };
     log(
@@ -254,17 +255,6 @@ async fn one(
                 backup,
             }
         }
-        Err(e) => {
-            let reason = e.to_string();
-            log(
-                journal,
-                &Entry::Failed {
-                    dn: item.user.dn.clone(),
-                    file: item.file.clone(),
-                    reason: reason.clone(),
-                },
-            );
-            fail(reason)
-        }
+        Err(e) => fail(e.to_string()),
     }
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::directory::{PhotoAttribute, User};
+use crate::matching::{MatchResult, ScanResult};
 use crate::photo::{CropRect, Target};
 
 /// One user's photo to write.
@@ -46,6 +47,46 @@ impl Plan {
             attribute,
             skipped: Vec::new(),
         }
+    }
+
+    /// The plan Automatch proposes: matched pairs become items (automatic crop); ambiguous cases
+    /// and users without a file are skipped with the reason — nothing ambiguous is written silently.
+    pub fn from_matches(
+        users: &[User],
+        scan: &ScanResult,
+        result: &MatchResult,
+        target: Target,
+        attribute: PhotoAttribute,
+    ) -> Self {
+        let items = result
+            .matched
+            .iter()
+            .map(|m| PlanItem {
+                user: users[m.user].clone(),
+                file: scan.files[m.file].path.clone(),
+                crop: None,
+                rotate_quarter_turns: 0,
+            })
+            .collect();
+        let mut plan = Plan::new(items, target, attribute);
+        for a in &result.ambiguous {
+            let files: Vec<String> = a
+                .files
+                .iter()
+                .map(|&f| scan.files[f].path.display().to_string())
+                .collect();
+            for &u in &a.candidates {
+                plan.skipped.push((
+                    users[u].clone(),
+                    format!("ambiguous: {} — decide in the wizard", files.join(", ")),
+                ));
+            }
+        }
+        for &u in &result.users_without_file {
+            plan.skipped
+                .push((users[u].clone(), "no matching file".into()));
+        }
+        plan
     }
 
     pub fn summary(&self) -> PlanSummary {
