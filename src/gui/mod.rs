@@ -11,6 +11,7 @@ mod status_bar;
 mod thumbs;
 mod tree_panel;
 pub mod user_grid;
+pub mod wizard;
 pub mod worker;
 
 use std::process::ExitCode;
