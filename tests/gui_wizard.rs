@@ -99,6 +99,12 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     h.get_by_label("Next").click();
     h.run_steps(2);
     assert!(h.query_by_label("Outlook: 96 px, ≤ 10 kB").is_some());
+    // The results, encoded on the worker, with their sizes.
+    wait_until(&mut h, "the resize previews", |h| {
+        h.state().wizard().unwrap().encoded_count() == 5
+    });
+    assert!(h.query_by_label("Jan Novák").is_some());
+    assert!(h.query_all_by_label_contains(" kB").count() >= 7);
     h.get_by_label("Next").click();
     h.run_steps(2);
     assert!(h.query_by_label("5 photos to write").is_some());

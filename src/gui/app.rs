@@ -432,6 +432,15 @@ impl App {
                     w.matched(result);
                 }
             }
+            Event::Encoded {
+                generation,
+                index,
+                result,
+            } => {
+                if let Some(w) = &mut self.wizard {
+                    w.encoded(ctx, generation, index, result);
+                }
+            }
             Event::ImportProgress(p) => {
                 if let Some(w) = &mut self.wizard {
                     w.progress(p);

@@ -24,6 +24,20 @@ pub fn prepare_for_ad(bytes: &[u8]) -> Result<Vec<u8>, String> {
         .map_err(|e| e.to_string())
 }
 
+/// An image file as the import would write it for `target` (automatic crop): the JPEG's size in
+/// bytes and a thumbnail of it, for the wizard's resize step.
+pub fn encode_preview(
+    path: &std::path::Path,
+    target: Target,
+    max_side: u32,
+) -> Result<(Thumbnail, usize), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let prepared = crate::photo::prepare(&bytes, &PrepareOptions::with_target(target))
+        .map_err(|e| e.to_string())?;
+    let thumb = thumbnail(&prepared.jpeg, max_side)?;
+    Ok((thumb, prepared.jpeg.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use super::worker::{Command, Worker};
 use crate::directory::{PhotoAttribute, User};
 use crate::import::{Cancel, Plan, PlanItem, Progress, Report, Status};
 use crate::matching::{self, Ambiguity, MatchResult, Pattern, ScanResult};
-use crate::photo::Target;
+use crate::photo::{Target, Thumbnail};
 
 /// The wizard's pages, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -192,7 +192,14 @@ pub struct Wizard {
     custom_px: u32,
     custom_kb: u32,
     job: Option<Job>,
+    /// Resize step: the target the previews were asked for, and what came back per chosen pair.
+    encode_generation: u64,
+    encoded_for: Option<(Target, Vec<(usize, usize)>)>,
+    encoded: Vec<Option<Result<(egui::TextureHandle, usize), String>>>,
 }
+
+/// The resize step previews at most this many photos.
+const PREVIEW_MAX: usize = 60;
 
 const OFFLINE_NOTE: &str = "Hybrid tenants (Entra ID / Microsoft 365) show the new photos after the next Entra Connect sync.";
 
@@ -218,6 +225,9 @@ impl Wizard {
             custom_px: 256,
             custom_kb: 50,
             job: None,
+            encode_generation: 0,
+            encoded_for: None,
+            encoded: Vec::new(),
         }
     }
 
@@ -254,6 +264,38 @@ impl Wizard {
     pub fn matched(&mut self, result: MatchResult) {
         self.matching = false;
         self.matches = Some(Matches::from_result(result));
+    }
+
+    /// A resize-step preview came back from the worker.
+    pub fn encoded(
+        &mut self,
+        ctx: &egui::Context,
+        generation: u64,
+        index: usize,
+        result: Result<(Thumbnail, usize), String>,
+    ) {
+        if generation != self.encode_generation {
+            return;
+        }
+        if let Some(slot) = self.encoded.get_mut(index) {
+            *slot = Some(result.map(|(t, bytes)| {
+                let img = egui::ColorImage::from_rgba_unmultiplied(
+                    [t.width as usize, t.height as usize],
+                    &t.rgba,
+                );
+                let tex = ctx.load_texture(
+                    format!("wizard-encoded:{generation}:{index}"),
+                    img,
+                    egui::TextureOptions::LINEAR,
+                );
+                (tex, bytes)
+            }));
+        }
+    }
+
+    /// How many resize previews have come back (tests).
+    pub fn encoded_count(&self) -> usize {
+        self.encoded.iter().filter(|e| e.is_some()).count()
     }
 
     pub fn progress(&mut self, p: Progress) {
@@ -403,7 +445,7 @@ impl Wizard {
                 }
                 Step::Pattern => self.pattern_ui(ui),
                 Step::Automatch => self.automatch_ui(ui, worker),
-                Step::Resize => self.resize_ui(ui),
+                Step::Resize => self.resize_ui(ui, worker),
                 Step::Summary => self.summary_ui(ui),
                 Step::Finish => {
                     if self.finish_ui(ui, worker) {
@@ -651,7 +693,7 @@ impl Wizard {
         }
     }
 
-    fn resize_ui(&mut self, ui: &mut egui::Ui) {
+    fn resize_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) {
         ui.label("Size of the stored photos");
         ui.radio_value(&mut self.size, Size::Outlook, "Outlook: 96 px, ≤ 10 kB");
         ui.radio_value(&mut self.size, Size::Large, "Large: 648 px, ≤ 100 kB");
@@ -674,6 +716,56 @@ impl Wizard {
             }
         }
         ui.weak("Each photo is cropped to a square around the face automatically.");
+        let (Ok(target), Some(m)) = (self.target(), &self.matches) else {
+            return;
+        };
+        let chosen = m.chosen();
+        let key = (target, chosen.clone());
+        if self.encoded_for.as_ref() != Some(&key) {
+            self.encode_generation += 1;
+            let n = chosen.len().min(PREVIEW_MAX);
+            self.encoded = vec![None; n];
+            let files = self.files();
+            for (index, &(f, _)) in chosen.iter().take(n).enumerate() {
+                worker.send(Command::EncodePreview {
+                    generation: self.encode_generation,
+                    index,
+                    file: files[f].path.clone(),
+                    target,
+                });
+            }
+            self.encoded_for = Some(key);
+        }
+        ui.add_space(6.0);
+        if chosen.len() > PREVIEW_MAX {
+            ui.weak(format!(
+                "The first {PREVIEW_MAX} of {} photos:",
+                chosen.len()
+            ));
+        }
+        let side = 112.0;
+        ui.horizontal_wrapped(|ui| {
+            for (i, &(_, u)) in chosen.iter().take(PREVIEW_MAX).enumerate() {
+                ui.allocate_ui(egui::vec2(side + 16.0, side + 44.0), |ui| {
+                    ui.vertical(|ui| match self.encoded.get(i).and_then(|e| e.as_ref()) {
+                        Some(Ok((tex, bytes))) => {
+                            ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(side, side)));
+                            ui.label(self.users[u].label());
+                            let kb = *bytes as f64 / 1024.0;
+                            ui.weak(format!("{kb:.1} kB"));
+                        }
+                        Some(Err(e)) => {
+                            ui.label(self.users[u].label());
+                            ui.colored_label(ui.visuals().error_fg_color, e);
+                        }
+                        None => {
+                            ui.spinner();
+                            ui.label(self.users[u].label());
+                        }
+                    });
+                });
+            }
+        });
     }
 
     fn summary_ui(&mut self, ui: &mut egui::Ui) {

@@ -113,6 +113,13 @@ pub enum Command {
         journal: PathBuf,
         cancel: Cancel,
     },
+    /// Import wizard: encode one file for `target`, for the resize step's preview.
+    EncodePreview {
+        generation: u64,
+        index: usize,
+        file: PathBuf,
+        target: crate::photo::Target,
+    },
     /// Undo the import recorded in this journal.
     Undo(PathBuf),
     /// Write a text file (the import report).
@@ -170,6 +177,11 @@ pub enum Event {
         result: Result<ScanResult, String>,
     },
     Matched(MatchResult),
+    Encoded {
+        generation: u64,
+        index: usize,
+        result: Result<(Thumbnail, usize), String>,
+    },
     ImportProgress(Progress),
     ImportDone(Box<Report>),
     Undone(Result<Report, String>),
@@ -596,6 +608,26 @@ async fn run(s: &WorkerState, cmd: Command) {
             )
             .await;
             s.emit(Event::ImportDone(Box::new(report)));
+        }
+        Command::EncodePreview {
+            generation,
+            index,
+            file,
+            target,
+        } => {
+            let Ok(_permit) = s.thumbs.acquire().await else {
+                return;
+            };
+            let result = tokio::task::spawn_blocking(move || {
+                photo_bridge::encode_preview(&file, target, PREVIEW_SIDE / 2)
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            s.emit(Event::Encoded {
+                generation,
+                index,
+                result,
+            });
         }
         Command::Undo(journal) => {
             let Some(dir) = s.dir() else {
