@@ -105,6 +105,65 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     });
     assert!(h.query_by_label("Jan Novák").is_some());
     assert!(h.query_all_by_label_contains(" kB").count() >= 7);
+
+    // The crop canvas: open it from a result, shrink the frame by its corner handle, rotate, apply.
+    h.get_by_label("Adjust crop of Jan Novák").click();
+    wait_until(&mut h, "the crop canvas", |h| {
+        h.state()
+            .wizard()
+            .unwrap()
+            .canvas()
+            .is_some_and(|c| c.is_loaded() && c.preview_bytes().is_some())
+    });
+    let before = h.state().wizard().unwrap().canvas().unwrap().crop();
+    for corner in ["top-left", "top-right", "bottom-left"] {
+        assert!(h.query_by_label(&format!("crop handle {corner}")).is_some());
+    }
+    let handle = h.get_by_label("crop handle bottom-right").rect().center();
+    let to = handle - egui::vec2(40.0, 40.0);
+    for ev in [
+        egui::Event::PointerMoved(handle),
+        egui::Event::PointerButton {
+            pos: handle,
+            button: egui::PointerButton::Primary,
+            pressed: true,
+            modifiers: egui::Modifiers::NONE,
+        },
+        egui::Event::PointerMoved(handle - egui::vec2(10.0, 10.0)),
+        egui::Event::PointerMoved(to),
+        egui::Event::PointerButton {
+            pos: to,
+            button: egui::PointerButton::Primary,
+            pressed: false,
+            modifiers: egui::Modifiers::NONE,
+        },
+    ] {
+        h.input_mut().events.push(ev);
+        h.run_steps(2);
+    }
+    let after = h.state().wizard().unwrap().canvas().unwrap().crop();
+    assert!(after.width < before.width, "{before:?} -> {after:?}");
+    assert_eq!(
+        (after.x, after.y),
+        (before.x, before.y),
+        "the top-left corner stays"
+    );
+    h.get_by_label("Rotate 90°").click();
+    wait_until(&mut h, "the rotated picture", |h| {
+        h.state()
+            .wizard()
+            .unwrap()
+            .canvas()
+            .is_some_and(|c| c.is_loaded() && c.turns() == 1)
+    });
+    h.get_by_label("Apply").click();
+    h.run_steps(2);
+    assert!(h.state().wizard().unwrap().canvas().is_none());
+    assert_eq!(h.state().wizard().unwrap().crops().len(), 1);
+    assert_eq!(h.state().wizard().unwrap().crops()[0].1, 1);
+    wait_until(&mut h, "the previews again", |h| {
+        h.state().wizard().unwrap().encoded_count() == 5
+    });
     h.get_by_label("Next").click();
     h.run_steps(2);
     assert!(h.query_by_label("5 photos to write").is_some());

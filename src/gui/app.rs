@@ -441,6 +441,16 @@ impl App {
                     w.encoded(ctx, generation, index, result);
                 }
             }
+            Event::CropLoaded { generation, result } => {
+                if let Some(w) = &mut self.wizard {
+                    w.crop_loaded(ctx, generation, result);
+                }
+            }
+            Event::CropEncoded { generation, result } => {
+                if let Some(w) = &mut self.wizard {
+                    w.crop_encoded(ctx, generation, result);
+                }
+            }
             Event::ImportProgress(p) => {
                 if let Some(w) = &mut self.wizard {
                     w.progress(p);

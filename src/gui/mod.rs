@@ -5,6 +5,7 @@
 
 mod app;
 mod connect_dialog;
+pub mod crop_canvas;
 pub mod photo_bridge;
 mod preview;
 mod status_bar;

@@ -6,11 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
+use super::crop_canvas::{CropAction, CropCanvas};
+use super::photo_bridge::CropSource;
 use super::worker::{Command, Worker};
 use crate::directory::{PhotoAttribute, User};
 use crate::import::{Cancel, Plan, PlanItem, Progress, Report, Status};
 use crate::matching::{self, Ambiguity, MatchResult, Pattern, ScanResult};
-use crate::photo::{Target, Thumbnail};
+use crate::photo::{CropRect, Target, Thumbnail};
 
 /// The wizard's pages, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -194,8 +196,13 @@ pub struct Wizard {
     job: Option<Job>,
     /// Resize step: the target the previews were asked for, and what came back per chosen pair.
     encode_generation: u64,
-    encoded_for: Option<(Target, Vec<(usize, usize)>)>,
+    #[allow(clippy::type_complexity)]
+    encoded_for: Option<(Target, Vec<(usize, usize)>, Vec<Option<(CropRect, u8)>>)>,
     encoded: Vec<Option<Result<(egui::TextureHandle, usize), String>>>,
+    /// Crops chosen on the canvas, per (file, user).
+    crops: std::collections::HashMap<(usize, usize), (CropRect, u8)>,
+    /// The crop canvas open for (file, user).
+    canvas: Option<((usize, usize), CropCanvas)>,
 }
 
 /// The resize step previews at most this many photos.
@@ -228,6 +235,8 @@ impl Wizard {
             encode_generation: 0,
             encoded_for: None,
             encoded: Vec::new(),
+            crops: std::collections::HashMap::new(),
+            canvas: None,
         }
     }
 
@@ -293,6 +302,38 @@ impl Wizard {
         }
     }
 
+    pub fn crop_loaded(
+        &mut self,
+        ctx: &egui::Context,
+        generation: u64,
+        result: Result<CropSource, String>,
+    ) {
+        if let Some((_, c)) = &mut self.canvas {
+            c.loaded(ctx, generation, result);
+        }
+    }
+
+    pub fn crop_encoded(
+        &mut self,
+        ctx: &egui::Context,
+        generation: u64,
+        result: Result<(Thumbnail, usize), String>,
+    ) {
+        if let Some((_, c)) = &mut self.canvas {
+            c.encoded(ctx, generation, result);
+        }
+    }
+
+    /// The crop canvas, while open (tests).
+    pub fn canvas(&self) -> Option<&CropCanvas> {
+        self.canvas.as_ref().map(|(_, c)| c)
+    }
+
+    /// Crops chosen by hand: ((file, user) → (crop, quarter turns)).
+    pub fn crops(&self) -> Vec<(CropRect, u8)> {
+        self.crops.values().copied().collect()
+    }
+
     /// How many resize previews have come back (tests).
     pub fn encoded_count(&self) -> usize {
         self.encoded.iter().filter(|e| e.is_some()).count()
@@ -347,11 +388,14 @@ impl Wizard {
         let chosen = m.chosen();
         let items = chosen
             .iter()
-            .map(|&(f, u)| PlanItem {
-                user: self.users[u].clone(),
-                file: files[f].path.clone(),
-                crop: None,
-                rotate_quarter_turns: 0,
+            .map(|&(f, u)| {
+                let manual = self.crops.get(&(f, u));
+                PlanItem {
+                    user: self.users[u].clone(),
+                    file: files[f].path.clone(),
+                    crop: manual.map(|m| m.0),
+                    rotate_quarter_turns: manual.map_or(0, |m| m.1),
+                }
             })
             .collect();
         let mut plan = Plan::new(items, target, self.attribute.clone());
@@ -719,19 +763,37 @@ impl Wizard {
         let (Ok(target), Some(m)) = (self.target(), &self.matches) else {
             return;
         };
+        if let Some((key, canvas)) = &mut self.canvas {
+            ui.separator();
+            let key = *key;
+            match canvas.ui(ui, worker) {
+                Some(CropAction::Apply(crop, turns)) => {
+                    self.crops.insert(key, (crop, turns));
+                    self.canvas = None;
+                    // Encode the previews again (the chosen crop is in the key).
+                    self.encoded_for = None;
+                }
+                Some(CropAction::Cancel) => self.canvas = None,
+                None => {}
+            }
+            return;
+        }
         let chosen = m.chosen();
-        let key = (target, chosen.clone());
+        let crops: Vec<Option<(CropRect, u8)>> =
+            chosen.iter().map(|k| self.crops.get(k).copied()).collect();
+        let key = (target, chosen.clone(), crops);
         if self.encoded_for.as_ref() != Some(&key) {
             self.encode_generation += 1;
             let n = chosen.len().min(PREVIEW_MAX);
             self.encoded = vec![None; n];
             let files = self.files();
-            for (index, &(f, _)) in chosen.iter().take(n).enumerate() {
+            for (index, &(f, u)) in chosen.iter().take(n).enumerate() {
                 worker.send(Command::EncodePreview {
                     generation: self.encode_generation,
                     index,
                     file: files[f].path.clone(),
                     target,
+                    crop: self.crops.get(&(f, u)).copied(),
                 });
             }
             self.encoded_for = Some(key);
@@ -743,13 +805,26 @@ impl Wizard {
                 chosen.len()
             ));
         }
+        ui.weak("Click a photo to choose its crop by hand.");
         let side = 112.0;
+        let mut open: Option<(usize, usize)> = None;
         ui.horizontal_wrapped(|ui| {
-            for (i, &(_, u)) in chosen.iter().take(PREVIEW_MAX).enumerate() {
+            for (i, &(f, u)) in chosen.iter().take(PREVIEW_MAX).enumerate() {
                 ui.allocate_ui(egui::vec2(side + 16.0, side + 44.0), |ui| {
                     ui.vertical(|ui| match self.encoded.get(i).and_then(|e| e.as_ref()) {
                         Some(Ok((tex, bytes))) => {
-                            ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(side, side)));
+                            let r = ui.add(
+                                egui::Image::new(tex)
+                                    .fit_to_exact_size(egui::vec2(side, side))
+                                    .sense(egui::Sense::click()),
+                            );
+                            let label = format!("Adjust crop of {}", self.users[u].label());
+                            r.widget_info(|| {
+                                egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
+                            });
+                            if r.on_hover_text("Adjust the crop").clicked() {
+                                open = Some((f, u));
+                            }
                             ui.label(self.users[u].label());
                             let kb = *bytes as f64 / 1024.0;
                             ui.weak(format!("{kb:.1} kB"));
@@ -766,6 +841,11 @@ impl Wizard {
                 });
             }
         });
+        if let Some((f, u)) = open {
+            let start = self.crops.get(&(f, u)).copied();
+            let file = self.files()[f].path.clone();
+            self.canvas = Some(((f, u), CropCanvas::open(file, target, start, worker)));
+        }
     }
 
     fn summary_ui(&mut self, ui: &mut egui::Ui) {

@@ -119,6 +119,23 @@ pub enum Command {
         index: usize,
         file: PathBuf,
         target: crate::photo::Target,
+        /// A crop chosen by hand, with its quarter turns.
+        crop: Option<(crate::photo::CropRect, u8)>,
+    },
+    /// Crop canvas: load a picture (rotated by `turns`) with its automatic crop.
+    CropLoad {
+        generation: u64,
+        file: PathBuf,
+        target: crate::photo::Target,
+        turns: u8,
+    },
+    /// Crop canvas: encode with this crop, for the live preview.
+    CropEncode {
+        generation: u64,
+        file: PathBuf,
+        target: crate::photo::Target,
+        crop: crate::photo::CropRect,
+        turns: u8,
     },
     /// Undo the import recorded in this journal.
     Undo(PathBuf),
@@ -177,6 +194,14 @@ pub enum Event {
         result: Result<ScanResult, String>,
     },
     Matched(MatchResult),
+    CropLoaded {
+        generation: u64,
+        result: Result<photo_bridge::CropSource, String>,
+    },
+    CropEncoded {
+        generation: u64,
+        result: Result<(Thumbnail, usize), String>,
+    },
     Encoded {
         generation: u64,
         index: usize,
@@ -614,12 +639,14 @@ async fn run(s: &WorkerState, cmd: Command) {
             index,
             file,
             target,
+            crop,
         } => {
             let Ok(_permit) = s.thumbs.acquire().await else {
                 return;
             };
-            let result = tokio::task::spawn_blocking(move || {
-                photo_bridge::encode_preview(&file, target, PREVIEW_SIDE / 2)
+            let result = tokio::task::spawn_blocking(move || match crop {
+                Some((c, turns)) => photo_bridge::encode_cropped(&file, target, c, turns),
+                None => photo_bridge::encode_preview(&file, target, PREVIEW_SIDE / 2),
             })
             .await
             .unwrap_or_else(|e| Err(e.to_string()));
@@ -628,6 +655,33 @@ async fn run(s: &WorkerState, cmd: Command) {
                 index,
                 result,
             });
+        }
+        Command::CropLoad {
+            generation,
+            file,
+            target,
+            turns,
+        } => {
+            let result = tokio::task::spawn_blocking(move || {
+                photo_bridge::crop_source(&file, target, turns)
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            s.emit(Event::CropLoaded { generation, result });
+        }
+        Command::CropEncode {
+            generation,
+            file,
+            target,
+            crop,
+            turns,
+        } => {
+            let result = tokio::task::spawn_blocking(move || {
+                photo_bridge::encode_cropped(&file, target, crop, turns)
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            s.emit(Event::CropEncoded { generation, result });
         }
         Command::Undo(journal) => {
             let Some(dir) = s.dir() else {
