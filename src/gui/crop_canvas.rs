@@ -174,13 +174,34 @@ impl CropCanvas {
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
+        ui.horizontal(|ui| {
+            if ui.button("Rotate 90°").clicked() {
+                self.turns = (self.turns + 1) % 4;
+                self.side = 0.0;
+                self.load(worker);
+            }
+            if ui
+                .add_enabled(self.auto.is_some(), egui::Button::new("Reset to automatic"))
+                .clicked()
+                && let Some(a) = self.auto
+            {
+                self.set_crop(a);
+                self.clamp();
+            }
+            if ui.button("Apply").clicked() {
+                action = Some(CropAction::Apply(self.crop(), self.turns));
+            }
+            if ui.button("Cancel crop").clicked() {
+                action = Some(CropAction::Cancel);
+            }
+        });
         let mut dragging = false;
         ui.horizontal_top(|ui| {
             let Some(tex) = self.image.clone() else {
                 ui.spinner();
                 return;
             };
-            let avail = 480.0_f32;
+            let avail = 440.0_f32;
             let scale = avail / self.full.x.max(self.full.y).max(1.0);
             let size = self.full * scale;
             let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
@@ -296,27 +317,6 @@ impl CropCanvas {
                 let c = self.crop();
                 ui.weak(format!("crop {}×{} at {}, {}", c.width, c.height, c.x, c.y));
             });
-        });
-        ui.horizontal(|ui| {
-            if ui.button("Rotate 90°").clicked() {
-                self.turns = (self.turns + 1) % 4;
-                self.side = 0.0;
-                self.load(worker);
-            }
-            if ui
-                .add_enabled(self.auto.is_some(), egui::Button::new("Reset to automatic"))
-                .clicked()
-                && let Some(a) = self.auto
-            {
-                self.set_crop(a);
-                self.clamp();
-            }
-            if ui.button("Apply").clicked() {
-                action = Some(CropAction::Apply(self.crop(), self.turns));
-            }
-            if ui.button("Cancel crop").clicked() {
-                action = Some(CropAction::Cancel);
-            }
         });
         // Live preview once the frame rests.
         if self.image.is_some() && !dragging {

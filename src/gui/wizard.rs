@@ -738,6 +738,20 @@ impl Wizard {
     }
 
     fn resize_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) {
+        if let Some((key, canvas)) = &mut self.canvas {
+            let key = *key;
+            match canvas.ui(ui, worker) {
+                Some(CropAction::Apply(crop, turns)) => {
+                    self.crops.insert(key, (crop, turns));
+                    self.canvas = None;
+                    // Encode the previews again (the chosen crop is in the key).
+                    self.encoded_for = None;
+                }
+                Some(CropAction::Cancel) => self.canvas = None,
+                None => {}
+            }
+            return;
+        }
         ui.label("Size of the stored photos");
         ui.radio_value(&mut self.size, Size::Outlook, "Outlook: 96 px, ≤ 10 kB");
         ui.radio_value(&mut self.size, Size::Large, "Large: 648 px, ≤ 100 kB");
@@ -763,21 +777,6 @@ impl Wizard {
         let (Ok(target), Some(m)) = (self.target(), &self.matches) else {
             return;
         };
-        if let Some((key, canvas)) = &mut self.canvas {
-            ui.separator();
-            let key = *key;
-            match canvas.ui(ui, worker) {
-                Some(CropAction::Apply(crop, turns)) => {
-                    self.crops.insert(key, (crop, turns));
-                    self.canvas = None;
-                    // Encode the previews again (the chosen crop is in the key).
-                    self.encoded_for = None;
-                }
-                Some(CropAction::Cancel) => self.canvas = None,
-                None => {}
-            }
-            return;
-        }
         let chosen = m.chosen();
         let crops: Vec<Option<(CropRect, u8)>> =
             chosen.iter().map(|k| self.crops.get(k).copied()).collect();
