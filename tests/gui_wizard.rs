@@ -275,3 +275,47 @@ fn an_unfinished_import_is_offered_for_undo_at_start() {
     h.run_steps(2);
     assert!(h.query_by_label("Unfinished imports").is_none());
 }
+
+/// "Set photo…" opens the crop canvas for the chosen file; Apply writes the photo with that crop.
+#[test]
+fn set_photo_goes_through_the_crop_canvas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let png = tmp.path().join("new.png");
+    write_png(&png, 500, 700);
+    let mut h = harness(tmp.path());
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.state().grid().users().len() == 32
+    });
+    gui_common::grid_cell(&h, "Arjun Mehta").click();
+    wait_until(&mut h, "the empty preview", |h| {
+        h.query_by_label("No photo").is_some()
+    });
+    let dn = h
+        .state()
+        .grid()
+        .users()
+        .iter()
+        .find(|u| u.sam_account_name.as_deref() == Some("amehta"))
+        .unwrap()
+        .dn
+        .clone();
+    h.state_mut().crop_photo_from_file(&dn, png);
+    wait_until(&mut h, "the crop canvas", |h| {
+        h.state()
+            .photo_crop()
+            .is_some_and(|c| c.is_loaded() && c.preview_bytes().is_some())
+    });
+    assert!(h.query_by_label("New photo of Arjun Mehta").is_some());
+    assert!(h.query_by_label("crop handle top-left").is_some());
+    h.get_by_label("Reset to automatic").click();
+    h.run_steps(2);
+    h.get_by_label("Apply").click();
+    wait_until(&mut h, "the new photo in the preview", |h| {
+        h.state().preview().info().is_some()
+    });
+    assert!(h.state().photo_crop().is_none());
+    let (w, hgt, bytes) = h.state().preview().info().unwrap();
+    assert_eq!((w, hgt), (96, 96));
+    assert!(bytes <= 10 * 1024);
+}

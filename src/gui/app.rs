@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::connect_dialog::{ConnectAction, ConnectDialog, ConnectPrefs};
+use super::crop_canvas::{CropAction, CropCanvas};
 use super::preview::{Preview, PreviewAction};
 use super::status_bar::StatusBar;
 use super::thumbs::ThumbCache;
@@ -14,6 +15,7 @@ use super::user_grid::{GridAction, GridPrefs, UserGrid};
 use super::wizard::{Wizard, WizardAction};
 use super::worker::{Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, Worker};
 use crate::directory::{BackupStore, Depth, User};
+use crate::photo::Target;
 use crate::settings::ProfileStore;
 
 /// The shipped demo directory: a fictional company, with photos.
@@ -108,6 +110,8 @@ pub struct App {
     wizard: Option<Wizard>,
     /// Journals of imports that never finished (found at start), until the user dismisses them.
     unfinished: Vec<PathBuf>,
+    /// "Set photo…": the user, the chosen file and its crop canvas.
+    set_photo_crop: Option<(User, PathBuf, CropCanvas)>,
 }
 
 impl App {
@@ -152,6 +156,7 @@ impl App {
             photo_job: false,
             wizard: None,
             unfinished: Vec::new(),
+            set_photo_crop: None,
         };
         app.unfinished = crate::import::journal::unfinished(&app.journals_dir());
         if let Some(ldif) = app.env.start_ldif.clone() {
@@ -274,7 +279,52 @@ impl App {
         self.worker.send(Command::SetPhoto {
             user: Box::new(user),
             file,
+            crop: None,
         });
+    }
+
+    /// Opens the crop canvas for a new photo of `dn` from `file` (what "Set photo…" does after
+    /// its file dialog; tests call it directly). Apply writes the photo with that crop.
+    pub fn crop_photo_from_file(&mut self, dn: &str, file: PathBuf) {
+        let Some(user) = self.grid.users().iter().find(|u| u.dn == dn).cloned() else {
+            self.status.error(format!("No such user in the list: {dn}"));
+            return;
+        };
+        let canvas = CropCanvas::open(file.clone(), Target::outlook(), None, &self.worker);
+        self.set_photo_crop = Some((user, file, canvas));
+    }
+
+    /// The crop canvas of "Set photo…", while open (tests).
+    pub fn photo_crop(&self) -> Option<&CropCanvas> {
+        self.set_photo_crop.as_ref().map(|(_, _, c)| c)
+    }
+
+    fn photo_crop_ui(&mut self, ctx: &egui::Context) {
+        let Some((user, file, canvas)) = &mut self.set_photo_crop else {
+            return;
+        };
+        let mut action = None;
+        egui::Window::new(format!("New photo of {}", user.label()))
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| action = canvas.ui(ui, &self.worker));
+        match action {
+            Some(CropAction::Apply(crop, turns)) => {
+                let user = user.clone();
+                let file = file.clone();
+                self.set_photo_crop = None;
+                self.photo_job = true;
+                self.preview.request(&user.dn);
+                self.worker.send(Command::SetPhoto {
+                    user: Box::new(user),
+                    file,
+                    crop: Some((crop, turns)),
+                });
+            }
+            Some(CropAction::Cancel) => self.set_photo_crop = None,
+            None => {}
+        }
     }
 
     /// Saves a user's stored photo to a file: what "Export photo…" does after its file dialog.
@@ -414,7 +464,7 @@ impl App {
             Event::FilePicked { purpose, path } => {
                 let Some(path) = path else { return };
                 match purpose {
-                    FilePurpose::SetPhoto(dn) => self.set_photo_from_file(&dn, path),
+                    FilePurpose::SetPhoto(dn) => self.crop_photo_from_file(&dn, path),
                     FilePurpose::ExportPhoto { dn, .. } => self.export_photo_to(&dn, path),
                     FilePurpose::CaFile => self.connect.set_ca_file(path),
                     FilePurpose::Ldif => self.open_ldif(path),
@@ -442,12 +492,16 @@ impl App {
                 }
             }
             Event::CropLoaded { generation, result } => {
-                if let Some(w) = &mut self.wizard {
+                if let Some((_, _, c)) = &mut self.set_photo_crop {
+                    c.loaded(ctx, generation, result);
+                } else if let Some(w) = &mut self.wizard {
                     w.crop_loaded(ctx, generation, result);
                 }
             }
             Event::CropEncoded { generation, result } => {
-                if let Some(w) = &mut self.wizard {
+                if let Some((_, _, c)) = &mut self.set_photo_crop {
+                    c.encoded(ctx, generation, result);
+                } else if let Some(w) = &mut self.wizard {
                     w.crop_encoded(ctx, generation, result);
                 }
             }
@@ -707,6 +761,8 @@ impl App {
             }
             return;
         }
+
+        self.photo_crop_ui(&ctx);
 
         let mut tree_action = None;
         egui::Panel::left("tree")

@@ -19,7 +19,20 @@ pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
 /// Any image file's bytes → the JPEG to write: what `adphoto photo set` writes by default
 /// (Outlook/Teams: 96×96, at most 10 kB, face-centred square crop).
 pub fn prepare_for_ad(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    crate::photo::prepare(bytes, &PrepareOptions::with_target(Target::outlook()))
+    prepare_cropped(bytes, None)
+}
+
+/// The same with a crop (and quarter turns) chosen on the crop canvas.
+pub fn prepare_cropped(
+    bytes: &[u8],
+    crop: Option<(crate::photo::CropRect, u8)>,
+) -> Result<Vec<u8>, String> {
+    let opts = PrepareOptions {
+        crop: crop.map(|c| c.0),
+        rotate_quarter_turns: crop.map_or(0, |c| c.1),
+        ..PrepareOptions::with_target(Target::outlook())
+    };
+    crate::photo::prepare(bytes, &opts)
         .map(|p| p.jpeg)
         .map_err(|e| e.to_string())
 }

@@ -87,6 +87,8 @@ pub enum Command {
     SetPhoto {
         user: Box<User>,
         file: PathBuf,
+        /// A crop chosen on the crop canvas (None: automatic).
+        crop: Option<(crate::photo::CropRect, u8)>,
     },
     RemovePhoto(Box<User>),
     RestorePhoto(Box<User>),
@@ -471,7 +473,7 @@ async fn run(s: &WorkerState, cmd: Command) {
             s.emit(Event::Thumb { dn, image });
         }
         Command::Preview(user) => preview(s, &user).await,
-        Command::SetPhoto { user, file } => {
+        Command::SetPhoto { user, file, crop } => {
             let name = user.label();
             s.emit(Event::JobStarted {
                 text: format!("Setting the photo of {name}…"),
@@ -480,7 +482,8 @@ async fn run(s: &WorkerState, cmd: Command) {
             let prepared = tokio::task::spawn_blocking(move || {
                 let bytes = std::fs::read(&file)
                     .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-                photo_bridge::prepare_for_ad(&bytes).map_err(|e| format!("{}: {e}", file.display()))
+                photo_bridge::prepare_cropped(&bytes, crop)
+                    .map_err(|e| format!("{}: {e}", file.display()))
             })
             .await
             .unwrap_or_else(|e| Err(e.to_string()));
