@@ -594,7 +594,7 @@ impl App {
             let connected = self.connection.is_some();
             if ui
                 .add_enabled(
-                    connected && self.wizard.is_none(),
+                    connected && self.wizard.is_none() && !self.grid.users().is_empty(),
                     egui::Button::new("Import…"),
                 )
                 .on_hover_text(
