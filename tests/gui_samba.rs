@@ -154,3 +154,103 @@ fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
     });
     assert_eq!(h.state().preview().info().unwrap().2, bytes);
 }
+
+/// The import wizard against the Samba DC: ten users of OU=Big get a photo, read back through
+/// the Directory, then the import is undone (the DC is left as it was).
+#[test]
+fn samba_dc_import_wizard_writes_reads_back_and_undoes() {
+    let dc = common::TestDc::get();
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = tmp.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    for i in 1001..=1010 {
+        write_png(&photos.join(format!("big{i}.png")), 200 + i % 7, 260);
+    }
+    let mut h = harness_any_script(tmp.path());
+    fill_form(&mut h, &dc, &dc.password);
+    h.get_by_label("Connect").click();
+    wait_until(&mut h, "the top-level OUs", |h| {
+        h.query_by_label("Big").is_some()
+    });
+    h.get_by_label("Big").click();
+    wait_until(&mut h, "the users of Big", |h| {
+        !h.state().grid().loading && h.state().grid().users().len() >= dc.big_count
+    });
+    type_into(&mut h, "Search:", "Big User 10");
+    h.run_steps(3);
+    grid_cell(&h, "Big User 1001").click();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(2);
+    let selected = h.state().grid().selected_count();
+    assert!((10..=100).contains(&selected), "{selected}");
+
+    // What the ten have now (other tests may have given some a photo): undo must bring it back.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = rt.block_on(dc.admin());
+    let attr = adphoto::directory::PhotoAttribute::default();
+    let before: Vec<(String, Option<Vec<u8>>)> = h
+        .state()
+        .grid()
+        .users()
+        .iter()
+        .filter(|u| {
+            u.sam_account_name
+                .as_deref()
+                .is_some_and(|s| ("big1001"..="big1010").contains(&s))
+        })
+        .map(|u| {
+            (
+                u.dn.clone(),
+                rt.block_on(dir.read_photo(&u.dn, &attr)).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(before.len(), 10);
+
+    h.get_by_label("Import…").click();
+    h.run_steps(2);
+    h.state_mut().set_import_folder(&photos);
+    wait_until(&mut h, "the scan", |h| {
+        h.query_by_label("10 images found").is_some()
+    });
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    h.get_by_label("Automatch").click();
+    wait_until(&mut h, "the match", |h| {
+        h.query_by_label("Matching files (10)").is_some()
+    });
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("10 photos to write").is_some());
+    h.get_by_label("Start import").click();
+    wait_until(&mut h, "the import", |h| {
+        h.state().wizard().unwrap().report().is_some()
+    });
+    let report = h.state().wizard().unwrap().report().unwrap().clone();
+    assert_eq!(report.written(), 10, "{report:?}");
+
+    let written: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, adphoto::import::Status::Written { .. }))
+        .collect();
+    for r in &written {
+        let bytes = rt.block_on(dir.read_photo(&r.dn, &attr)).unwrap().unwrap();
+        assert!(bytes.len() <= 10 * 1024);
+        assert_eq!(image::load_from_memory(&bytes).unwrap().width(), 96);
+    }
+
+    h.get_by_label("Undo this import").click();
+    wait_until(&mut h, "the undo", |h| {
+        h.query_by_label_contains("Undone:").is_some()
+    });
+    for (dn, old) in &before {
+        let back = rt.block_on(dir.read_photo(dn, &attr)).unwrap();
+        assert_eq!(&back, old, "{dn} is not back as it was");
+    }
+}

@@ -6,13 +6,16 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::connect_dialog::{ConnectAction, ConnectDialog, ConnectPrefs};
+use super::crop_canvas::{CropAction, CropCanvas};
 use super::preview::{Preview, PreviewAction};
 use super::status_bar::StatusBar;
 use super::thumbs::ThumbCache;
 use super::tree_panel::{TreeAction, TreePanel};
 use super::user_grid::{GridAction, GridPrefs, UserGrid};
+use super::wizard::{Wizard, WizardAction};
 use super::worker::{Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, Worker};
 use crate::directory::{BackupStore, Depth, User};
+use crate::photo::Target;
 use crate::settings::ProfileStore;
 
 /// The shipped demo directory: a fictional company, with photos.
@@ -103,6 +106,12 @@ pub struct App {
     keep_selected: Option<String>,
     /// Something a worker job is doing to a photo (actions wait for it).
     photo_job: bool,
+    /// The import wizard, while it is open.
+    wizard: Option<Wizard>,
+    /// Journals of imports that never finished (found at start), until the user dismisses them.
+    unfinished: Vec<PathBuf>,
+    /// "Set photo…": the user, the chosen file and its crop canvas.
+    set_photo_crop: Option<(User, PathBuf, CropCanvas)>,
 }
 
 impl App {
@@ -145,7 +154,11 @@ impl App {
             users_base: None,
             keep_selected: None,
             photo_job: false,
+            wizard: None,
+            unfinished: Vec::new(),
+            set_photo_crop: None,
         };
+        app.unfinished = crate::import::journal::unfinished(&app.journals_dir());
         if let Some(ldif) = app.env.start_ldif.clone() {
             app.open_ldif(ldif);
         } else if app.env.start_demo {
@@ -181,6 +194,46 @@ impl App {
 
     pub fn connect_dialog(&mut self) -> &mut ConnectDialog {
         &mut self.connect
+    }
+
+    /// Where the import journals are kept.
+    pub fn journals_dir(&self) -> PathBuf {
+        self.env.data_dir.join("journals")
+    }
+
+    /// The import wizard, while it is open.
+    pub fn wizard(&self) -> Option<&Wizard> {
+        self.wizard.as_ref()
+    }
+
+    /// Journals of imports that never finished, offered for review at start.
+    pub fn unfinished_imports(&self) -> &[PathBuf] {
+        &self.unfinished
+    }
+
+    /// Opens the import wizard for the selected users, or all listed users when none is selected.
+    pub fn open_wizard(&mut self) {
+        let selected = self.grid.selected_users();
+        let users: Vec<User> = if selected.is_empty() {
+            self.grid.users().to_vec()
+        } else {
+            selected.into_iter().cloned().collect()
+        };
+        self.wizard = Some(Wizard::new(users, &self.env.data_dir));
+    }
+
+    /// Sets the wizard's photo folder: what Browse… does after its dialog, and what tests use.
+    pub fn set_import_folder(&mut self, path: &Path) {
+        if let Some(w) = &mut self.wizard {
+            w.set_folder(path);
+        }
+    }
+
+    /// Saves the wizard's import report as CSV: what "Save report…" does after its dialog.
+    pub fn save_import_report(&mut self, path: PathBuf) {
+        if let Some(w) = &self.wizard {
+            w.save_report(path, &self.worker);
+        }
     }
 
     /// Loads the shipped demo directory (copied into the data folder; changes go beside it).
@@ -226,7 +279,52 @@ impl App {
         self.worker.send(Command::SetPhoto {
             user: Box::new(user),
             file,
+            crop: None,
         });
+    }
+
+    /// Opens the crop canvas for a new photo of `dn` from `file` (what "Set photo…" does after
+    /// its file dialog; tests call it directly). Apply writes the photo with that crop.
+    pub fn crop_photo_from_file(&mut self, dn: &str, file: PathBuf) {
+        let Some(user) = self.grid.users().iter().find(|u| u.dn == dn).cloned() else {
+            self.status.error(format!("No such user in the list: {dn}"));
+            return;
+        };
+        let canvas = CropCanvas::open(file.clone(), Target::outlook(), None, &self.worker);
+        self.set_photo_crop = Some((user, file, canvas));
+    }
+
+    /// The crop canvas of "Set photo…", while open (tests).
+    pub fn photo_crop(&self) -> Option<&CropCanvas> {
+        self.set_photo_crop.as_ref().map(|(_, _, c)| c)
+    }
+
+    fn photo_crop_ui(&mut self, ctx: &egui::Context) {
+        let Some((user, file, canvas)) = &mut self.set_photo_crop else {
+            return;
+        };
+        let mut action = None;
+        egui::Window::new(format!("New photo of {}", user.label()))
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| action = canvas.ui(ui, &self.worker));
+        match action {
+            Some(CropAction::Apply(crop, turns)) => {
+                let user = user.clone();
+                let file = file.clone();
+                self.set_photo_crop = None;
+                self.photo_job = true;
+                self.preview.request(&user.dn);
+                self.worker.send(Command::SetPhoto {
+                    user: Box::new(user),
+                    file,
+                    crop: Some((crop, turns)),
+                });
+            }
+            Some(CropAction::Cancel) => self.set_photo_crop = None,
+            None => {}
+        }
     }
 
     /// Saves a user's stored photo to a file: what "Export photo…" does after its file dialog.
@@ -366,11 +464,77 @@ impl App {
             Event::FilePicked { purpose, path } => {
                 let Some(path) = path else { return };
                 match purpose {
-                    FilePurpose::SetPhoto(dn) => self.set_photo_from_file(&dn, path),
+                    FilePurpose::SetPhoto(dn) => self.crop_photo_from_file(&dn, path),
                     FilePurpose::ExportPhoto { dn, .. } => self.export_photo_to(&dn, path),
                     FilePurpose::CaFile => self.connect.set_ca_file(path),
                     FilePurpose::Ldif => self.open_ldif(path),
+                    FilePurpose::ImportFolder => self.set_import_folder(&path),
+                    FilePurpose::ImportReport => self.save_import_report(path),
                 }
+            }
+            Event::Scanned { generation, result } => {
+                if let Some(w) = &mut self.wizard {
+                    w.scanned(generation, result);
+                }
+            }
+            Event::Matched(result) => {
+                if let Some(w) = &mut self.wizard {
+                    w.matched(result);
+                }
+            }
+            Event::Encoded {
+                generation,
+                index,
+                result,
+            } => {
+                if let Some(w) = &mut self.wizard {
+                    w.encoded(ctx, generation, index, result);
+                }
+            }
+            Event::CropLoaded { generation, result } => {
+                if let Some((_, _, c)) = &mut self.set_photo_crop {
+                    c.loaded(ctx, generation, result);
+                } else if let Some(w) = &mut self.wizard {
+                    w.crop_loaded(ctx, generation, result);
+                }
+            }
+            Event::CropEncoded { generation, result } => {
+                if let Some((_, _, c)) = &mut self.set_photo_crop {
+                    c.encoded(ctx, generation, result);
+                } else if let Some(w) = &mut self.wizard {
+                    w.crop_encoded(ctx, generation, result);
+                }
+            }
+            Event::ImportProgress(p) => {
+                if let Some(w) = &mut self.wizard {
+                    w.progress(p);
+                }
+            }
+            Event::ImportDone(report) => {
+                self.status.ok(format!(
+                    "Import: {} written, {} failed, {} skipped.",
+                    report.written(),
+                    report.failed(),
+                    report.skipped()
+                ));
+                if let Some(w) = &mut self.wizard {
+                    w.done(*report);
+                }
+                self.thumbs.clear();
+                self.load_users();
+            }
+            Event::Undone(result) => {
+                match &result {
+                    Ok(r) => self
+                        .status
+                        .ok(format!("Import undone: {} photos put back.", r.written())),
+                    Err(e) => self.status.error(e.clone()),
+                }
+                if let Some(w) = &mut self.wizard {
+                    w.undone(result);
+                }
+                self.thumbs.clear();
+                self.load_users();
             }
             Event::Cancelled => {
                 self.connect.busy = false;
@@ -428,10 +592,18 @@ impl App {
             ui.strong("adphoto");
             ui.separator();
             let connected = self.connection.is_some();
-            ui.add_enabled(false, egui::Button::new("Import…"))
-                .on_disabled_hover_text(
-                    "coming: import wizard (many photos at once, matched to users by file name)",
-                );
+            if ui
+                .add_enabled(
+                    connected && self.wizard.is_none() && !self.grid.users().is_empty(),
+                    egui::Button::new("Import…"),
+                )
+                .on_hover_text(
+                    "Many photos at once, matched to users by file name (the selected users, or all listed)",
+                )
+                .clicked()
+            {
+                self.open_wizard();
+            }
             if ui
                 .add_enabled(connected, egui::Button::new("Refresh"))
                 .on_hover_text("Reload the OU tree and the user list (F5)")
@@ -474,6 +646,46 @@ impl App {
         });
     }
 
+    /// The notice about imports that never finished (the app was closed or crashed mid-way).
+    fn unfinished_ui(&mut self, ctx: &egui::Context) {
+        let mut dismiss = false;
+        let mut undo = None;
+        let connected = self.connection.is_some();
+        egui::Window::new("Unfinished imports")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
+            .show(ctx, |ui| {
+                ui.label("These imports stopped before the end. Each can be undone: the photos it wrote are put back as they were.");
+                for j in &self.unfinished {
+                    ui.horizontal(|ui| {
+                        ui.monospace(
+                            j.file_stem()
+                                .map(|s| s.to_string_lossy().into_owned())
+                                .unwrap_or_default(),
+                        );
+                        if ui
+                            .add_enabled(connected, egui::Button::new("Undo"))
+                            .on_disabled_hover_text("Connect to the directory it was written to first")
+                            .clicked()
+                        {
+                            undo = Some(j.clone());
+                        }
+                    });
+                }
+                if ui.button("Keep them").clicked() {
+                    dismiss = true;
+                }
+            });
+        if let Some(j) = undo {
+            self.unfinished.retain(|p| p != &j);
+            self.worker.send(Command::Undo(j));
+        }
+        if dismiss {
+            self.unfinished.clear();
+        }
+    }
+
     /// The whole window, drawn into `ui` (eframe's root).
     pub fn root_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
@@ -502,6 +714,10 @@ impl App {
             }
         });
 
+        if !self.unfinished.is_empty() {
+            self.unfinished_ui(&ctx);
+        }
+
         if self.connection.is_none() {
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.centered_and_justified(|ui| {
@@ -527,6 +743,26 @@ impl App {
             }
             return;
         }
+
+        if let Some(w) = &mut self.wizard {
+            let mut action = None;
+            egui::CentralPanel::default().show(ui, |ui| {
+                action = w.ui(ui, &self.worker);
+            });
+            match action {
+                Some(WizardAction::Close) => self.wizard = None,
+                Some(WizardAction::PickFolder) => self
+                    .worker
+                    .send(Command::PickFile(FilePurpose::ImportFolder)),
+                Some(WizardAction::PickReport) => self
+                    .worker
+                    .send(Command::PickFile(FilePurpose::ImportReport)),
+                None => {}
+            }
+            return;
+        }
+
+        self.photo_crop_ui(&ctx);
 
         let mut tree_action = None;
         egui::Panel::left("tree")

@@ -5,12 +5,14 @@
 
 mod app;
 mod connect_dialog;
+pub mod crop_canvas;
 pub mod photo_bridge;
 mod preview;
 mod status_bar;
 mod thumbs;
 mod tree_panel;
 pub mod user_grid;
+pub mod wizard;
 pub mod worker;
 
 use std::process::ExitCode;

@@ -19,9 +19,97 @@ pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
 /// Any image file's bytes → the JPEG to write: what `adphoto photo set` writes by default
 /// (Outlook/Teams: 96×96, at most 10 kB, face-centred square crop).
 pub fn prepare_for_ad(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    crate::photo::prepare(bytes, &PrepareOptions::with_target(Target::outlook()))
+    prepare_cropped(bytes, None)
+}
+
+/// The same with a crop (and quarter turns) chosen on the crop canvas.
+pub fn prepare_cropped(
+    bytes: &[u8],
+    crop: Option<(crate::photo::CropRect, u8)>,
+) -> Result<Vec<u8>, String> {
+    let opts = PrepareOptions {
+        crop: crop.map(|c| c.0),
+        rotate_quarter_turns: crop.map_or(0, |c| c.1),
+        ..PrepareOptions::with_target(Target::outlook())
+    };
+    crate::photo::prepare(bytes, &opts)
         .map(|p| p.jpeg)
         .map_err(|e| e.to_string())
+}
+
+/// An image file as the import would write it for `target` (automatic crop): the JPEG's size in
+/// bytes and a thumbnail of it, for the wizard's resize step.
+pub fn encode_preview(
+    path: &std::path::Path,
+    target: Target,
+    max_side: u32,
+) -> Result<(Thumbnail, usize), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let prepared = crate::photo::prepare(&bytes, &PrepareOptions::with_target(target))
+        .map_err(|e| e.to_string())?;
+    let thumb = thumbnail(&prepared.jpeg, max_side)?;
+    Ok((thumb, prepared.jpeg.len()))
+}
+
+/// What the crop canvas shows: the upright picture (with `turns` extra clockwise quarter turns)
+/// at most 1024 px, the full upright size, and the automatic crop in full coordinates.
+#[derive(Debug)]
+pub struct CropSource {
+    pub image: Thumbnail,
+    pub full: (u32, u32),
+    pub auto: crate::photo::CropRect,
+}
+
+pub fn crop_source(
+    path: &std::path::Path,
+    target: Target,
+    turns: u8,
+) -> Result<CropSource, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let info = crate::photo::inspect(&bytes).map_err(|e| e.to_string())?;
+    let mut img =
+        crate::photo::decode_upright(&bytes, crate::photo::DEFAULT_MAX_PIXELS, Some(1024))
+            .map_err(|e| e.to_string())?;
+    for _ in 0..turns % 4 {
+        img = image::imageops::rotate90(&img);
+    }
+    let full = if turns % 2 == 1 {
+        (info.height, info.width)
+    } else {
+        (info.width, info.height)
+    };
+    let opts = PrepareOptions {
+        rotate_quarter_turns: turns % 4,
+        ..PrepareOptions::with_target(target)
+    };
+    let auto = crate::photo::auto_crop(&bytes, &opts).map_err(|e| e.to_string())?;
+    let rgba = image::DynamicImage::ImageRgb8(img).to_rgba8();
+    Ok(CropSource {
+        image: Thumbnail {
+            width: rgba.width(),
+            height: rgba.height(),
+            rgba: rgba.into_raw(),
+        },
+        full,
+        auto,
+    })
+}
+
+/// The JPEG the import would write with this crop and rotation: a thumbnail and its size.
+pub fn encode_cropped(
+    path: &std::path::Path,
+    target: Target,
+    crop: crate::photo::CropRect,
+    turns: u8,
+) -> Result<(Thumbnail, usize), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let opts = PrepareOptions {
+        crop: Some(crop),
+        rotate_quarter_turns: turns % 4,
+        ..PrepareOptions::with_target(target)
+    };
+    let prepared = crate::photo::prepare(&bytes, &opts).map_err(|e| e.to_string())?;
+    Ok((thumbnail(&prepared.jpeg, 256)?, prepared.jpeg.len()))
 }
 
 #[cfg(test)]

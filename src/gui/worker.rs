@@ -15,6 +15,8 @@ use super::photo_bridge::{self, Thumbnail};
 use crate::directory::{
     BackupStore, ConnectOptions, Container, Depth, Directory, PhotoAttribute, Security, User,
 };
+use crate::import::{self, Cancel, Journal, Plan, Progress, Report};
+use crate::matching::{self, MatchOptions, MatchResult, Pattern, PhotoFile, ScanResult};
 
 /// How the window is connected, for the toolbar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +61,10 @@ pub enum FilePurpose {
     CaFile,
     /// An LDIF export to open offline.
     Ldif,
+    /// The folder of photos for the import wizard.
+    ImportFolder,
+    /// Where to save the import report (CSV).
+    ImportReport,
 }
 
 /// What the window asks the engine to do.
@@ -81,6 +87,8 @@ pub enum Command {
     SetPhoto {
         user: Box<User>,
         file: PathBuf,
+        /// A crop chosen on the crop canvas (None: automatic).
+        crop: Option<(crate::photo::CropRect, u8)>,
     },
     RemovePhoto(Box<User>),
     RestorePhoto(Box<User>),
@@ -89,6 +97,55 @@ pub enum Command {
         path: PathBuf,
     },
     PickFile(FilePurpose),
+    /// Import wizard: list the photos in a folder.
+    Scan {
+        folder: PathBuf,
+        recursive: bool,
+        generation: u64,
+    },
+    /// Import wizard: pair files with users.
+    Automatch {
+        files: Vec<PhotoFile>,
+        users: Vec<User>,
+        pattern: Pattern,
+    },
+    /// Import wizard: run the plan (with a journal at `journal`); stop it with `cancel`.
+    Import {
+        plan: Box<Plan>,
+        journal: PathBuf,
+        cancel: Cancel,
+    },
+    /// Import wizard: encode one file for `target`, for the resize step's preview.
+    EncodePreview {
+        generation: u64,
+        index: usize,
+        file: PathBuf,
+        target: crate::photo::Target,
+        /// A crop chosen by hand, with its quarter turns.
+        crop: Option<(crate::photo::CropRect, u8)>,
+    },
+    /// Crop canvas: load a picture (rotated by `turns`) with its automatic crop.
+    CropLoad {
+        generation: u64,
+        file: PathBuf,
+        target: crate::photo::Target,
+        turns: u8,
+    },
+    /// Crop canvas: encode with this crop, for the live preview.
+    CropEncode {
+        generation: u64,
+        file: PathBuf,
+        target: crate::photo::Target,
+        crop: crate::photo::CropRect,
+        turns: u8,
+    },
+    /// Undo the import recorded in this journal.
+    Undo(PathBuf),
+    /// Write a text file (the import report).
+    SaveText {
+        path: PathBuf,
+        text: String,
+    },
     /// Stops the connect or user listing under way.
     Cancel,
 }
@@ -134,6 +191,27 @@ pub enum Event {
         path: Option<PathBuf>,
     },
     Cancelled,
+    Scanned {
+        generation: u64,
+        result: Result<ScanResult, String>,
+    },
+    Matched(MatchResult),
+    CropLoaded {
+        generation: u64,
+        result: Result<photo_bridge::CropSource, String>,
+    },
+    CropEncoded {
+        generation: u64,
+        result: Result<(Thumbnail, usize), String>,
+    },
+    Encoded {
+        generation: u64,
+        index: usize,
+        result: Result<(Thumbnail, usize), String>,
+    },
+    ImportProgress(Progress),
+    ImportDone(Box<Report>),
+    Undone(Result<Report, String>),
 }
 
 /// The current photo of one user, decoded for the preview.
@@ -395,7 +473,7 @@ async fn run(s: &WorkerState, cmd: Command) {
             s.emit(Event::Thumb { dn, image });
         }
         Command::Preview(user) => preview(s, &user).await,
-        Command::SetPhoto { user, file } => {
+        Command::SetPhoto { user, file, crop } => {
             let name = user.label();
             s.emit(Event::JobStarted {
                 text: format!("Setting the photo of {name}…"),
@@ -404,7 +482,8 @@ async fn run(s: &WorkerState, cmd: Command) {
             let prepared = tokio::task::spawn_blocking(move || {
                 let bytes = std::fs::read(&file)
                     .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-                photo_bridge::prepare_for_ad(&bytes).map_err(|e| format!("{}: {e}", file.display()))
+                photo_bridge::prepare_cropped(&bytes, crop)
+                    .map_err(|e| format!("{}: {e}", file.display()))
             })
             .await
             .unwrap_or_else(|e| Err(e.to_string()));
@@ -501,6 +580,129 @@ async fn run(s: &WorkerState, cmd: Command) {
             let path = pick_file(&purpose).await;
             s.emit(Event::FilePicked { purpose, path });
         }
+        Command::Scan {
+            folder,
+            recursive,
+            generation,
+        } => {
+            let result = tokio::task::spawn_blocking(move || {
+                matching::scan_folder(&folder, recursive)
+                    .map_err(|e| format!("cannot read the folder {}: {e}", folder.display()))
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            s.emit(Event::Scanned { generation, result });
+        }
+        Command::Automatch {
+            files,
+            users,
+            pattern,
+        } => {
+            let result = tokio::task::spawn_blocking(move || {
+                matching::automatch(&files, &users, &pattern, &MatchOptions::default())
+            })
+            .await
+            .unwrap_or_default();
+            s.emit(Event::Matched(result));
+        }
+        Command::Import {
+            plan,
+            journal,
+            cancel,
+        } => {
+            let Some(dir) = s.dir() else {
+                s.emit(Event::JobFailed(NOT_CONNECTED.into()));
+                s.emit(Event::ImportDone(Box::default()));
+                return;
+            };
+            let journal = match Journal::create(journal.clone()) {
+                Ok(j) => Some(j),
+                Err(e) => {
+                    s.emit(Event::JobFailed(format!(
+                        "cannot write the import journal {}: {e} (the import runs without it)",
+                        journal.display()
+                    )));
+                    None
+                }
+            };
+            let report = import::run(
+                &dir,
+                &plan,
+                &s.backups,
+                journal,
+                import::JobOptions::default(),
+                &cancel,
+                |p| s.emit(Event::ImportProgress(p.clone())),
+            )
+            .await;
+            s.emit(Event::ImportDone(Box::new(report)));
+        }
+        Command::EncodePreview {
+            generation,
+            index,
+            file,
+            target,
+            crop,
+        } => {
+            let Ok(_permit) = s.thumbs.acquire().await else {
+                return;
+            };
+            let result = tokio::task::spawn_blocking(move || match crop {
+                Some((c, turns)) => photo_bridge::encode_cropped(&file, target, c, turns),
+                None => photo_bridge::encode_preview(&file, target, PREVIEW_SIDE / 2),
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            s.emit(Event::Encoded {
+                generation,
+                index,
+                result,
+            });
+        }
+        Command::CropLoad {
+            generation,
+            file,
+            target,
+            turns,
+        } => {
+            let result = tokio::task::spawn_blocking(move || {
+                photo_bridge::crop_source(&file, target, turns)
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            s.emit(Event::CropLoaded { generation, result });
+        }
+        Command::CropEncode {
+            generation,
+            file,
+            target,
+            crop,
+            turns,
+        } => {
+            let result = tokio::task::spawn_blocking(move || {
+                photo_bridge::encode_cropped(&file, target, crop, turns)
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            s.emit(Event::CropEncoded { generation, result });
+        }
+        Command::Undo(journal) => {
+            let Some(dir) = s.dir() else {
+                s.emit(Event::Undone(Err(NOT_CONNECTED.into())));
+                return;
+            };
+            let result = import::undo(&dir, &journal, &s.backups)
+                .await
+                .map_err(|e| format!("cannot read the journal {}: {e}", journal.display()));
+            s.emit(Event::Undone(result));
+        }
+        Command::SaveText { path, text } => match std::fs::write(&path, text) {
+            Ok(()) => s.emit(Event::JobDone(format!("Saved {}.", path.display()))),
+            Err(e) => s.emit(Event::JobFailed(format!(
+                "Cannot write {}: {e}",
+                path.display()
+            ))),
+        },
         Command::Connect(_) | Command::Users { .. } | Command::Cancel => {}
     }
 }
@@ -592,6 +794,20 @@ async fn pick_file(purpose: &FilePurpose) -> Option<PathBuf> {
                 .add_filter("Certificates", &["pem", "crt", "cer"])
                 .add_filter("All files", &["*"])
                 .pick_file()
+                .await
+        }
+        FilePurpose::ImportFolder => {
+            dialog
+                .set_title("Choose the folder of photos")
+                .pick_folder()
+                .await
+        }
+        FilePurpose::ImportReport => {
+            dialog
+                .set_title("Save the import report")
+                .set_file_name("import-report.csv")
+                .add_filter("CSV", &["csv"])
+                .save_file()
                 .await
         }
         FilePurpose::Ldif => {

@@ -1,0 +1,961 @@
+//! The import wizard: folder → pattern → automatch → resize → summary → finish.
+//!
+//! It only builds a [`Plan`] and watches the job; scanning, matching, the import and its undo
+//! run on the worker ([`Command::Scan`], [`Command::Automatch`], [`Command::Import`],
+//! [`Command::Undo`]).
+
+use std::path::{Path, PathBuf};
+
+use super::crop_canvas::{CropAction, CropCanvas};
+use super::photo_bridge::CropSource;
+use super::worker::{Command, Worker};
+use crate::directory::{PhotoAttribute, User};
+use crate::import::{Cancel, Plan, PlanItem, Progress, Report, Status};
+use crate::matching::{self, Ambiguity, MatchResult, Pattern, ScanResult};
+use crate::photo::{CropRect, Target, Thumbnail};
+
+/// The wizard's pages, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    Folder,
+    Pattern,
+    Automatch,
+    Resize,
+    Summary,
+    Finish,
+}
+
+impl Step {
+    const ALL: [Step; 6] = [
+        Step::Folder,
+        Step::Pattern,
+        Step::Automatch,
+        Step::Resize,
+        Step::Summary,
+        Step::Finish,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            Step::Folder => "1 Folder",
+            Step::Pattern => "2 Pattern",
+            Step::Automatch => "3 Automatch",
+            Step::Resize => "4 Resize",
+            Step::Summary => "5 Summary",
+            Step::Finish => "6 Finish",
+        }
+    }
+
+    fn next(self) -> Step {
+        let i = Step::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Step::ALL[(i + 1).min(Step::ALL.len() - 1)]
+    }
+
+    fn back(self) -> Step {
+        let i = Step::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Step::ALL[i.saturating_sub(1)]
+    }
+}
+
+/// Tabs of the automatch page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Matching,
+    FilesWithout,
+    UsersWithout,
+    Ambiguous,
+}
+
+/// The size the photos are written at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    Outlook,
+    Large,
+    Custom,
+}
+
+/// A file paired with a user; `on: false` when the user unticked it.
+#[derive(Debug, Clone)]
+struct Pair {
+    file: usize,
+    user: usize,
+    on: bool,
+}
+
+/// The automatch result, as the user edits it.
+#[derive(Debug, Clone, Default)]
+struct Matches {
+    pairs: Vec<Pair>,
+    /// Files without match: (file, user it was assigned to, search text).
+    unmatched: Vec<(usize, Option<usize>, String)>,
+    users_without_file: Vec<usize>,
+    /// Each group with, per candidate, the chosen file (or none).
+    ambiguous: Vec<(Ambiguity, Vec<Option<usize>>)>,
+}
+
+impl Matches {
+    fn from_result(r: MatchResult) -> Self {
+        Self {
+            pairs: r
+                .matched
+                .iter()
+                .map(|m| Pair {
+                    file: m.file,
+                    user: m.user,
+                    on: true,
+                })
+                .collect(),
+            unmatched: r
+                .files_without_match
+                .iter()
+                .map(|&f| (f, None, String::new()))
+                .collect(),
+            users_without_file: r.users_without_file,
+            ambiguous: r
+                .ambiguous
+                .into_iter()
+                .map(|a| {
+                    let n = a.candidates.len();
+                    (a, vec![None; n])
+                })
+                .collect(),
+        }
+    }
+
+    /// (file, user) pairs that will be written.
+    fn chosen(&self) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = self
+            .pairs
+            .iter()
+            .filter(|p| p.on)
+            .map(|p| (p.file, p.user))
+            .collect();
+        for (a, choice) in &self.ambiguous {
+            for (u, f) in a.candidates.iter().zip(choice) {
+                if let Some(f) = f {
+                    out.push((*f, *u));
+                }
+            }
+        }
+        for (f, u, _) in &self.unmatched {
+            if let Some(u) = u {
+                out.push((*f, *u));
+            }
+        }
+        out
+    }
+
+    /// Users who have no file yet (can be given a file without match).
+    fn free_users(&self) -> Vec<usize> {
+        let taken: Vec<usize> = self.unmatched.iter().filter_map(|(_, u, _)| *u).collect();
+        self.users_without_file
+            .iter()
+            .copied()
+            .filter(|u| !taken.contains(u))
+            .collect()
+    }
+}
+
+/// The import under way or done.
+struct Job {
+    cancel: Cancel,
+    total: usize,
+    progress: Option<Progress>,
+    report: Option<Report>,
+    journal: PathBuf,
+    undo: Option<Result<Report, String>>,
+    undoing: bool,
+}
+
+/// What the app has to do for the wizard (file dialogs, closing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WizardAction {
+    Close,
+    PickFolder,
+    PickReport,
+}
+
+pub struct Wizard {
+    pub step: Step,
+    users: Vec<User>,
+    journals_dir: PathBuf,
+    backups_dir: PathBuf,
+    attribute: PhotoAttribute,
+    folder: String,
+    recursive: bool,
+    scan_generation: u64,
+    scanned: Option<(String, bool)>,
+    scan: Option<Result<ScanResult, String>>,
+    pattern: String,
+    matching: bool,
+    matches: Option<Matches>,
+    tab: Tab,
+    size: Size,
+    custom_px: u32,
+    custom_kb: u32,
+    job: Option<Job>,
+    /// Resize step: the target the previews were asked for, and what came back per chosen pair.
+    encode_generation: u64,
+    #[allow(clippy::type_complexity)]
+    encoded_for: Option<(Target, Vec<(usize, usize)>, Vec<Option<(CropRect, u8)>>)>,
+    encoded: Vec<Option<Result<(egui::TextureHandle, usize), String>>>,
+    /// Crops chosen on the canvas, per (file, user).
+    crops: std::collections::HashMap<(usize, usize), (CropRect, u8)>,
+    /// The crop canvas open for (file, user).
+    canvas: Option<((usize, usize), CropCanvas)>,
+}
+
+/// The resize step previews at most this many photos.
+const PREVIEW_MAX: usize = 60;
+
+const OFFLINE_NOTE: &str = "Hybrid tenants (Entra ID / Microsoft 365) show the new photos after the next Entra Connect sync.";
+
+impl Wizard {
+    /// A wizard for `users`; journals and backups go under `data_dir`.
+    pub fn new(users: Vec<User>, data_dir: &Path) -> Self {
+        Self {
+            step: Step::Folder,
+            users,
+            journals_dir: data_dir.join("journals"),
+            backups_dir: data_dir.join("backups"),
+            attribute: PhotoAttribute::default(),
+            folder: String::new(),
+            recursive: false,
+            scan_generation: 0,
+            scanned: None,
+            scan: None,
+            pattern: matching::PRESETS[0].1.to_string(),
+            matching: false,
+            matches: None,
+            tab: Tab::Matching,
+            size: Size::Outlook,
+            custom_px: 256,
+            custom_kb: 50,
+            job: None,
+            encode_generation: 0,
+            encoded_for: None,
+            encoded: Vec::new(),
+            crops: std::collections::HashMap::new(),
+            canvas: None,
+        }
+    }
+
+    pub fn users(&self) -> &[User] {
+        &self.users
+    }
+
+    /// Sets the folder (what Browse… does after its dialog; tests call it directly).
+    pub fn set_folder(&mut self, path: &Path) {
+        self.folder = path.display().to_string();
+    }
+
+    /// Where the report goes (after "Save report…"'s dialog; tests call it directly).
+    pub fn save_report(&self, path: PathBuf, worker: &Worker) {
+        if let Some(report) = self.job.as_ref().and_then(|j| j.report.as_ref()) {
+            worker.send(Command::SaveText {
+                path,
+                text: report.to_csv(),
+            });
+        }
+    }
+
+    /// The import's report, once it is done.
+    pub fn report(&self) -> Option<&Report> {
+        self.job.as_ref().and_then(|j| j.report.as_ref())
+    }
+
+    pub fn scanned(&mut self, generation: u64, result: Result<ScanResult, String>) {
+        if generation == self.scan_generation {
+            self.scan = Some(result);
+        }
+    }
+
+    pub fn matched(&mut self, result: MatchResult) {
+        self.matching = false;
+        self.matches = Some(Matches::from_result(result));
+    }
+
+    /// A resize-step preview came back from the worker.
+    pub fn encoded(
+        &mut self,
+        ctx: &egui::Context,
+        generation: u64,
+        index: usize,
+        result: Result<(Thumbnail, usize), String>,
+    ) {
+        if generation != self.encode_generation {
+            return;
+        }
+        if let Some(slot) = self.encoded.get_mut(index) {
+            *slot = Some(result.map(|(t, bytes)| {
+                let img = egui::ColorImage::from_rgba_unmultiplied(
+                    [t.width as usize, t.height as usize],
+                    &t.rgba,
+                );
+                let tex = ctx.load_texture(
+                    format!("wizard-encoded:{generation}:{index}"),
+                    img,
+                    egui::TextureOptions::LINEAR,
+                );
+                (tex, bytes)
+            }));
+        }
+    }
+
+    pub fn crop_loaded(
+        &mut self,
+        ctx: &egui::Context,
+        generation: u64,
+        result: Result<CropSource, String>,
+    ) {
+        if let Some((_, c)) = &mut self.canvas {
+            c.loaded(ctx, generation, result);
+        }
+    }
+
+    pub fn crop_encoded(
+        &mut self,
+        ctx: &egui::Context,
+        generation: u64,
+        result: Result<(Thumbnail, usize), String>,
+    ) {
+        if let Some((_, c)) = &mut self.canvas {
+            c.encoded(ctx, generation, result);
+        }
+    }
+
+    /// The crop canvas, while open (tests).
+    pub fn canvas(&self) -> Option<&CropCanvas> {
+        self.canvas.as_ref().map(|(_, c)| c)
+    }
+
+    /// Crops chosen by hand: ((file, user) → (crop, quarter turns)).
+    pub fn crops(&self) -> Vec<(CropRect, u8)> {
+        self.crops.values().copied().collect()
+    }
+
+    /// How many resize previews have come back (tests).
+    pub fn encoded_count(&self) -> usize {
+        self.encoded.iter().filter(|e| e.is_some()).count()
+    }
+
+    pub fn progress(&mut self, p: Progress) {
+        if let Some(job) = &mut self.job {
+            job.progress = Some(p);
+        }
+    }
+
+    pub fn done(&mut self, report: Report) {
+        if let Some(job) = &mut self.job {
+            job.report = Some(report);
+        }
+    }
+
+    pub fn undone(&mut self, result: Result<Report, String>) {
+        if let Some(job) = &mut self.job {
+            job.undoing = false;
+            job.undo = Some(result);
+        }
+    }
+
+    fn target(&self) -> Result<Target, String> {
+        match self.size {
+            Size::Outlook => Ok(Target::outlook()),
+            Size::Large => Ok(Target::large()),
+            Size::Custom => Target::custom(self.custom_px, self.custom_kb as usize * 1024)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    fn parsed_pattern(&self) -> Result<Pattern, String> {
+        let p = Pattern::parse(&self.pattern).map_err(|e| e.to_string())?;
+        p.validate_against(&self.users).map_err(|e| e.to_string())?;
+        Ok(p)
+    }
+
+    fn files(&self) -> &[matching::PhotoFile] {
+        match &self.scan {
+            Some(Ok(s)) => &s.files,
+            _ => &[],
+        }
+    }
+
+    /// The plan from the current choices.
+    fn plan(&self) -> Option<Plan> {
+        let m = self.matches.as_ref()?;
+        let target = self.target().ok()?;
+        let files = self.files();
+        let chosen = m.chosen();
+        let items = chosen
+            .iter()
+            .map(|&(f, u)| {
+                let manual = self.crops.get(&(f, u));
+                PlanItem {
+                    user: self.users[u].clone(),
+                    file: files[f].path.clone(),
+                    crop: manual.map(|m| m.0),
+                    rotate_quarter_turns: manual.map_or(0, |m| m.1),
+                }
+            })
+            .collect();
+        let mut plan = Plan::new(items, target, self.attribute.clone());
+        for (u, user) in self.users.iter().enumerate() {
+            if !chosen.iter().any(|&(_, cu)| cu == u) {
+                plan.skipped.push((user.clone(), "no file chosen".into()));
+            }
+        }
+        Some(plan)
+    }
+
+    fn can_go_next(&self) -> bool {
+        match self.step {
+            Step::Folder => !self.files().is_empty(),
+            Step::Pattern => self.parsed_pattern().is_ok(),
+            Step::Automatch => self
+                .matches
+                .as_ref()
+                .is_some_and(|m| !m.chosen().is_empty()),
+            Step::Resize => self.target().is_ok(),
+            Step::Summary | Step::Finish => false,
+        }
+    }
+
+    /// The wizard, drawn into the central area.
+    pub fn ui(&mut self, ui: &mut egui::Ui, worker: &Worker) -> Option<WizardAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            ui.heading("Import photos");
+            ui.weak(format!("for {} users", self.users.len()));
+        });
+        ui.horizontal(|ui| {
+            for s in Step::ALL {
+                if s == self.step {
+                    ui.strong(s.title());
+                } else {
+                    ui.weak(s.title());
+                }
+                if s != Step::Finish {
+                    ui.weak(">");
+                }
+            }
+        });
+        ui.separator();
+        let running = self
+            .job
+            .as_ref()
+            .is_some_and(|j| j.report.is_none() || j.undoing);
+        egui::Panel::bottom("wizard_buttons").show(ui, |ui| {
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                if self.step == Step::Finish {
+                    if running {
+                        if ui.button("Cancel import").clicked()
+                            && let Some(j) = &self.job
+                        {
+                            j.cancel.cancel();
+                        }
+                    } else if ui.button("Close").clicked() {
+                        action = Some(WizardAction::Close);
+                    }
+                    return;
+                }
+                if ui.button("Cancel").clicked() {
+                    action = Some(WizardAction::Close);
+                }
+                if ui
+                    .add_enabled(self.step != Step::Folder, egui::Button::new("Back"))
+                    .clicked()
+                {
+                    self.step = self.step.back();
+                }
+                if self.step == Step::Summary {
+                    if ui.button("Start import").clicked() {
+                        self.start(worker);
+                    }
+                } else if ui
+                    .add_enabled(self.can_go_next(), egui::Button::new("Next"))
+                    .clicked()
+                {
+                    self.step = self.step.next();
+                }
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| match self.step {
+                Step::Folder => {
+                    if self.folder_ui(ui, worker) {
+                        action = Some(WizardAction::PickFolder);
+                    }
+                }
+                Step::Pattern => self.pattern_ui(ui),
+                Step::Automatch => self.automatch_ui(ui, worker),
+                Step::Resize => self.resize_ui(ui, worker),
+                Step::Summary => self.summary_ui(ui),
+                Step::Finish => {
+                    if self.finish_ui(ui, worker) {
+                        action = Some(WizardAction::PickReport);
+                    }
+                }
+            });
+        });
+        action
+    }
+
+    /// Returns true when Browse… was clicked.
+    fn folder_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) -> bool {
+        let mut browse = false;
+        ui.label("Where are the photos?");
+        ui.horizontal(|ui| {
+            let label = ui.label("Folder:");
+            ui.add(egui::TextEdit::singleline(&mut self.folder).desired_width(480.0))
+                .labelled_by(label.id);
+            browse = ui.button("Browse…").clicked();
+        });
+        ui.checkbox(&mut self.recursive, "Include subfolders");
+        let key = (self.folder.clone(), self.recursive);
+        if !self.folder.trim().is_empty() && self.scanned.as_ref() != Some(&key) {
+            self.scanned = Some(key);
+            self.scan_generation += 1;
+            self.scan = None;
+            worker.send(Command::Scan {
+                folder: PathBuf::from(self.folder.trim()),
+                recursive: self.recursive,
+                generation: self.scan_generation,
+            });
+        }
+        match &self.scan {
+            _ if self.folder.trim().is_empty() => {
+                ui.weak("Choose a folder with one photo per person, named after them.");
+            }
+            None => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Looking for images…");
+                });
+            }
+            Some(Ok(s)) => {
+                ui.label(format!("{} images found", s.files.len()));
+                if !s.ignored.is_empty() {
+                    ui.weak(format!("{} other files ignored", s.ignored.len()));
+                }
+                for (p, e) in &s.errors {
+                    ui.colored_label(ui.visuals().warn_fg_color, format!("{}: {e}", p.display()));
+                }
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+        }
+        browse
+    }
+
+    fn pattern_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label("How are the files named?");
+        egui::Grid::new("presets").num_columns(2).show(ui, |ui| {
+            for (i, (label, pattern)) in matching::PRESETS.iter().enumerate() {
+                if ui.radio(self.pattern == *pattern, *label).clicked() {
+                    self.pattern = (*pattern).to_string();
+                }
+                if i % 2 == 1 {
+                    ui.end_row();
+                }
+            }
+        });
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            let label = ui.label("Pattern:");
+            ui.add(egui::TextEdit::singleline(&mut self.pattern).desired_width(360.0))
+                .labelled_by(label.id);
+        });
+        ui.weak("Any attribute in braces, e.g. {givenName}.{sn} or {employeeID}; the extension does not matter.");
+        ui.add_space(6.0);
+        match self.parsed_pattern() {
+            Ok(p) => {
+                ui.label("Examples:");
+                let mut shown = 0;
+                for u in &self.users {
+                    if let Some(name) = matching::example_file_name(&p, u) {
+                        ui.monospace(format!("{name}  for {}", u.label()));
+                        shown += 1;
+                        if shown == 4 {
+                            break;
+                        }
+                    }
+                }
+                if shown == 0 {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        "None of the users has all the attributes this pattern reads.",
+                    );
+                }
+            }
+            Err(e) => {
+                ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {e}"));
+            }
+        }
+    }
+
+    fn automatch_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) {
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(!self.matching, egui::Button::new("Automatch"))
+                .clicked()
+                && let Ok(pattern) = self.parsed_pattern()
+            {
+                self.matching = true;
+                worker.send(Command::Automatch {
+                    files: self.files().to_vec(),
+                    users: self.users.clone(),
+                    pattern,
+                });
+            }
+            if self.matching {
+                ui.spinner();
+            }
+            ui.weak(format!("pattern {}", self.pattern));
+        });
+        let Some(m) = &mut self.matches else {
+            ui.weak("Pairs the files with the users by their names.");
+            return;
+        };
+        ui.horizontal(|ui| {
+            let tabs = [
+                (Tab::Matching, format!("Matching files ({})", m.pairs.len())),
+                (
+                    Tab::FilesWithout,
+                    format!("Files without match ({})", m.unmatched.len()),
+                ),
+                (
+                    Tab::UsersWithout,
+                    format!("Users without file ({})", m.users_without_file.len()),
+                ),
+                (Tab::Ambiguous, format!("Ambiguous ({})", m.ambiguous.len())),
+            ];
+            for (t, label) in tabs {
+                ui.selectable_value(&mut self.tab, t, label);
+            }
+        });
+        ui.separator();
+        let files = match &self.scan {
+            Some(Ok(s)) => &s.files,
+            _ => return,
+        };
+        let users = &self.users;
+        let file_name = |f: usize| {
+            files[f]
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        match self.tab {
+            Tab::Matching => {
+                egui::Grid::new("pairs").striped(true).show(ui, |ui| {
+                    for p in &mut m.pairs {
+                        let u = &users[p.user];
+                        ui.checkbox(&mut p.on, u.label());
+                        ui.label(file_name(p.file));
+                        if u.photo_bytes.is_some() {
+                            ui.weak("has photo (backed up, then replaced)");
+                        } else {
+                            ui.label("");
+                        }
+                        ui.end_row();
+                    }
+                });
+            }
+            Tab::FilesWithout => {
+                let free = m.free_users();
+                for (f, assigned, search) in &mut m.unmatched {
+                    ui.horizontal(|ui| {
+                        ui.label(file_name(*f));
+                        match assigned {
+                            Some(u) => {
+                                ui.label(format!("assigned to {}", users[*u].label()));
+                                if ui.small_button("Unassign").clicked() {
+                                    *assigned = None;
+                                }
+                            }
+                            None => {
+                                let label = ui.label("Assign to:");
+                                ui.add(
+                                    egui::TextEdit::singleline(search)
+                                        .hint_text("search a name")
+                                        .desired_width(180.0),
+                                )
+                                .labelled_by(label.id);
+                            }
+                        }
+                    });
+                    if assigned.is_none() && !search.trim().is_empty() {
+                        let key = matching::normalize::fold(search.trim());
+                        ui.indent(*f, |ui| {
+                            for &u in free
+                                .iter()
+                                .filter(|&&u| {
+                                    matching::normalize::fold(&users[u].label()).contains(&key)
+                                })
+                                .take(6)
+                            {
+                                if ui.button(users[u].label()).clicked() {
+                                    *assigned = Some(u);
+                                    search.clear();
+                                }
+                            }
+                        });
+                    }
+                }
+                if m.unmatched.is_empty() {
+                    ui.weak("Every file matched a user.");
+                }
+            }
+            Tab::UsersWithout => {
+                for &u in &m.users_without_file {
+                    ui.label(users[u].label());
+                }
+            }
+            Tab::Ambiguous => {
+                for (gi, (a, choice)) in m.ambiguous.iter_mut().enumerate() {
+                    ui.push_id(gi, |ui| {
+                        ui.strong(format!("\"{}\"", a.key));
+                        for (ci, &u) in a.candidates.iter().enumerate() {
+                            ui.horizontal(|ui| {
+                                ui.label(format!("{}:", users[u].label()));
+                                ui.radio_value(&mut choice[ci], None, "none");
+                                for &f in &a.files {
+                                    ui.radio_value(&mut choice[ci], Some(f), file_name(f));
+                                }
+                            });
+                        }
+                    });
+                    ui.separator();
+                }
+                if m.ambiguous.is_empty() {
+                    ui.weak("Nothing ambiguous.");
+                }
+            }
+        }
+    }
+
+    fn resize_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) {
+        if let Some((key, canvas)) = &mut self.canvas {
+            let key = *key;
+            match canvas.ui(ui, worker) {
+                Some(CropAction::Apply(crop, turns)) => {
+                    self.crops.insert(key, (crop, turns));
+                    self.canvas = None;
+                    // Encode the previews again (the chosen crop is in the key).
+                    self.encoded_for = None;
+                }
+                Some(CropAction::Cancel) => self.canvas = None,
+                None => {}
+            }
+            return;
+        }
+        ui.label("Size of the stored photos");
+        ui.radio_value(&mut self.size, Size::Outlook, "Outlook: 96 px, ≤ 10 kB");
+        ui.radio_value(&mut self.size, Size::Large, "Large: 648 px, ≤ 100 kB");
+        ui.radio_value(&mut self.size, Size::Custom, "Custom");
+        if self.size == Size::Custom {
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::DragValue::new(&mut self.custom_px)
+                        .range(16..=2048)
+                        .suffix(" px"),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut self.custom_kb)
+                        .range(1..=1000)
+                        .suffix(" kB"),
+                );
+            });
+            if let Err(e) = self.target() {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+        }
+        ui.weak("Each photo is cropped to a square around the face automatically.");
+        let (Ok(target), Some(m)) = (self.target(), &self.matches) else {
+            return;
+        };
+        let chosen = m.chosen();
+        let crops: Vec<Option<(CropRect, u8)>> =
+            chosen.iter().map(|k| self.crops.get(k).copied()).collect();
+        let key = (target, chosen.clone(), crops);
+        if self.encoded_for.as_ref() != Some(&key) {
+            self.encode_generation += 1;
+            let n = chosen.len().min(PREVIEW_MAX);
+            self.encoded = vec![None; n];
+            let files = self.files();
+            for (index, &(f, u)) in chosen.iter().take(n).enumerate() {
+                worker.send(Command::EncodePreview {
+                    generation: self.encode_generation,
+                    index,
+                    file: files[f].path.clone(),
+                    target,
+                    crop: self.crops.get(&(f, u)).copied(),
+                });
+            }
+            self.encoded_for = Some(key);
+        }
+        ui.add_space(6.0);
+        if chosen.len() > PREVIEW_MAX {
+            ui.weak(format!(
+                "The first {PREVIEW_MAX} of {} photos:",
+                chosen.len()
+            ));
+        }
+        ui.weak("Click a photo to choose its crop by hand.");
+        let side = 112.0;
+        let mut open: Option<(usize, usize)> = None;
+        ui.horizontal_wrapped(|ui| {
+            for (i, &(f, u)) in chosen.iter().take(PREVIEW_MAX).enumerate() {
+                ui.allocate_ui(egui::vec2(side + 16.0, side + 44.0), |ui| {
+                    ui.vertical(|ui| match self.encoded.get(i).and_then(|e| e.as_ref()) {
+                        Some(Ok((tex, bytes))) => {
+                            let r = ui.add(
+                                egui::Image::new(tex)
+                                    .fit_to_exact_size(egui::vec2(side, side))
+                                    .sense(egui::Sense::click()),
+                            );
+                            let label = format!("Adjust crop of {}", self.users[u].label());
+                            r.widget_info(|| {
+                                egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
+                            });
+                            if r.on_hover_text("Adjust the crop").clicked() {
+                                open = Some((f, u));
+                            }
+                            ui.label(self.users[u].label());
+                            let kb = *bytes as f64 / 1024.0;
+                            ui.weak(format!("{kb:.1} kB"));
+                        }
+                        Some(Err(e)) => {
+                            ui.label(self.users[u].label());
+                            ui.colored_label(ui.visuals().error_fg_color, e);
+                        }
+                        None => {
+                            ui.spinner();
+                            ui.label(self.users[u].label());
+                        }
+                    });
+                });
+            }
+        });
+        if let Some((f, u)) = open {
+            let start = self.crops.get(&(f, u)).copied();
+            let file = self.files()[f].path.clone();
+            self.canvas = Some(((f, u), CropCanvas::open(file, target, start, worker)));
+        }
+    }
+
+    fn summary_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(plan) = self.plan() else {
+            ui.label("Nothing to import.");
+            return;
+        };
+        let s = plan.summary();
+        ui.label(format!("{} photos to write", s.to_write));
+        ui.label(format!(
+            "{} replace an existing photo (the old one is saved first, in {})",
+            s.replacing,
+            self.backups_dir.display()
+        ));
+        ui.label(format!("{} users skipped", s.skipped));
+        ui.label(format!("Attribute: {}", self.attribute.name()));
+    }
+
+    fn start(&mut self, worker: &Worker) {
+        let Some(plan) = self.plan() else { return };
+        let journal = self.journals_dir.join(format!("{}.jsonl", plan.id));
+        let cancel = Cancel::default();
+        self.job = Some(Job {
+            cancel: cancel.clone(),
+            total: plan.items.len(),
+            progress: None,
+            report: None,
+            journal: journal.clone(),
+            undo: None,
+            undoing: false,
+        });
+        worker.send(Command::Import {
+            plan: Box::new(plan),
+            journal,
+            cancel,
+        });
+        self.step = Step::Finish;
+    }
+
+    /// Returns true when "Save report…" was clicked.
+    fn finish_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) -> bool {
+        let Some(job) = &mut self.job else {
+            return false;
+        };
+        let mut save = false;
+        let Some(report) = &job.report else {
+            let done = job.progress.as_ref().map_or(0, |p| p.done);
+            ui.label(format!("Writing photos: {done} of {}", job.total));
+            ui.add(egui::ProgressBar::new(done as f32 / job.total.max(1) as f32).show_percentage());
+            if let Some(p) = &job.progress {
+                ui.weak(format!(
+                    "{:.1} users/s, about {} s left",
+                    p.rate(),
+                    p.remaining().as_secs()
+                ));
+            }
+            return false;
+        };
+        ui.label(format!(
+            "{}: {} written, {} failed, {} skipped",
+            if report.cancelled {
+                "Import cancelled"
+            } else {
+                "Import done"
+            },
+            report.written(),
+            report.failed(),
+            report.skipped()
+        ));
+        ui.weak(OFFLINE_NOTE);
+        ui.horizontal(|ui| {
+            save = ui.button("Save report…").clicked();
+            if ui
+                .add_enabled(
+                    !job.undoing && job.undo.is_none(),
+                    egui::Button::new("Undo this import"),
+                )
+                .clicked()
+            {
+                job.undoing = true;
+                worker.send(Command::Undo(job.journal.clone()));
+            }
+            if job.undoing {
+                ui.spinner();
+            }
+        });
+        match &job.undo {
+            Some(Ok(r)) => {
+                ui.label(format!("Undone: {} photos put back.", r.written()));
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            None => {}
+        }
+        ui.separator();
+        egui::Grid::new("results").striped(true).show(ui, |ui| {
+            for r in &report.results {
+                ui.label(&r.name);
+                match &r.status {
+                    Status::Written { bytes, .. } => {
+                        ui.label(format!("written ({:.1} kB)", *bytes as f64 / 1024.0))
+                    }
+                    Status::Failed { reason } => {
+                        ui.colored_label(ui.visuals().error_fg_color, format!("failed: {reason}"))
+                    }
+                    Status::Skipped { reason } => ui.weak(format!("skipped: {reason}")),
+                };
+                ui.end_row();
+            }
+        });
+        save
+    }
+}

@@ -1,0 +1,321 @@
+//! The import wizard, clicked through end to end on the shipped demo directory (offline: the
+//! writes go to the LDIF change file), then read back through the Directory.
+
+mod gui_common;
+
+use std::path::Path;
+
+use adphoto::directory::{Directory, PhotoAttribute};
+use adphoto::gui::wizard::Step;
+use adphoto::import::Status;
+use adphoto::import::journal::{Entry, Journal};
+use egui_kittest::kittest::Queryable as _;
+use gui_common::{harness, type_into, wait_until, write_png};
+
+fn write_jpeg(path: &Path, w: u32, h: u32) {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([200, (x * 255 / w) as u8, (y * 255 / h) as u8])
+    });
+    img.save(path).unwrap();
+}
+
+#[test]
+fn import_wizard_end_to_end_on_the_demo_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = tmp.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    write_png(&photos.join("ahart.png"), 300, 400);
+    write_jpeg(&photos.join("jberg.jpg"), 400, 300);
+    write_png(&photos.join("olindqvist.png"), 200, 200);
+    write_jpeg(&photos.join("jsmith.jpg"), 320, 320);
+    write_png(&photos.join("jsmith.png"), 330, 330);
+    write_png(&photos.join("new-hire.png"), 240, 320);
+    std::fs::write(photos.join("notes.txt"), "not a photo").unwrap();
+
+    let mut h = harness(tmp.path());
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.state().grid().users().len() == 32
+    });
+
+    // No user selected: the wizard takes every listed user.
+    h.get_by_label("Import…").click();
+    h.run_steps(2);
+    assert_eq!(h.state().wizard().unwrap().users().len(), 32);
+    assert!(h.query_by_label("for 32 users").is_some());
+
+    // Folder (Browse… bypassed by the app-level setter).
+    h.state_mut().set_import_folder(&photos);
+    wait_until(&mut h, "the scan", |h| {
+        h.query_by_label("6 images found").is_some()
+    });
+    assert!(h.query_by_label("1 other files ignored").is_some());
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+
+    // Pattern: the default preset with live examples; a malformed one says why and blocks Next.
+    assert!(h.query_by_label_contains("ahart.jpg").is_some());
+    type_into(&mut h, "Pattern:", "x{");
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("never closed").is_some());
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().wizard().unwrap().step,
+        Step::Pattern,
+        "Next is disabled"
+    );
+    h.get_by_label("Logon name (jdoe)").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("never closed").is_none());
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+
+    // Automatch on the worker.
+    h.get_by_label("Automatch").click();
+    wait_until(&mut h, "the match", |h| {
+        h.query_by_label("Matching files (3)").is_some()
+    });
+    assert!(h.query_by_label("Files without match (1)").is_some());
+    assert!(h.query_by_label("Ambiguous (1)").is_some());
+    assert!(h.query_by_label("Amelia Hart").is_some());
+
+    // Assign the file without match by searching a name.
+    h.get_by_label("Files without match (1)").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("new-hire.png").is_some());
+    type_into(&mut h, "Assign to:", "novak");
+    h.get_by_label("Jan Novák").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("assigned to Jan Novák").is_some());
+
+    // Pick the right file of the ambiguous pair.
+    h.get_by_label("Ambiguous (1)").click();
+    h.run_steps(2);
+    h.get_by_label("jsmith.png").click();
+    h.run_steps(2);
+
+    // Resize: the Outlook preset; summary.
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Outlook: 96 px, ≤ 10 kB").is_some());
+    // The results, encoded on the worker, with their sizes.
+    wait_until(&mut h, "the resize previews", |h| {
+        h.state().wizard().unwrap().encoded_count() == 5
+    });
+    assert!(h.query_by_label("Jan Novák").is_some());
+    assert!(h.query_all_by_label_contains(" kB").count() >= 7);
+
+    // The crop canvas: open it from a result, shrink the frame by its corner handle, rotate, apply.
+    h.get_by_label("Adjust crop of Jan Novák").click();
+    wait_until(&mut h, "the crop canvas", |h| {
+        h.state()
+            .wizard()
+            .unwrap()
+            .canvas()
+            .is_some_and(|c| c.is_loaded() && c.preview_bytes().is_some())
+    });
+    let before = h.state().wizard().unwrap().canvas().unwrap().crop();
+    for corner in ["top-left", "top-right", "bottom-left"] {
+        assert!(h.query_by_label(&format!("crop handle {corner}")).is_some());
+    }
+    let handle = h.get_by_label("crop handle bottom-right").rect().center();
+    let to = handle - egui::vec2(40.0, 40.0);
+    for ev in [
+        egui::Event::PointerMoved(handle),
+        egui::Event::PointerButton {
+            pos: handle,
+            button: egui::PointerButton::Primary,
+            pressed: true,
+            modifiers: egui::Modifiers::NONE,
+        },
+        egui::Event::PointerMoved(handle - egui::vec2(10.0, 10.0)),
+        egui::Event::PointerMoved(to),
+        egui::Event::PointerButton {
+            pos: to,
+            button: egui::PointerButton::Primary,
+            pressed: false,
+            modifiers: egui::Modifiers::NONE,
+        },
+    ] {
+        h.input_mut().events.push(ev);
+        h.run_steps(2);
+    }
+    let after = h.state().wizard().unwrap().canvas().unwrap().crop();
+    assert!(after.width < before.width, "{before:?} -> {after:?}");
+    assert_eq!(
+        (after.x, after.y),
+        (before.x, before.y),
+        "the top-left corner stays"
+    );
+    h.get_by_label("Rotate 90°").click();
+    wait_until(&mut h, "the rotated picture", |h| {
+        h.state()
+            .wizard()
+            .unwrap()
+            .canvas()
+            .is_some_and(|c| c.is_loaded() && c.turns() == 1)
+    });
+    h.get_by_label("Apply").click();
+    h.run_steps(2);
+    assert!(h.state().wizard().unwrap().canvas().is_none());
+    assert_eq!(h.state().wizard().unwrap().crops().len(), 1);
+    assert_eq!(h.state().wizard().unwrap().crops()[0].1, 1);
+    wait_until(&mut h, "the previews again", |h| {
+        h.state().wizard().unwrap().encoded_count() == 5
+    });
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("5 photos to write").is_some());
+    assert!(h.query_by_label("27 users skipped").is_some());
+    assert!(h.query_by_label("Attribute: thumbnailPhoto").is_some());
+
+    // Finish: the job runs on the worker with a journal.
+    h.get_by_label("Start import").click();
+    wait_until(&mut h, "the import", |h| {
+        h.state().wizard().unwrap().report().is_some()
+    });
+    let report = h.state().wizard().unwrap().report().unwrap().clone();
+    assert_eq!(report.written(), 5, "{report:?}");
+    assert!(
+        h.query_by_label_contains("Import done: 5 written, 0 failed")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("Entra Connect sync").is_some());
+    let smith = report
+        .results
+        .iter()
+        .find(|r| r.sam_account_name.as_deref() == Some("jsmith"))
+        .unwrap();
+    assert_eq!(
+        smith.file.as_deref(),
+        Some(photos.join("jsmith.png").as_path())
+    );
+    let novak = report
+        .results
+        .iter()
+        .find(|r| r.sam_account_name.as_deref() == Some("jnovak"))
+        .unwrap();
+    assert_eq!(
+        novak.file.as_deref(),
+        Some(photos.join("new-hire.png").as_path())
+    );
+    assert!(matches!(novak.status, Status::Written { .. }));
+    let journal = report.journal.clone().expect("a journal");
+    assert!(journal.starts_with(tmp.path().join("data/journals")));
+
+    // Save report… (the dialog bypassed by the setter).
+    let csv = tmp.path().join("report.csv");
+    h.state_mut().save_import_report(csv.clone());
+    wait_until(&mut h, "the report file", |_| csv.exists());
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.contains("jnovak"), "{text}");
+
+    // The photos read back through the Directory (the demo file plus its change file).
+    let dir = Directory::open_ldif(
+        &tmp.path().join("data/demo/demo.ldif"),
+        tmp.path().join("data/offline/demo-changes.ldif"),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let attr = PhotoAttribute::default();
+    for r in report
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Written { .. }))
+    {
+        let bytes = rt
+            .block_on(dir.read_photo(&r.dn, &attr))
+            .unwrap()
+            .unwrap_or_else(|| panic!("no photo for {}", r.name));
+        let img = image::load_from_memory(&bytes).unwrap();
+        assert_eq!((img.width(), img.height()), (96, 96), "{}", r.name);
+        assert!(bytes.len() <= 10 * 1024);
+    }
+
+    // Undo this import: the users without a photo before have none again.
+    h.get_by_label("Undo this import").click();
+    wait_until(&mut h, "the undo", |h| {
+        h.query_by_label_contains("Undone:").is_some()
+    });
+    let dir = Directory::open_ldif(
+        &tmp.path().join("data/demo/demo.ldif"),
+        tmp.path().join("data/offline/demo-changes.ldif"),
+    )
+    .unwrap();
+    assert!(
+        rt.block_on(dir.read_photo(&novak.dn, &attr))
+            .unwrap()
+            .is_none()
+    );
+
+    h.get_by_label("Close").click();
+    h.run_steps(2);
+    assert!(h.state().wizard().is_none());
+}
+
+#[test]
+fn an_unfinished_import_is_offered_for_undo_at_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut j = Journal::create(tmp.path().join("data/journals/20261125T090000Z-1.jsonl")).unwrap();
+    j.append(&Entry::Started {
+        id: "20261125T090000Z-1".into(),
+        attribute: "thumbnailPhoto".into(),
+        items: 3,
+        server: "demo.ldif".into(),
+    })
+    .unwrap();
+    drop(j);
+    let mut h = harness(tmp.path());
+    h.run_steps(2);
+    assert_eq!(h.state().unfinished_imports().len(), 1);
+    assert!(h.query_by_label("Unfinished imports").is_some());
+    assert!(h.query_by_label("20261125T090000Z-1").is_some());
+    h.get_by_label("Keep them").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Unfinished imports").is_none());
+}
+
+/// "Set photo…" opens the crop canvas for the chosen file; Apply writes the photo with that crop.
+#[test]
+fn set_photo_goes_through_the_crop_canvas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let png = tmp.path().join("new.png");
+    write_png(&png, 500, 700);
+    let mut h = harness(tmp.path());
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.state().grid().users().len() == 32
+    });
+    gui_common::grid_cell(&h, "Arjun Mehta").click();
+    wait_until(&mut h, "the empty preview", |h| {
+        h.query_by_label("No photo").is_some()
+    });
+    let dn = h
+        .state()
+        .grid()
+        .users()
+        .iter()
+        .find(|u| u.sam_account_name.as_deref() == Some("amehta"))
+        .unwrap()
+        .dn
+        .clone();
+    h.state_mut().crop_photo_from_file(&dn, png);
+    wait_until(&mut h, "the crop canvas", |h| {
+        h.state()
+            .photo_crop()
+            .is_some_and(|c| c.is_loaded() && c.preview_bytes().is_some())
+    });
+    assert!(h.query_by_label("New photo of Arjun Mehta").is_some());
+    assert!(h.query_by_label("crop handle top-left").is_some());
+    h.get_by_label("Reset to automatic").click();
+    h.run_steps(2);
+    h.get_by_label("Apply").click();
+    wait_until(&mut h, "the new photo in the preview", |h| {
+        h.state().preview().info().is_some()
+    });
+    assert!(h.state().photo_crop().is_none());
+    let (w, hgt, bytes) = h.state().preview().info().unwrap();
+    assert_eq!((w, hgt), (96, 96));
+    assert!(bytes <= 10 * 1024);
+}
