@@ -163,9 +163,13 @@ fn samba_dc_import_wizard_writes_reads_back_and_undoes() {
     let tmp = tempfile::tempdir().unwrap();
     let photos = tmp.path().join("photos");
     std::fs::create_dir_all(&photos).unwrap();
-    for i in 1001..=1010 {
+    // Eight plain matches, an ambiguous pair for big1009, and a file without match that is
+    // assigned to big1010 in the wizard.
+    for i in 1001..=1009 {
         write_png(&photos.join(format!("big{i}.png")), 200 + i % 7, 260);
     }
+    write_png(&photos.join("BIG1009.jpg"), 240, 260); // saved as a JPEG, by its extension
+    write_png(&photos.join("new-starter.png"), 230, 300);
     let mut h = harness_any_script(tmp.path());
     fill_form(&mut h, &dc, &dc.password);
     h.get_by_label("Connect").click();
@@ -212,7 +216,7 @@ fn samba_dc_import_wizard_writes_reads_back_and_undoes() {
     h.run_steps(2);
     h.state_mut().set_import_folder(&photos);
     wait_until(&mut h, "the scan", |h| {
-        h.query_by_label("10 images found").is_some()
+        h.query_by_label("11 images found").is_some()
     });
     h.get_by_label("Next").click();
     h.run_steps(2);
@@ -220,10 +224,65 @@ fn samba_dc_import_wizard_writes_reads_back_and_undoes() {
     h.run_steps(2);
     h.get_by_label("Automatch").click();
     wait_until(&mut h, "the match", |h| {
-        h.query_by_label("Matching files (10)").is_some()
+        h.query_by_label("Matching files (8)").is_some()
     });
+    // The file without match goes to big1010, found by searching its name.
+    h.get_by_label("Files without match (1)").click();
+    h.run_steps(2);
+    type_into(&mut h, "Assign to:", "User 1010");
+    h.get_by_label("Big User 1010").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("assigned to Big User 1010").is_some());
+    // big1009 has two files: pick one.
+    h.get_by_label("Ambiguous (1)").click();
+    h.run_steps(2);
+    h.get_by_label("BIG1009.jpg").click();
+    h.run_steps(2);
     h.get_by_label("Next").click();
     h.run_steps(2);
+    // One manual crop: shrink the frame of big1001 by its corner handle.
+    wait_until(&mut h, "the resize previews", |h| {
+        h.state().wizard().unwrap().encoded_count() == 10
+    });
+    h.get_by_label("Adjust crop of Big User 1001").click();
+    wait_until(&mut h, "the crop canvas", |h| {
+        h.state()
+            .wizard()
+            .unwrap()
+            .canvas()
+            .is_some_and(|c| c.is_loaded() && c.preview_bytes().is_some())
+    });
+    let before_crop = h.state().wizard().unwrap().canvas().unwrap().crop();
+    let handle = h.get_by_label("crop handle bottom-right").rect().center();
+    let to = handle - egui::vec2(30.0, 30.0);
+    for ev in [
+        egui::Event::PointerMoved(handle),
+        egui::Event::PointerButton {
+            pos: handle,
+            button: egui::PointerButton::Primary,
+            pressed: true,
+            modifiers: egui::Modifiers::NONE,
+        },
+        egui::Event::PointerMoved(handle - egui::vec2(10.0, 10.0)),
+        egui::Event::PointerMoved(to),
+        egui::Event::PointerButton {
+            pos: to,
+            button: egui::PointerButton::Primary,
+            pressed: false,
+            modifiers: egui::Modifiers::NONE,
+        },
+    ] {
+        h.input_mut().events.push(ev);
+        h.run_steps(2);
+    }
+    let after_crop = h.state().wizard().unwrap().canvas().unwrap().crop();
+    assert!(
+        after_crop.width < before_crop.width,
+        "{before_crop:?} -> {after_crop:?}"
+    );
+    h.get_by_label("Apply").click();
+    h.run_steps(2);
+    assert_eq!(h.state().wizard().unwrap().crops().len(), 1);
     h.get_by_label("Next").click();
     h.run_steps(2);
     assert!(h.query_by_label("10 photos to write").is_some());
