@@ -19,18 +19,8 @@ GUI_PKGS=(libgl1 libegl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6)
 # What the tests and benchmarks compare against or run under.
 TEST_PKGS=(imagemagick libvips-tools ldap-utils)
 
-need_pkgs() {
-  local missing=()
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    echo "dev.sh: installing ${missing[*]}" >&2
-    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-}
+# shellcheck source=installer/need-pkgs.sh
+source installer/need-pkgs.sh
 
 start_dc() {
   tests/ad/samba-dc.sh start

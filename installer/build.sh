@@ -17,18 +17,8 @@ WIN_TARGET=x86_64-pc-windows-gnu
 PKGS=(pkg-config clang libclang-dev libkrb5-dev
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wixl msitools dpkg-dev)
 
-need_pkgs() {
-  local missing=()
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    echo "build.sh: installing ${missing[*]}" >&2
-    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-}
+# shellcheck source=installer/need-pkgs.sh
+source installer/need-pkgs.sh
 
 # Seconds per step, printed at the end.
 TIMES=()

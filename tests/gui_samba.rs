@@ -7,7 +7,7 @@ mod gui_common;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
-use gui_common::{dropped, grid_cell, harness_any_script, type_into, wait_until, write_png};
+use gui_common::{drag, dropped, grid_cell, harness_any_script, type_into, wait_until, write_png};
 
 fn fill_form(
     h: &mut egui_kittest::Harness<'static, adphoto::gui::App>,
@@ -254,27 +254,7 @@ fn samba_dc_import_wizard_writes_reads_back_and_undoes() {
     });
     let before_crop = h.state().wizard().unwrap().canvas().unwrap().crop();
     let handle = h.get_by_label("crop handle bottom-right").rect().center();
-    let to = handle - egui::vec2(30.0, 30.0);
-    for ev in [
-        egui::Event::PointerMoved(handle),
-        egui::Event::PointerButton {
-            pos: handle,
-            button: egui::PointerButton::Primary,
-            pressed: true,
-            modifiers: egui::Modifiers::NONE,
-        },
-        egui::Event::PointerMoved(handle - egui::vec2(10.0, 10.0)),
-        egui::Event::PointerMoved(to),
-        egui::Event::PointerButton {
-            pos: to,
-            button: egui::PointerButton::Primary,
-            pressed: false,
-            modifiers: egui::Modifiers::NONE,
-        },
-    ] {
-        h.input_mut().events.push(ev);
-        h.run_steps(2);
-    }
+    drag(&mut h, handle, handle - egui::vec2(30.0, 30.0));
     let after_crop = h.state().wizard().unwrap().canvas().unwrap().crop();
     assert!(
         after_crop.width < before_crop.width,

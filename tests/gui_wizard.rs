@@ -10,7 +10,7 @@ use adphoto::gui::wizard::Step;
 use adphoto::import::Status;
 use adphoto::import::journal::{Entry, Journal};
 use egui_kittest::kittest::Queryable as _;
-use gui_common::{harness, type_into, wait_until, write_png};
+use gui_common::{drag, harness, type_into, wait_until, write_png};
 
 fn write_jpeg(path: &Path, w: u32, h: u32) {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
@@ -120,27 +120,7 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
         assert!(h.query_by_label(&format!("crop handle {corner}")).is_some());
     }
     let handle = h.get_by_label("crop handle bottom-right").rect().center();
-    let to = handle - egui::vec2(40.0, 40.0);
-    for ev in [
-        egui::Event::PointerMoved(handle),
-        egui::Event::PointerButton {
-            pos: handle,
-            button: egui::PointerButton::Primary,
-            pressed: true,
-            modifiers: egui::Modifiers::NONE,
-        },
-        egui::Event::PointerMoved(handle - egui::vec2(10.0, 10.0)),
-        egui::Event::PointerMoved(to),
-        egui::Event::PointerButton {
-            pos: to,
-            button: egui::PointerButton::Primary,
-            pressed: false,
-            modifiers: egui::Modifiers::NONE,
-        },
-    ] {
-        h.input_mut().events.push(ev);
-        h.run_steps(2);
-    }
+    drag(&mut h, handle, handle - egui::vec2(40.0, 40.0));
     let after = h.state().wizard().unwrap().canvas().unwrap().crop();
     assert!(after.width < before.width, "{before:?} -> {after:?}");
     assert_eq!(

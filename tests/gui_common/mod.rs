@@ -100,3 +100,23 @@ pub fn grid_cell<'h>(h: &'h Harness<'static, App>, name: &'h str) -> egui_kittes
         .min_by(|a, b| a.rect().min.x.total_cmp(&b.rect().min.x))
         .unwrap_or_else(|| panic!("no row shows {name}"))
 }
+
+/// Drags with the primary button from `from` to `to` (through a point on the way), as a mouse would.
+pub fn drag(h: &mut Harness<'static, App>, from: egui::Pos2, to: egui::Pos2) {
+    let press = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    for ev in [
+        egui::Event::PointerMoved(from),
+        press(from, true),
+        egui::Event::PointerMoved(from + (to - from) * 0.25),
+        egui::Event::PointerMoved(to),
+        press(to, false),
+    ] {
+        h.input_mut().events.push(ev);
+        h.run_steps(2);
+    }
+}
