@@ -28,6 +28,17 @@ fn adphoto_in(data: &std::path::Path, env: &[(&str, String)], args: &[&str]) -> 
     cmd.output().expect("runs")
 }
 
+/// `adphoto_in` with options that every call of a test shares, put before the test's own.
+fn adphoto_after(
+    data: &std::path::Path,
+    env: &[(&str, String)],
+    common: &[&str],
+    args: &[&str],
+) -> Output {
+    let all: Vec<&str> = common.iter().chain(args).copied().collect();
+    adphoto_in(data, env, &all)
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -114,11 +125,7 @@ fn photo_set_get_rm_restore_through_the_cli() {
     let ca = dc.ca.display().to_string();
     let env = dc.cli_env();
     let data = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let mut all = vec!["--ca-file", ca.as_str()];
-        all.extend_from_slice(args);
-        adphoto_in(data.path(), &env, &all)
-    };
+    let run = |args: &[&str]| adphoto_after(data.path(), &env, &["--ca-file", &ca], args);
     let file = data.path().join("in.png");
     std::fs::write(&file, picture(1600, 1200, 9, false)).unwrap();
     let _ = run(&["photo", "rm", "mchen"]);
@@ -270,20 +277,15 @@ fn offline_ldif_lists_demo_users_and_writes_a_change_file() {
 
     let file = data.path().join("p.png");
     std::fs::write(&file, picture(300, 400, 11, false)).unwrap();
-    let out = adphoto_in(
-        data.path(),
-        &[],
-        &[
-            "--ldif",
-            demo,
-            "--ldif-changes",
-            c,
-            "photo",
-            "set",
-            "ahart",
-            file.to_str().unwrap(),
-        ],
-    );
+    let offline = |args: &[&str]| {
+        adphoto_after(
+            data.path(),
+            &[],
+            &["--ldif", demo, "--ldif-changes", c],
+            args,
+        )
+    };
+    let out = offline(&["photo", "set", "ahart", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(&changes).unwrap();
     assert!(
@@ -294,21 +296,7 @@ fn offline_ldif_lists_demo_users_and_writes_a_change_file() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("old photo is saved"));
     // A second run sees the change.
     let got = data.path().join("got.jpg");
-    let out = adphoto_in(
-        data.path(),
-        &[],
-        &[
-            "--ldif",
-            demo,
-            "--ldif-changes",
-            c,
-            "photo",
-            "get",
-            "ahart",
-            "-o",
-            got.to_str().unwrap(),
-        ],
-    );
+    let out = offline(&["photo", "get", "ahart", "-o", got.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(&changes).unwrap();
     let got = std::fs::read(&got).unwrap();
@@ -412,11 +400,7 @@ fn import_dry_run_then_import_report_undo_and_export() {
     std::fs::write(photos.join("big2031.png"), picture(500, 700, 31, false)).unwrap();
     std::fs::write(photos.join("BIG2032.jpg"), picture(2000, 1500, 32, true)).unwrap();
     std::fs::write(photos.join("big2033.jpg"), b"broken").unwrap();
-    let run = |args: &[&str]| {
-        let mut all = vec!["--ca-file", ca.as_str()];
-        all.extend_from_slice(args);
-        adphoto_in(data.path(), &env, &all)
-    };
+    let run = |args: &[&str]| adphoto_after(data.path(), &env, &["--ca-file", &ca], args);
     let folder = photos.to_str().unwrap();
     let base = [
         "import",

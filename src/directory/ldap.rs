@@ -95,6 +95,25 @@ impl LdapBackend {
             })
     }
 
+    /// One search request on a clone of the shared connection, with the operation timeout.
+    async fn search(
+        &self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attrs: &[&str],
+        page: Option<PagedResults>,
+    ) -> Result<ldap3::SearchResult> {
+        let mut ldap = self.ldap.clone();
+        if let Some(control) = page {
+            ldap.with_controls(control);
+        }
+        ldap.with_timeout(self.timeout)
+            .search(base, scope, filter, attrs.to_vec())
+            .await
+            .map_err(|e| self.err(e))
+    }
+
     /// One unpaged search, for small result sets (a base object, the RootDSE).
     async fn search_once(
         &self,
@@ -103,12 +122,7 @@ impl LdapBackend {
         filter: &str,
         attrs: &[&str],
     ) -> Result<Vec<SearchEntry>> {
-        let mut ldap = self.ldap.clone();
-        let res = ldap
-            .with_timeout(self.timeout)
-            .search(base, scope, filter, attrs.to_vec())
-            .await
-            .map_err(|e| self.err(e))?;
+        let res = self.search(base, scope, filter, attrs, None).await?;
         if res.1.rc == 32 && scope == Scope::Base {
             return Ok(Vec::new());
         }
@@ -127,17 +141,13 @@ impl LdapBackend {
         let mut cookie = Vec::new();
         let mut out = Vec::new();
         loop {
-            let mut ldap = self.ldap.clone();
             let control = PagedResults {
                 size: PAGE_SIZE,
                 cookie: std::mem::take(&mut cookie),
             };
-            let res = ldap
-                .with_controls(control)
-                .with_timeout(self.timeout)
-                .search(base, scope, filter, attrs.to_vec())
-                .await
-                .map_err(|e| self.err(e))?;
+            let res = self
+                .search(base, scope, filter, attrs, Some(control))
+                .await?;
             let (entries, result) = res.success().map_err(|e| self.err(e))?;
             self.pages.fetch_add(1, Ordering::Relaxed);
             out.extend(entries.into_iter().map(SearchEntry::construct));
