@@ -6,7 +6,9 @@ use std::path::Path;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
-use gui_common::{dropped, grid_cell, harness, type_into, wait_until, write_png};
+use gui_common::{
+    click_when_enabled, dropped, grid_cell, harness, type_into, wait_until, write_png,
+};
 
 #[test]
 fn demo_directory_tree_selection_filter_and_photo_round_trip() {
@@ -120,12 +122,12 @@ fn demo_directory_tree_selection_filter_and_photo_round_trip() {
     );
 
     // Remove it: a backup is kept, so "Restore previous" comes alive and brings it back.
-    h.get_by_label("Remove photo").click();
+    click_when_enabled(&mut h, "Remove photo");
     wait_until(&mut h, "the removed photo", |h| {
         h.state().preview().info().is_none() && h.query_by_label("Restore previous (1)").is_some()
     });
     assert_eq!(oskar(&h), None);
-    h.get_by_label("Restore previous (1)").click();
+    click_when_enabled(&mut h, "Restore previous (1)");
     wait_until(&mut h, "the restored photo", |h| {
         h.state().preview().info().is_some()
     });

@@ -7,7 +7,10 @@ mod gui_common;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
-use gui_common::{drag, dropped, grid_cell, harness_any_script, type_into, wait_until, write_png};
+use gui_common::{
+    click_when_enabled, drag, dropped, grid_cell, harness_any_script, type_into, wait_until,
+    write_png,
+};
 
 fn fill_form(
     h: &mut egui_kittest::Harness<'static, adphoto::gui::App>,
@@ -143,12 +146,12 @@ fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
     assert_eq!((w, hh), (96, 96));
 
     // Remove it; the backup brings it back.
-    h.get_by_label("Remove photo").click();
+    click_when_enabled(&mut h, "Remove photo");
     wait_until(&mut h, "the removal", |h| {
         h.state().preview().info().is_none()
             && h.query_by_label_contains("Restore previous (").is_some()
     });
-    h.get_by_label_contains("Restore previous (").click();
+    click_when_enabled(&mut h, "Restore previous (");
     wait_until(&mut h, "the restore", |h| {
         h.state().preview().info().is_some()
     });

@@ -58,6 +58,18 @@ pub fn wait_until(
     }
 }
 
+/// Clicks the button `label` once it is enabled: after a photo job the panel's buttons stay
+/// disabled until the worker has sent the fresh preview, and a click on a disabled button is
+/// silently lost.
+pub fn click_when_enabled(h: &mut Harness<'static, App>, label: &str) {
+    use egui_kittest::kittest::{NodeT as _, Queryable as _};
+    wait_until(h, &format!("\"{label}\" to be enabled"), |h| {
+        h.query_by_label_contains(label)
+            .is_some_and(|n| !n.accesskit_node().is_disabled())
+    });
+    h.get_by_label_contains(label).click();
+}
+
 /// A colourful test picture.
 pub fn write_png(path: &Path, w: u32, h: u32) {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
