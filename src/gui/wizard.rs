@@ -1008,6 +1008,22 @@ fn tabs_ui(ui: &mut egui::Ui, tab: &mut Tab, m: &Matches) {
     });
 }
 
+/// The matching table's column titles, with what they mean on hover.
+const PAIR_COLUMNS: [(&str, &str); 6] = [
+    ("", ""),
+    (
+        "New",
+        "The picture in the file (point at it for a larger one)",
+    ),
+    (
+        "Current",
+        "The user's photo in the directory now; — when there is none",
+    ),
+    ("User", ""),
+    ("File", ""),
+    ("", ""),
+];
+
 /// The matching table: what each row needs besides its pair.
 struct PairsTable<'a> {
     files: &'a [matching::PhotoFile],
@@ -1022,7 +1038,7 @@ impl PairsTable<'_> {
     /// thousands of pairs scroll smoothly and load only what is seen.
     fn ui(mut self, ui: &mut egui::Ui, pairs: &mut [Pair]) {
         include_all_ui(ui, pairs);
-        let thumb_col = Column::exact(PAIR_ROW + 4.0);
+        let thumb_col = Column::exact(PAIR_ROW + 16.0);
         TableBuilder::new(ui)
             .id_salt("wizard-pairs")
             .striped(true)
@@ -1045,9 +1061,12 @@ impl PairsTable<'_> {
             .column(Column::remainder().at_least(60.0))
             .min_scrolled_height(0.0)
             .header(20.0, |mut row| {
-                for title in ["", "File", "Now", "User", "File name", ""] {
+                for (title, hint) in PAIR_COLUMNS {
                     row.col(|ui| {
-                        ui.strong(title);
+                        let r = ui.strong(title);
+                        if !hint.is_empty() {
+                            r.on_hover_text(hint);
+                        }
                     });
                 }
             })
@@ -1124,7 +1143,9 @@ fn file_thumb_ui(ui: &mut egui::Ui, thumb: Thumb<'_>, name: &str) {
     if let Thumb::Failed(why) = thumb {
         let text = format!("Cannot show {name}: {why}");
         ui.colored_label(ui.visuals().warn_fg_color, "⚠")
-            .on_hover_text(&text)
+            .on_hover_text(format!(
+                "{text}\nThe import would fail on it too: untick it, or put a good file in its place."
+            ))
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &text));
         return;
     }
