@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use adphoto::directory::User;
 use adphoto::gui::worker::{ConnectionInfo, ConnectionKind};
 use egui_kittest::kittest::Queryable as _;
-use gui_common::harness;
+use gui_common::{harness, scroll};
 
 const USERS: usize = 100_000;
 
@@ -42,17 +42,6 @@ fn loaded(dir: &std::path::Path) -> egui_kittest::Harness<'static, adphoto::gui:
     h.state_mut().show_users(info, synthetic_users(USERS));
     h.run_steps(3);
     h
-}
-
-fn scroll(h: &egui_kittest::Harness<'static, adphoto::gui::App>, dy: f32) {
-    h.event(egui::Event::PointerMoved(egui::pos2(600.0, 400.0)));
-    h.event(egui::Event::MouseWheel {
-        unit: egui::MouseWheelUnit::Point,
-        delta: egui::vec2(0.0, -dy),
-        phase: egui::TouchPhase::Move,
-        source: egui::MouseWheelSource::Wheel,
-        modifiers: egui::Modifiers::NONE,
-    });
 }
 
 #[test]

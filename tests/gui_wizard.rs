@@ -3,14 +3,16 @@
 
 mod gui_common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use adphoto::directory::{Directory, PhotoAttribute};
+use adphoto::gui::App;
 use adphoto::gui::wizard::Step;
 use adphoto::import::Status;
 use adphoto::import::journal::{Entry, Journal};
+use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use gui_common::{drag, harness, type_into, wait_until, write_png};
+use gui_common::{drag, harness, scroll, type_into, wait_until, write_png};
 
 fn write_jpeg(path: &Path, w: u32, h: u32) {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
@@ -19,11 +21,39 @@ fn write_jpeg(path: &Path, w: u32, h: u32) {
     img.save(path).unwrap();
 }
 
+/// An empty folder for the test's photos, under `dir`.
+fn photo_folder(dir: &Path) -> PathBuf {
+    let photos = dir.join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    photos
+}
+
+/// The demo directory open, and the import wizard started for all its users.
+fn demo_wizard(dir: &Path) -> Harness<'static, App> {
+    let mut h = harness(dir);
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.state().grid().users().len() == 32
+    });
+    h.get_by_label("Import…").click();
+    h.run_steps(2);
+    h
+}
+
+/// From the scanned folder on: the "Logon name" pattern, then Automatch, until `pairs` match.
+fn automatch_by_logon_name(h: &mut Harness<'static, App>, pairs: usize) {
+    for label in ["Next", "Logon name (jdoe)", "Next", "Automatch"] {
+        h.get_by_label(label).click();
+        h.run_steps(2);
+    }
+    let tab = format!("Matching files ({pairs})");
+    wait_until(h, "the match", |h| h.query_by_label(&tab).is_some());
+}
+
 #[test]
 fn import_wizard_end_to_end_on_the_demo_directory() {
     let tmp = tempfile::tempdir().unwrap();
-    let photos = tmp.path().join("photos");
-    std::fs::create_dir_all(&photos).unwrap();
+    let photos = photo_folder(tmp.path());
     write_png(&photos.join("ahart.png"), 300, 400);
     write_jpeg(&photos.join("jberg.jpg"), 400, 300);
     write_png(&photos.join("olindqvist.png"), 200, 200);
@@ -32,15 +62,8 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     write_png(&photos.join("new-hire.png"), 240, 320);
     std::fs::write(photos.join("notes.txt"), "not a photo").unwrap();
 
-    let mut h = harness(tmp.path());
-    h.get_by_label("Open demo directory").click();
-    wait_until(&mut h, "the demo users", |h| {
-        h.state().grid().users().len() == 32
-    });
-
     // No user selected: the wizard takes every listed user.
-    h.get_by_label("Import…").click();
-    h.run_steps(2);
+    let mut h = demo_wizard(tmp.path());
     assert_eq!(h.state().wizard().unwrap().users().len(), 32);
     assert!(h.query_by_label("for 32 users").is_some());
 
@@ -79,6 +102,11 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     assert!(h.query_by_label("Files without match (1)").is_some());
     assert!(h.query_by_label("Ambiguous (1)").is_some());
     assert!(h.query_by_label("Amelia Hart").is_some());
+    // The matching table shows every file's picture, loaded on the worker.
+    wait_until(&mut h, "the file thumbnails", |h| {
+        h.state().wizard().unwrap().file_thumbs_loaded() == 3
+    });
+    assert!(h.query_by_label("Photo file olindqvist.png").is_some());
 
     // Assign the file without match by searching a name.
     h.get_by_label("Files without match (1)").click();
@@ -232,6 +260,139 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     h.get_by_label("Close").click();
     h.run_steps(2);
     assert!(h.state().wizard().is_none());
+}
+
+/// The matching table, as a helpdesk person checks it: each file's picture beside the user's
+/// current photo, a warning (with the reason on hover) for a file that cannot be read, and
+/// Select all / none. The folder is typed key by key: it is scanned once typing pauses.
+#[test]
+fn matching_tab_shows_the_photos_and_warns_about_a_broken_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photo_folder(tmp.path());
+    // Named like a photo of Jonas Berg, but not a picture at all.
+    std::fs::write(photos.join("jberg.jpg"), "a text file, not a JPEG").unwrap();
+    write_png(&photos.join("ahart.png"), 300, 400);
+    write_png(&photos.join("olindqvist.png"), 200, 200);
+    let mut h = demo_wizard(tmp.path());
+
+    // One key a frame, a frame every 0.25 s of the harness's clock: no pause long enough to scan.
+    h.get_by_label("Folder:").focus();
+    h.run_steps(2);
+    for c in photos.display().to_string().chars() {
+        h.get_by_label("Folder:").type_text(&c.to_string());
+        h.step();
+    }
+    assert_eq!(
+        h.state().wizard().unwrap().scans_sent(),
+        0,
+        "scanned while typing"
+    );
+    wait_until(&mut h, "the scan", |h| {
+        h.query_by_label("3 images found").is_some()
+    });
+    assert_eq!(h.state().wizard().unwrap().scans_sent(), 1);
+    // The checkbox is a finished choice: it scans at once.
+    h.get_by_label("Include subfolders").click();
+    h.step();
+    assert_eq!(h.state().wizard().unwrap().scans_sent(), 2);
+    wait_until(&mut h, "the scan again", |h| {
+        h.query_by_label("3 images found").is_some()
+    });
+    automatch_by_logon_name(&mut h, 3);
+
+    // The files' pictures; the broken one is a warning sign, and the tab still works.
+    wait_until(&mut h, "the file thumbnails and the warning", |h| {
+        h.state().wizard().unwrap().file_thumbs_loaded() == 2
+            && h.query_by_label_contains("Cannot show jberg.jpg").is_some()
+    });
+    assert!(h.query_by_label("Photo file ahart.png").is_some());
+    assert!(h.query_by_label("Photo file olindqvist.png").is_some());
+    assert!(h.query_by_label("Photo file jberg.jpg").is_none());
+    // The users' photos in the directory now (the grid's cache, read on the worker).
+    wait_until(&mut h, "the current photos", |h| {
+        h.query_by_label("Current photo of Amelia Hart").is_some()
+            && h.query_by_label("Current photo of Jonas Berg").is_some()
+    });
+    assert!(
+        h.query_by_label("No current photo of Oskar Lindqvist")
+            .is_some()
+    );
+    assert_eq!(
+        h.query_all_by_label("replaces current photo (backed up)")
+            .count(),
+        2
+    );
+
+    // The reason, on hover: once in the sign's own name, once more in its tooltip.
+    let reason = "not an image";
+    assert_eq!(h.query_all_by_label_contains(reason).count(), 1);
+    h.get_by_label_contains("Cannot show jberg.jpg").hover();
+    h.run_steps(4);
+    assert_eq!(h.query_all_by_label_contains(reason).count(), 2);
+
+    // Select none / all; with nothing included, Next stays disabled.
+    assert!(h.query_by_label("3 of 3 included").is_some());
+    for (click, included) in [
+        ("Select none", 0),
+        ("Next", 0),
+        ("Include Amelia Hart", 1),
+        ("Select all", 3),
+    ] {
+        h.get_by_label(click).click();
+        h.run_steps(2);
+        let shown = format!("{included} of 3 included");
+        assert!(h.query_by_label(&shown).is_some(), "after {click}: {shown}");
+    }
+    assert_eq!(h.state().wizard().unwrap().step, Step::Automatch);
+    assert!(h.query_by_label("3 of 3 included").is_some());
+}
+
+/// A photo for every demo user: only the rows on screen ask for their file's picture, and
+/// scrolling down loads the next ones.
+#[test]
+fn matching_table_loads_pictures_only_for_the_rows_on_screen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photo_folder(tmp.path());
+    let mut h = demo_wizard(tmp.path());
+    let accounts: Vec<String> = h
+        .state()
+        .grid()
+        .users()
+        .iter()
+        .filter_map(|u| u.sam_account_name.clone())
+        .collect();
+    for a in &accounts {
+        write_png(&photos.join(format!("{a}.png")), 64, 64);
+    }
+    let n = accounts.len();
+    assert!(n > 20, "enough rows to scroll: {n}");
+    h.state_mut().set_import_folder(&photos);
+    wait_until(&mut h, "the scan", |h| {
+        h.query_by_label(&format!("{n} images found")).is_some()
+    });
+    automatch_by_logon_name(&mut h, n);
+
+    // Give the worker time to load whatever was asked, then count.
+    wait_until(&mut h, "the first rows' pictures", |h| {
+        h.state().wizard().unwrap().file_thumbs_loaded() >= 5
+    });
+    for _ in 0..40 {
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let first = h.state().wizard().unwrap().file_thumbs_loaded();
+    assert!(
+        first < n,
+        "all {n} pictures loaded with only some rows on screen"
+    );
+
+    for _ in 0..10 {
+        scroll(&h, 400.0);
+        h.run_steps(2);
+    }
+    wait_until(&mut h, "the pictures of the rows scrolled to", |h| {
+        h.state().wizard().unwrap().file_thumbs_loaded() > first
+    });
 }
 
 #[test]

@@ -9,7 +9,7 @@ use super::connect_dialog::{ConnectAction, ConnectDialog, ConnectPrefs};
 use super::crop_canvas::{CropAction, CropCanvas};
 use super::preview::{Preview, PreviewAction};
 use super::status_bar::StatusBar;
-use super::thumbs::ThumbCache;
+use super::thumbs::DnThumbs;
 use super::tree_panel::{TreeAction, TreePanel};
 use super::user_grid::{GridAction, GridPrefs, UserGrid};
 use super::wizard::{Wizard, WizardAction};
@@ -96,7 +96,7 @@ pub struct App {
     tree: TreePanel,
     grid: UserGrid,
     preview: Preview,
-    thumbs: ThumbCache,
+    thumbs: DnThumbs,
     status: StatusBar,
     /// Answers to older user listings are dropped.
     users_generation: u64,
@@ -148,7 +148,7 @@ impl App {
             tree: TreePanel::default(),
             grid,
             preview: Preview::default(),
-            thumbs: ThumbCache::default(),
+            thumbs: DnThumbs::for_users(),
             status: StatusBar::default(),
             users_generation: 0,
             users_base: None,
@@ -435,7 +435,16 @@ impl App {
                     Err(e) => self.status.error(e),
                 }
             }
-            Event::Thumb { dn, image } => self.thumbs.insert(ctx, dn, image),
+            Event::Thumb { dn, image } => {
+                // The worker reads and decodes in one go; either failing means nothing to show.
+                let image = image.ok_or_else(|| "no photo, or it cannot be shown".to_string());
+                self.thumbs.insert(ctx, dn, image);
+            }
+            Event::FileThumb { path, result } => {
+                if let Some(w) = &mut self.wizard {
+                    w.file_thumb(ctx, path, result);
+                }
+            }
             Event::Preview {
                 dn,
                 photo,
@@ -747,7 +756,7 @@ impl App {
         if let Some(w) = &mut self.wizard {
             let mut action = None;
             egui::CentralPanel::default().show(ui, |ui| {
-                action = w.ui(ui, &self.worker);
+                action = w.ui(ui, &self.worker, &mut self.thumbs);
             });
             match action {
                 Some(WizardAction::Close) => self.wizard = None,

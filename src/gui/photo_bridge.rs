@@ -9,6 +9,16 @@ pub fn thumbnail(bytes: &[u8], max_side: u32) -> Result<Thumbnail, String> {
     crate::photo::thumbnail(bytes, max_side).map_err(|e| e.to_string())
 }
 
+/// The picture in an image file, scaled to fit `max_side`: the wizard's matching table.
+pub fn file_thumbnail(path: &std::path::Path, max_side: u32) -> Result<Thumbnail, String> {
+    thumbnail(&read(path)?, max_side)
+}
+
+/// A file's bytes, or why not in plain words.
+fn read(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
 /// The pixel size of an encoded image, read from its header (upright, after EXIF orientation).
 pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     crate::photo::inspect(bytes)
@@ -44,7 +54,7 @@ pub fn encode_preview(
     target: Target,
     max_side: u32,
 ) -> Result<(Thumbnail, usize), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = read(path)?;
     let prepared = crate::photo::prepare(&bytes, &PrepareOptions::with_target(target))
         .map_err(|e| e.to_string())?;
     let thumb = thumbnail(&prepared.jpeg, max_side)?;
@@ -65,7 +75,7 @@ pub fn crop_source(
     target: Target,
     turns: u8,
 ) -> Result<CropSource, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = read(path)?;
     let info = crate::photo::inspect(&bytes).map_err(|e| e.to_string())?;
     let mut img =
         crate::photo::decode_upright(&bytes, crate::photo::DEFAULT_MAX_PIXELS, Some(1024))
@@ -102,7 +112,7 @@ pub fn encode_cropped(
     crop: crate::photo::CropRect,
     turns: u8,
 ) -> Result<(Thumbnail, usize), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = read(path)?;
     let opts = PrepareOptions {
         crop: Some(crop),
         rotate_quarter_turns: turns % 4,

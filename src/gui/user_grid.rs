@@ -11,7 +11,7 @@ use egui::{Key, Modifiers, Rect, Sense};
 use egui_extras::{Column, TableBuilder};
 use serde::{Deserialize, Serialize};
 
-use super::thumbs::ThumbCache;
+use super::thumbs::DnThumbs;
 use super::worker::Worker;
 use crate::directory::User;
 
@@ -219,7 +219,7 @@ impl UserGrid {
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
-        thumbs: &mut ThumbCache,
+        thumbs: &mut DnThumbs,
         worker: &Worker,
     ) -> Vec<GridAction> {
         let mut actions = Vec::new();
@@ -320,16 +320,8 @@ impl UserGrid {
                     row.set_selected(selected.contains(&idx) || drop_target == Some(idx));
                     row.col(|ui| {
                         if u.photo_bytes.is_some() {
-                            if let Some(tex) = thumbs.get(&u.dn, worker) {
-                                let side = ROW_HEIGHT - 4.0;
-                                ui.add(
-                                    egui::Image::from_texture(&tex)
-                                        .fit_to_exact_size(egui::vec2(side, side))
-                                        .corner_radius(3.0),
-                                );
-                            } else if thumbs.is_loading(&u.dn) {
-                                ui.add(egui::Spinner::new().size(12.0));
-                            }
+                            let alt = format!("Photo of {}", u.label());
+                            thumbs.user(&u.dn, worker).ui(ui, ROW_HEIGHT - 4.0, &alt);
                         }
                     });
                     row.col(|ui| {

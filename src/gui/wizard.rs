@@ -5,9 +5,13 @@
 //! [`Command::Undo`]).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use egui_extras::{Column, TableBuilder};
 
 use super::crop_canvas::{CropAction, CropCanvas};
 use super::photo_bridge::CropSource;
+use super::thumbs::{DnThumbs, FileThumbs, Thumb};
 use super::worker::{Command, Worker};
 use crate::directory::{PhotoAttribute, User};
 use crate::import::{Cancel, Plan, PlanItem, Progress, Report, Status};
@@ -182,6 +186,10 @@ pub struct Wizard {
     backups_dir: PathBuf,
     attribute: PhotoAttribute,
     folder: String,
+    /// When the folder text last changed (egui time, s): the scan waits until typing pauses.
+    folder_edited: Option<f64>,
+    /// Scans asked of the worker (tests: typing a path asks once, not once a keystroke).
+    scans_sent: usize,
     recursive: bool,
     scan_generation: u64,
     scanned: Option<(String, bool)>,
@@ -203,7 +211,17 @@ pub struct Wizard {
     crops: std::collections::HashMap<(usize, usize), (CropRect, u8)>,
     /// The crop canvas open for (file, user).
     canvas: Option<((usize, usize), CropCanvas)>,
+    /// Thumbnails of the photo files, for the matching table (only of rows shown).
+    file_thumbs: FileThumbs,
 }
+
+/// The folder is scanned once its text has not changed for this long (seconds), so typing a
+/// path does not scan every half-typed folder on the way.
+const SCAN_DEBOUNCE: f64 = 0.3;
+
+/// Height of a matching-table row, and the side of its thumbnails (points).
+const PAIR_ROW: f32 = 40.0;
+const PAIR_THUMB: f32 = 36.0;
 
 /// The resize step previews at most this many photos.
 const PREVIEW_MAX: usize = 60;
@@ -220,6 +238,8 @@ impl Wizard {
             backups_dir: data_dir.join("backups"),
             attribute: PhotoAttribute::default(),
             folder: String::new(),
+            folder_edited: None,
+            scans_sent: 0,
             recursive: false,
             scan_generation: 0,
             scanned: None,
@@ -237,6 +257,7 @@ impl Wizard {
             encoded: Vec::new(),
             crops: std::collections::HashMap::new(),
             canvas: None,
+            file_thumbs: FileThumbs::for_files(),
         }
     }
 
@@ -244,9 +265,31 @@ impl Wizard {
         &self.users
     }
 
-    /// Sets the folder (what Browse… does after its dialog; tests call it directly).
+    /// Sets the folder (what Browse… does after its dialog; tests call it directly). A chosen
+    /// folder is scanned at once: there is no typing to wait for.
     pub fn set_folder(&mut self, path: &Path) {
         self.folder = path.display().to_string();
+        self.folder_edited = None;
+    }
+
+    /// How many folder scans were asked of the worker (tests).
+    pub fn scans_sent(&self) -> usize {
+        self.scans_sent
+    }
+
+    /// A file thumbnail came back from the worker.
+    pub fn file_thumb(
+        &mut self,
+        ctx: &egui::Context,
+        path: PathBuf,
+        result: Result<super::photo_bridge::Thumbnail, String>,
+    ) {
+        self.file_thumbs.insert(ctx, path, result);
+    }
+
+    /// How many file thumbnails are loaded (tests; undecodable files not counted).
+    pub fn file_thumbs_loaded(&self) -> usize {
+        self.file_thumbs.ready_count()
     }
 
     /// Where the report goes (after "Save report…"'s dialog; tests call it directly).
@@ -271,6 +314,10 @@ impl Wizard {
     }
 
     pub fn matched(&mut self, result: MatchResult) {
+        // Not waiting for it any more: the folder changed since it was asked.
+        if !self.matching {
+            return;
+        }
         self.matching = false;
         self.matches = Some(Matches::from_result(result));
     }
@@ -420,8 +467,15 @@ impl Wizard {
         }
     }
 
-    /// The wizard, drawn into the central area.
-    pub fn ui(&mut self, ui: &mut egui::Ui, worker: &Worker) -> Option<WizardAction> {
+    /// The wizard, drawn into the central area. `thumbs` is the user grid's cache of stored
+    /// photos, shared so that the matching table shows what the grid already loaded.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        worker: &Worker,
+        thumbs: &mut DnThumbs,
+    ) -> Option<WizardAction> {
+        self.file_thumbs.tick();
         let mut action = None;
         ui.horizontal(|ui| {
             ui.heading("Import photos");
@@ -481,6 +535,11 @@ impl Wizard {
             });
         });
         egui::CentralPanel::default().show(ui, |ui| {
+            if self.step == Step::Automatch {
+                // Its matching table scrolls by itself, laying out only the rows shown.
+                self.automatch_ui(ui, worker, thumbs);
+                return;
+            }
             egui::ScrollArea::vertical().show(ui, |ui| match self.step {
                 Step::Folder => {
                     if self.folder_ui(ui, worker) {
@@ -488,7 +547,7 @@ impl Wizard {
                     }
                 }
                 Step::Pattern => self.pattern_ui(ui),
-                Step::Automatch => self.automatch_ui(ui, worker),
+                Step::Automatch => {}
                 Step::Resize => self.resize_ui(ui, worker),
                 Step::Summary => self.summary_ui(ui),
                 Step::Finish => {
@@ -504,25 +563,26 @@ impl Wizard {
     /// Returns true when Browse… was clicked.
     fn folder_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) -> bool {
         let mut browse = false;
+        let now = ui.input(|i| i.time);
         ui.label("Where are the photos?");
         ui.horizontal(|ui| {
             let label = ui.label("Folder:");
-            ui.add(egui::TextEdit::singleline(&mut self.folder).desired_width(480.0))
+            let edit = ui
+                .add(egui::TextEdit::singleline(&mut self.folder).desired_width(480.0))
                 .labelled_by(label.id);
+            if edit.changed() {
+                self.folder_typed(now);
+            }
             browse = ui.button("Browse…").clicked();
         });
-        ui.checkbox(&mut self.recursive, "Include subfolders");
-        let key = (self.folder.clone(), self.recursive);
-        if !self.folder.trim().is_empty() && self.scanned.as_ref() != Some(&key) {
-            self.scanned = Some(key);
-            self.scan_generation += 1;
-            self.scan = None;
-            worker.send(Command::Scan {
-                folder: PathBuf::from(self.folder.trim()),
-                recursive: self.recursive,
-                generation: self.scan_generation,
-            });
+        if ui
+            .checkbox(&mut self.recursive, "Include subfolders")
+            .changed()
+        {
+            // A click is a finished choice: scan now.
+            self.folder_edited = None;
         }
+        self.scan_when_settled(ui.ctx(), now, worker);
         match &self.scan {
             _ if self.folder.trim().is_empty() => {
                 ui.weak("Choose a folder with one photo per person, named after them.");
@@ -547,6 +607,50 @@ impl Wizard {
             }
         }
         browse
+    }
+
+    /// The folder text changed: forget the last scan (its answer, even one still on its way, is
+    /// for another folder) and start the quiet period over.
+    fn folder_typed(&mut self, now: f64) {
+        self.folder_edited = Some(now);
+        self.scanned = None;
+        self.scan = None;
+        self.scan_generation += 1;
+    }
+
+    /// Scans the folder once its text has been still for [`SCAN_DEBOUNCE`] (or at once after
+    /// Browse… or the checkbox), unless this folder was scanned already.
+    fn scan_when_settled(&mut self, ctx: &egui::Context, now: f64, worker: &Worker) {
+        let key = (self.folder.clone(), self.recursive);
+        if self.folder.trim().is_empty() || self.scanned.as_ref() == Some(&key) {
+            return;
+        }
+        if let Some(edited) = self.folder_edited {
+            let wait = SCAN_DEBOUNCE - (now - edited);
+            if wait > 0.0 {
+                // No input may come to wake the window: ask for the frame that scans.
+                ctx.request_repaint_after(Duration::from_secs_f64(wait));
+                return;
+            }
+        }
+        self.folder_edited = None;
+        self.scanned = Some(key);
+        self.scan_generation += 1;
+        self.scan = None;
+        self.scans_sent += 1;
+        // The files may have changed on disk since their thumbnails were made.
+        self.file_thumbs.clear();
+        // Matches and crops point into the old list of files by index: stale now.
+        self.matches = None;
+        self.matching = false;
+        self.crops.clear();
+        self.canvas = None;
+        self.encoded_for = None;
+        worker.send(Command::Scan {
+            folder: PathBuf::from(self.folder.trim()),
+            recursive: self.recursive,
+            generation: self.scan_generation,
+        });
     }
 
     fn pattern_ui(&mut self, ui: &mut egui::Ui) {
@@ -595,7 +699,44 @@ impl Wizard {
         }
     }
 
-    fn automatch_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) {
+    fn automatch_ui(&mut self, ui: &mut egui::Ui, worker: &Worker, thumbs: &mut DnThumbs) {
+        self.automatch_button_ui(ui, worker);
+        let Some(m) = &mut self.matches else {
+            ui.weak("Pairs the files with the users by their names.");
+            return;
+        };
+        tabs_ui(ui, &mut self.tab, m);
+        ui.separator();
+        let files = match &self.scan {
+            Some(Ok(s)) => &s.files,
+            _ => return,
+        };
+        let users = &self.users;
+        if self.tab == Tab::Matching {
+            let table = PairsTable {
+                files,
+                users,
+                file_thumbs: &mut self.file_thumbs,
+                user_thumbs: thumbs,
+                worker,
+            };
+            table.ui(ui, &mut m.pairs);
+            return;
+        }
+        let tab = self.tab;
+        egui::ScrollArea::vertical().show(ui, |ui| match tab {
+            Tab::FilesWithout => unmatched_ui(ui, m, files, users),
+            Tab::UsersWithout => {
+                for &u in &m.users_without_file {
+                    ui.label(users[u].label());
+                }
+            }
+            Tab::Ambiguous => ambiguous_ui(ui, &mut m.ambiguous, files, users),
+            Tab::Matching => {}
+        });
+    }
+
+    fn automatch_button_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) {
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(!self.matching, egui::Button::new("Automatch"))
@@ -614,127 +755,6 @@ impl Wizard {
             }
             ui.weak(format!("pattern {}", self.pattern));
         });
-        let Some(m) = &mut self.matches else {
-            ui.weak("Pairs the files with the users by their names.");
-            return;
-        };
-        ui.horizontal(|ui| {
-            let tabs = [
-                (Tab::Matching, format!("Matching files ({})", m.pairs.len())),
-                (
-                    Tab::FilesWithout,
-                    format!("Files without match ({})", m.unmatched.len()),
-                ),
-                (
-                    Tab::UsersWithout,
-                    format!("Users without file ({})", m.users_without_file.len()),
-                ),
-                (Tab::Ambiguous, format!("Ambiguous ({})", m.ambiguous.len())),
-            ];
-            for (t, label) in tabs {
-                ui.selectable_value(&mut self.tab, t, label);
-            }
-        });
-        ui.separator();
-        let files = match &self.scan {
-            Some(Ok(s)) => &s.files,
-            _ => return,
-        };
-        let users = &self.users;
-        let file_name = |f: usize| {
-            files[f]
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        };
-        match self.tab {
-            Tab::Matching => {
-                egui::Grid::new("pairs").striped(true).show(ui, |ui| {
-                    for p in &mut m.pairs {
-                        let u = &users[p.user];
-                        ui.checkbox(&mut p.on, u.label());
-                        ui.label(file_name(p.file));
-                        if u.photo_bytes.is_some() {
-                            ui.weak("has photo (backed up, then replaced)");
-                        } else {
-                            ui.label("");
-                        }
-                        ui.end_row();
-                    }
-                });
-            }
-            Tab::FilesWithout => {
-                let free = m.free_users();
-                for (f, assigned, search) in &mut m.unmatched {
-                    ui.horizontal(|ui| {
-                        ui.label(file_name(*f));
-                        match assigned {
-                            Some(u) => {
-                                ui.label(format!("assigned to {}", users[*u].label()));
-                                if ui.small_button("Unassign").clicked() {
-                                    *assigned = None;
-                                }
-                            }
-                            None => {
-                                let label = ui.label("Assign to:");
-                                ui.add(
-                                    egui::TextEdit::singleline(search)
-                                        .hint_text("search a name")
-                                        .desired_width(180.0),
-                                )
-                                .labelled_by(label.id);
-                            }
-                        }
-                    });
-                    if assigned.is_none() && !search.trim().is_empty() {
-                        let key = matching::normalize::fold(search.trim());
-                        ui.indent(*f, |ui| {
-                            for &u in free
-                                .iter()
-                                .filter(|&&u| {
-                                    matching::normalize::fold(&users[u].label()).contains(&key)
-                                })
-                                .take(6)
-                            {
-                                if ui.button(users[u].label()).clicked() {
-                                    *assigned = Some(u);
-                                    search.clear();
-                                }
-                            }
-                        });
-                    }
-                }
-                if m.unmatched.is_empty() {
-                    ui.weak("Every file matched a user.");
-                }
-            }
-            Tab::UsersWithout => {
-                for &u in &m.users_without_file {
-                    ui.label(users[u].label());
-                }
-            }
-            Tab::Ambiguous => {
-                for (gi, (a, choice)) in m.ambiguous.iter_mut().enumerate() {
-                    ui.push_id(gi, |ui| {
-                        ui.strong(format!("\"{}\"", a.key));
-                        for (ci, &u) in a.candidates.iter().enumerate() {
-                            ui.horizontal(|ui| {
-                                ui.label(format!("{}:", users[u].label()));
-                                ui.radio_value(&mut choice[ci], None, "none");
-                                for &f in &a.files {
-                                    ui.radio_value(&mut choice[ci], Some(f), file_name(f));
-                                }
-                            });
-                        }
-                    });
-                    ui.separator();
-                }
-                if m.ambiguous.is_empty() {
-                    ui.weak("Nothing ambiguous.");
-                }
-            }
-        }
     }
 
     fn resize_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) {
@@ -957,5 +977,279 @@ impl Wizard {
             }
         });
         save
+    }
+}
+
+/// A file's name for a table cell.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The automatch page's tabs, with their counts.
+fn tabs_ui(ui: &mut egui::Ui, tab: &mut Tab, m: &Matches) {
+    ui.horizontal(|ui| {
+        let tabs = [
+            (Tab::Matching, format!("Matching files ({})", m.pairs.len())),
+            (
+                Tab::FilesWithout,
+                format!("Files without match ({})", m.unmatched.len()),
+            ),
+            (
+                Tab::UsersWithout,
+                format!("Users without file ({})", m.users_without_file.len()),
+            ),
+            (Tab::Ambiguous, format!("Ambiguous ({})", m.ambiguous.len())),
+        ];
+        for (t, label) in tabs {
+            ui.selectable_value(tab, t, label);
+        }
+    });
+}
+
+/// The matching table's column titles, with what they mean on hover.
+const PAIR_COLUMNS: [(&str, &str); 6] = [
+    ("", ""),
+    (
+        "New",
+        "The picture in the file (point at it for a larger one)",
+    ),
+    (
+        "Current",
+        "The user's photo in the directory now; — when there is none",
+    ),
+    ("User", ""),
+    ("File", ""),
+    ("", ""),
+];
+
+/// The matching table: what each row needs besides its pair.
+struct PairsTable<'a> {
+    files: &'a [matching::PhotoFile],
+    users: &'a [User],
+    file_thumbs: &'a mut FileThumbs,
+    user_thumbs: &'a mut DnThumbs,
+    worker: &'a Worker,
+}
+
+impl PairsTable<'_> {
+    /// A virtualised table: only the rows on screen are laid out and ask for thumbnails, so
+    /// thousands of pairs scroll smoothly and load only what is seen.
+    fn ui(mut self, ui: &mut egui::Ui, pairs: &mut [Pair]) {
+        include_all_ui(ui, pairs);
+        let thumb_col = Column::exact(PAIR_ROW + 16.0);
+        TableBuilder::new(ui)
+            .id_salt("wizard-pairs")
+            .striped(true)
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::exact(24.0))
+            .column(thumb_col)
+            .column(thumb_col)
+            .column(
+                Column::initial(200.0)
+                    .at_least(80.0)
+                    .clip(true)
+                    .resizable(true),
+            )
+            .column(
+                Column::initial(220.0)
+                    .at_least(80.0)
+                    .clip(true)
+                    .resizable(true),
+            )
+            .column(Column::remainder().at_least(60.0))
+            .min_scrolled_height(0.0)
+            .header(20.0, |mut row| {
+                for (title, hint) in PAIR_COLUMNS {
+                    row.col(|ui| {
+                        let r = ui.strong(title);
+                        if !hint.is_empty() {
+                            r.on_hover_text(hint);
+                        }
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(PAIR_ROW, pairs.len(), |mut row| {
+                    if let Some(p) = pairs.get_mut(row.index()) {
+                        self.row_ui(&mut row, p);
+                    }
+                });
+            });
+    }
+
+    fn row_ui(&mut self, row: &mut egui_extras::TableRow<'_, '_>, p: &mut Pair) {
+        let users = self.users;
+        let (Some(user), Some(file)) = (users.get(p.user), self.files.get(p.file)) else {
+            return;
+        };
+        let label = user.label();
+        let name = file_name(&file.path);
+        row.col(|ui| include_ui(ui, &mut p.on, &label));
+        row.col(|ui| {
+            let thumb = self.file_thumbs.file(&file.path, self.worker);
+            file_thumb_ui(ui, thumb, &name);
+        });
+        row.col(|ui| current_photo_ui(ui, user, self.user_thumbs, self.worker));
+        row.col(|ui| {
+            ui.add(egui::Label::new(&label).truncate());
+        });
+        row.col(|ui| {
+            ui.add(egui::Label::new(&name).truncate())
+                .on_hover_text(file.path.display().to_string());
+        });
+        row.col(|ui| {
+            if user.photo_bytes.is_some() {
+                ui.weak("replaces current photo (backed up)");
+            }
+        });
+    }
+}
+
+/// "n of m included", with Select all / Select none.
+fn include_all_ui(ui: &mut egui::Ui, pairs: &mut [Pair]) {
+    ui.horizontal(|ui| {
+        let on = pairs.iter().filter(|p| p.on).count();
+        ui.label(format!("{on} of {} included", pairs.len()));
+        let all = ui.small_button("Select all").clicked();
+        let none = ui.small_button("Select none").clicked();
+        if all || none {
+            for p in pairs.iter_mut() {
+                p.on = all;
+            }
+        }
+    });
+}
+
+/// The include checkbox; the user's name is in its own column, so the box gets it as its
+/// accessible name.
+fn include_ui(ui: &mut egui::Ui, on: &mut bool, user: &str) {
+    let r = ui.checkbox(on, "");
+    let checked = *on;
+    r.widget_info(|| {
+        egui::WidgetInfo::selected(
+            egui::Role::CheckBox,
+            true,
+            checked,
+            format!("Include {user}"),
+        )
+    });
+}
+
+/// The file's picture (larger on hover), or a warning sign whose tooltip says why it cannot
+/// be shown: the import would fail on it too, so the helpdesk sees it here first.
+fn file_thumb_ui(ui: &mut egui::Ui, thumb: Thumb<'_>, name: &str) {
+    if let Thumb::Failed(why) = thumb {
+        let text = format!("Cannot show {name}: {why}");
+        ui.colored_label(ui.visuals().warn_fg_color, "⚠")
+            .on_hover_text(format!(
+                "{text}\nThe import would fail on it too: untick it, or put a good file in its place."
+            ))
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &text));
+        return;
+    }
+    let shown = thumb.ui(ui, PAIR_THUMB, &format!("Photo file {name}"));
+    if let (Thumb::Ready(tex), Some(r)) = (&thumb, shown) {
+        r.on_hover_ui(|ui| {
+            ui.add(egui::Image::from_texture(tex).fit_to_original_size(1.0));
+        });
+    }
+}
+
+/// The user's photo in the directory now, or a dash when there is none.
+fn current_photo_ui(ui: &mut egui::Ui, user: &User, thumbs: &mut DnThumbs, worker: &Worker) {
+    let label = user.label();
+    if user.photo_bytes.is_none() {
+        ui.weak("—")
+            .on_hover_text("No photo in the directory yet")
+            .widget_info(|| {
+                egui::WidgetInfo::labeled(
+                    egui::Role::Image,
+                    true,
+                    format!("No current photo of {label}"),
+                )
+            });
+        return;
+    }
+    match thumbs.user(&user.dn, worker) {
+        Thumb::Failed(why) => {
+            ui.weak("?").on_hover_text(why);
+        }
+        thumb => {
+            thumb.ui(ui, PAIR_THUMB, &format!("Current photo of {label}"));
+        }
+    }
+}
+
+/// Files without match: each can be given to a user who has no file yet, found by name.
+fn unmatched_ui(ui: &mut egui::Ui, m: &mut Matches, files: &[matching::PhotoFile], users: &[User]) {
+    let free = m.free_users();
+    for (f, assigned, search) in &mut m.unmatched {
+        ui.horizontal(|ui| {
+            ui.label(file_name(&files[*f].path));
+            match assigned {
+                Some(u) => {
+                    ui.label(format!("assigned to {}", users[*u].label()));
+                    if ui.small_button("Unassign").clicked() {
+                        *assigned = None;
+                    }
+                }
+                None => {
+                    let label = ui.label("Assign to:");
+                    ui.add(
+                        egui::TextEdit::singleline(search)
+                            .hint_text("search a name")
+                            .desired_width(180.0),
+                    )
+                    .labelled_by(label.id);
+                }
+            }
+        });
+        if assigned.is_none() && !search.trim().is_empty() {
+            let key = matching::normalize::fold(search.trim());
+            ui.indent(*f, |ui| {
+                for &u in free
+                    .iter()
+                    .filter(|&&u| matching::normalize::fold(&users[u].label()).contains(&key))
+                    .take(6)
+                {
+                    if ui.button(users[u].label()).clicked() {
+                        *assigned = Some(u);
+                        search.clear();
+                    }
+                }
+            });
+        }
+    }
+    if m.unmatched.is_empty() {
+        ui.weak("Every file matched a user.");
+    }
+}
+
+/// Ambiguous groups: per candidate user, one of the group's files or none.
+fn ambiguous_ui(
+    ui: &mut egui::Ui,
+    ambiguous: &mut [(Ambiguity, Vec<Option<usize>>)],
+    files: &[matching::PhotoFile],
+    users: &[User],
+) {
+    for (gi, (a, choice)) in ambiguous.iter_mut().enumerate() {
+        ui.push_id(gi, |ui| {
+            ui.strong(format!("\"{}\"", a.key));
+            for (ci, &u) in a.candidates.iter().enumerate() {
+                ui.horizontal(|ui| {
+                    ui.label(format!("{}:", users[u].label()));
+                    ui.radio_value(&mut choice[ci], None, "none");
+                    for &f in &a.files {
+                        ui.radio_value(&mut choice[ci], Some(f), file_name(&files[f].path));
+                    }
+                });
+            }
+        });
+        ui.separator();
+    }
+    if ambiguous.is_empty() {
+        ui.weak("Nothing ambiguous.");
     }
 }

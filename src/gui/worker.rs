@@ -83,6 +83,8 @@ pub enum Command {
         generation: u64,
     },
     Thumb(String),
+    /// Import wizard: a thumbnail of a photo file, for the matching table.
+    FileThumb(PathBuf),
     Preview(Box<User>),
     SetPhoto {
         user: Box<User>,
@@ -167,6 +169,10 @@ pub enum Event {
         dn: String,
         image: Option<Thumbnail>,
     },
+    FileThumb {
+        path: PathBuf,
+        result: Result<Thumbnail, String>,
+    },
     Preview {
         dn: String,
         photo: Option<PreviewPhoto>,
@@ -227,6 +233,8 @@ const NOT_CONNECTED: &str = "Not connected to a directory.";
 
 /// Pixel side of grid thumbnails (twice the row height, for high-DPI screens).
 pub const THUMB_SIDE: u32 = 48;
+/// Pixel side of the wizard's file thumbnails: large enough to tell a face at a glance.
+pub const FILE_THUMB_SIDE: u32 = 96;
 /// Pixel side of the preview image.
 pub const PREVIEW_SIDE: u32 = 256;
 
@@ -471,6 +479,19 @@ async fn run(s: &WorkerState, cmd: Command) {
                 _ => None,
             };
             s.emit(Event::Thumb { dn, image });
+        }
+        Command::FileThumb(path) => {
+            // The same limit as the grid's reads: a fast scroll never queues hundreds of decodes.
+            let Ok(_permit) = s.thumbs.acquire().await else {
+                return;
+            };
+            let file = path.clone();
+            let result = tokio::task::spawn_blocking(move || {
+                photo_bridge::file_thumbnail(&file, FILE_THUMB_SIDE)
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            s.emit(Event::FileThumb { path, result });
         }
         Command::Preview(user) => preview(s, &user).await,
         Command::SetPhoto { user, file, crop } => {

@@ -132,3 +132,15 @@ pub fn drag(h: &mut Harness<'static, App>, from: egui::Pos2, to: egui::Pos2) {
         h.run_steps(2);
     }
 }
+
+/// Turns the mouse wheel over the middle of the window: `dy` points down (the content moves up).
+pub fn scroll(h: &Harness<'static, App>, dy: f32) {
+    h.event(egui::Event::PointerMoved(egui::pos2(600.0, 400.0)));
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, -dy),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: egui::Modifiers::NONE,
+    });
+}
