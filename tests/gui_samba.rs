@@ -8,8 +8,8 @@ mod gui_common;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
 use gui_common::{
-    click_when_enabled, drag, dropped, grid_cell, harness_any_script, type_into, wait_until,
-    write_png,
+    assign_unmatched, click_through, click_when_enabled, drag, dropped, grid_cell,
+    harness_any_script, open_crop_canvas, pick_ambiguous, type_into, wait_until, write_png,
 };
 
 fn fill_form(
@@ -221,41 +221,20 @@ fn samba_dc_import_wizard_writes_reads_back_and_undoes() {
     wait_until(&mut h, "the scan", |h| {
         h.query_by_label("11 images found").is_some()
     });
-    h.get_by_label("Next").click();
-    h.run_steps(2);
-    h.get_by_label("Next").click();
-    h.run_steps(2);
-    h.get_by_label("Automatch").click();
+    click_through(&mut h, &["Next", "Next", "Automatch"]);
     wait_until(&mut h, "the match", |h| {
         h.query_by_label("Matching files (8)").is_some()
     });
     // The file without match goes to big1010, found by searching its name.
-    h.get_by_label("Files without match (1)").click();
-    h.run_steps(2);
-    type_into(&mut h, "Assign to:", "User 1010");
-    h.get_by_label("Big User 1010").click();
-    h.run_steps(2);
-    assert!(h.query_by_label("assigned to Big User 1010").is_some());
+    assign_unmatched(&mut h, "User 1010", "Big User 1010");
     // big1009 has two files: pick one.
-    h.get_by_label("Ambiguous (1)").click();
-    h.run_steps(2);
-    h.get_by_label("BIG1009.jpg").click();
-    h.run_steps(2);
-    h.get_by_label("Next").click();
-    h.run_steps(2);
+    pick_ambiguous(&mut h, "BIG1009.jpg");
+    click_through(&mut h, &["Next"]);
     // One manual crop: shrink the frame of big1001 by its corner handle.
     wait_until(&mut h, "the resize previews", |h| {
         h.state().wizard().unwrap().encoded_count() == 10
     });
-    h.get_by_label("Adjust crop of Big User 1001").click();
-    wait_until(&mut h, "the crop canvas", |h| {
-        h.state()
-            .wizard()
-            .unwrap()
-            .canvas()
-            .is_some_and(|c| c.is_loaded() && c.preview_bytes().is_some())
-    });
-    let before_crop = h.state().wizard().unwrap().canvas().unwrap().crop();
+    let before_crop = open_crop_canvas(&mut h, "Big User 1001");
     let handle = h.get_by_label("crop handle bottom-right").rect().center();
     drag(&mut h, handle, handle - egui::vec2(30.0, 30.0));
     let after_crop = h.state().wizard().unwrap().canvas().unwrap().crop();

@@ -12,7 +12,10 @@ use adphoto::import::Status;
 use adphoto::import::journal::{Entry, Journal};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use gui_common::{drag, harness, scroll, type_into, wait_until, write_png};
+use gui_common::{
+    assign_unmatched, click_through, drag, harness, open_crop_canvas, pick_ambiguous, scroll,
+    type_into, wait_until, write_png,
+};
 
 fn write_jpeg(path: &Path, w: u32, h: u32) {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
@@ -42,10 +45,7 @@ fn demo_wizard(dir: &Path) -> Harness<'static, App> {
 
 /// From the scanned folder on: the "Logon name" pattern, then Automatch, until `pairs` match.
 fn automatch_by_logon_name(h: &mut Harness<'static, App>, pairs: usize) {
-    for label in ["Next", "Logon name (jdoe)", "Next", "Automatch"] {
-        h.get_by_label(label).click();
-        h.run_steps(2);
-    }
+    click_through(h, &["Next", "Logon name (jdoe)", "Next", "Automatch"]);
     let tab = format!("Matching files ({pairs})");
     wait_until(h, "the match", |h| h.query_by_label(&tab).is_some());
 }
@@ -108,20 +108,13 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     });
     assert!(h.query_by_label("Photo file olindqvist.png").is_some());
 
-    // Assign the file without match by searching a name.
-    h.get_by_label("Files without match (1)").click();
-    h.run_steps(2);
+    // Assign the file without match by searching a name (diacritics ignored).
+    assert!(h.query_by_label("new-hire.png").is_none());
+    assign_unmatched(&mut h, "novak", "Jan Novák");
     assert!(h.query_by_label("new-hire.png").is_some());
-    type_into(&mut h, "Assign to:", "novak");
-    h.get_by_label("Jan Novák").click();
-    h.run_steps(2);
-    assert!(h.query_by_label("assigned to Jan Novák").is_some());
 
     // Pick the right file of the ambiguous pair.
-    h.get_by_label("Ambiguous (1)").click();
-    h.run_steps(2);
-    h.get_by_label("jsmith.png").click();
-    h.run_steps(2);
+    pick_ambiguous(&mut h, "jsmith.png");
 
     // Resize: the Outlook preset; summary.
     h.get_by_label("Next").click();
@@ -135,15 +128,7 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     assert!(h.query_all_by_label_contains(" kB").count() >= 7);
 
     // The crop canvas: open it from a result, shrink the frame by its corner handle, rotate, apply.
-    h.get_by_label("Adjust crop of Jan Novák").click();
-    wait_until(&mut h, "the crop canvas", |h| {
-        h.state()
-            .wizard()
-            .unwrap()
-            .canvas()
-            .is_some_and(|c| c.is_loaded() && c.preview_bytes().is_some())
-    });
-    let before = h.state().wizard().unwrap().canvas().unwrap().crop();
+    let before = open_crop_canvas(&mut h, "Jan Novák");
     for corner in ["top-left", "top-right", "bottom-left"] {
         assert!(h.query_by_label(&format!("crop handle {corner}")).is_some());
     }

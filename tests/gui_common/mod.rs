@@ -144,3 +144,42 @@ pub fn scroll(h: &Harness<'static, App>, dy: f32) {
         modifiers: egui::Modifiers::NONE,
     });
 }
+
+/// Clicks each button or tab in turn, letting the frame after each settle.
+pub fn click_through(h: &mut Harness<'static, App>, labels: &[&str]) {
+    use egui_kittest::kittest::Queryable as _;
+    for label in labels {
+        h.get_by_label(label).click();
+        h.run_steps(2);
+    }
+}
+
+/// Wizard, Automatch step: gives the one file without match to the user found by `search`.
+pub fn assign_unmatched(h: &mut Harness<'static, App>, search: &str, user: &str) {
+    use egui_kittest::kittest::Queryable as _;
+    click_through(h, &["Files without match (1)"]);
+    type_into(h, "Assign to:", search);
+    click_through(h, &[user]);
+    assert!(
+        h.query_by_label(&format!("assigned to {user}")).is_some(),
+        "the file was not assigned to {user}"
+    );
+}
+
+/// Wizard, Automatch step: settles the one ambiguous case by choosing `file`.
+pub fn pick_ambiguous(h: &mut Harness<'static, App>, file: &str) {
+    click_through(h, &["Ambiguous (1)", file]);
+}
+
+/// Wizard, Resize step: opens the crop canvas for `user` and waits until it shows the photo
+/// and its encoded preview. Returns the crop it starts from.
+pub fn open_crop_canvas(h: &mut Harness<'static, App>, user: &str) -> adphoto::photo::CropRect {
+    click_through(h, &[&format!("Adjust crop of {user}")]);
+    wait_until(h, "the crop canvas", |h| {
+        h.state()
+            .wizard()
+            .and_then(|w| w.canvas())
+            .is_some_and(|c| c.is_loaded() && c.preview_bytes().is_some())
+    });
+    h.state().wizard().unwrap().canvas().unwrap().crop()
+}
