@@ -14,6 +14,14 @@ fn adphoto(env: &[(&str, String)], args: &[&str]) -> Output {
     adphoto_in(data.path(), env, args)
 }
 
+/// The CLI signed in to the test DC as its administrator, over LDAPS with the test CA.
+fn on_dc(dc: &TestDc, args: &[&str]) -> Output {
+    let ca = dc.ca.display().to_string();
+    let mut all = vec!["--ca-file", ca.as_str()];
+    all.extend_from_slice(args);
+    adphoto(&dc.cli_env(), &all)
+}
+
 fn adphoto_in(data: &std::path::Path, env: &[(&str, String)], args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_adphoto"));
     cmd.args(args)
@@ -46,19 +54,7 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn users_json_matches_the_contract() {
     let dc = TestDc::get();
-    let ca = dc.ca.display().to_string();
-    let out = adphoto(
-        &dc.cli_env(),
-        &[
-            "--ca-file",
-            &ca,
-            "users",
-            "--ou",
-            SALES,
-            "--subtree",
-            "--json",
-        ],
-    );
+    let out = on_dc(&dc, &["users", "--ou", SALES, "--subtree", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let users: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let users = users.as_array().unwrap();
@@ -87,11 +83,9 @@ fn users_json_matches_the_contract() {
         .collect();
     assert!(!with.is_empty() && with.len() < users.len());
 
-    let out = adphoto(
-        &dc.cli_env(),
+    let out = on_dc(
+        &dc,
         &[
-            "--ca-file",
-            &ca,
             "users",
             "--ou",
             SALES,
@@ -108,8 +102,7 @@ fn users_json_matches_the_contract() {
 #[test]
 fn tree_json_lists_nested_ous() {
     let dc = TestDc::get();
-    let ca = dc.ca.display().to_string();
-    let out = adphoto(&dc.cli_env(), &["--ca-file", &ca, "tree", "--json"]);
+    let out = on_dc(&dc, &["tree", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let nodes: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
@@ -193,33 +186,15 @@ fn exit_codes_for_connection_usage_and_item_errors() {
     let out = adphoto(&[], &["users", "--bogus"]);
     assert_eq!(out.status.code(), Some(2));
 
-    let out = adphoto(
-        &dc.cli_env(),
-        &[
-            "--ca-file",
-            &ca,
-            "photo",
-            "get",
-            "nobody-here",
-            "-o",
-            "/tmp/x",
-        ],
-    );
+    let out = on_dc(&dc, &["photo", "get", "nobody-here", "-o", "/tmp/x"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("No user found"), "{}", stderr(&out));
 
     let not_jpeg = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(not_jpeg.path(), b"hello").unwrap();
-    let out = adphoto(
-        &dc.cli_env(),
-        &[
-            "--ca-file",
-            &ca,
-            "photo",
-            "set",
-            "mchen",
-            not_jpeg.path().to_str().unwrap(),
-        ],
+    let out = on_dc(
+        &dc,
+        &["photo", "set", "mchen", not_jpeg.path().to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(!stderr(&out).contains("panicked"));
@@ -310,7 +285,6 @@ fn offline_ldif_lists_demo_users_and_writes_a_change_file() {
 #[test]
 fn match_pairs_files_with_directory_users() {
     let dc = TestDc::get();
-    let ca = dc.ca.display().to_string();
     let folder = tempfile::tempdir().unwrap();
     let decomposed = "Zoe\u{308}.Bronte\u{308}.jpg"; // as macOS stores "Zoë.Brontë.jpg"
     for name in [
@@ -325,11 +299,9 @@ fn match_pairs_files_with_directory_users() {
         std::fs::write(folder.path().join(name), b"x").unwrap();
     }
     let f = folder.path().to_str().unwrap();
-    let out = adphoto(
-        &dc.cli_env(),
+    let out = on_dc(
+        &dc,
         &[
-            "--ca-file",
-            &ca,
             "match",
             "--folder",
             f,
@@ -372,17 +344,9 @@ fn match_pairs_files_with_directory_users() {
     assert_eq!(v["ignored"].as_array().unwrap().len(), 3);
     assert!(v["users_without_file"].as_array().unwrap().len() >= 20);
 
-    let out = adphoto(
-        &dc.cli_env(),
-        &[
-            "--ca-file",
-            &ca,
-            "match",
-            "--folder",
-            f,
-            "--pattern",
-            "{givenName.{sn}",
-        ],
+    let out = on_dc(
+        &dc,
+        &["match", "--folder", f, "--pattern", "{givenName.{sn}"],
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("invalid pattern"), "{}", stderr(&out));
