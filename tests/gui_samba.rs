@@ -9,7 +9,8 @@ use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
 use gui_common::{
     assign_unmatched, click_through, click_when_enabled, drag, dropped, grid_cell,
-    harness_any_script, open_crop_canvas, pick_ambiguous, type_into, wait_until, write_png,
+    harness_any_script, open_crop_canvas, pick_ambiguous, replace_text, type_into, wait_until,
+    write_png,
 };
 
 fn fill_form(
@@ -18,13 +19,7 @@ fn fill_form(
     password: &str,
 ) {
     // Server may be pre-filled from the Kerberos realm: replace it.
-    h.get_by_label("Server:").focus();
-    h.run_steps(2);
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.key_press(Key::Backspace);
-    h.run_steps(1);
-    h.get_by_label("Server:").type_text(&dc.ldaps_url);
-    h.run_steps(1);
+    replace_text(h, "Server:", &dc.ldaps_url);
     h.get_by_label("User name and password").click();
     h.run_steps(2);
     type_into(h, "User:", &dc.admin);
@@ -47,13 +42,7 @@ fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
     assert!(h.state().connection().is_none());
 
     // The right one.
-    h.get_by_label("Password:").focus();
-    h.run_steps(2);
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.key_press(Key::Backspace);
-    h.run_steps(1);
-    h.get_by_label("Password:").type_text(&dc.password);
-    h.run_steps(1);
+    replace_text(&mut h, "Password:", &dc.password);
     h.get_by_label("Connect").click();
     wait_until(&mut h, "the connection", |h| {
         h.state().connection().is_some()

@@ -183,3 +183,15 @@ pub fn open_crop_canvas(h: &mut Harness<'static, App>, user: &str) -> adphoto::p
     });
     h.state().wizard().unwrap().canvas().unwrap().crop()
 }
+
+/// Replaces whatever the text field labelled `label` holds with `text`.
+pub fn replace_text(h: &mut Harness<'static, App>, label: &str, text: &str) {
+    use egui_kittest::kittest::Queryable as _;
+    h.get_by_label(label).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.key_press(egui::Key::Backspace);
+    h.run_steps(1);
+    h.get_by_label(label).type_text(text);
+    h.run_steps(1);
+}
