@@ -445,3 +445,88 @@ fn set_photo_goes_through_the_crop_canvas() {
     assert_eq!((w, hgt), (96, 96));
     assert!(bytes <= 10 * 1024);
 }
+
+/// Cancel while the photos are being written: the job stops between users, the report says who
+/// was written and who was skipped, nothing else changed, and Undo puts the written ones back.
+#[test]
+fn cancel_during_the_import_stops_between_users_and_undo_restores() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photo_folder(tmp.path());
+    let mut h = demo_wizard(tmp.path());
+    let users = h.state().wizard().unwrap().users().to_vec();
+    // A large photo for every demo user, so the job is still running when Cancel is clicked.
+    for u in &users {
+        let sam = u.sam_account_name.as_deref().unwrap();
+        write_png(&photos.join(format!("{sam}.png")), 1600, 1600);
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let attr = PhotoAttribute::default();
+    let demo = || {
+        Directory::open_ldif(
+            &tmp.path().join("data/demo/demo.ldif"),
+            tmp.path().join("data/offline/demo-changes.ldif"),
+        )
+        .unwrap()
+    };
+    let photo_of = |dir: &Directory, dn: &str| rt.block_on(dir.read_photo(dn, &attr)).unwrap();
+    let before: Vec<Option<Vec<u8>>> = {
+        let dir = demo();
+        users.iter().map(|u| photo_of(&dir, &u.dn)).collect()
+    };
+
+    h.state_mut().set_import_folder(&photos);
+    wait_until(&mut h, "the scan", |h| {
+        h.query_by_label("32 images found").is_some()
+    });
+    automatch_by_logon_name(&mut h, 32);
+    click_through(&mut h, &["Next"]);
+    wait_until(&mut h, "the resize previews", |h| {
+        h.state().wizard().unwrap().encoded_count() > 0
+    });
+    click_through(&mut h, &["Next", "Start import"]);
+    // Cancel once the first users are written (so Undo has something to put back).
+    wait_until(&mut h, "the first written users", |h| {
+        h.query_by_label_contains("Writing photos: ").is_some()
+            && h.query_by_label_contains("Writing photos: 0 of").is_none()
+    });
+    click_through(&mut h, &["Cancel import"]);
+    wait_until(&mut h, "the stopped import", |h| {
+        h.state().wizard().unwrap().report().is_some()
+    });
+    let report = h.state().wizard().unwrap().report().unwrap().clone();
+    assert!(report.cancelled, "{report:?}");
+    assert_eq!(report.failed(), 0, "{report:?}");
+    assert_eq!(report.written() + report.skipped(), 32);
+    assert!(report.written() < 32 && report.skipped() > 0, "{report:?}");
+    assert!(
+        h.query_by_label_contains(&format!("Import cancelled: {} written", report.written()))
+            .is_some()
+    );
+    assert!(
+        h.query_all_by_label_contains("skipped: cancelled before this user")
+            .count()
+            > 0
+    );
+
+    // The directory holds exactly what the report says: new photos for the written, the old
+    // ones (or none) for everyone else.
+    let dir = demo();
+    for (u, old) in users.iter().zip(&before) {
+        let r = report.results.iter().find(|r| r.dn == u.dn).unwrap();
+        let now = photo_of(&dir, &u.dn);
+        match r.status {
+            Status::Written { .. } => assert_ne!(&now, old, "{} was written", u.label()),
+            _ => assert_eq!(&now, old, "{} was not to be touched", u.label()),
+        }
+    }
+
+    // Undo: every user as before the import.
+    h.get_by_label("Undo this import").click();
+    wait_until(&mut h, "the undo", |h| {
+        h.query_by_label_contains("Undone:").is_some()
+    });
+    let dir = demo();
+    for (u, old) in users.iter().zip(&before) {
+        assert_eq!(&photo_of(&dir, &u.dn), old, "{} after undo", u.label());
+    }
+}
