@@ -434,8 +434,22 @@ fn set_photo_goes_through_the_crop_canvas() {
     });
     assert!(h.query_by_label("New photo of Arjun Mehta").is_some());
     assert!(h.query_by_label("crop handle top-left").is_some());
+    // The wheel over the frame zooms around its centre; "Reset to automatic" undoes it.
+    let auto = h.state().photo_crop().unwrap().crop();
+    let frame = h.get_by_label("crop frame").rect().center();
+    gui_common::wheel_at(&h, frame, -100.0);
+    h.run_steps(20);
+    let zoomed = h.state().photo_crop().unwrap().crop();
+    assert!(zoomed.width < auto.width, "{auto:?} -> {zoomed:?}");
+    let centre = |c: adphoto::photo::CropRect| (c.x + c.width / 2, c.y + c.height / 2);
+    let (a, z) = (centre(auto), centre(zoomed));
+    assert!(
+        a.0.abs_diff(z.0) <= 2 && a.1.abs_diff(z.1) <= 2,
+        "{auto:?} -> {zoomed:?}"
+    );
     h.get_by_label("Reset to automatic").click();
     h.run_steps(2);
+    assert_eq!(h.state().photo_crop().unwrap().crop(), auto);
     h.get_by_label("Apply").click();
     wait_until(&mut h, "the new photo in the preview", |h| {
         h.state().preview().info().is_some()

@@ -135,7 +135,12 @@ pub fn drag(h: &mut Harness<'static, App>, from: egui::Pos2, to: egui::Pos2) {
 
 /// Turns the mouse wheel over the middle of the window: `dy` points down (the content moves up).
 pub fn scroll(h: &Harness<'static, App>, dy: f32) {
-    h.event(egui::Event::PointerMoved(egui::pos2(600.0, 400.0)));
+    wheel_at(h, egui::pos2(600.0, 400.0), dy);
+}
+
+/// Turns the mouse wheel with the pointer at `pos`: `dy` points down (the content moves up).
+pub fn wheel_at(h: &Harness<'static, App>, pos: egui::Pos2, dy: f32) {
+    h.event(egui::Event::PointerMoved(pos));
     h.event(egui::Event::MouseWheel {
         unit: egui::MouseWheelUnit::Point,
         delta: egui::vec2(0.0, -dy),
