@@ -765,3 +765,46 @@ fn mangled_files_never_panic() {
         assert!(prep(&b).is_err());
     }
 }
+
+/// A camera's Adobe RGB or a phone's Display P3 photo is converted to sRGB (what Outlook shows),
+/// whether it comes as a JPEG decoded at reduced scale or as a PNG decoded in full.
+#[test]
+fn icc_tagged_photos_are_converted_to_srgb() {
+    let mid_green = RgbImage::from_pixel(800, 800, Rgb([40, 160, 60]));
+    let centre = |bytes: &[u8]| {
+        let p = photo::prepare(bytes, &PrepareOptions::default()).unwrap();
+        *decode(&p).get_pixel(48, 48)
+    };
+    let adobe = moxcms::ColorProfile::new_adobe_rgb().encode().unwrap();
+    let p3 = moxcms::ColorProfile::new_display_p3().encode().unwrap();
+
+    // How far green stands out from the other two channels.
+    let greenness = |p: Rgb<u8>| p.0[1] as i32 - (p.0[0] as i32 + p.0[2] as i32) / 2;
+    let plain = centre(&jpeg(&mid_green, 95, |_| {}));
+    assert!(close(&plain, [40, 160, 60], 6), "untagged stays: {plain:?}");
+    for (name, icc) in [("Adobe RGB", &adobe), ("Display P3", &p3)] {
+        let tagged = centre(&jpeg(&mid_green, 95, |e| e.add_icc_profile(icc).unwrap()));
+        // Both spaces have a wider green than sRGB: the same numbers mean a stronger green.
+        assert!(
+            greenness(tagged) > greenness(plain) + 10,
+            "{name} JPEG: {plain:?} -> {tagged:?}"
+        );
+    }
+
+    let mut png_bytes = Vec::new();
+    let mut info = png::Info::with_size(800, 800);
+    info.color_type = png::ColorType::Rgb;
+    info.bit_depth = png::BitDepth::Eight;
+    info.icc_profile = Some(adobe.clone().into());
+    let mut w = png::Encoder::with_info(&mut png_bytes, info)
+        .unwrap()
+        .write_header()
+        .unwrap();
+    w.write_image_data(mid_green.as_raw()).unwrap();
+    w.finish().unwrap();
+    let tagged = centre(&png_bytes);
+    assert!(
+        greenness(tagged) > greenness(plain) + 10,
+        "Adobe RGB PNG: {plain:?} -> {tagged:?}"
+    );
+}

@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
-use super::{Format, PhotoError, jpeg_scaled};
+use super::{Format, PhotoError, color, jpeg_scaled};
 
 /// What the header told us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,11 +157,14 @@ pub(crate) fn decode_rgb(
     }
     if header.format == Format::Jpeg
         && scale > 1
-        && let Some(img) = guarded(|| Ok(jpeg_scaled::decode_scaled(input, scale)))?
+        && let Some(mut img) = guarded(|| Ok(jpeg_scaled::decode_scaled(input, scale)))?
     {
+        if let Some(icc) = jpeg_scaled::icc_profile(input) {
+            color::to_srgb(&mut img, &icc);
+        }
         return Ok((img, scale));
     }
-    let img = guarded(|| {
+    let (img, icc) = guarded(|| {
         let mut dec = reader(input, header.format, max_pixels)
             .into_decoder()
             .map_err(PhotoError::from_image)?;
@@ -175,9 +178,16 @@ pub(crate) fn decode_rgb(
         }
         dec.set_limits(limits(max_pixels))
             .map_err(PhotoError::from_image)?;
-        DynamicImage::from_decoder(dec).map_err(PhotoError::from_image)
+        // A profile that cannot be read is no reason to refuse the picture.
+        let icc = dec.icc_profile().ok().flatten();
+        let img = DynamicImage::from_decoder(dec).map_err(PhotoError::from_image)?;
+        Ok((img, icc))
     })?;
-    Ok((flatten(img, background), 1))
+    let mut rgb = flatten(img, background);
+    if let Some(icc) = icc {
+        color::to_srgb(&mut rgb, &icc);
+    }
+    Ok((rgb, 1))
 }
 
 /// Drop alpha by compositing over the background; drop 16-bit depth.

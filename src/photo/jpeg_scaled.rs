@@ -114,6 +114,35 @@ pub(crate) fn parse_header(data: &[u8]) -> Result<JpegHeader, PhotoError> {
     })
 }
 
+/// The embedded ICC profile: APP2 "ICC_PROFILE" segments, put together in their sequence order.
+/// None when there is none or the pieces do not add up.
+pub(crate) fn icc_profile(data: &[u8]) -> Option<Vec<u8>> {
+    let mut segs = Segments::new(data)?;
+    let mut parts: Vec<(u8, &[u8])> = Vec::new();
+    while let Ok(Some((marker, p))) = segs.next_segment() {
+        if marker == 0xDA {
+            break;
+        }
+        if marker == 0xE2
+            && let Some(rest) = p.strip_prefix(b"ICC_PROFILE\0")
+            && rest.len() > 2
+        {
+            parts.push((rest[0], &rest[2..]));
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    parts.sort_by_key(|(seq, _)| *seq);
+    Some(
+        parts
+            .into_iter()
+            .flat_map(|(_, chunk)| chunk)
+            .copied()
+            .collect(),
+    )
+}
+
 /// Orientation tag (0x0112) from an APP1 Exif payload.
 pub(crate) fn exif_orientation(p: &[u8]) -> Option<u8> {
     let t = p.strip_prefix(b"Exif\0\0")?;

@@ -5,6 +5,7 @@
 //! crop (given, or automatic around the face) → block shrink + Lanczos3 →
 //! baseline JPEG 4:2:0 at the highest quality that fits the budget.
 
+mod color;
 mod crop;
 mod decode;
 mod encode;
