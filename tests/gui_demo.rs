@@ -284,3 +284,78 @@ fn command_line_fills_in_the_connect_dialog_and_demo_opens_at_once() {
         h.query_by_label("Amelia Hart").is_some()
     });
 }
+
+/// The grid from the keyboard: arrows move the selection (Shift extends it), Home and End jump
+/// and scroll the far rows into sight, Ctrl+F goes to the search box.
+#[test]
+fn keyboard_moves_through_the_grid_and_ctrl_f_searches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(tmp.path());
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.state().grid().users().len() == 32
+    });
+    let selected = |h: &egui_kittest::Harness<'static, adphoto::gui::App>| -> Vec<String> {
+        h.state()
+            .grid()
+            .selected_users()
+            .iter()
+            .map(|u| u.label())
+            .collect()
+    };
+    let press = |h: &mut egui_kittest::Harness<'static, adphoto::gui::App>, m, k| {
+        h.key_press_modifiers(m, k);
+        h.run_steps(2);
+    };
+
+    // Name order: … Felix Bauer, Grace Okafor, Hannah Schröder, Isabelle Moreau …
+    grid_cell(&h, "Felix Bauer").click();
+    h.run_steps(2);
+    press(&mut h, Modifiers::NONE, Key::ArrowDown);
+    assert_eq!(selected(&h), ["Grace Okafor"]);
+    press(&mut h, Modifiers::SHIFT, Key::ArrowDown);
+    press(&mut h, Modifiers::SHIFT, Key::ArrowDown);
+    assert_eq!(
+        selected(&h),
+        ["Grace Okafor", "Hannah Schröder", "Isabelle Moreau"]
+    );
+    press(&mut h, Modifiers::SHIFT, Key::ArrowUp);
+    assert_eq!(selected(&h), ["Grace Okafor", "Hannah Schröder"]);
+    // A plain arrow moves on from where the range ended, selecting one row again.
+    press(&mut h, Modifiers::NONE, Key::ArrowUp);
+    assert_eq!(selected(&h), ["Grace Okafor"]);
+    press(&mut h, Modifiers::NONE, Key::ArrowUp);
+    assert_eq!(selected(&h), ["Felix Bauer"]);
+
+    // End: the last user, scrolled into sight (the window shows about twenty rows).
+    // Its mail address shows only in the grid (the preview shows the name too).
+    let (last, mail) = {
+        let mut users = h.state().grid().users().to_vec();
+        users.sort_by_key(|u| u.label().to_lowercase());
+        let u = users.pop().unwrap();
+        (u.label(), u.mail.unwrap())
+    };
+    assert!(
+        h.query_by_label(&mail).is_none(),
+        "{last} starts out of sight"
+    );
+    press(&mut h, Modifiers::NONE, Key::End);
+    h.run_steps(4);
+    assert_eq!(selected(&h), [last.as_str()]);
+    assert!(
+        h.query_by_label(&mail).is_some(),
+        "{last} scrolled into sight"
+    );
+    press(&mut h, Modifiers::SHIFT, Key::PageUp);
+    assert!(selected(&h).len() > 5, "{:?}", selected(&h));
+    press(&mut h, Modifiers::NONE, Key::Home);
+    h.run_steps(4);
+    assert_eq!(selected(&h), ["Aisha Rahman"]);
+
+    // Ctrl+F, then typing, filters the grid.
+    press(&mut h, Modifiers::COMMAND, Key::F);
+    h.get_by_label("Search:").type_text("kowal");
+    h.run_steps(3);
+    assert_eq!(h.state().grid().shown_count(), 1);
+    assert!(h.query_by_label("Maja Kowalska").is_some());
+}

@@ -82,6 +82,12 @@ pub struct UserGrid {
     selected: HashSet<usize>,
     /// Where a Shift-click range starts (index into `users`).
     anchor: Option<usize>,
+    /// The row the keyboard moves from: the last clicked or arrowed-to (index into `users`).
+    lead: Option<usize>,
+    /// Set by a keyboard move: the table scrolls this view row into sight once.
+    scroll_to: Option<usize>,
+    /// Ctrl+F was pressed: the search box takes the focus.
+    focus_search: bool,
     /// Row rectangles drawn this frame, to know which row a dropped file landed on.
     row_rects: Vec<(usize, Rect)>,
     pub loading: bool,
@@ -93,6 +99,7 @@ impl UserGrid {
         self.users = users;
         self.selected.clear();
         self.anchor = None;
+        self.lead = None;
         self.view_key = None;
         self.loading = false;
     }
@@ -176,15 +183,20 @@ impl UserGrid {
     pub fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             let l = ui.label("Search:");
-            ui.add(
-                egui::TextEdit::singleline(&mut self.search)
-                    .hint_text("name, account, mail, title…")
-                    .desired_width(220.0),
-            )
-            .labelled_by(l.id)
-            .on_hover_text(
-                "Shows only users whose name, account, mail, title or department contains this",
-            );
+            let search = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.search)
+                        .hint_text("name, account, mail, title…")
+                        .desired_width(220.0),
+                )
+                .labelled_by(l.id)
+                .on_hover_text(
+                    "Shows only users whose name, account, mail, title or department contains \
+                     this (Ctrl+F)",
+                );
+            if std::mem::take(&mut self.focus_search) {
+                search.request_focus();
+            }
             ui.separator();
             for f in [
                 PhotoFilter::All,
@@ -204,6 +216,7 @@ impl UserGrid {
             }
             ui.label(format!("{sel} selected")).on_hover_text(
                 "Click selects, Ctrl-click adds or removes, Shift-click selects a range; \
+                 ↑ ↓ Page Up/Down Home End move (with Shift: extend); \
                  Ctrl+A selects all shown, Esc clears",
             );
             if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
@@ -249,6 +262,13 @@ impl UserGrid {
                 self.anchor = None;
                 actions.push(GridAction::SelectionChanged);
             }
+            if let Some((to, shift)) = ui.input_mut(|i| self.keyboard_move(i)) {
+                self.move_to(to, shift);
+                actions.push(GridAction::SelectionChanged);
+            }
+        }
+        if ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::F)) {
+            self.focus_search = true;
         }
 
         ui.style_mut().interaction.selectable_labels = false;
@@ -298,6 +318,10 @@ impl UserGrid {
             .column(Column::initial(200.0).at_least(60.0).clip(true))
             .column(Column::remainder().at_least(60.0))
             .min_scrolled_height(0.0);
+        let table = match self.scroll_to.take() {
+            Some(row) => table.scroll_to_row(row, None),
+            None => table,
+        };
         let users = &self.users;
         let view = &self.view;
         let selected = &self.selected;
@@ -372,6 +396,7 @@ impl UserGrid {
     /// Click semantics of file managers: plain click selects one, Ctrl toggles, Shift selects
     /// the range from the last clicked row (Ctrl+Shift adds the range).
     pub fn click(&mut self, idx: usize, mods: Modifiers) {
+        self.lead = Some(idx);
         if mods.shift
             && let Some(anchor) = self.anchor
         {
@@ -394,6 +419,58 @@ impl UserGrid {
             self.selected.insert(idx);
         }
         self.anchor = Some(idx);
+    }
+
+    /// The view row an arrow, Page or Home/End key asks for (consumed), and whether Shift
+    /// was held. A page is what fits in the window, roughly.
+    fn keyboard_move(&self, i: &mut egui::InputState) -> Option<(usize, bool)> {
+        let last = self.view.len().checked_sub(1)?;
+        let page = ((i.content_rect().height() / ROW_HEIGHT) as usize)
+            .saturating_sub(4)
+            .max(1);
+        let at = self
+            .lead
+            .and_then(|l| self.view.iter().position(|&v| v == l));
+        // Shift first: egui lets a pattern without Shift match a key pressed with it.
+        for shift in [true, false] {
+            let m = if shift {
+                Modifiers::SHIFT
+            } else {
+                Modifiers::NONE
+            };
+            let to = if i.consume_key(m, Key::ArrowDown) {
+                at.map_or(0, |a| (a + 1).min(last))
+            } else if i.consume_key(m, Key::ArrowUp) {
+                at.map_or(0, |a| a.saturating_sub(1))
+            } else if i.consume_key(m, Key::PageDown) {
+                at.map_or(0, |a| (a + page).min(last))
+            } else if i.consume_key(m, Key::PageUp) {
+                at.map_or(0, |a| a.saturating_sub(page))
+            } else if i.consume_key(m, Key::Home) {
+                0
+            } else if i.consume_key(m, Key::End) {
+                last
+            } else {
+                continue;
+            };
+            return Some((to, shift));
+        }
+        None
+    }
+
+    /// Moves the keyboard's row to view row `pos`: selects it alone, or with Shift the range
+    /// from the anchor, as a click or Shift-click there would; and scrolls it into sight.
+    pub fn move_to(&mut self, pos: usize, shift: bool) {
+        let Some(&idx) = self.view.get(pos) else {
+            return;
+        };
+        let mods = if shift {
+            Modifiers::SHIFT
+        } else {
+            Modifiers::NONE
+        };
+        self.click(idx, mods);
+        self.scroll_to = Some(pos);
     }
 
     pub fn select_none(&mut self) {
