@@ -490,3 +490,32 @@ fn convert_needs_no_server() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `--demo` with a command works on the shipped demo directory, as the window does: its
+/// changes go to the same change file in the data folder, so a second run sees them.
+#[test]
+fn demo_flag_runs_commands_on_the_demo_directory() {
+    let data = tempfile::tempdir().unwrap();
+    let out = adphoto_in(data.path(), &[], &["--demo", "users", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let users: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(users.len(), 32, "without --ou: every user of the domain");
+    let without = users.iter().filter(|u| u["photoBytes"].is_null()).count();
+
+    let file = data.path().join("p.png");
+    std::fs::write(&file, picture(300, 400, 5, false)).unwrap();
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &["--demo", "photo", "set", "amehta", file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(data.path().join("offline/demo-changes.ldif").exists());
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &["--demo", "users", "--without-photo", "--json"],
+    );
+    let users: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(users.len(), without - 1, "amehta has a photo now");
+}

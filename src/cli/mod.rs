@@ -42,7 +42,8 @@ pub use connection::ConnectionArgs;
     long_about = None,
     propagate_version = true,
     after_help = "Without a command, adphoto opens its window (--server, --user and --ca-file fill in its \
-                  connect dialog; --ldif FILE or --demo open a directory at once)."
+                  connect dialog; --ldif FILE or --demo open a directory at once). With a command, \
+                  --demo works on the demo directory: adphoto --demo users"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -50,7 +51,8 @@ pub struct Cli {
     /// Log more (repeat for even more): -v info, -vv debug.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
-    /// Open the window on the shipped demo directory (a fictional company; no AD needed).
+    /// Use the shipped demo directory (a fictional company; no AD needed): the window opens on
+    /// it, and commands work on it as with --ldif.
     #[arg(long, env = "ADPHOTO_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
     /// Without a command, adphoto opens its window.
@@ -145,6 +147,16 @@ pub fn main() -> ExitCode {
         };
         return crate::gui::run(env);
     };
+    let mut connection = cli.connection;
+    if cli.demo && connection.ldif.is_none() {
+        match crate::directory::demo::install(&crate::settings::data_dir()) {
+            Ok(path) => connection.ldif = Some(path),
+            Err(e) => {
+                eprintln!("adphoto: cannot set up the demo directory: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -155,7 +167,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(&cli.connection, command)) {
+    match runtime.block_on(run(&connection, command)) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::SomeFailed) => ExitCode::from(1),
         Err(f) => {

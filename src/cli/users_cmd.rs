@@ -7,7 +7,7 @@ use crate::directory::{Depth, Directory, PhotoAttribute, User};
 
 #[derive(Debug, Args)]
 pub struct UsersArgs {
-    /// The OU or container to list (default: the domain root).
+    /// The OU or container to list (default: every user of the domain).
     #[arg(long, value_name = "DN")]
     pub ou: Option<String>,
     /// Include users in sub-OUs.
@@ -22,16 +22,6 @@ pub struct UsersArgs {
     /// Print JSON (an array of users with their attributes and photoBytes).
     #[arg(long)]
     pub json: bool,
-}
-
-impl UsersArgs {
-    pub fn depth(&self) -> Depth {
-        if self.subtree {
-            Depth::Subtree
-        } else {
-            Depth::OneLevel
-        }
-    }
 }
 
 /// The users a command works on: those of `ou` (one level, or the subtree), or without `ou`
@@ -77,8 +67,8 @@ pub async fn users(
     photo: &PhotoAttribute,
     args: &UsersArgs,
 ) -> Result<Outcome, Failure> {
-    let base = args.ou.clone().unwrap_or_else(|| dir.base_dn().to_string());
-    let mut users = dir.users(&base, args.depth(), photo).await?;
+    let mut users = list(dir, args.ou.as_deref(), args.subtree, photo).await?;
+    let everyone = users.len();
     users.retain(|u| {
         (!args.with_photo || u.photo_bytes.is_some())
             && (!args.without_photo || u.photo_bytes.is_none())
@@ -90,6 +80,9 @@ pub async fn users(
         );
     } else {
         print_table(&users);
+        if everyone == 0 && !args.subtree && args.ou.is_some() {
+            eprintln!("(no users directly in this OU: --subtree includes its sub-OUs)");
+        }
     }
     Ok(Outcome::Ok)
 }

@@ -6,6 +6,7 @@
 
 mod backup;
 mod connect;
+pub mod demo;
 mod error;
 pub mod filter;
 mod ldap;

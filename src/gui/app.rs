@@ -18,9 +18,6 @@ use crate::directory::{BackupStore, Depth, User};
 use crate::photo::Target;
 use crate::settings::ProfileStore;
 
-/// The shipped demo directory: a fictional company, with photos.
-pub const DEMO_LDIF: &str = include_str!("../../assets/demo/demo.ldif");
-
 /// Where the app keeps its files, and how it starts.
 #[derive(Debug, Clone)]
 pub struct AppEnv {
@@ -238,16 +235,12 @@ impl App {
 
     /// Loads the shipped demo directory (copied into the data folder; changes go beside it).
     pub fn open_demo(&mut self) {
-        let dir = self.env.data_dir.join("demo");
-        let source = dir.join("demo.ldif");
-        let written =
-            std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&source, DEMO_LDIF));
-        match written {
-            Ok(()) => self.open_ldif(source),
+        match crate::directory::demo::install(&self.env.data_dir) {
+            Ok(source) => self.open_ldif(source),
             Err(e) => {
                 self.connect.error = Some(format!(
                     "Cannot set up the demo directory in {}: {e}",
-                    dir.display()
+                    self.env.data_dir.display()
                 ));
             }
         }
@@ -854,10 +847,5 @@ mod tests {
         // Older or partial files still load.
         let partial: Prefs = serde_json::from_str(r#"{"include_sub_ous": false}"#).unwrap();
         assert!(!partial.include_sub_ous);
-    }
-
-    #[test]
-    fn demo_ldif_is_the_shipped_one() {
-        assert!(DEMO_LDIF.contains("DC=demo,DC=example"));
     }
 }

@@ -17,7 +17,8 @@ pub mod worker;
 
 use std::process::ExitCode;
 
-pub use app::{App, AppEnv, DEMO_LDIF, Prefill, Prefs};
+pub use crate::directory::demo::DEMO_LDIF;
+pub use app::{App, AppEnv, Prefill, Prefs};
 pub use connect_dialog::{ConnectDialog, ConnectPrefs};
 
 /// Opens the window and runs until it is closed.

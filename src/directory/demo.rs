@@ -1,0 +1,28 @@
+//! The shipped demo directory: a fictional company (assets/demo), so that everything can be
+//! tried without an AD, in the window (Open demo directory) and on the command line (--demo).
+
+use std::path::{Path, PathBuf};
+
+pub const DEMO_LDIF: &str = include_str!("../../assets/demo/demo.ldif");
+
+/// Writes the demo LDIF to `<data_dir>/demo/demo.ldif` and returns that path. It is written
+/// afresh every time: what was done to the demo lives in its change file, not here.
+pub fn install(data_dir: &Path) -> std::io::Result<PathBuf> {
+    let dir = data_dir.join("demo");
+    let source = dir.join("demo.ldif");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(&source, DEMO_LDIF)?;
+    Ok(source)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_shipped_demo_installs_and_opens() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = super::install(tmp.path()).unwrap();
+        assert!(super::DEMO_LDIF.contains("DC=demo,DC=example"));
+        let dir = super::super::Directory::open_ldif(&path, tmp.path().join("changes.ldif"));
+        assert_eq!(dir.unwrap().base_dn(), "DC=demo,DC=example");
+    }
+}
