@@ -337,25 +337,7 @@ fn matching_tab_shows_the_photos_and_warns_about_a_broken_file() {
 #[test]
 fn matching_table_loads_pictures_only_for_the_rows_on_screen() {
     let tmp = tempfile::tempdir().unwrap();
-    let photos = photo_folder(tmp.path());
-    let mut h = demo_wizard(tmp.path());
-    let accounts: Vec<String> = h
-        .state()
-        .grid()
-        .users()
-        .iter()
-        .filter_map(|u| u.sam_account_name.clone())
-        .collect();
-    for a in &accounts {
-        write_png(&photos.join(format!("{a}.png")), 64, 64);
-    }
-    let n = accounts.len();
-    assert!(n > 20, "enough rows to scroll: {n}");
-    h.state_mut().set_import_folder(&photos);
-    wait_until(&mut h, "the scan", |h| {
-        h.query_by_label(&format!("{n} images found")).is_some()
-    });
-    automatch_by_logon_name(&mut h, n);
+    let (mut h, n) = every_demo_user_matched(tmp.path());
 
     // Give the worker time to load whatever was asked, then count.
     wait_until(&mut h, "the first rows' pictures", |h| {
@@ -378,6 +360,77 @@ fn matching_table_loads_pictures_only_for_the_rows_on_screen() {
     wait_until(&mut h, "the pictures of the rows scrolled to", |h| {
         h.state().wizard().unwrap().file_thumbs_loaded() > first
     });
+}
+
+/// The resize step shows every photo, not only the first few, and encodes only those
+/// scrolled into sight.
+#[test]
+fn resize_step_encodes_only_the_previews_on_screen_and_shows_them_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut h, n) = every_demo_user_matched(tmp.path());
+    // A laptop-sized window: the 32 previews do not all fit.
+    h.set_size(egui::vec2(1000.0, 640.0));
+    h.run_steps(2);
+    click_through(&mut h, &["Next"]);
+    assert!(
+        h.query_by_label(&format!(
+            "{n} photos. Click one to choose its crop by hand."
+        ))
+        .is_some()
+    );
+    wait_until(&mut h, "the previews in sight", |h| {
+        let w = h.state().wizard().unwrap();
+        w.previews_asked() > 0 && w.encoded_count() == w.previews_asked()
+    });
+    let first = h.state().wizard().unwrap().previews_asked();
+    assert!(
+        first < n,
+        "all {n} previews encoded with only some on screen"
+    );
+    for _ in 0..10 {
+        scroll(&h, 400.0);
+        h.run_steps(2);
+    }
+    wait_until(&mut h, "the previews scrolled to", |h| {
+        let w = h.state().wizard().unwrap();
+        w.previews_asked() > first && w.encoded_count() == w.previews_asked()
+    });
+    // The last user's preview is there to click.
+    let last = {
+        let w = h.state().wizard().unwrap();
+        let mut names: Vec<String> = w.users().iter().map(|u| u.label()).collect();
+        names.sort_by_key(|n| n.to_lowercase());
+        names.pop().unwrap()
+    };
+    assert!(
+        h.query_by_label(&format!("Adjust crop of {last}"))
+            .is_some()
+    );
+}
+
+/// The demo wizard with a small photo for every demo user, matched by logon name: a table and
+/// a resize step taller than the window. Returns the harness and the number of pairs.
+fn every_demo_user_matched(dir: &Path) -> (Harness<'static, App>, usize) {
+    let photos = photo_folder(dir);
+    let mut h = demo_wizard(dir);
+    let accounts: Vec<String> = h
+        .state()
+        .grid()
+        .users()
+        .iter()
+        .filter_map(|u| u.sam_account_name.clone())
+        .collect();
+    for a in &accounts {
+        write_png(&photos.join(format!("{a}.png")), 64, 64);
+    }
+    let n = accounts.len();
+    assert!(n > 20, "enough rows to scroll: {n}");
+    h.state_mut().set_import_folder(&photos);
+    wait_until(&mut h, "the scan", |h| {
+        h.query_by_label(&format!("{n} images found")).is_some()
+    });
+    automatch_by_logon_name(&mut h, n);
+    (h, n)
 }
 
 #[test]

@@ -207,6 +207,9 @@ pub struct Wizard {
     #[allow(clippy::type_complexity)]
     encoded_for: Option<(Target, Vec<(usize, usize)>, Vec<Option<(CropRect, u8)>>)>,
     encoded: Vec<Option<Result<(egui::TextureHandle, usize), String>>>,
+    /// Which previews were asked for: only those scrolled into sight are, so hundreds of
+    /// photos cost no more than a screenful until someone looks at them.
+    asked: Vec<bool>,
     /// Crops chosen on the canvas, per (file, user).
     crops: std::collections::HashMap<(usize, usize), (CropRect, u8)>,
     /// The crop canvas open for (file, user).
@@ -222,9 +225,6 @@ const SCAN_DEBOUNCE: f64 = 0.3;
 /// Height of a matching-table row, and the side of its thumbnails (points).
 const PAIR_ROW: f32 = 40.0;
 const PAIR_THUMB: f32 = 36.0;
-
-/// The resize step previews at most this many photos.
-const PREVIEW_MAX: usize = 60;
 
 const OFFLINE_NOTE: &str = "Hybrid tenants (Entra ID / Microsoft 365) show the new photos after the next Entra Connect sync.";
 
@@ -255,6 +255,7 @@ impl Wizard {
             encode_generation: 0,
             encoded_for: None,
             encoded: Vec::new(),
+            asked: Vec::new(),
             crops: std::collections::HashMap::new(),
             canvas: None,
             file_thumbs: FileThumbs::for_files(),
@@ -379,6 +380,11 @@ impl Wizard {
     /// Crops chosen by hand: ((file, user) → (crop, quarter turns)).
     pub fn crops(&self) -> Vec<(CropRect, u8)> {
         self.crops.values().copied().collect()
+    }
+
+    /// How many resize previews were asked of the worker (tests: only those scrolled to are).
+    pub fn previews_asked(&self) -> usize {
+        self.asked.iter().filter(|&&a| a).count()
     }
 
     /// How many resize previews have come back (tests).
@@ -803,63 +809,86 @@ impl Wizard {
         let key = (target, chosen.clone(), crops);
         if self.encoded_for.as_ref() != Some(&key) {
             self.encode_generation += 1;
-            let n = chosen.len().min(PREVIEW_MAX);
-            self.encoded = vec![None; n];
-            let files = self.files();
-            for (index, &(f, u)) in chosen.iter().take(n).enumerate() {
+            self.encoded = vec![None; chosen.len()];
+            self.asked = vec![false; chosen.len()];
+            self.encoded_for = Some(key);
+        }
+        ui.add_space(6.0);
+        ui.weak(format!(
+            "{} photos. Click one to choose its crop by hand.",
+            chosen.len()
+        ));
+        let side = 112.0;
+        let cell = egui::vec2(side + 16.0, side + 44.0);
+        let per_row =
+            ((ui.available_width() / (cell.x + ui.spacing().item_spacing.x)) as usize).max(1);
+        let rows = chosen.len().div_ceil(per_row);
+        let mut open: Option<(usize, usize)> = None;
+        let mut shown = Vec::new();
+        egui::ScrollArea::vertical()
+            .id_salt("resize-previews")
+            .auto_shrink([false, false])
+            .show_rows(ui, cell.y, rows, |ui, row_range| {
+                for row in row_range {
+                    ui.horizontal(|ui| {
+                        let first = row * per_row;
+                        for (i, &(f, u)) in chosen.iter().enumerate().skip(first).take(per_row) {
+                            shown.push(i);
+                            let user = self.users[u].label();
+                            ui.allocate_ui(cell, |ui| {
+                                ui.set_min_size(cell);
+                                ui.vertical(|ui| {
+                                    match self.encoded.get(i).and_then(|e| e.as_ref()) {
+                                        Some(Ok((tex, bytes))) => {
+                                            let r = ui.add(
+                                                egui::Image::new(tex)
+                                                    .fit_to_exact_size(egui::vec2(side, side))
+                                                    .sense(egui::Sense::click()),
+                                            );
+                                            let label = format!("Adjust crop of {user}");
+                                            r.widget_info(|| {
+                                                egui::WidgetInfo::labeled(
+                                                    egui::Role::Button,
+                                                    true,
+                                                    &label,
+                                                )
+                                            });
+                                            if r.on_hover_text("Adjust the crop").clicked() {
+                                                open = Some((f, u));
+                                            }
+                                            ui.label(user);
+                                            let kb = *bytes as f64 / 1024.0;
+                                            ui.weak(format!("{kb:.1} kB"));
+                                        }
+                                        Some(Err(e)) => {
+                                            ui.label(user);
+                                            ui.colored_label(ui.visuals().error_fg_color, e);
+                                        }
+                                        None => {
+                                            ui.spinner();
+                                            ui.label(user);
+                                        }
+                                    }
+                                });
+                            });
+                        }
+                    });
+                }
+            });
+        // Ask the worker for the previews that came into sight (it encodes a few at a time).
+        for i in shown {
+            if self.asked.get(i) == Some(&false) {
+                self.asked[i] = true;
+                let (f, u) = chosen[i];
                 worker.send(Command::EncodePreview {
                     generation: self.encode_generation,
-                    index,
-                    file: files[f].path.clone(),
+                    index: i,
+                    file: self.files()[f].path.clone(),
                     target,
                     crop: self.crops.get(&(f, u)).copied(),
                 });
             }
-            self.encoded_for = Some(key);
         }
-        ui.add_space(6.0);
-        if chosen.len() > PREVIEW_MAX {
-            ui.weak(format!(
-                "The first {PREVIEW_MAX} of {} photos:",
-                chosen.len()
-            ));
-        }
-        ui.weak("Click a photo to choose its crop by hand.");
-        let side = 112.0;
-        let mut open: Option<(usize, usize)> = None;
-        ui.horizontal_wrapped(|ui| {
-            for (i, &(f, u)) in chosen.iter().take(PREVIEW_MAX).enumerate() {
-                ui.allocate_ui(egui::vec2(side + 16.0, side + 44.0), |ui| {
-                    ui.vertical(|ui| match self.encoded.get(i).and_then(|e| e.as_ref()) {
-                        Some(Ok((tex, bytes))) => {
-                            let r = ui.add(
-                                egui::Image::new(tex)
-                                    .fit_to_exact_size(egui::vec2(side, side))
-                                    .sense(egui::Sense::click()),
-                            );
-                            let label = format!("Adjust crop of {}", self.users[u].label());
-                            r.widget_info(|| {
-                                egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
-                            });
-                            if r.on_hover_text("Adjust the crop").clicked() {
-                                open = Some((f, u));
-                            }
-                            ui.label(self.users[u].label());
-                            let kb = *bytes as f64 / 1024.0;
-                            ui.weak(format!("{kb:.1} kB"));
-                        }
-                        Some(Err(e)) => {
-                            ui.label(self.users[u].label());
-                            ui.colored_label(ui.visuals().error_fg_color, e);
-                        }
-                        None => {
-                            ui.spinner();
-                            ui.label(self.users[u].label());
-                        }
-                    });
-                });
-            }
-        });
         if let Some((f, u)) = open {
             let start = self.crops.get(&(f, u)).copied();
             let file = self.files()[f].path.clone();
