@@ -12,6 +12,7 @@ use egui_extras::{Column, TableBuilder};
 use super::crop_canvas::{CropAction, CropCanvas};
 use super::photo_bridge::CropSource;
 use super::thumbs::{DnThumbs, FileThumbs, Thumb};
+use super::user_grid::title_text;
 use super::worker::{Command, Worker};
 use crate::directory::{PhotoAttribute, User};
 use crate::import::{Cancel, Plan, PlanItem, Progress, Report, Status};
@@ -536,7 +537,7 @@ impl Wizard {
         });
         egui::CentralPanel::default().show(ui, |ui| {
             if self.step == Step::Automatch {
-                // Its matching table scrolls by itself, laying out only the rows shown.
+                // Its tabs' tables scroll by themselves, laying out only the rows shown.
                 self.automatch_ui(ui, worker, thumbs);
                 return;
             }
@@ -711,29 +712,26 @@ impl Wizard {
             Some(Ok(s)) => &s.files,
             _ => return,
         };
-        let users = &self.users;
-        if self.tab == Tab::Matching {
-            let table = PairsTable {
-                files,
-                users,
-                file_thumbs: &mut self.file_thumbs,
-                user_thumbs: thumbs,
-                worker,
-            };
-            table.ui(ui, &mut m.pairs);
-            return;
-        }
-        let tab = self.tab;
-        egui::ScrollArea::vertical().show(ui, |ui| match tab {
-            Tab::FilesWithout => unmatched_ui(ui, m, files, users),
-            Tab::UsersWithout => {
-                for &u in &m.users_without_file {
-                    ui.label(users[u].label());
-                }
+        // Each tab is a table of its own that lays out only the rows on screen.
+        let tabs = MatchTabs {
+            files,
+            users: &self.users,
+            file_thumbs: &mut self.file_thumbs,
+            user_thumbs: thumbs,
+            worker,
+        };
+        match self.tab {
+            Tab::Matching => tabs.pairs_ui(ui, &mut m.pairs),
+            Tab::FilesWithout => {
+                egui::ScrollArea::vertical().show(ui, |ui| unmatched_ui(ui, m, files, &self.users));
             }
-            Tab::Ambiguous => ambiguous_ui(ui, &mut m.ambiguous, files, users),
-            Tab::Matching => {}
-        });
+            Tab::UsersWithout => tabs.users_without_ui(ui, &m.users_without_file),
+            Tab::Ambiguous => {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    ambiguous_ui(ui, &mut m.ambiguous, files, &self.users)
+                });
+            }
+        }
     }
 
     fn automatch_button_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) {
@@ -1008,24 +1006,59 @@ fn tabs_ui(ui: &mut egui::Ui, tab: &mut Tab, m: &Matches) {
     });
 }
 
+/// What the picture columns show, on hover of their titles.
+const PICTURE_HINT: &str = "The picture in the file (point at it for a larger one)";
+const CURRENT_HINT: &str = "The user's photo in the directory now; — when there is none";
+
 /// The matching table's column titles, with what they mean on hover.
 const PAIR_COLUMNS: [(&str, &str); 6] = [
     ("", ""),
-    (
-        "New",
-        "The picture in the file (point at it for a larger one)",
-    ),
-    (
-        "Current",
-        "The user's photo in the directory now; — when there is none",
-    ),
+    ("New", PICTURE_HINT),
+    ("Current", CURRENT_HINT),
     ("User", ""),
     ("File", ""),
     ("", ""),
 ];
 
-/// The matching table: what each row needs besides its pair.
-struct PairsTable<'a> {
+const USERS_WITHOUT_COLUMNS: [(&str, &str); 5] = [
+    ("Current", CURRENT_HINT),
+    ("User", ""),
+    ("Logon name", ""),
+    ("E-mail", ""),
+    ("Title · Department", ""),
+];
+
+/// A tab's table: only the rows on screen are laid out, as tall as the room left.
+fn tab_table<'a>(ui: &'a mut egui::Ui, id: &str) -> TableBuilder<'a> {
+    TableBuilder::new(ui)
+        .id_salt(id)
+        .striped(true)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .min_scrolled_height(0.0)
+}
+
+/// A resizable column of text that is cut short when it does not fit.
+fn text_column(initial: f32) -> Column {
+    Column::initial(initial)
+        .at_least(80.0)
+        .clip(true)
+        .resizable(true)
+}
+
+/// The column titles, each with what it means on hover.
+fn header_ui(mut row: egui_extras::TableRow<'_, '_>, columns: &[(&str, &str)]) {
+    for &(title, hint) in columns {
+        row.col(|ui| {
+            let r = ui.strong(title);
+            if !hint.is_empty() {
+                r.on_hover_text(hint);
+            }
+        });
+    }
+}
+
+/// The automatch tabs: what their rows need besides the match itself.
+struct MatchTabs<'a> {
     files: &'a [matching::PhotoFile],
     users: &'a [User],
     file_thumbs: &'a mut FileThumbs,
@@ -1033,78 +1066,108 @@ struct PairsTable<'a> {
     worker: &'a Worker,
 }
 
-impl PairsTable<'_> {
+impl MatchTabs<'_> {
     /// A virtualised table: only the rows on screen are laid out and ask for thumbnails, so
     /// thousands of pairs scroll smoothly and load only what is seen.
-    fn ui(mut self, ui: &mut egui::Ui, pairs: &mut [Pair]) {
+    fn pairs_ui(mut self, ui: &mut egui::Ui, pairs: &mut [Pair]) {
         include_all_ui(ui, pairs);
         let thumb_col = Column::exact(PAIR_ROW + 16.0);
-        TableBuilder::new(ui)
-            .id_salt("wizard-pairs")
-            .striped(true)
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        tab_table(ui, "wizard-pairs")
             .column(Column::exact(24.0))
             .column(thumb_col)
             .column(thumb_col)
-            .column(
-                Column::initial(200.0)
-                    .at_least(80.0)
-                    .clip(true)
-                    .resizable(true),
-            )
-            .column(
-                Column::initial(220.0)
-                    .at_least(80.0)
-                    .clip(true)
-                    .resizable(true),
-            )
+            .column(text_column(200.0))
+            .column(text_column(220.0))
             .column(Column::remainder().at_least(60.0))
-            .min_scrolled_height(0.0)
-            .header(20.0, |mut row| {
-                for (title, hint) in PAIR_COLUMNS {
-                    row.col(|ui| {
-                        let r = ui.strong(title);
-                        if !hint.is_empty() {
-                            r.on_hover_text(hint);
-                        }
-                    });
-                }
-            })
+            .header(20.0, |row| header_ui(row, &PAIR_COLUMNS))
             .body(|body| {
                 body.rows(PAIR_ROW, pairs.len(), |mut row| {
                     if let Some(p) = pairs.get_mut(row.index()) {
-                        self.row_ui(&mut row, p);
+                        self.pair_row_ui(&mut row, p);
                     }
                 });
             });
     }
 
-    fn row_ui(&mut self, row: &mut egui_extras::TableRow<'_, '_>, p: &mut Pair) {
+    fn pair_row_ui(&mut self, row: &mut egui_extras::TableRow<'_, '_>, p: &mut Pair) {
         let users = self.users;
         let (Some(user), Some(file)) = (users.get(p.user), self.files.get(p.file)) else {
             return;
         };
         let label = user.label();
-        let name = file_name(&file.path);
         row.col(|ui| include_ui(ui, &mut p.on, &label));
         row.col(|ui| {
-            let thumb = self.file_thumbs.file(&file.path, self.worker);
-            file_thumb_ui(ui, thumb, &name);
+            self.file_ui(ui, p.file, PAIR_THUMB);
         });
-        row.col(|ui| current_photo_ui(ui, user, self.user_thumbs, self.worker));
+        row.col(|ui| self.current_ui(ui, p.user, PAIR_THUMB));
         row.col(|ui| {
             ui.add(egui::Label::new(&label).truncate());
         });
-        row.col(|ui| {
-            ui.add(egui::Label::new(&name).truncate())
-                .on_hover_text(file.path.display().to_string());
-        });
+        row.col(|ui| file_name_ui(ui, &file.path));
         row.col(|ui| {
             if user.photo_bytes.is_some() {
                 ui.weak("replaces current photo (backed up)");
             }
         });
     }
+
+    /// The picture in file `f` at `side` points (see [`file_thumb_ui`]).
+    fn file_ui(&mut self, ui: &mut egui::Ui, f: usize, side: f32) -> Option<egui::Response> {
+        let path = &self.files.get(f)?.path;
+        let thumb = self.file_thumbs.file(path, self.worker);
+        file_thumb_ui(ui, thumb, path, side)
+    }
+
+    /// User `u`'s photo in the directory now, at `side` points.
+    fn current_ui(&mut self, ui: &mut egui::Ui, u: usize, side: f32) {
+        if let Some(user) = self.users.get(u) {
+            current_photo_ui(ui, user, self.user_thumbs, self.worker, side);
+        }
+    }
+
+    /// Users without file, with their current photo and what tells them apart.
+    fn users_without_ui(mut self, ui: &mut egui::Ui, without: &[usize]) {
+        if without.is_empty() {
+            ui.weak("Every user has a file.");
+            return;
+        }
+        let users = self.users;
+        tab_table(ui, "wizard-users-without")
+            .column(Column::exact(PAIR_ROW + 16.0))
+            .column(text_column(200.0))
+            .column(text_column(140.0))
+            .column(text_column(240.0))
+            .column(Column::remainder().at_least(80.0))
+            .header(20.0, |row| header_ui(row, &USERS_WITHOUT_COLUMNS))
+            .body(|body| {
+                body.rows(PAIR_ROW, without.len(), |mut row| {
+                    let Some(&u) = without.get(row.index()) else {
+                        return;
+                    };
+                    let Some(user) = users.get(u) else {
+                        return;
+                    };
+                    row.col(|ui| self.current_ui(ui, u, PAIR_THUMB));
+                    let texts = [
+                        user.label(),
+                        user.sam_account_name.clone().unwrap_or_default(),
+                        user.mail.clone().unwrap_or_default(),
+                        title_text(user),
+                    ];
+                    for text in texts {
+                        row.col(|ui| {
+                            ui.add(egui::Label::new(text).truncate());
+                        });
+                    }
+                });
+            });
+    }
+}
+
+/// A file's name, cut short to fit, with its whole path on hover.
+fn file_name_ui(ui: &mut egui::Ui, path: &Path) {
+    ui.add(egui::Label::new(file_name(path)).truncate())
+        .on_hover_text(path.display().to_string());
 }
 
 /// "n of m included", with Select all / Select none.
@@ -1137,31 +1200,53 @@ fn include_ui(ui: &mut egui::Ui, on: &mut bool, user: &str) {
     });
 }
 
-/// The file's picture (larger on hover), or a warning sign whose tooltip says why it cannot
-/// be shown: the import would fail on it too, so the helpdesk sees it here first.
-fn file_thumb_ui(ui: &mut egui::Ui, thumb: Thumb<'_>, name: &str) {
+/// The file's picture at `side` points (larger, with its path, on hover), or a warning sign
+/// whose tooltip says why it cannot be shown: the import would fail on it too, so the
+/// helpdesk sees it here first.
+fn file_thumb_ui(
+    ui: &mut egui::Ui,
+    thumb: Thumb<'_>,
+    path: &Path,
+    side: f32,
+) -> Option<egui::Response> {
+    let name = file_name(path);
     if let Thumb::Failed(why) = thumb {
         let text = format!("Cannot show {name}: {why}");
         ui.colored_label(ui.visuals().warn_fg_color, "⚠")
             .on_hover_text(format!(
-                "{text}\nThe import would fail on it too: untick it, or put a good file in its place."
+                "{text}\nThe import would fail on it too: leave it out, or put a good file in its place."
             ))
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &text));
-        return;
+        return None;
     }
-    let shown = thumb.ui(ui, PAIR_THUMB, &format!("Photo file {name}"));
-    if let (Thumb::Ready(tex), Some(r)) = (&thumb, shown) {
-        r.on_hover_ui(|ui| {
+    let shown = thumb.ui(ui, side, &format!("Photo file {name}"))?;
+    Some(match &thumb {
+        Thumb::Ready(tex) => shown.on_hover_ui(|ui| {
             ui.add(egui::Image::from_texture(tex).fit_to_original_size(1.0));
-        });
-    }
+            ui.weak(path.display().to_string());
+        }),
+        _ => shown,
+    })
 }
 
-/// The user's photo in the directory now, or a dash when there is none.
-fn current_photo_ui(ui: &mut egui::Ui, user: &User, thumbs: &mut DnThumbs, worker: &Worker) {
+/// The user's photo in the directory now at `side` points, or a dash when there is none.
+fn current_photo_ui(
+    ui: &mut egui::Ui,
+    user: &User,
+    thumbs: &mut DnThumbs,
+    worker: &Worker,
+    side: f32,
+) {
     let label = user.label();
+    // A dash or a question mark takes the picture's room, so the columns beside stay in line.
+    let sign = |ui: &mut egui::Ui, text: &str| {
+        ui.add_sized(
+            [side, side],
+            egui::Label::new(egui::RichText::new(text).weak()),
+        )
+    };
     if user.photo_bytes.is_none() {
-        ui.weak("—")
+        sign(ui, "—")
             .on_hover_text("No photo in the directory yet")
             .widget_info(|| {
                 egui::WidgetInfo::labeled(
@@ -1174,10 +1259,10 @@ fn current_photo_ui(ui: &mut egui::Ui, user: &User, thumbs: &mut DnThumbs, worke
     }
     match thumbs.user(&user.dn, worker) {
         Thumb::Failed(why) => {
-            ui.weak("?").on_hover_text(why);
+            sign(ui, "?").on_hover_text(why);
         }
         thumb => {
-            thumb.ui(ui, PAIR_THUMB, &format!("Current photo of {label}"));
+            thumb.ui(ui, side, &format!("Current photo of {label}"));
         }
     }
 }
