@@ -247,6 +247,84 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     assert!(h.state().wizard().is_none());
 }
 
+/// The demo wizard with `photos` chosen and scanned: `images` found.
+fn wizard_on_folder(dir: &Path, photos: &Path, images: usize) -> Harness<'static, App> {
+    let mut h = demo_wizard(dir);
+    h.state_mut().set_import_folder(photos);
+    let found = format!("{images} images found");
+    wait_until(&mut h, "the scan", |h| h.query_by_label(&found).is_some());
+    h
+}
+
+/// A file without match shows its picture, so that whoever gives it to someone sees whose
+/// face it is; the users a search finds, and the one it is given to, show their current
+/// photo and details. Users without file show theirs too, only the rows on screen.
+#[test]
+fn files_without_match_tab_shows_the_picture_and_the_users_photos() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photo_folder(tmp.path());
+    write_png(&photos.join("ahart.png"), 200, 200);
+    write_png(&photos.join("new-hire.png"), 240, 320);
+    let mut h = wizard_on_folder(tmp.path(), &photos, 2);
+    automatch_by_logon_name(&mut h, 1);
+
+    // Users without file: current photo (or a dash), logon name and e-mail; rows on screen only.
+    click_through(&mut h, &["Users without file (31)"]);
+    let first = h
+        .state()
+        .wizard()
+        .unwrap()
+        .users()
+        .iter()
+        .find(|u| u.sam_account_name.as_deref() != Some("ahart"))
+        .unwrap()
+        .clone();
+    assert!(
+        h.query_by_label(first.sam_account_name.as_deref().unwrap())
+            .is_some()
+    );
+    assert!(h.query_by_label(first.mail.as_deref().unwrap()).is_some());
+    wait_until(&mut h, "the users' current photos", |h| {
+        h.query_all_by_label_contains("Current photo of").count() > 0
+    });
+    let shown = h.query_all_by_label_contains("urrent photo of").count();
+    assert!((5..31).contains(&shown), "{shown} users' photos shown");
+
+    click_through(&mut h, &["Files without match (1)"]);
+    wait_until(&mut h, "the file's picture", |h| {
+        h.query_by_label("Photo file new-hire.png").is_some()
+    });
+    assert!(h.query_by_label("new-hire.png").is_some());
+
+    // A search finds Jonas Berg, with his logon name and current photo. Typed a key a frame:
+    // the field keeps its focus while the row grows to show what it finds.
+    h.get_by_label("Assign to:").focus();
+    h.run_steps(2);
+    for c in ["b", "e", "r", "g"] {
+        h.get_by_label("Assign to:").type_text(c);
+        h.run_steps(2);
+    }
+    assert_eq!(
+        h.get_by_label("Assign to:").value().as_deref(),
+        Some("berg")
+    );
+    assert!(
+        h.query_by_label("jberg · jberg@demo.example · Helpdesk Lead · IT")
+            .is_some()
+    );
+    wait_until(&mut h, "the found user's current photo", |h| {
+        h.query_by_label("Current photo of Jonas Berg").is_some()
+    });
+    click_through(&mut h, &["Jonas Berg"]);
+    assert!(h.query_by_label("assigned to Jonas Berg").is_some());
+    assert!(h.query_by_label("Current photo of Jonas Berg").is_some());
+    assert!(h.query_by_label("Photo file new-hire.png").is_some());
+
+    click_through(&mut h, &["Unassign"]);
+    assert!(h.query_by_label("Assign to:").is_some());
+    assert!(h.query_by_label("Current photo of Jonas Berg").is_none());
+}
+
 /// The matching table, as a helpdesk person checks it: each file's picture beside the user's
 /// current photo, a warning (with the reason on hover) for a file that cannot be read, and
 /// Select all / none. The folder is typed key by key: it is scanned once typing pauses.

@@ -152,7 +152,8 @@ impl Matches {
 
     /// Users who have no file yet (can be given a file without match).
     fn free_users(&self) -> Vec<usize> {
-        let taken: Vec<usize> = self.unmatched.iter().filter_map(|(_, u, _)| *u).collect();
+        let taken: std::collections::HashSet<usize> =
+            self.unmatched.iter().filter_map(|(_, u, _)| *u).collect();
         self.users_without_file
             .iter()
             .copied()
@@ -722,9 +723,7 @@ impl Wizard {
         };
         match self.tab {
             Tab::Matching => tabs.pairs_ui(ui, &mut m.pairs),
-            Tab::FilesWithout => {
-                egui::ScrollArea::vertical().show(ui, |ui| unmatched_ui(ui, m, files, &self.users));
-            }
+            Tab::FilesWithout => tabs.unmatched_ui(ui, m),
             Tab::UsersWithout => tabs.users_without_ui(ui, &m.users_without_file),
             Tab::Ambiguous => {
                 egui::ScrollArea::vertical().show(ui, |ui| {
@@ -1020,6 +1019,15 @@ const PAIR_COLUMNS: [(&str, &str); 6] = [
     ("", ""),
 ];
 
+const UNMATCHED_COLUMNS: [(&str, &str); 3] = [
+    ("Picture", PICTURE_HINT),
+    ("File", ""),
+    (
+        "User",
+        "Type part of a name to find a user who has no file yet",
+    ),
+];
+
 const USERS_WITHOUT_COLUMNS: [(&str, &str); 5] = [
     ("Current", CURRENT_HINT),
     ("User", ""),
@@ -1027,6 +1035,19 @@ const USERS_WITHOUT_COLUMNS: [(&str, &str); 5] = [
     ("E-mail", ""),
     ("Title · Department", ""),
 ];
+
+/// Rows where a face is to be recognised (files without match) are taller, with larger
+/// pictures.
+const FACE_ROW: f32 = 60.0;
+const FACE_THUMB: f32 = 52.0;
+/// The small current photo beside a suggested or assigned user.
+const SMALL_THUMB: f32 = 22.0;
+/// Height of one suggested user under "Assign to:".
+const SUGGESTION_ROW: f32 = 24.0;
+/// Height of the "Assign to:" line.
+const CASE_ROW: f32 = 28.0;
+/// At most this many users are suggested for a search.
+const SUGGESTIONS: usize = 6;
 
 /// A tab's table: only the rows on screen are laid out, as tall as the room left.
 fn tab_table<'a>(ui: &'a mut egui::Ui, id: &str) -> TableBuilder<'a> {
@@ -1125,6 +1146,80 @@ impl MatchTabs<'_> {
         }
     }
 
+    /// Files without match, each with its picture, so that whoever assigns it sees whose face
+    /// it is; a file can be given to a user who has no file yet, found by name.
+    fn unmatched_ui(mut self, ui: &mut egui::Ui, m: &mut Matches) {
+        if m.unmatched.is_empty() {
+            ui.weak("Every file matched a user.");
+            return;
+        }
+        let users = self.users;
+        let free = m.free_users();
+        // The users each search finds, worked out once a frame: the rows' heights need them.
+        let found: Vec<Vec<usize>> = m
+            .unmatched
+            .iter()
+            .map(|(_, assigned, search)| match assigned {
+                Some(_) => Vec::new(),
+                None => find_users(users, &free, search),
+            })
+            .collect();
+        // The field, then a line for each user found (the one past the last shown says
+        // there are more).
+        let heights = found
+            .iter()
+            .map(|found| FACE_ROW.max(CASE_ROW + found.len() as f32 * SUGGESTION_ROW + 4.0));
+        tab_table(ui, "wizard-unmatched")
+            .column(Column::exact(FACE_ROW + 16.0))
+            .column(text_column(220.0))
+            .column(Column::remainder().at_least(200.0))
+            .header(20.0, |row| header_ui(row, &UNMATCHED_COLUMNS))
+            .body(|body| {
+                body.heterogeneous_rows(heights, |mut row| {
+                    let i = row.index();
+                    let (Some((f, assigned, search)), Some(found)) =
+                        (m.unmatched.get_mut(i), found.get(i))
+                    else {
+                        return;
+                    };
+                    let f = *f;
+                    row.col(|ui| {
+                        self.file_ui(ui, f, FACE_THUMB);
+                    });
+                    row.col(|ui| file_name_ui(ui, &self.files[f].path));
+                    row.col(|ui| match *assigned {
+                        Some(u) => {
+                            self.current_ui(ui, u, SMALL_THUMB);
+                            ui.label(format!("assigned to {}", users[u].label()));
+                            if ui.small_button("Unassign").clicked() {
+                                *assigned = None;
+                            }
+                        }
+                        None if found.is_empty() => assign_field_ui(ui, f, search),
+                        None => {
+                            ui.vertical(|ui| {
+                                ui.add_space(4.0);
+                                ui.horizontal(|ui| assign_field_ui(ui, f, search));
+                                for &u in found.iter().take(SUGGESTIONS) {
+                                    ui.horizontal(|ui| {
+                                        self.current_ui(ui, u, SMALL_THUMB);
+                                        if ui.button(users[u].label()).clicked() {
+                                            *assigned = Some(u);
+                                            search.clear();
+                                        }
+                                        ui.weak(details_text(&users[u]));
+                                    });
+                                }
+                                if found.len() > SUGGESTIONS {
+                                    ui.weak("More users have this in their name: type more of it.");
+                                }
+                            });
+                        }
+                    });
+                });
+            });
+    }
+
     /// Users without file, with their current photo and what tells them apart.
     fn users_without_ui(mut self, ui: &mut egui::Ui, without: &[usize]) {
         if without.is_empty() {
@@ -1162,6 +1257,55 @@ impl MatchTabs<'_> {
                 });
             });
     }
+}
+
+/// The "Assign to:" search field of file `f`.
+fn assign_field_ui(ui: &mut egui::Ui, f: usize, search: &mut String) {
+    let label = ui.label("Assign to:");
+    ui.add(
+        egui::TextEdit::singleline(search)
+            // An id of its own, not the row's: the field keeps its focus when the row grows
+            // to show what it finds and the field moves into a column.
+            .id(egui::Id::unique(("wizard-assign-to", f)))
+            .hint_text("search a name")
+            .desired_width(180.0),
+    )
+    .labelled_by(label.id);
+}
+
+/// The `free` users whose name contains `search` (case and diacritics ignored): at most
+/// [`SUGGESTIONS`] and one more.
+fn find_users(users: &[User], free: &[usize], search: &str) -> Vec<usize> {
+    let key = matching::normalize::fold(search.trim());
+    if key.is_empty() {
+        return Vec::new();
+    }
+    free.iter()
+        .copied()
+        .filter(|&u| matching::normalize::fold(&users[u].label()).contains(&key))
+        // One more than are shown, to tell that there are more.
+        .take(SUGGESTIONS + 1)
+        .collect()
+}
+
+/// Logon name and e-mail address, those the user has.
+fn account_text(u: &User) -> String {
+    [u.sam_account_name.as_deref(), u.mail.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Logon name, e-mail, title and department on one line: what tells two people of the same
+/// name apart.
+fn details_text(u: &User) -> String {
+    [account_text(u), title_text(u)]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// A file's name, cut short to fit, with its whole path on hover.
@@ -1264,51 +1408,6 @@ fn current_photo_ui(
         thumb => {
             thumb.ui(ui, side, &format!("Current photo of {label}"));
         }
-    }
-}
-
-/// Files without match: each can be given to a user who has no file yet, found by name.
-fn unmatched_ui(ui: &mut egui::Ui, m: &mut Matches, files: &[matching::PhotoFile], users: &[User]) {
-    let free = m.free_users();
-    for (f, assigned, search) in &mut m.unmatched {
-        ui.horizontal(|ui| {
-            ui.label(file_name(&files[*f].path));
-            match assigned {
-                Some(u) => {
-                    ui.label(format!("assigned to {}", users[*u].label()));
-                    if ui.small_button("Unassign").clicked() {
-                        *assigned = None;
-                    }
-                }
-                None => {
-                    let label = ui.label("Assign to:");
-                    ui.add(
-                        egui::TextEdit::singleline(search)
-                            .hint_text("search a name")
-                            .desired_width(180.0),
-                    )
-                    .labelled_by(label.id);
-                }
-            }
-        });
-        if assigned.is_none() && !search.trim().is_empty() {
-            let key = matching::normalize::fold(search.trim());
-            ui.indent(*f, |ui| {
-                for &u in free
-                    .iter()
-                    .filter(|&&u| matching::normalize::fold(&users[u].label()).contains(&key))
-                    .take(6)
-                {
-                    if ui.button(users[u].label()).clicked() {
-                        *assigned = Some(u);
-                        search.clear();
-                    }
-                }
-            });
-        }
-    }
-    if m.unmatched.is_empty() {
-        ui.weak("Every file matched a user.");
     }
 }
 
