@@ -256,6 +256,103 @@ fn wizard_on_folder(dir: &Path, photos: &Path, images: usize) -> Harness<'static
     h
 }
 
+/// The node labelled `label` in the same row as the text containing `row_text`: the rows of
+/// two people of the same name have the same buttons and pictures.
+fn in_row_of<'h>(
+    h: &'h Harness<'static, App>,
+    label: &'h str,
+    row_text: &'h str,
+) -> egui_kittest::Node<'h> {
+    let y = h.get_by_label_contains(row_text).rect().center().y;
+    h.get_all_by_label(label)
+        .min_by(|a, b| {
+            let da = (a.rect().center().y - y).abs();
+            let db = (b.rect().center().y - y).abs();
+            da.total_cmp(&db)
+        })
+        .unwrap_or_else(|| panic!("no {label} in the row of {row_text}"))
+}
+
+fn is_chosen(node: &egui_kittest::Node<'_>) -> bool {
+    use egui_kittest::kittest::NodeT as _;
+    node.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+}
+
+/// Two John Smiths and two files named after them: the Ambiguous tab shows each one's
+/// current photo and what tells them apart, and each file's picture beside its choice; a
+/// click on a picture chooses it, and one file chosen for both is pointed out.
+#[test]
+fn ambiguous_tab_shows_the_candidates_and_the_files_pictures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photo_folder(tmp.path());
+    write_png(&photos.join("Amelia.Hart.png"), 200, 200);
+    write_png(&photos.join("John.Smith.png"), 300, 300);
+    write_jpeg(&photos.join("john.smith.jpg"), 320, 320);
+    let mut h = wizard_on_folder(tmp.path(), &photos, 3);
+    click_through(
+        &mut h,
+        &["Next", "First.Last (John.Doe)", "Next", "Automatch"],
+    );
+    wait_until(&mut h, "the match", |h| {
+        h.query_by_label("Ambiguous (1)").is_some()
+    });
+    click_through(&mut h, &["Ambiguous (1)"]);
+
+    // Who is who: logon name and e-mail, title and department, and the current photo.
+    let (north, south) = (
+        "jsmith · jsmith@demo.example",
+        "jsmith2 · jsmith2@demo.example",
+    );
+    assert!(h.query_by_label(north).is_some());
+    assert!(h.query_by_label(south).is_some());
+    assert!(h.query_by_label("Account Executive · Sales").is_some());
+    assert!(h.query_by_label("Regional Manager · Sales").is_some());
+    assert_eq!(h.query_all_by_label("John Smith").count(), 2);
+    wait_until(
+        &mut h,
+        "the current photo of the John Smith who has one",
+        |h| h.query_by_label("Current photo of John Smith").is_some(),
+    );
+    assert!(h.query_by_label("No current photo of John Smith").is_some());
+    let photo = h
+        .get_by_label("Current photo of John Smith")
+        .rect()
+        .center()
+        .y;
+    let details = h.get_by_label(south).rect().center().y;
+    assert!((photo - details).abs() < 30.0, "the photo is jsmith2's");
+
+    // Both files' pictures in each candidate's row, loaded on the worker.
+    wait_until(&mut h, "the files' pictures", |h| {
+        h.state().wizard().unwrap().file_thumbs_loaded() == 3
+    });
+    for file in ["John.Smith.png", "john.smith.jpg"] {
+        let alt = format!("Photo file {file}");
+        assert_eq!(h.query_all_by_label(&alt).count(), 2, "{alt}");
+        assert_eq!(h.query_all_by_label(file).count(), 2, "{file}'s choices");
+    }
+    assert_eq!(h.query_all_by_label("none").count(), 2);
+
+    // A click on a picture chooses its file; the same file for both is pointed out.
+    in_row_of(&h, "Photo file John.Smith.png", north).click();
+    h.run_steps(2);
+    assert!(is_chosen(&in_row_of(&h, "John.Smith.png", north)));
+    assert!(is_chosen(&in_row_of(&h, "none", south)));
+    let twice = "⚠ John.Smith.png is chosen for 2 users";
+    assert!(h.query_by_label(twice).is_none());
+    in_row_of(&h, "Photo file John.Smith.png", south).click();
+    h.run_steps(2);
+    assert!(h.query_by_label(twice).is_some());
+    in_row_of(&h, "john.smith.jpg", south).click();
+    h.run_steps(2);
+    assert!(h.query_by_label(twice).is_none());
+    assert!(is_chosen(&in_row_of(&h, "john.smith.jpg", south)));
+
+    // Amelia Hart's file, and one for each John Smith.
+    click_through(&mut h, &["Next", "Next"]);
+    assert!(h.query_by_label("3 photos to write").is_some());
+}
+
 /// A file without match shows its picture, so that whoever gives it to someone sees whose
 /// face it is; the users a search finds, and the one it is given to, show their current
 /// photo and details. Users without file show theirs too, only the rows on screen.

@@ -725,11 +725,7 @@ impl Wizard {
             Tab::Matching => tabs.pairs_ui(ui, &mut m.pairs),
             Tab::FilesWithout => tabs.unmatched_ui(ui, m),
             Tab::UsersWithout => tabs.users_without_ui(ui, &m.users_without_file),
-            Tab::Ambiguous => {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    ambiguous_ui(ui, &mut m.ambiguous, files, &self.users)
-                });
-            }
+            Tab::Ambiguous => tabs.ambiguous_ui(ui, &mut m.ambiguous),
         }
     }
 
@@ -1036,15 +1032,27 @@ const USERS_WITHOUT_COLUMNS: [(&str, &str); 5] = [
     ("Title · Department", ""),
 ];
 
-/// Rows where a face is to be recognised (files without match) are taller, with larger
-/// pictures.
+const AMBIGUOUS_COLUMNS: [(&str, &str); 3] = [
+    ("Current", CURRENT_HINT),
+    (
+        "User",
+        "Logon name, e-mail, title and department tell people of the same name apart",
+    ),
+    (
+        "File",
+        "Choose each user's file by its picture (point at one for a larger one), or none",
+    ),
+];
+
+/// Rows where a face is to be recognised (files without match, ambiguous cases) are taller,
+/// with larger pictures.
 const FACE_ROW: f32 = 60.0;
 const FACE_THUMB: f32 = 52.0;
 /// The small current photo beside a suggested or assigned user.
 const SMALL_THUMB: f32 = 22.0;
 /// Height of one suggested user under "Assign to:".
 const SUGGESTION_ROW: f32 = 24.0;
-/// Height of the "Assign to:" line.
+/// Height of an ambiguous case's title row, and of the "Assign to:" line.
 const CASE_ROW: f32 = 28.0;
 /// At most this many users are suggested for a search.
 const SUGGESTIONS: usize = 6;
@@ -1257,6 +1265,138 @@ impl MatchTabs<'_> {
                 });
             });
     }
+
+    /// Ambiguous cases: a title row per case, then a row per candidate user with their
+    /// current photo and details, and each of the case's files as a picture to choose (or none).
+    fn ambiguous_ui(
+        mut self,
+        ui: &mut egui::Ui,
+        ambiguous: &mut [(Ambiguity, Vec<Option<usize>>)],
+    ) {
+        if ambiguous.is_empty() {
+            ui.weak("Nothing ambiguous.");
+            return;
+        }
+        // (case, None) for its title, (case, Some(candidate)) for each of its users.
+        let rows: Vec<(usize, Option<usize>)> = ambiguous
+            .iter()
+            .enumerate()
+            .flat_map(|(g, (a, _))| {
+                std::iter::once((g, None)).chain((0..a.candidates.len()).map(move |c| (g, Some(c))))
+            })
+            .collect();
+        let heights = rows
+            .iter()
+            .map(|(_, c)| if c.is_some() { FACE_ROW } else { CASE_ROW });
+        tab_table(ui, "wizard-ambiguous")
+            .striped(false)
+            .column(Column::exact(FACE_ROW + 16.0))
+            .column(text_column(300.0))
+            .column(Column::remainder().at_least(200.0))
+            .header(20.0, |row| header_ui(row, &AMBIGUOUS_COLUMNS))
+            .body(|body| {
+                body.heterogeneous_rows(heights, |row| {
+                    let Some(&(g, c)) = rows.get(row.index()) else {
+                        return;
+                    };
+                    let Some((a, choice)) = ambiguous.get_mut(g) else {
+                        return;
+                    };
+                    match c {
+                        None => case_title_ui(row, a, choice, self.files),
+                        Some(c) => self.candidate_ui(row, a, c, &mut choice[c]),
+                    }
+                });
+            });
+    }
+
+    /// One candidate user of an ambiguous case, with the case's files to choose from.
+    fn candidate_ui(
+        &mut self,
+        mut row: egui_extras::TableRow<'_, '_>,
+        a: &Ambiguity,
+        c: usize,
+        choice: &mut Option<usize>,
+    ) {
+        let users = self.users;
+        let Some((u, user)) = a.candidates.get(c).and_then(|&u| Some((u, users.get(u)?))) else {
+            return;
+        };
+        row.col(|ui| self.current_ui(ui, u, FACE_THUMB));
+        row.col(|ui| {
+            ui.vertical(|ui| {
+                ui.add(egui::Label::new(egui::RichText::new(user.label()).strong()).truncate());
+                for line in [account_text(user), title_text(user)] {
+                    ui.add(egui::Label::new(egui::RichText::new(line).weak()).truncate());
+                }
+            });
+        });
+        row.col(|ui| {
+            ui.radio_value(choice, None, "none");
+            for &f in &a.files {
+                ui.add_space(12.0);
+                // The picture is what is chosen: a click on it picks it as well, and the
+                // chosen one is framed.
+                if let Some(r) = self.file_ui(ui, f, FACE_THUMB) {
+                    if *choice == Some(f) {
+                        let stroke = ui.visuals().selection.stroke;
+                        let frame = r.rect.expand(2.0);
+                        ui.painter()
+                            .rect_stroke(frame, 4.0, stroke, egui::StrokeKind::Outside);
+                    }
+                    if r.interact(egui::Sense::click()).clicked() {
+                        *choice = Some(f);
+                    }
+                }
+                ui.radio_value(choice, Some(f), file_name(&self.files[f].path));
+            }
+        });
+    }
+}
+
+/// An ambiguous case's title: the name its files and users share, and a warning when one
+/// file is chosen for more than one user.
+fn case_title_ui(
+    mut row: egui_extras::TableRow<'_, '_>,
+    a: &Ambiguity,
+    choice: &[Option<usize>],
+    files: &[matching::PhotoFile],
+) {
+    // A line across the top sets the case off from the one before.
+    let rule = |ui: &mut egui::Ui| {
+        let cell = ui.max_rect();
+        let stroke = ui.visuals().widgets.noninteractive.bg_stroke;
+        ui.painter().hline(cell.x_range(), cell.top(), stroke);
+    };
+    row.col(rule);
+    row.col(|ui| {
+        rule(ui);
+        ui.strong(format!("\"{}\"", a.key));
+    });
+    row.col(|ui| {
+        rule(ui);
+        let count = |n: usize, what: &str| match n {
+            1 => format!("1 {what}"),
+            n => format!("{n} {what}s"),
+        };
+        ui.weak(format!(
+            "{}, {}: choose each user's file, or none",
+            count(a.files.len(), "file"),
+            count(a.candidates.len(), "user")
+        ));
+        for &f in &a.files {
+            let times = choice.iter().filter(|&&c| c == Some(f)).count();
+            if times > 1 {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "⚠ {} is chosen for {times} users",
+                        file_name(&files[f].path)
+                    ),
+                );
+            }
+        }
+    });
 }
 
 /// The "Assign to:" search field of file `f`.
@@ -1408,32 +1548,5 @@ fn current_photo_ui(
         thumb => {
             thumb.ui(ui, side, &format!("Current photo of {label}"));
         }
-    }
-}
-
-/// Ambiguous groups: per candidate user, one of the group's files or none.
-fn ambiguous_ui(
-    ui: &mut egui::Ui,
-    ambiguous: &mut [(Ambiguity, Vec<Option<usize>>)],
-    files: &[matching::PhotoFile],
-    users: &[User],
-) {
-    for (gi, (a, choice)) in ambiguous.iter_mut().enumerate() {
-        ui.push_id(gi, |ui| {
-            ui.strong(format!("\"{}\"", a.key));
-            for (ci, &u) in a.candidates.iter().enumerate() {
-                ui.horizontal(|ui| {
-                    ui.label(format!("{}:", users[u].label()));
-                    ui.radio_value(&mut choice[ci], None, "none");
-                    for &f in &a.files {
-                        ui.radio_value(&mut choice[ci], Some(f), file_name(&files[f].path));
-                    }
-                });
-            }
-        });
-        ui.separator();
-    }
-    if ambiguous.is_empty() {
-        ui.weak("Nothing ambiguous.");
     }
 }
