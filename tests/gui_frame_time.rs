@@ -4,6 +4,9 @@
 //! ```sh
 //! cargo test --release --test gui_frame_time -- --ignored --nocapture
 //! ```
+//!
+//! The import wizard's tabs with thousands of rows lay out only the rows on screen (a plain
+//! test).
 
 mod gui_common;
 
@@ -12,7 +15,7 @@ use std::time::{Duration, Instant};
 use adphoto::directory::User;
 use adphoto::gui::worker::{ConnectionInfo, ConnectionKind};
 use egui_kittest::kittest::Queryable as _;
-use gui_common::{harness, scroll};
+use gui_common::{click_through, harness, scroll, wait_until};
 
 const USERS: usize = 100_000;
 
@@ -32,6 +35,14 @@ fn synthetic_users(n: usize) -> Vec<User> {
 }
 
 fn loaded(dir: &std::path::Path) -> egui_kittest::Harness<'static, adphoto::gui::App> {
+    with_users(dir, synthetic_users(USERS))
+}
+
+/// The app showing `users` as if a directory had listed them.
+fn with_users(
+    dir: &std::path::Path,
+    users: Vec<User>,
+) -> egui_kittest::Harness<'static, adphoto::gui::App> {
     let mut h = harness(dir);
     let info = ConnectionInfo {
         target: "synthetic".into(),
@@ -39,7 +50,7 @@ fn loaded(dir: &std::path::Path) -> egui_kittest::Harness<'static, adphoto::gui:
         kind: ConnectionKind::Offline,
         insecure: false,
     };
-    h.state_mut().show_users(info, synthetic_users(USERS));
+    h.state_mut().show_users(info, users);
     h.run_steps(3);
     h
 }
@@ -110,4 +121,56 @@ fn frame_time_with_100k_users() {
         max.as_secs_f64() * 1e3,
         search.as_secs_f64() * 1e3,
     );
+}
+
+/// The import wizard's tabs with thousands of rows: 1,000 files without match, four
+/// ambiguous cases of hundreds of users each (files named after a department), and the users
+/// without a department. Each tab lays out only the rows on screen.
+#[test]
+fn wizard_tabs_lay_out_only_the_rows_on_screen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = tmp.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    for i in 0..1_000 {
+        std::fs::write(photos.join(format!("scan-{i:04}.jpg")), b"").unwrap();
+    }
+    for department in ["Sales", "IT", "Finance", "Logistics"] {
+        gui_common::write_png(&photos.join(format!("{department}.png")), 64, 64);
+    }
+    let mut users = synthetic_users(3_000);
+    for u in users.iter_mut().step_by(5) {
+        u.department = None;
+    }
+    let mut h = with_users(tmp.path(), users);
+    h.get_by_label("Import…").click();
+    h.run_steps(2);
+    h.state_mut().set_import_folder(&photos);
+    wait_until(&mut h, "the scan", |h| {
+        h.query_by_label("1004 images found").is_some()
+    });
+    click_through(&mut h, &["Next"]);
+    gui_common::replace_text(&mut h, "Pattern:", "{department}");
+    click_through(&mut h, &["Next", "Automatch"]);
+    wait_until(&mut h, "the match", |h| {
+        h.query_by_label("Ambiguous (4)").is_some()
+    });
+
+    let laid_out = |h: &egui_kittest::Harness<'static, adphoto::gui::App>, label: &str| {
+        h.query_all_by_label_contains(label).count()
+    };
+    click_through(&mut h, &["Files without match (1000)"]);
+    let rows = laid_out(&h, "Assign to:");
+    assert!((5..100).contains(&rows), "{rows} files laid out");
+    click_through(&mut h, &["Users without file (600)"]);
+    let rows = laid_out(&h, "urrent photo of");
+    assert!((5..100).contains(&rows), "{rows} users laid out");
+    click_through(&mut h, &["Ambiguous (4)"]);
+    let rows = laid_out(&h, "none");
+    assert!((3..100).contains(&rows), "{rows} candidates laid out");
+    for _ in 0..20 {
+        scroll(&h, 5_000.0);
+        h.run_steps(2);
+    }
+    let rows = laid_out(&h, "none");
+    assert!((3..100).contains(&rows), "{rows} candidates laid out");
 }

@@ -247,6 +247,181 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     assert!(h.state().wizard().is_none());
 }
 
+/// The demo wizard with `photos` chosen and scanned: `images` found.
+fn wizard_on_folder(dir: &Path, photos: &Path, images: usize) -> Harness<'static, App> {
+    let mut h = demo_wizard(dir);
+    h.state_mut().set_import_folder(photos);
+    let found = format!("{images} images found");
+    wait_until(&mut h, "the scan", |h| h.query_by_label(&found).is_some());
+    h
+}
+
+/// The node labelled `label` in the same row as the text containing `row_text`: the rows of
+/// two people of the same name have the same buttons and pictures.
+fn in_row_of<'h>(
+    h: &'h Harness<'static, App>,
+    label: &'h str,
+    row_text: &'h str,
+) -> egui_kittest::Node<'h> {
+    let y = h.get_by_label_contains(row_text).rect().center().y;
+    h.get_all_by_label(label)
+        .min_by(|a, b| {
+            let da = (a.rect().center().y - y).abs();
+            let db = (b.rect().center().y - y).abs();
+            da.total_cmp(&db)
+        })
+        .unwrap_or_else(|| panic!("no {label} in the row of {row_text}"))
+}
+
+fn is_chosen(node: &egui_kittest::Node<'_>) -> bool {
+    use egui_kittest::kittest::NodeT as _;
+    node.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+}
+
+/// Two John Smiths and two files named after them: the Ambiguous tab shows each one's
+/// current photo and what tells them apart, and each file's picture beside its choice; a
+/// click on a picture chooses it, and one file chosen for both is pointed out.
+#[test]
+fn ambiguous_tab_shows_the_candidates_and_the_files_pictures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photo_folder(tmp.path());
+    write_png(&photos.join("Amelia.Hart.png"), 200, 200);
+    write_png(&photos.join("John.Smith.png"), 300, 300);
+    write_jpeg(&photos.join("john.smith.jpg"), 320, 320);
+    let mut h = wizard_on_folder(tmp.path(), &photos, 3);
+    click_through(
+        &mut h,
+        &["Next", "First.Last (John.Doe)", "Next", "Automatch"],
+    );
+    wait_until(&mut h, "the match", |h| {
+        h.query_by_label("Ambiguous (1)").is_some()
+    });
+    click_through(&mut h, &["Ambiguous (1)"]);
+
+    // Who is who: logon name and e-mail, title and department, and the current photo.
+    let (north, south) = (
+        "jsmith · jsmith@demo.example",
+        "jsmith2 · jsmith2@demo.example",
+    );
+    assert!(h.query_by_label(north).is_some());
+    assert!(h.query_by_label(south).is_some());
+    assert!(h.query_by_label("Account Executive · Sales").is_some());
+    assert!(h.query_by_label("Regional Manager · Sales").is_some());
+    assert_eq!(h.query_all_by_label("John Smith").count(), 2);
+    wait_until(
+        &mut h,
+        "the current photo of the John Smith who has one",
+        |h| h.query_by_label("Current photo of John Smith").is_some(),
+    );
+    assert!(h.query_by_label("No current photo of John Smith").is_some());
+    let photo = h
+        .get_by_label("Current photo of John Smith")
+        .rect()
+        .center()
+        .y;
+    let details = h.get_by_label(south).rect().center().y;
+    assert!((photo - details).abs() < 30.0, "the photo is jsmith2's");
+
+    // Both files' pictures in each candidate's row, loaded on the worker.
+    wait_until(&mut h, "the files' pictures", |h| {
+        h.state().wizard().unwrap().file_thumbs_loaded() == 3
+    });
+    for file in ["John.Smith.png", "john.smith.jpg"] {
+        let alt = format!("Photo file {file}");
+        assert_eq!(h.query_all_by_label(&alt).count(), 2, "{alt}");
+        assert_eq!(h.query_all_by_label(file).count(), 2, "{file}'s choices");
+    }
+    assert_eq!(h.query_all_by_label("none").count(), 2);
+
+    // A click on a picture chooses its file; the same file for both is pointed out.
+    in_row_of(&h, "Photo file John.Smith.png", north).click();
+    h.run_steps(2);
+    assert!(is_chosen(&in_row_of(&h, "John.Smith.png", north)));
+    assert!(is_chosen(&in_row_of(&h, "none", south)));
+    let twice = "⚠ John.Smith.png is chosen for 2 users";
+    assert!(h.query_by_label(twice).is_none());
+    in_row_of(&h, "Photo file John.Smith.png", south).click();
+    h.run_steps(2);
+    assert!(h.query_by_label(twice).is_some());
+    in_row_of(&h, "john.smith.jpg", south).click();
+    h.run_steps(2);
+    assert!(h.query_by_label(twice).is_none());
+    assert!(is_chosen(&in_row_of(&h, "john.smith.jpg", south)));
+
+    // Amelia Hart's file, and one for each John Smith.
+    click_through(&mut h, &["Next", "Next"]);
+    assert!(h.query_by_label("3 photos to write").is_some());
+}
+
+/// A file without match shows its picture, so that whoever gives it to someone sees whose
+/// face it is; the users a search finds, and the one it is given to, show their current
+/// photo and details. Users without file show theirs too, only the rows on screen.
+#[test]
+fn files_without_match_tab_shows_the_picture_and_the_users_photos() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photo_folder(tmp.path());
+    write_png(&photos.join("ahart.png"), 200, 200);
+    write_png(&photos.join("new-hire.png"), 240, 320);
+    let mut h = wizard_on_folder(tmp.path(), &photos, 2);
+    automatch_by_logon_name(&mut h, 1);
+
+    // Users without file: current photo (or a dash), logon name and e-mail; rows on screen only.
+    click_through(&mut h, &["Users without file (31)"]);
+    let first = h
+        .state()
+        .wizard()
+        .unwrap()
+        .users()
+        .iter()
+        .find(|u| u.sam_account_name.as_deref() != Some("ahart"))
+        .unwrap()
+        .clone();
+    assert!(
+        h.query_by_label(first.sam_account_name.as_deref().unwrap())
+            .is_some()
+    );
+    assert!(h.query_by_label(first.mail.as_deref().unwrap()).is_some());
+    wait_until(&mut h, "the users' current photos", |h| {
+        h.query_all_by_label_contains("Current photo of").count() > 0
+    });
+    let shown = h.query_all_by_label_contains("urrent photo of").count();
+    assert!((5..31).contains(&shown), "{shown} users' photos shown");
+
+    click_through(&mut h, &["Files without match (1)"]);
+    wait_until(&mut h, "the file's picture", |h| {
+        h.query_by_label("Photo file new-hire.png").is_some()
+    });
+    assert!(h.query_by_label("new-hire.png").is_some());
+
+    // A search finds Jonas Berg, with his logon name and current photo. Typed a key a frame:
+    // the field keeps its focus while the row grows to show what it finds.
+    h.get_by_label("Assign to:").focus();
+    h.run_steps(2);
+    for c in ["b", "e", "r", "g"] {
+        h.get_by_label("Assign to:").type_text(c);
+        h.run_steps(2);
+    }
+    assert_eq!(
+        h.get_by_label("Assign to:").value().as_deref(),
+        Some("berg")
+    );
+    assert!(
+        h.query_by_label("jberg · jberg@demo.example · Helpdesk Lead · IT")
+            .is_some()
+    );
+    wait_until(&mut h, "the found user's current photo", |h| {
+        h.query_by_label("Current photo of Jonas Berg").is_some()
+    });
+    click_through(&mut h, &["Jonas Berg"]);
+    assert!(h.query_by_label("assigned to Jonas Berg").is_some());
+    assert!(h.query_by_label("Current photo of Jonas Berg").is_some());
+    assert!(h.query_by_label("Photo file new-hire.png").is_some());
+
+    click_through(&mut h, &["Unassign"]);
+    assert!(h.query_by_label("Assign to:").is_some());
+    assert!(h.query_by_label("Current photo of Jonas Berg").is_none());
+}
+
 /// The matching table, as a helpdesk person checks it: each file's picture beside the user's
 /// current photo, a warning (with the reason on hover) for a file that cannot be read, and
 /// Select all / none. The folder is typed key by key: it is scanned once typing pauses.

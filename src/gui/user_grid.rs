@@ -547,7 +547,8 @@ fn click_modifiers(ctx: &egui::Context) -> Modifiers {
     })
 }
 
-fn title_text(u: &User) -> String {
+/// "Title · Department", or whichever of them the user has.
+pub(super) fn title_text(u: &User) -> String {
     match (u.title.as_deref(), u.department.as_deref()) {
         (Some(t), Some(d)) => format!("{t} · {d}"),
         (Some(t), None) => t.to_string(),

@@ -12,6 +12,7 @@ use egui_extras::{Column, TableBuilder};
 use super::crop_canvas::{CropAction, CropCanvas};
 use super::photo_bridge::CropSource;
 use super::thumbs::{DnThumbs, FileThumbs, Thumb};
+use super::user_grid::title_text;
 use super::worker::{Command, Worker};
 use crate::directory::{PhotoAttribute, User};
 use crate::import::{Cancel, Plan, PlanItem, Progress, Report, Status};
@@ -151,7 +152,8 @@ impl Matches {
 
     /// Users who have no file yet (can be given a file without match).
     fn free_users(&self) -> Vec<usize> {
-        let taken: Vec<usize> = self.unmatched.iter().filter_map(|(_, u, _)| *u).collect();
+        let taken: std::collections::HashSet<usize> =
+            self.unmatched.iter().filter_map(|(_, u, _)| *u).collect();
         self.users_without_file
             .iter()
             .copied()
@@ -542,7 +544,7 @@ impl Wizard {
         });
         egui::CentralPanel::default().show(ui, |ui| {
             if self.step == Step::Automatch {
-                // Its matching table scrolls by itself, laying out only the rows shown.
+                // Its tabs' tables scroll by themselves, laying out only the rows shown.
                 self.automatch_ui(ui, worker, thumbs);
                 return;
             }
@@ -717,29 +719,20 @@ impl Wizard {
             Some(Ok(s)) => &s.files,
             _ => return,
         };
-        let users = &self.users;
-        if self.tab == Tab::Matching {
-            let table = PairsTable {
-                files,
-                users,
-                file_thumbs: &mut self.file_thumbs,
-                user_thumbs: thumbs,
-                worker,
-            };
-            table.ui(ui, &mut m.pairs);
-            return;
+        // Each tab is a table of its own that lays out only the rows on screen.
+        let tabs = MatchTabs {
+            files,
+            users: &self.users,
+            file_thumbs: &mut self.file_thumbs,
+            user_thumbs: thumbs,
+            worker,
+        };
+        match self.tab {
+            Tab::Matching => tabs.pairs_ui(ui, &mut m.pairs),
+            Tab::FilesWithout => tabs.unmatched_ui(ui, m),
+            Tab::UsersWithout => tabs.users_without_ui(ui, &m.users_without_file),
+            Tab::Ambiguous => tabs.ambiguous_ui(ui, &mut m.ambiguous),
         }
-        let tab = self.tab;
-        egui::ScrollArea::vertical().show(ui, |ui| match tab {
-            Tab::FilesWithout => unmatched_ui(ui, m, files, users),
-            Tab::UsersWithout => {
-                for &u in &m.users_without_file {
-                    ui.label(users[u].label());
-                }
-            }
-            Tab::Ambiguous => ambiguous_ui(ui, &mut m.ambiguous, files, users),
-            Tab::Matching => {}
-        });
     }
 
     fn automatch_button_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) {
@@ -1037,24 +1030,93 @@ fn tabs_ui(ui: &mut egui::Ui, tab: &mut Tab, m: &Matches) {
     });
 }
 
+/// What the picture columns show, on hover of their titles.
+const PICTURE_HINT: &str = "The picture in the file (point at it for a larger one)";
+const CURRENT_HINT: &str = "The user's photo in the directory now; — when there is none";
+
 /// The matching table's column titles, with what they mean on hover.
 const PAIR_COLUMNS: [(&str, &str); 6] = [
     ("", ""),
-    (
-        "New",
-        "The picture in the file (point at it for a larger one)",
-    ),
-    (
-        "Current",
-        "The user's photo in the directory now; — when there is none",
-    ),
+    ("New", PICTURE_HINT),
+    ("Current", CURRENT_HINT),
     ("User", ""),
     ("File", ""),
     ("", ""),
 ];
 
-/// The matching table: what each row needs besides its pair.
-struct PairsTable<'a> {
+const UNMATCHED_COLUMNS: [(&str, &str); 3] = [
+    ("Picture", PICTURE_HINT),
+    ("File", ""),
+    (
+        "User",
+        "Type part of a name to find a user who has no file yet",
+    ),
+];
+
+const USERS_WITHOUT_COLUMNS: [(&str, &str); 5] = [
+    ("Current", CURRENT_HINT),
+    ("User", ""),
+    ("Logon name", ""),
+    ("E-mail", ""),
+    ("Title · Department", ""),
+];
+
+const AMBIGUOUS_COLUMNS: [(&str, &str); 3] = [
+    ("Current", CURRENT_HINT),
+    (
+        "User",
+        "Logon name, e-mail, title and department tell people of the same name apart",
+    ),
+    (
+        "File",
+        "Choose each user's file by its picture (point at one for a larger one), or none",
+    ),
+];
+
+/// Rows where a face is to be recognised (files without match, ambiguous cases) are taller,
+/// with larger pictures.
+const FACE_ROW: f32 = 60.0;
+const FACE_THUMB: f32 = 52.0;
+/// The small current photo beside a suggested or assigned user.
+const SMALL_THUMB: f32 = 22.0;
+/// Height of one suggested user under "Assign to:".
+const SUGGESTION_ROW: f32 = 24.0;
+/// Height of an ambiguous case's title row, and of the "Assign to:" line.
+const CASE_ROW: f32 = 28.0;
+/// At most this many users are suggested for a search.
+const SUGGESTIONS: usize = 6;
+
+/// A tab's table: only the rows on screen are laid out, as tall as the room left.
+fn tab_table<'a>(ui: &'a mut egui::Ui, id: &str) -> TableBuilder<'a> {
+    TableBuilder::new(ui)
+        .id_salt(id)
+        .striped(true)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .min_scrolled_height(0.0)
+}
+
+/// A resizable column of text that is cut short when it does not fit.
+fn text_column(initial: f32) -> Column {
+    Column::initial(initial)
+        .at_least(80.0)
+        .clip(true)
+        .resizable(true)
+}
+
+/// The column titles, each with what it means on hover.
+fn header_ui(mut row: egui_extras::TableRow<'_, '_>, columns: &[(&str, &str)]) {
+    for &(title, hint) in columns {
+        row.col(|ui| {
+            let r = ui.strong(title);
+            if !hint.is_empty() {
+                r.on_hover_text(hint);
+            }
+        });
+    }
+}
+
+/// The automatch tabs: what their rows need besides the match itself.
+struct MatchTabs<'a> {
     files: &'a [matching::PhotoFile],
     users: &'a [User],
     file_thumbs: &'a mut FileThumbs,
@@ -1062,78 +1124,363 @@ struct PairsTable<'a> {
     worker: &'a Worker,
 }
 
-impl PairsTable<'_> {
+impl MatchTabs<'_> {
     /// A virtualised table: only the rows on screen are laid out and ask for thumbnails, so
     /// thousands of pairs scroll smoothly and load only what is seen.
-    fn ui(mut self, ui: &mut egui::Ui, pairs: &mut [Pair]) {
+    fn pairs_ui(mut self, ui: &mut egui::Ui, pairs: &mut [Pair]) {
         include_all_ui(ui, pairs);
         let thumb_col = Column::exact(PAIR_ROW + 16.0);
-        TableBuilder::new(ui)
-            .id_salt("wizard-pairs")
-            .striped(true)
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        tab_table(ui, "wizard-pairs")
             .column(Column::exact(24.0))
             .column(thumb_col)
             .column(thumb_col)
-            .column(
-                Column::initial(200.0)
-                    .at_least(80.0)
-                    .clip(true)
-                    .resizable(true),
-            )
-            .column(
-                Column::initial(220.0)
-                    .at_least(80.0)
-                    .clip(true)
-                    .resizable(true),
-            )
+            .column(text_column(200.0))
+            .column(text_column(220.0))
             .column(Column::remainder().at_least(60.0))
-            .min_scrolled_height(0.0)
-            .header(20.0, |mut row| {
-                for (title, hint) in PAIR_COLUMNS {
-                    row.col(|ui| {
-                        let r = ui.strong(title);
-                        if !hint.is_empty() {
-                            r.on_hover_text(hint);
-                        }
-                    });
-                }
-            })
+            .header(20.0, |row| header_ui(row, &PAIR_COLUMNS))
             .body(|body| {
                 body.rows(PAIR_ROW, pairs.len(), |mut row| {
                     if let Some(p) = pairs.get_mut(row.index()) {
-                        self.row_ui(&mut row, p);
+                        self.pair_row_ui(&mut row, p);
                     }
                 });
             });
     }
 
-    fn row_ui(&mut self, row: &mut egui_extras::TableRow<'_, '_>, p: &mut Pair) {
+    fn pair_row_ui(&mut self, row: &mut egui_extras::TableRow<'_, '_>, p: &mut Pair) {
         let users = self.users;
         let (Some(user), Some(file)) = (users.get(p.user), self.files.get(p.file)) else {
             return;
         };
         let label = user.label();
-        let name = file_name(&file.path);
         row.col(|ui| include_ui(ui, &mut p.on, &label));
         row.col(|ui| {
-            let thumb = self.file_thumbs.file(&file.path, self.worker);
-            file_thumb_ui(ui, thumb, &name);
+            self.file_ui(ui, p.file, PAIR_THUMB);
         });
-        row.col(|ui| current_photo_ui(ui, user, self.user_thumbs, self.worker));
+        row.col(|ui| self.current_ui(ui, p.user, PAIR_THUMB));
         row.col(|ui| {
             ui.add(egui::Label::new(&label).truncate());
         });
-        row.col(|ui| {
-            ui.add(egui::Label::new(&name).truncate())
-                .on_hover_text(file.path.display().to_string());
-        });
+        row.col(|ui| file_name_ui(ui, &file.path));
         row.col(|ui| {
             if user.photo_bytes.is_some() {
                 ui.weak("replaces current photo (backed up)");
             }
         });
     }
+
+    /// The picture in file `f` at `side` points (see [`file_thumb_ui`]).
+    fn file_ui(&mut self, ui: &mut egui::Ui, f: usize, side: f32) -> Option<egui::Response> {
+        let path = &self.files.get(f)?.path;
+        let thumb = self.file_thumbs.file(path, self.worker);
+        file_thumb_ui(ui, thumb, path, side)
+    }
+
+    /// User `u`'s photo in the directory now, at `side` points.
+    fn current_ui(&mut self, ui: &mut egui::Ui, u: usize, side: f32) {
+        if let Some(user) = self.users.get(u) {
+            current_photo_ui(ui, user, self.user_thumbs, self.worker, side);
+        }
+    }
+
+    /// Files without match, each with its picture, so that whoever assigns it sees whose face
+    /// it is; a file can be given to a user who has no file yet, found by name.
+    fn unmatched_ui(mut self, ui: &mut egui::Ui, m: &mut Matches) {
+        if m.unmatched.is_empty() {
+            ui.weak("Every file matched a user.");
+            return;
+        }
+        let users = self.users;
+        let free = m.free_users();
+        // The users each search finds, worked out once a frame: the rows' heights need them.
+        let found: Vec<Vec<usize>> = m
+            .unmatched
+            .iter()
+            .map(|(_, assigned, search)| match assigned {
+                Some(_) => Vec::new(),
+                None => find_users(users, &free, search),
+            })
+            .collect();
+        // The field, then a line for each user found (the one past the last shown says
+        // there are more).
+        let heights = found
+            .iter()
+            .map(|found| FACE_ROW.max(CASE_ROW + found.len() as f32 * SUGGESTION_ROW + 4.0));
+        tab_table(ui, "wizard-unmatched")
+            .column(Column::exact(FACE_ROW + 16.0))
+            .column(text_column(220.0))
+            .column(Column::remainder().at_least(200.0))
+            .header(20.0, |row| header_ui(row, &UNMATCHED_COLUMNS))
+            .body(|body| {
+                body.heterogeneous_rows(heights, |mut row| {
+                    let i = row.index();
+                    let (Some((f, assigned, search)), Some(found)) =
+                        (m.unmatched.get_mut(i), found.get(i))
+                    else {
+                        return;
+                    };
+                    let f = *f;
+                    row.col(|ui| {
+                        self.file_ui(ui, f, FACE_THUMB);
+                    });
+                    row.col(|ui| file_name_ui(ui, &self.files[f].path));
+                    row.col(|ui| match *assigned {
+                        Some(u) => {
+                            self.current_ui(ui, u, SMALL_THUMB);
+                            ui.label(format!("assigned to {}", users[u].label()));
+                            if ui.small_button("Unassign").clicked() {
+                                *assigned = None;
+                            }
+                        }
+                        None if found.is_empty() => assign_field_ui(ui, f, search),
+                        None => {
+                            ui.vertical(|ui| {
+                                ui.add_space(4.0);
+                                ui.horizontal(|ui| assign_field_ui(ui, f, search));
+                                for &u in found.iter().take(SUGGESTIONS) {
+                                    ui.horizontal(|ui| {
+                                        self.current_ui(ui, u, SMALL_THUMB);
+                                        if ui.button(users[u].label()).clicked() {
+                                            *assigned = Some(u);
+                                            search.clear();
+                                        }
+                                        ui.weak(details_text(&users[u]));
+                                    });
+                                }
+                                if found.len() > SUGGESTIONS {
+                                    ui.weak("More users have this in their name: type more of it.");
+                                }
+                            });
+                        }
+                    });
+                });
+            });
+    }
+
+    /// Users without file, with their current photo and what tells them apart.
+    fn users_without_ui(mut self, ui: &mut egui::Ui, without: &[usize]) {
+        if without.is_empty() {
+            ui.weak("Every user has a file.");
+            return;
+        }
+        let users = self.users;
+        tab_table(ui, "wizard-users-without")
+            .column(Column::exact(PAIR_ROW + 16.0))
+            .column(text_column(200.0))
+            .column(text_column(140.0))
+            .column(text_column(240.0))
+            .column(Column::remainder().at_least(80.0))
+            .header(20.0, |row| header_ui(row, &USERS_WITHOUT_COLUMNS))
+            .body(|body| {
+                body.rows(PAIR_ROW, without.len(), |mut row| {
+                    let Some(&u) = without.get(row.index()) else {
+                        return;
+                    };
+                    let Some(user) = users.get(u) else {
+                        return;
+                    };
+                    row.col(|ui| self.current_ui(ui, u, PAIR_THUMB));
+                    let texts = [
+                        user.label(),
+                        user.sam_account_name.clone().unwrap_or_default(),
+                        user.mail.clone().unwrap_or_default(),
+                        title_text(user),
+                    ];
+                    for text in texts {
+                        row.col(|ui| {
+                            ui.add(egui::Label::new(text).truncate());
+                        });
+                    }
+                });
+            });
+    }
+
+    /// Ambiguous cases: a title row per case, then a row per candidate user with their
+    /// current photo and details, and each of the case's files as a picture to choose (or none).
+    fn ambiguous_ui(
+        mut self,
+        ui: &mut egui::Ui,
+        ambiguous: &mut [(Ambiguity, Vec<Option<usize>>)],
+    ) {
+        if ambiguous.is_empty() {
+            ui.weak("Nothing ambiguous.");
+            return;
+        }
+        // (case, None) for its title, (case, Some(candidate)) for each of its users.
+        let rows: Vec<(usize, Option<usize>)> = ambiguous
+            .iter()
+            .enumerate()
+            .flat_map(|(g, (a, _))| {
+                std::iter::once((g, None)).chain((0..a.candidates.len()).map(move |c| (g, Some(c))))
+            })
+            .collect();
+        let heights = rows
+            .iter()
+            .map(|(_, c)| if c.is_some() { FACE_ROW } else { CASE_ROW });
+        tab_table(ui, "wizard-ambiguous")
+            .striped(false)
+            .column(Column::exact(FACE_ROW + 16.0))
+            .column(text_column(300.0))
+            .column(Column::remainder().at_least(200.0))
+            .header(20.0, |row| header_ui(row, &AMBIGUOUS_COLUMNS))
+            .body(|body| {
+                body.heterogeneous_rows(heights, |row| {
+                    let Some(&(g, c)) = rows.get(row.index()) else {
+                        return;
+                    };
+                    let Some((a, choice)) = ambiguous.get_mut(g) else {
+                        return;
+                    };
+                    match c {
+                        None => case_title_ui(row, a, choice, self.files),
+                        Some(c) => self.candidate_ui(row, a, c, &mut choice[c]),
+                    }
+                });
+            });
+    }
+
+    /// One candidate user of an ambiguous case, with the case's files to choose from.
+    fn candidate_ui(
+        &mut self,
+        mut row: egui_extras::TableRow<'_, '_>,
+        a: &Ambiguity,
+        c: usize,
+        choice: &mut Option<usize>,
+    ) {
+        let users = self.users;
+        let Some((u, user)) = a.candidates.get(c).and_then(|&u| Some((u, users.get(u)?))) else {
+            return;
+        };
+        row.col(|ui| self.current_ui(ui, u, FACE_THUMB));
+        row.col(|ui| {
+            ui.vertical(|ui| {
+                ui.add(egui::Label::new(egui::RichText::new(user.label()).strong()).truncate());
+                for line in [account_text(user), title_text(user)] {
+                    ui.add(egui::Label::new(egui::RichText::new(line).weak()).truncate());
+                }
+            });
+        });
+        row.col(|ui| {
+            ui.radio_value(choice, None, "none");
+            for &f in &a.files {
+                ui.add_space(12.0);
+                // The picture is what is chosen: a click on it picks it as well, and the
+                // chosen one is framed.
+                if let Some(r) = self.file_ui(ui, f, FACE_THUMB) {
+                    if *choice == Some(f) {
+                        let stroke = ui.visuals().selection.stroke;
+                        let frame = r.rect.expand(2.0);
+                        ui.painter()
+                            .rect_stroke(frame, 4.0, stroke, egui::StrokeKind::Outside);
+                    }
+                    if r.interact(egui::Sense::click()).clicked() {
+                        *choice = Some(f);
+                    }
+                }
+                ui.radio_value(choice, Some(f), file_name(&self.files[f].path));
+            }
+        });
+    }
+}
+
+/// An ambiguous case's title: the name its files and users share, and a warning when one
+/// file is chosen for more than one user.
+fn case_title_ui(
+    mut row: egui_extras::TableRow<'_, '_>,
+    a: &Ambiguity,
+    choice: &[Option<usize>],
+    files: &[matching::PhotoFile],
+) {
+    // A line across the top sets the case off from the one before.
+    let rule = |ui: &mut egui::Ui| {
+        let cell = ui.max_rect();
+        let stroke = ui.visuals().widgets.noninteractive.bg_stroke;
+        ui.painter().hline(cell.x_range(), cell.top(), stroke);
+    };
+    row.col(rule);
+    row.col(|ui| {
+        rule(ui);
+        ui.strong(format!("\"{}\"", a.key));
+    });
+    row.col(|ui| {
+        rule(ui);
+        let count = |n: usize, what: &str| match n {
+            1 => format!("1 {what}"),
+            n => format!("{n} {what}s"),
+        };
+        ui.weak(format!(
+            "{}, {}: choose each user's file, or none",
+            count(a.files.len(), "file"),
+            count(a.candidates.len(), "user")
+        ));
+        for &f in &a.files {
+            let times = choice.iter().filter(|&&c| c == Some(f)).count();
+            if times > 1 {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "⚠ {} is chosen for {times} users",
+                        file_name(&files[f].path)
+                    ),
+                );
+            }
+        }
+    });
+}
+
+/// The "Assign to:" search field of file `f`.
+fn assign_field_ui(ui: &mut egui::Ui, f: usize, search: &mut String) {
+    let label = ui.label("Assign to:");
+    ui.add(
+        egui::TextEdit::singleline(search)
+            // An id of its own, not the row's: the field keeps its focus when the row grows
+            // to show what it finds and the field moves into a column.
+            .id(egui::Id::unique(("wizard-assign-to", f)))
+            .hint_text("search a name")
+            .desired_width(180.0),
+    )
+    .labelled_by(label.id);
+}
+
+/// The `free` users whose name contains `search` (case and diacritics ignored): at most
+/// [`SUGGESTIONS`] and one more.
+fn find_users(users: &[User], free: &[usize], search: &str) -> Vec<usize> {
+    let key = matching::normalize::fold(search.trim());
+    if key.is_empty() {
+        return Vec::new();
+    }
+    free.iter()
+        .copied()
+        .filter(|&u| matching::normalize::fold(&users[u].label()).contains(&key))
+        // One more than are shown, to tell that there are more.
+        .take(SUGGESTIONS + 1)
+        .collect()
+}
+
+/// Logon name and e-mail address, those the user has.
+fn account_text(u: &User) -> String {
+    [u.sam_account_name.as_deref(), u.mail.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Logon name, e-mail, title and department on one line: what tells two people of the same
+/// name apart.
+fn details_text(u: &User) -> String {
+    [account_text(u), title_text(u)]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// A file's name, cut short to fit, with its whole path on hover.
+fn file_name_ui(ui: &mut egui::Ui, path: &Path) {
+    ui.add(egui::Label::new(file_name(path)).truncate())
+        .on_hover_text(path.display().to_string());
 }
 
 /// "n of m included", with Select all / Select none.
@@ -1166,31 +1513,53 @@ fn include_ui(ui: &mut egui::Ui, on: &mut bool, user: &str) {
     });
 }
 
-/// The file's picture (larger on hover), or a warning sign whose tooltip says why it cannot
-/// be shown: the import would fail on it too, so the helpdesk sees it here first.
-fn file_thumb_ui(ui: &mut egui::Ui, thumb: Thumb<'_>, name: &str) {
+/// The file's picture at `side` points (larger, with its path, on hover), or a warning sign
+/// whose tooltip says why it cannot be shown: the import would fail on it too, so the
+/// helpdesk sees it here first.
+fn file_thumb_ui(
+    ui: &mut egui::Ui,
+    thumb: Thumb<'_>,
+    path: &Path,
+    side: f32,
+) -> Option<egui::Response> {
+    let name = file_name(path);
     if let Thumb::Failed(why) = thumb {
         let text = format!("Cannot show {name}: {why}");
         ui.colored_label(ui.visuals().warn_fg_color, "⚠")
             .on_hover_text(format!(
-                "{text}\nThe import would fail on it too: untick it, or put a good file in its place."
+                "{text}\nThe import would fail on it too: leave it out, or put a good file in its place."
             ))
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &text));
-        return;
+        return None;
     }
-    let shown = thumb.ui(ui, PAIR_THUMB, &format!("Photo file {name}"));
-    if let (Thumb::Ready(tex), Some(r)) = (&thumb, shown) {
-        r.on_hover_ui(|ui| {
+    let shown = thumb.ui(ui, side, &format!("Photo file {name}"))?;
+    Some(match &thumb {
+        Thumb::Ready(tex) => shown.on_hover_ui(|ui| {
             ui.add(egui::Image::from_texture(tex).fit_to_original_size(1.0));
-        });
-    }
+            ui.weak(path.display().to_string());
+        }),
+        _ => shown,
+    })
 }
 
-/// The user's photo in the directory now, or a dash when there is none.
-fn current_photo_ui(ui: &mut egui::Ui, user: &User, thumbs: &mut DnThumbs, worker: &Worker) {
+/// The user's photo in the directory now at `side` points, or a dash when there is none.
+fn current_photo_ui(
+    ui: &mut egui::Ui,
+    user: &User,
+    thumbs: &mut DnThumbs,
+    worker: &Worker,
+    side: f32,
+) {
     let label = user.label();
+    // A dash or a question mark takes the picture's room, so the columns beside stay in line.
+    let sign = |ui: &mut egui::Ui, text: &str| {
+        ui.add_sized(
+            [side, side],
+            egui::Label::new(egui::RichText::new(text).weak()),
+        )
+    };
     if user.photo_bytes.is_none() {
-        ui.weak("—")
+        sign(ui, "—")
             .on_hover_text("No photo in the directory yet")
             .widget_info(|| {
                 egui::WidgetInfo::labeled(
@@ -1203,82 +1572,10 @@ fn current_photo_ui(ui: &mut egui::Ui, user: &User, thumbs: &mut DnThumbs, worke
     }
     match thumbs.user(&user.dn, worker) {
         Thumb::Failed(why) => {
-            ui.weak("?").on_hover_text(why);
+            sign(ui, "?").on_hover_text(why);
         }
         thumb => {
-            thumb.ui(ui, PAIR_THUMB, &format!("Current photo of {label}"));
+            thumb.ui(ui, side, &format!("Current photo of {label}"));
         }
-    }
-}
-
-/// Files without match: each can be given to a user who has no file yet, found by name.
-fn unmatched_ui(ui: &mut egui::Ui, m: &mut Matches, files: &[matching::PhotoFile], users: &[User]) {
-    let free = m.free_users();
-    for (f, assigned, search) in &mut m.unmatched {
-        ui.horizontal(|ui| {
-            ui.label(file_name(&files[*f].path));
-            match assigned {
-                Some(u) => {
-                    ui.label(format!("assigned to {}", users[*u].label()));
-                    if ui.small_button("Unassign").clicked() {
-                        *assigned = None;
-                    }
-                }
-                None => {
-                    let label = ui.label("Assign to:");
-                    ui.add(
-                        egui::TextEdit::singleline(search)
-                            .hint_text("search a name")
-                            .desired_width(180.0),
-                    )
-                    .labelled_by(label.id);
-                }
-            }
-        });
-        if assigned.is_none() && !search.trim().is_empty() {
-            let key = matching::normalize::fold(search.trim());
-            ui.indent(*f, |ui| {
-                for &u in free
-                    .iter()
-                    .filter(|&&u| matching::normalize::fold(&users[u].label()).contains(&key))
-                    .take(6)
-                {
-                    if ui.button(users[u].label()).clicked() {
-                        *assigned = Some(u);
-                        search.clear();
-                    }
-                }
-            });
-        }
-    }
-    if m.unmatched.is_empty() {
-        ui.weak("Every file matched a user.");
-    }
-}
-
-/// Ambiguous groups: per candidate user, one of the group's files or none.
-fn ambiguous_ui(
-    ui: &mut egui::Ui,
-    ambiguous: &mut [(Ambiguity, Vec<Option<usize>>)],
-    files: &[matching::PhotoFile],
-    users: &[User],
-) {
-    for (gi, (a, choice)) in ambiguous.iter_mut().enumerate() {
-        ui.push_id(gi, |ui| {
-            ui.strong(format!("\"{}\"", a.key));
-            for (ci, &u) in a.candidates.iter().enumerate() {
-                ui.horizontal(|ui| {
-                    ui.label(format!("{}:", users[u].label()));
-                    ui.radio_value(&mut choice[ci], None, "none");
-                    for &f in &a.files {
-                        ui.radio_value(&mut choice[ci], Some(f), file_name(&files[f].path));
-                    }
-                });
-            }
-        });
-        ui.separator();
-    }
-    if ambiguous.is_empty() {
-        ui.weak("Nothing ambiguous.");
     }
 }
