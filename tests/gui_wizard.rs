@@ -772,3 +772,52 @@ fn cancel_during_the_import_stops_between_users_and_undo_restores() {
         assert_eq!(&photo_of(&dir, &u.dn), old, "{} after undo", u.label());
     }
 }
+
+/// Users lacking an attribute the pattern reads are told apart in "Users without file": no
+/// file name can ever match them, and the tab says which and why.
+#[test]
+fn users_without_the_patterns_attribute_are_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The demo directory with two users' employeeID taken out.
+    let ldif = tmp.path().join("staff.ldif");
+    let mut dropped = 0;
+    let text: Vec<&str> = adphoto::gui::DEMO_LDIF
+        .lines()
+        .filter(|l| {
+            let drop = dropped < 2 && l.starts_with("employeeID:");
+            dropped += usize::from(drop);
+            !drop
+        })
+        .collect();
+    std::fs::write(&ldif, text.join("\n")).unwrap();
+    let photos = photo_folder(tmp.path());
+    write_png(&photos.join("D1005.png"), 120, 120);
+
+    let mut h = harness(tmp.path());
+    h.state_mut().open_ldif(ldif);
+    wait_until(&mut h, "the users", |h| {
+        h.state().grid().users().len() == 32
+    });
+    click_through(&mut h, &["Import…"]);
+    h.state_mut().set_import_folder(&photos);
+    wait_until(&mut h, "the scan", |h| {
+        h.query_by_label("1 images found").is_some()
+    });
+    click_through(&mut h, &["Next"]);
+    gui_common::replace_text(&mut h, "Pattern:", "{employeeID}");
+    click_through(&mut h, &["Next", "Automatch"]);
+    wait_until(&mut h, "the match", |h| {
+        h.query_by_label("Matching files (1)").is_some()
+    });
+    // A tall window, so that all 31 rows are laid out.
+    h.set_size(egui::vec2(1280.0, 1700.0));
+    h.run_steps(2);
+    click_through(&mut h, &["Users without file (31)"]);
+    assert!(
+        h.query_by_label(
+            "2 of these have no employeeID in the directory, so no file name can match them."
+        )
+        .is_some()
+    );
+    assert_eq!(h.query_all_by_label("no employeeID").count(), 2);
+}

@@ -94,6 +94,9 @@ struct Matches {
     /// Files without match: (file, user it was assigned to, search text).
     unmatched: Vec<(usize, Option<usize>, String)>,
     users_without_file: Vec<usize>,
+    /// Of those, the users lacking an attribute the pattern reads (sorted): no file name can
+    /// ever match them, which the tab says.
+    users_without_key: Vec<usize>,
     /// Each group with, per candidate, the chosen file (or none).
     ambiguous: Vec<(Ambiguity, Vec<Option<usize>>)>,
 }
@@ -116,6 +119,7 @@ impl Matches {
                 .map(|&f| (f, None, String::new()))
                 .collect(),
             users_without_file: r.users_without_file,
+            users_without_key: r.users_without_key,
             ambiguous: r
                 .ambiguous
                 .into_iter()
@@ -709,6 +713,10 @@ impl Wizard {
 
     fn automatch_ui(&mut self, ui: &mut egui::Ui, worker: &Worker, thumbs: &mut DnThumbs) {
         self.automatch_button_ui(ui, worker);
+        let read = self
+            .parsed_pattern()
+            .map(|p| p.attributes().join(", "))
+            .unwrap_or_default();
         let Some(m) = &mut self.matches else {
             ui.weak("Pairs the files with the users by their names.");
             return;
@@ -730,7 +738,7 @@ impl Wizard {
         match self.tab {
             Tab::Matching => tabs.pairs_ui(ui, &mut m.pairs),
             Tab::FilesWithout => tabs.unmatched_ui(ui, m),
-            Tab::UsersWithout => tabs.users_without_ui(ui, &m.users_without_file),
+            Tab::UsersWithout => tabs.users_without_ui(ui, m, &read),
             Tab::Ambiguous => tabs.ambiguous_ui(ui, &mut m.ambiguous),
         }
     }
@@ -1053,12 +1061,13 @@ const UNMATCHED_COLUMNS: [(&str, &str); 3] = [
     ),
 ];
 
-const USERS_WITHOUT_COLUMNS: [(&str, &str); 5] = [
+const USERS_WITHOUT_COLUMNS: [(&str, &str); 6] = [
     ("Current", CURRENT_HINT),
     ("User", ""),
     ("Logon name", ""),
     ("E-mail", ""),
     ("Title · Department", ""),
+    ("", ""),
 ];
 
 const AMBIGUOUS_COLUMNS: [(&str, &str); 3] = [
@@ -1258,7 +1267,15 @@ impl MatchTabs<'_> {
     }
 
     /// Users without file, with their current photo and what tells them apart.
-    fn users_without_ui(mut self, ui: &mut egui::Ui, without: &[usize]) {
+    /// `read`: the attributes the pattern reads, for users lacking one of them.
+    fn users_without_ui(mut self, ui: &mut egui::Ui, m: &Matches, read: &str) {
+        let without = &m.users_without_file;
+        if !m.users_without_key.is_empty() {
+            ui.weak(format!(
+                "{} of these have no {read} in the directory, so no file name can match them.",
+                m.users_without_key.len()
+            ));
+        }
         if without.is_empty() {
             ui.weak("Every user has a file.");
             return;
@@ -1269,6 +1286,7 @@ impl MatchTabs<'_> {
             .column(text_column(200.0))
             .column(text_column(140.0))
             .column(text_column(240.0))
+            .column(text_column(220.0))
             .column(Column::remainder().at_least(80.0))
             .header(20.0, |row| header_ui(row, &USERS_WITHOUT_COLUMNS))
             .body(|body| {
@@ -1291,6 +1309,16 @@ impl MatchTabs<'_> {
                             ui.add(egui::Label::new(text).truncate());
                         });
                     }
+                    row.col(|ui| {
+                        if m.users_without_key.binary_search(&u).is_ok() {
+                            ui.add(egui::Label::new(format!("no {read}")).truncate())
+                                .on_hover_text(format!(
+                                    "This user has no {read} in the directory: the pattern \
+                                     cannot name a file for them. Fill it in, or use another \
+                                     pattern."
+                                ));
+                        }
+                    });
                 });
             });
     }
