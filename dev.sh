@@ -69,7 +69,8 @@ case "${1:-}" in
     # Backups and offline change files of the tests stay out of the developer's own data folder.
     ADPHOTO_DATA_DIR="$(mktemp -d)"; export ADPHOTO_DATA_DIR
     # Free disk, printed: a full disk shows up as a linker crash, which is hard to read otherwise.
-    df -h "${CARGO_TARGET_DIR:-target}/.." 2>/dev/null | tail -1 | awk '{print "dev.sh: " $4 " free on disk"}' >&2 || true
+    mkdir -p "${CARGO_TARGET_DIR:-target}"
+    df -h "${CARGO_TARGET_DIR:-target}" | tail -1 | awk '{print "dev.sh: " $4 " free on disk"}' >&2 || true
     cargo test --all-targets "$@"
     ;;
   lint)
