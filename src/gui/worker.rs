@@ -486,11 +486,8 @@ async fn run(s: &WorkerState, cmd: Command) {
                 return;
             };
             let file = path.clone();
-            let result = tokio::task::spawn_blocking(move || {
-                photo_bridge::file_thumbnail(&file, FILE_THUMB_SIDE)
-            })
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()));
+            let result =
+                off_thread(move || photo_bridge::file_thumbnail(&file, FILE_THUMB_SIDE)).await;
             s.emit(Event::FileThumb { path, result });
         }
         Command::Preview(user) => preview(s, &user).await,
@@ -500,14 +497,13 @@ async fn run(s: &WorkerState, cmd: Command) {
                 text: format!("Setting the photo of {name}…"),
                 cancellable: false,
             });
-            let prepared = tokio::task::spawn_blocking(move || {
+            let prepared = off_thread(move || {
                 let bytes = std::fs::read(&file)
                     .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
                 photo_bridge::prepare_cropped(&bytes, crop)
                     .map_err(|e| format!("{}: {e}", file.display()))
             })
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()));
+            .await;
             let Some(dir) = s.dir() else {
                 s.emit(Event::JobFailed(NOT_CONNECTED.into()));
                 return;
@@ -606,12 +602,11 @@ async fn run(s: &WorkerState, cmd: Command) {
             recursive,
             generation,
         } => {
-            let result = tokio::task::spawn_blocking(move || {
+            let result = off_thread(move || {
                 matching::scan_folder(&folder, recursive)
                     .map_err(|e| format!("cannot read the folder {}: {e}", folder.display()))
             })
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()));
+            .await;
             s.emit(Event::Scanned { generation, result });
         }
         Command::Automatch {
@@ -668,12 +663,11 @@ async fn run(s: &WorkerState, cmd: Command) {
             let Ok(_permit) = s.thumbs.acquire().await else {
                 return;
             };
-            let result = tokio::task::spawn_blocking(move || match crop {
+            let result = off_thread(move || match crop {
                 Some((c, turns)) => photo_bridge::encode_cropped(&file, target, c, turns),
                 None => photo_bridge::encode_preview(&file, target, PREVIEW_SIDE / 2),
             })
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()));
+            .await;
             s.emit(Event::Encoded {
                 generation,
                 index,
@@ -686,11 +680,7 @@ async fn run(s: &WorkerState, cmd: Command) {
             target,
             turns,
         } => {
-            let result = tokio::task::spawn_blocking(move || {
-                photo_bridge::crop_source(&file, target, turns)
-            })
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()));
+            let result = off_thread(move || photo_bridge::crop_source(&file, target, turns)).await;
             s.emit(Event::CropLoaded { generation, result });
         }
         Command::CropEncode {
@@ -700,11 +690,8 @@ async fn run(s: &WorkerState, cmd: Command) {
             crop,
             turns,
         } => {
-            let result = tokio::task::spawn_blocking(move || {
-                photo_bridge::encode_cropped(&file, target, crop, turns)
-            })
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()));
+            let result =
+                off_thread(move || photo_bridge::encode_cropped(&file, target, crop, turns)).await;
             s.emit(Event::CropEncoded { generation, result });
         }
         Command::Undo(journal) => {
@@ -746,7 +733,7 @@ async fn preview(s: &WorkerState, user: &User) {
     });
     match dir.read_photo(&dn, &s.photo).await {
         Ok(Some(bytes)) => {
-            let decoded = tokio::task::spawn_blocking(move || {
+            let decoded = off_thread(move || {
                 let (width, height) = photo_bridge::dimensions(&bytes).unwrap_or((0, 0));
                 photo_bridge::thumbnail(&bytes, PREVIEW_SIDE).map(|image| PreviewPhoto {
                     bytes: bytes.len(),
@@ -755,8 +742,7 @@ async fn preview(s: &WorkerState, user: &User) {
                     image,
                 })
             })
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()));
+            .await;
             let (photo, error) = match decoded {
                 Ok(p) => (Some(p), None),
                 Err(e) => (None, Some(format!("The stored photo cannot be shown: {e}"))),
@@ -841,4 +827,14 @@ async fn pick_file(purpose: &FilePurpose) -> Option<PathBuf> {
         }
     };
     handle.map(|h| h.path().to_path_buf())
+}
+
+/// Image or folder work on a blocking thread, never on the async workers; a panic there comes
+/// back as an error message instead of taking the worker down.
+async fn off_thread<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()))
 }
