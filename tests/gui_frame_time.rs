@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use adphoto::directory::User;
 use adphoto::gui::worker::{ConnectionInfo, ConnectionKind};
 use egui_kittest::kittest::Queryable as _;
-use gui_common::{click_through, harness, scroll, wait_until};
+use gui_common::{click_through, harness, scroll};
 
 const USERS: usize = 100_000;
 
@@ -144,16 +144,8 @@ fn wizard_tabs_lay_out_only_the_rows_on_screen() {
     let mut h = with_users(tmp.path(), users);
     h.get_by_label("Import…").click();
     h.run_steps(2);
-    h.state_mut().set_import_folder(&photos);
-    wait_until(&mut h, "the scan", |h| {
-        h.query_by_label("1004 images found").is_some()
-    });
-    click_through(&mut h, &["Next"]);
-    gui_common::replace_text(&mut h, "Pattern:", "{department}");
-    click_through(&mut h, &["Next", "Automatch"]);
-    wait_until(&mut h, "the match", |h| {
-        h.query_by_label("Ambiguous (4)").is_some()
-    });
+    gui_common::choose_folder(&mut h, &photos, 1004);
+    gui_common::automatch_with_pattern(&mut h, "{department}", "Ambiguous (4)");
 
     let laid_out = |h: &egui_kittest::Harness<'static, adphoto::gui::App>, label: &str| {
         h.query_all_by_label_contains(label).count()

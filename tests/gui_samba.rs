@@ -206,10 +206,7 @@ fn samba_dc_import_wizard_writes_reads_back_and_undoes() {
 
     h.get_by_label("Import…").click();
     h.run_steps(2);
-    h.state_mut().set_import_folder(&photos);
-    wait_until(&mut h, "the scan", |h| {
-        h.query_by_label("11 images found").is_some()
-    });
+    gui_common::choose_folder(&mut h, &photos, 11);
     click_through(&mut h, &["Next", "Next", "Automatch"]);
     wait_until(&mut h, "the match", |h| {
         h.query_by_label("Matching files (8)").is_some()

@@ -13,8 +13,8 @@ use adphoto::import::journal::{Entry, Journal};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use gui_common::{
-    assign_unmatched, click_through, drag, harness, open_crop_canvas, pick_ambiguous, scroll,
-    type_into, wait_until, write_png,
+    assign_unmatched, click_through, drag, harness, open_crop_canvas, pick_ambiguous, type_into,
+    wait_until, write_png,
 };
 
 fn write_jpeg(path: &Path, w: u32, h: u32) {
@@ -68,10 +68,7 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     assert!(h.query_by_label("for 32 users").is_some());
 
     // Folder (Browse… bypassed by the app-level setter).
-    h.state_mut().set_import_folder(&photos);
-    wait_until(&mut h, "the scan", |h| {
-        h.query_by_label("6 images found").is_some()
-    });
+    gui_common::choose_folder(&mut h, &photos, 6);
     assert!(h.query_by_label("1 other files ignored").is_some());
     h.get_by_label("Next").click();
     h.run_steps(2);
@@ -250,9 +247,7 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
 /// The demo wizard with `photos` chosen and scanned: `images` found.
 fn wizard_on_folder(dir: &Path, photos: &Path, images: usize) -> Harness<'static, App> {
     let mut h = demo_wizard(dir);
-    h.state_mut().set_import_folder(photos);
-    let found = format!("{images} images found");
-    wait_until(&mut h, "the scan", |h| h.query_by_label(&found).is_some());
+    gui_common::choose_folder(&mut h, photos, images);
     h
 }
 
@@ -528,10 +523,7 @@ fn matching_table_loads_pictures_only_for_the_rows_on_screen() {
         "all {n} pictures loaded with only some rows on screen"
     );
 
-    for _ in 0..10 {
-        scroll(&h, 400.0);
-        h.run_steps(2);
-    }
+    gui_common::scroll_down(&mut h, 10);
     wait_until(&mut h, "the pictures of the rows scrolled to", |h| {
         h.state().wizard().unwrap().file_thumbs_loaded() > first
     });
@@ -562,10 +554,7 @@ fn resize_step_encodes_only_the_previews_on_screen_and_shows_them_all() {
         first < n,
         "all {n} previews encoded with only some on screen"
     );
-    for _ in 0..10 {
-        scroll(&h, 400.0);
-        h.run_steps(2);
-    }
+    gui_common::scroll_down(&mut h, 10);
     wait_until(&mut h, "the previews scrolled to", |h| {
         let w = h.state().wizard().unwrap();
         w.previews_asked() > first && w.encoded_count() == w.previews_asked()
@@ -600,10 +589,7 @@ fn every_demo_user_matched(dir: &Path) -> (Harness<'static, App>, usize) {
     }
     let n = accounts.len();
     assert!(n > 20, "enough rows to scroll: {n}");
-    h.state_mut().set_import_folder(&photos);
-    wait_until(&mut h, "the scan", |h| {
-        h.query_by_label(&format!("{n} images found")).is_some()
-    });
+    gui_common::choose_folder(&mut h, &photos, n);
     automatch_by_logon_name(&mut h, n);
     (h, n)
 }
@@ -716,10 +702,7 @@ fn cancel_during_the_import_stops_between_users_and_undo_restores() {
         users.iter().map(|u| photo_of(&dir, &u.dn)).collect()
     };
 
-    h.state_mut().set_import_folder(&photos);
-    wait_until(&mut h, "the scan", |h| {
-        h.query_by_label("32 images found").is_some()
-    });
+    gui_common::choose_folder(&mut h, &photos, 32);
     automatch_by_logon_name(&mut h, 32);
     click_through(&mut h, &["Next"]);
     wait_until(&mut h, "the resize previews", |h| {
@@ -799,16 +782,8 @@ fn users_without_the_patterns_attribute_are_explained() {
         h.state().grid().users().len() == 32
     });
     click_through(&mut h, &["Import…"]);
-    h.state_mut().set_import_folder(&photos);
-    wait_until(&mut h, "the scan", |h| {
-        h.query_by_label("1 images found").is_some()
-    });
-    click_through(&mut h, &["Next"]);
-    gui_common::replace_text(&mut h, "Pattern:", "{employeeID}");
-    click_through(&mut h, &["Next", "Automatch"]);
-    wait_until(&mut h, "the match", |h| {
-        h.query_by_label("Matching files (1)").is_some()
-    });
+    gui_common::choose_folder(&mut h, &photos, 1);
+    gui_common::automatch_with_pattern(&mut h, "{employeeID}", "Matching files (1)");
     // A tall window, so that all 31 rows are laid out.
     h.set_size(egui::vec2(1280.0, 1700.0));
     h.run_steps(2);

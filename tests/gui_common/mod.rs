@@ -200,3 +200,30 @@ pub fn replace_text(h: &mut Harness<'static, App>, label: &str, text: &str) {
     h.get_by_label(label).type_text(text);
     h.run_steps(1);
 }
+
+/// Wizard, Folder step: chooses `photos` (as Browse… would) and waits for the scan to find
+/// `images` pictures.
+pub fn choose_folder(h: &mut Harness<'static, App>, photos: &Path, images: usize) {
+    use egui_kittest::kittest::Queryable as _;
+    h.state_mut().set_import_folder(photos);
+    let found = format!("{images} images found");
+    wait_until(h, "the scan", |h| h.query_by_label(&found).is_some());
+}
+
+/// Scrolls down by `steps` wheel turns, a frame after each.
+pub fn scroll_down(h: &mut Harness<'static, App>, steps: usize) {
+    for _ in 0..steps {
+        scroll(h, 400.0);
+        h.run_steps(2);
+    }
+}
+
+/// Wizard, from the scanned folder on: the custom `pattern`, then Automatch until the tab
+/// labelled `tab` (e.g. "Matching files (3)") shows the outcome.
+pub fn automatch_with_pattern(h: &mut Harness<'static, App>, pattern: &str, tab: &str) {
+    use egui_kittest::kittest::Queryable as _;
+    click_through(h, &["Next"]);
+    replace_text(h, "Pattern:", pattern);
+    click_through(h, &["Next", "Automatch"]);
+    wait_until(h, "the match", |h| h.query_by_label(tab).is_some());
+}
