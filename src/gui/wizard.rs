@@ -166,6 +166,15 @@ impl Matches {
     }
 }
 
+/// One photo of the resize step. Only those scrolled into sight are asked for, so hundreds of
+/// photos cost no more than a screenful until someone looks at them.
+enum PreviewSlot {
+    NotAsked,
+    Asked,
+    /// The encoded preview and its bytes, or why it failed.
+    Done(Result<(egui::TextureHandle, usize), String>),
+}
+
 /// The import under way or done.
 struct Job {
     cancel: Cancel,
@@ -212,10 +221,7 @@ pub struct Wizard {
     encode_generation: u64,
     #[allow(clippy::type_complexity)]
     encoded_for: Option<(Target, Vec<(usize, usize)>, Vec<Option<(CropRect, u8)>>)>,
-    encoded: Vec<Option<Result<(egui::TextureHandle, usize), String>>>,
-    /// Which previews were asked for: only those scrolled into sight are, so hundreds of
-    /// photos cost no more than a screenful until someone looks at them.
-    asked: Vec<bool>,
+    encoded: Vec<PreviewSlot>,
     /// Crops chosen on the canvas, per (file, user).
     crops: std::collections::HashMap<(usize, usize), (CropRect, u8)>,
     /// The crop canvas open for (file, user).
@@ -261,7 +267,6 @@ impl Wizard {
             encode_generation: 0,
             encoded_for: None,
             encoded: Vec::new(),
-            asked: Vec::new(),
             crops: std::collections::HashMap::new(),
             canvas: None,
             file_thumbs: FileThumbs::for_files(),
@@ -341,7 +346,7 @@ impl Wizard {
             return;
         }
         if let Some(slot) = self.encoded.get_mut(index) {
-            *slot = Some(result.map(|(t, bytes)| {
+            *slot = PreviewSlot::Done(result.map(|(t, bytes)| {
                 let img = egui::ColorImage::from_rgba_unmultiplied(
                     [t.width as usize, t.height as usize],
                     &t.rgba,
@@ -390,12 +395,18 @@ impl Wizard {
 
     /// How many resize previews were asked of the worker (tests: only those scrolled to are).
     pub fn previews_asked(&self) -> usize {
-        self.asked.iter().filter(|&&a| a).count()
+        self.encoded
+            .iter()
+            .filter(|e| !matches!(e, PreviewSlot::NotAsked))
+            .count()
     }
 
     /// How many resize previews have come back (tests).
     pub fn encoded_count(&self) -> usize {
-        self.encoded.iter().filter(|e| e.is_some()).count()
+        self.encoded
+            .iter()
+            .filter(|e| matches!(e, PreviewSlot::Done(_)))
+            .count()
     }
 
     pub fn progress(&mut self, p: Progress) {
@@ -810,8 +821,7 @@ impl Wizard {
         let key = (target, chosen.clone(), crops);
         if self.encoded_for.as_ref() != Some(&key) {
             self.encode_generation += 1;
-            self.encoded = vec![None; chosen.len()];
-            self.asked = vec![false; chosen.len()];
+            self.encoded = (0..chosen.len()).map(|_| PreviewSlot::NotAsked).collect();
             self.encoded_for = Some(key);
         }
         ui.add_space(6.0);
@@ -838,37 +848,35 @@ impl Wizard {
                             let user = self.users[u].label();
                             ui.allocate_ui(cell, |ui| {
                                 ui.set_min_size(cell);
-                                ui.vertical(|ui| {
-                                    match self.encoded.get(i).and_then(|e| e.as_ref()) {
-                                        Some(Ok((tex, bytes))) => {
-                                            let r = ui.add(
-                                                egui::Image::new(tex)
-                                                    .fit_to_exact_size(egui::vec2(side, side))
-                                                    .sense(egui::Sense::click()),
-                                            );
-                                            let label = format!("Adjust crop of {user}");
-                                            r.widget_info(|| {
-                                                egui::WidgetInfo::labeled(
-                                                    egui::Role::Button,
-                                                    true,
-                                                    &label,
-                                                )
-                                            });
-                                            if r.on_hover_text("Adjust the crop").clicked() {
-                                                open = Some((f, u));
-                                            }
-                                            ui.label(user);
-                                            let kb = *bytes as f64 / 1024.0;
-                                            ui.weak(format!("{kb:.1} kB"));
+                                ui.vertical(|ui| match self.encoded.get(i) {
+                                    Some(PreviewSlot::Done(Ok((tex, bytes)))) => {
+                                        let r = ui.add(
+                                            egui::Image::new(tex)
+                                                .fit_to_exact_size(egui::vec2(side, side))
+                                                .sense(egui::Sense::click()),
+                                        );
+                                        let label = format!("Adjust crop of {user}");
+                                        r.widget_info(|| {
+                                            egui::WidgetInfo::labeled(
+                                                egui::Role::Button,
+                                                true,
+                                                &label,
+                                            )
+                                        });
+                                        if r.on_hover_text("Adjust the crop").clicked() {
+                                            open = Some((f, u));
                                         }
-                                        Some(Err(e)) => {
-                                            ui.label(user);
-                                            ui.colored_label(ui.visuals().error_fg_color, e);
-                                        }
-                                        None => {
-                                            ui.spinner();
-                                            ui.label(user);
-                                        }
+                                        ui.label(user);
+                                        let kb = *bytes as f64 / 1024.0;
+                                        ui.weak(format!("{kb:.1} kB"));
+                                    }
+                                    Some(PreviewSlot::Done(Err(e))) => {
+                                        ui.label(user);
+                                        ui.colored_label(ui.visuals().error_fg_color, e);
+                                    }
+                                    _ => {
+                                        ui.spinner();
+                                        ui.label(user);
                                     }
                                 });
                             });
@@ -878,8 +886,8 @@ impl Wizard {
             });
         // Ask the worker for the previews that came into sight (it encodes a few at a time).
         for i in shown {
-            if self.asked.get(i) == Some(&false) {
-                self.asked[i] = true;
+            if let Some(slot @ PreviewSlot::NotAsked) = self.encoded.get_mut(i) {
+                *slot = PreviewSlot::Asked;
                 let (f, u) = chosen[i];
                 worker.send(Command::EncodePreview {
                     generation: self.encode_generation,
