@@ -5,7 +5,9 @@
 //! (LDAP and the offline LDIF directory) and `settings`. See ../shared/DESIGN.md.
 
 pub mod cli;
+pub mod clock;
 pub mod console;
+pub mod data_folder;
 pub mod directory;
 pub mod gui;
 pub mod icon;

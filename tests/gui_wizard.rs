@@ -9,7 +9,7 @@ use adphoto::directory::{Directory, PhotoAttribute};
 use adphoto::gui::App;
 use adphoto::gui::wizard::Step;
 use adphoto::import::Status;
-use adphoto::import::journal::{Entry, Journal};
+use adphoto::import::journal::{Entry, Journal, UndoneHow};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use gui_common::{
@@ -597,20 +597,57 @@ fn every_demo_user_matched(dir: &Path) -> (Harness<'static, App>, usize) {
 #[test]
 fn an_unfinished_import_is_offered_for_undo_at_start() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut j = Journal::create(tmp.path().join("data/journals/20261125T090000Z-1.jsonl")).unwrap();
-    j.append(&Entry::Started {
-        id: "20261125T090000Z-1".into(),
-        attribute: "thumbnailPhoto".into(),
-        items: 3,
-        server: "demo.ldif".into(),
-    })
-    .unwrap();
-    drop(j);
+    let journals = tmp.path().join("data/journals");
+    let write = |id: &str, rest: &[Entry]| {
+        let mut j = Journal::create(journals.join(format!("{id}.jsonl"))).unwrap();
+        j.append(&Entry::Started {
+            id: id.into(),
+            attribute: "thumbnailPhoto".into(),
+            items: 3,
+            server: "ldaps://dc1.example.test".into(),
+            base: "DC=example,DC=test".into(),
+            started_at: "2026-11-25T09:00:00Z".into(),
+        })
+        .unwrap();
+        j.append(&Entry::Writing {
+            dn: "CN=Anna Berg,OU=Staff,DC=example,DC=test".into(),
+            file: "anna.jpg".into(),
+            sha256: Some("aa".into()),
+            backup: None,
+            old_sha256: None,
+        })
+        .unwrap();
+        for e in rest {
+            j.append(e).unwrap();
+        }
+    };
+    // Killed mid-write: offered.
+    write("20261125T090000Z-1", &[]);
+    // Killed, then undone: stale, not offered.
+    write(
+        "20261125T080000Z-1",
+        &[Entry::Undone {
+            dn: "CN=Anna Berg,OU=Staff,DC=example,DC=test".into(),
+            how: UndoneHow::AlreadyAsBefore,
+        }],
+    );
+    // Finished normally: undone from its own page, no notice.
+    write(
+        "20261125T070000Z-1",
+        &[Entry::Finished {
+            cancelled: false,
+            unreachable: false,
+        }],
+    );
     let mut h = harness(tmp.path());
     h.run_steps(2);
     assert_eq!(h.state().unfinished_imports().len(), 1);
     assert!(h.query_by_label("Unfinished imports").is_some());
-    assert!(h.query_by_label("20261125T090000Z-1").is_some());
+    // Said with the date, server and base, not a raw id.
+    let line = h.get_by_label_contains("on ldaps://dc1.example.test (DC=example,DC=test)");
+    let text = format!("{line:?}");
+    assert!(text.contains("2026-11-25"), "{text}");
+    assert!(text.contains("1 users to undo"), "{text}");
     h.get_by_label("Keep them").click();
     h.run_steps(2);
     assert!(h.query_by_label("Unfinished imports").is_none());

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::Failure;
+use crate::data_folder::DataFolder;
 use crate::directory::{Auth, ConnectOptions, Directory, PhotoAttribute, Security};
 
 #[derive(Debug, Clone, Args)]
@@ -79,12 +80,12 @@ impl ConnectionArgs {
     }
 
     /// Opens the offline LDIF or connects to the server, asking for the password if needed.
-    pub async fn open(&self) -> Result<Directory, Failure> {
+    pub async fn open(&self, data: &DataFolder) -> Result<Directory, Failure> {
         if let Some(ldif) = &self.ldif {
             let changes = self
                 .ldif_changes
                 .clone()
-                .unwrap_or_else(|| Directory::default_changes_path(ldif));
+                .unwrap_or_else(|| Directory::default_changes_path(data, ldif));
             return Ok(Directory::open_ldif(ldif, changes)?);
         }
         let Some(server) = &self.server else {

@@ -8,7 +8,9 @@ use clap::Args;
 use super::match_cmd::{MatchSource, match_files};
 use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
+use crate::data_folder::DataFolder;
 use crate::directory::{BackupStore, Directory, PhotoAttribute, User};
+use crate::import::journal::{self, End};
 use crate::import::{self, Cancel, JobOptions, Journal, Plan, Report, Status};
 use crate::matching::{self, Pattern};
 
@@ -59,6 +61,7 @@ fn parse_pattern(p: &str, users: &[User]) -> Result<Pattern, Failure> {
 
 pub async fn import(
     dir: &Directory,
+    data: &DataFolder,
     photo: &PhotoAttribute,
     args: &ImportArgs,
 ) -> Result<Outcome, Failure> {
@@ -69,7 +72,7 @@ pub async fn import(
     let (scan, result) = (&m.scan, &m.result);
     let plan = Plan::from_matches(&users, scan, result, target, photo.clone());
     let sum = plan.summary();
-    let backups = BackupStore::default_location();
+    let backups = data.backup_store();
     say!(
         "{} photos to write ({} replacing an existing photo, backed up to {}), {} users skipped, {} files without a user; attribute {}, {}×{} px ≤ {} bytes",
         sum.to_write,
@@ -107,19 +110,22 @@ pub async fn import(
         say!("Nothing to write.");
         return Ok(Outcome::Ok);
     }
+    // One writer per directory: refused at once (exit 2) while another import, undo or restore runs.
+    let _lock = super::lock_writes(dir, data).await?;
     if !args.yes {
         confirm(&format!("Write {} photos?", sum.to_write))?;
     }
-    for old in import::journal::unfinished(&import::journal::journals_dir()) {
+    for old in journal::with_something_to_undo(&data.journals(), Some(dir.base_dn()))
+        .into_iter()
+        .filter(|s| matches!(s.end, End::Stopped | End::ServerLost))
+    {
         eprintln!(
-            "Note: an earlier import did not finish (the app stopped): its record is {}; `adphoto undo --import {}` puts its photos back.",
-            old.display(),
-            old.file_stem()
-                .map(|s| s.to_string_lossy())
-                .unwrap_or_default()
+            "Note: an earlier {}. `adphoto undo --import {}` puts those users back.",
+            old.describe(),
+            old.id
         );
     }
-    let journal = Journal::create(Journal::path_for(&plan.id))
+    let journal = Journal::create(Journal::path_for(&data.journals(), &plan.id))
         .map_err(|e| Failure::usage(format!("cannot create the import journal: {e}")))?;
     let report = run_job(dir, &plan, &backups, journal, args.concurrency).await;
     finish(&report, args.report.as_ref())
@@ -190,22 +196,30 @@ fn finish(report: &Report, csv: Option<&PathBuf>) -> Result<Outcome, Failure> {
             say!("  failed {}: {reason}", r.name);
         }
     }
+    if let Some(why) = &report.unreachable {
+        eprintln!(
+            "adphoto: the server could not be reached again ({why}); the users after that were not attempted. Run the import again when it is back."
+        );
+    }
     if let Some(path) = csv {
         write_file(path, report.to_csv().as_bytes())?;
         say!("Report saved to {}", path.display());
     }
-    if report.written() > 0 {
+    if report.written() > 0 || report.failed() > 0 {
         say!("Undo this import with: adphoto undo --import {}", report.id);
+    }
+    if report.written() > 0 {
         say!("Hybrid tenants (Entra Connect) show the new photos after the next sync.");
     }
-    Ok(if report.failed() > 0 {
+    // A run that stopped before every user had their turn is not a success for a script.
+    Ok(if report.failed() > 0 || report.stopped_early() {
         Outcome::SomeFailed
     } else {
         Outcome::Ok
     })
 }
 
-fn confirm(question: &str) -> Result<(), Failure> {
+pub(crate) fn confirm(question: &str) -> Result<(), Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::usage(
             "not a terminal: add --yes to write without asking",
@@ -263,44 +277,6 @@ pub async fn export(
     }
     say!("{saved} photos saved to {}", args.folder.display());
     Ok(if failed > 0 {
-        Outcome::SomeFailed
-    } else {
-        Outcome::Ok
-    })
-}
-
-pub async fn undo(dir: &Directory, id: Option<&str>) -> Result<Outcome, Failure> {
-    let dir_j = import::journal::journals_dir();
-    let path = match id {
-        Some(id) => Journal::path_for(id),
-        None => import::journal::latest(&dir_j)
-            .ok_or_else(|| Failure::usage(format!("no import journal in {}", dir_j.display())))?,
-    };
-    if !path.exists() {
-        return Err(Failure::usage(format!(
-            "no import journal {}",
-            path.display()
-        )));
-    }
-    let backups = BackupStore::default_location();
-    let report = import::undo(dir, &path, &backups)
-        .await
-        .map_err(|e| Failure::usage(format!("cannot read the journal {}: {e}", path.display())))?;
-    say!(
-        "{} photos put back, {} failed, {} left as they are",
-        report.written(),
-        report.failed(),
-        report.skipped()
-    );
-    for r in &report.results {
-        match &r.status {
-            Status::Failed { reason } | Status::Skipped { reason } => {
-                say!("  {}: {reason}", r.name)
-            }
-            Status::Written { .. } => {}
-        }
-    }
-    Ok(if report.failed() > 0 {
         Outcome::SomeFailed
     } else {
         Outcome::Ok

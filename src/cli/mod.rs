@@ -24,6 +24,7 @@ mod import_cmd;
 pub mod match_cmd;
 mod photo_cmd;
 pub mod target_args;
+mod undo_cmd;
 mod users_cmd;
 
 use std::path::PathBuf;
@@ -32,6 +33,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use connection::ConnectionArgs;
+
+use crate::data_folder::{DataFolder, WriteLock};
+use crate::directory::Directory;
 
 /// Put employee photos into Active Directory.
 #[derive(Debug, Parser)]
@@ -81,11 +85,16 @@ pub enum Command {
     Import(import_cmd::ImportArgs),
     /// Save users' current photos as files.
     Export(import_cmd::ExportArgs),
-    /// Undo an import: put back the photos it replaced, remove the ones it added.
+    /// Undo an import: put back the photos it replaced, remove the ones it added. Each user is
+    /// checked first: one whose photo was changed since the import is left as it is (and named).
     Undo {
-        /// The import's id (printed at its end); default: the latest import.
+        /// The import's id (printed at its end); default: every import of this directory that
+        /// still has something to undo, newest first (asks first when there are several).
         #[arg(long = "import", value_name = "ID")]
         id: Option<String>,
+        /// Don't ask: with several imports to undo, undo them all, newest first.
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Put a user's previous photo back from the backups.
     Restore {
@@ -114,6 +123,12 @@ impl Failure {
             message: message.into(),
             code: 2,
         }
+    }
+}
+
+impl From<crate::data_folder::LockError> for Failure {
+    fn from(e: crate::data_folder::LockError) -> Self {
+        Self::usage(e.to_string())
     }
 }
 
@@ -148,8 +163,9 @@ pub fn main() -> ExitCode {
         return crate::gui::run(env);
     };
     let mut connection = cli.connection;
+    let data = DataFolder::from_env();
     if cli.demo && connection.ldif.is_none() {
-        match crate::directory::demo::install(&crate::settings::data_dir()) {
+        match crate::directory::demo::install(data.root()) {
             Ok(path) => connection.ldif = Some(path),
             Err(e) => {
                 eprintln!("adphoto: cannot set up the demo directory: {e}");
@@ -167,7 +183,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(&connection, command)) {
+    match runtime.block_on(run(&connection, &data, command)) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::SomeFailed) => ExitCode::from(1),
         Err(f) => {
@@ -177,28 +193,32 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn run(conn: &ConnectionArgs, command: Command) -> Result<Outcome, Failure> {
+async fn run(
+    conn: &ConnectionArgs,
+    data: &DataFolder,
+    command: Command,
+) -> Result<Outcome, Failure> {
     if let Command::Convert(args) = &command {
         // Pure photo work: no server.
         return convert::run(args);
     }
-    let dir = conn.open().await?;
+    let dir = conn.open(data).await?;
     let photo = conn.photo_attribute();
     let result = match command {
         Command::Tree { json } => users_cmd::tree(&dir, json).await,
         Command::Users(args) => users_cmd::users(&dir, &photo, &args).await,
-        Command::Photo(cmd) => photo_cmd::run(&dir, &photo, cmd).await,
+        Command::Photo(cmd) => photo_cmd::run(&dir, data, &photo, cmd).await,
         Command::Match(args) => {
             let users =
                 users_cmd::list(&dir, args.source.ou.as_deref(), args.source.subtree, &photo)
                     .await?;
             match_cmd::run(&args, &users)
         }
-        Command::Import(args) => import_cmd::import(&dir, &photo, &args).await,
+        Command::Import(args) => import_cmd::import(&dir, data, &photo, &args).await,
         Command::Export(args) => import_cmd::export(&dir, &photo, &args).await,
-        Command::Undo { id } => import_cmd::undo(&dir, id.as_deref()).await,
+        Command::Undo { id, yes } => undo_cmd::undo(&dir, data, id.as_deref(), yes).await,
         Command::Convert(args) => convert::run(&args),
-        Command::Restore { who } => photo_cmd::restore(&dir, &photo, &who).await,
+        Command::Restore { who } => photo_cmd::restore(&dir, data, &photo, &who).await,
     };
     if let Some(path) = dir.changes_path().await
         && path.exists()
@@ -231,4 +251,13 @@ pub(crate) fn write_file(path: &PathBuf, bytes: &[u8]) -> Result<(), Failure> {
     }
     std::fs::write(path, bytes)
         .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Takes the data folder's write lock for this directory, naming this run for anyone refused.
+pub(crate) async fn lock_writes(dir: &Directory, data: &DataFolder) -> Result<WriteLock, Failure> {
+    let command = std::env::args()
+        .map(|a| if a.contains(' ') { format!("{a:?}") } else { a })
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(data.lock_writes(&dir.lock_key().await, &command)?)
 }

@@ -6,7 +6,8 @@ use clap::Subcommand;
 
 use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
-use crate::directory::{BackupStore, Directory, PhotoAttribute};
+use crate::data_folder::DataFolder;
+use crate::directory::{Directory, PhotoAttribute};
 use crate::photo::PrepareOptions;
 
 #[derive(Debug, Subcommand)]
@@ -40,10 +41,16 @@ pub enum PhotoCommand {
 
 pub async fn run(
     dir: &Directory,
+    data: &DataFolder,
     photo: &PhotoAttribute,
     cmd: PhotoCommand,
 ) -> Result<Outcome, Failure> {
-    let backups = BackupStore::default_location();
+    let backups = data.backup_store();
+    // Reading needs no lock; every change takes it (one writer per directory).
+    let _lock = match &cmd {
+        PhotoCommand::Get { .. } => None,
+        _ => Some(super::lock_writes(dir, data).await?),
+    };
     match cmd {
         PhotoCommand::Get { who, output } => {
             let u = dir.find_user(&who, photo).await?;
@@ -81,8 +88,8 @@ pub async fn run(
                 outcome.bytes,
                 prepared.quality
             );
-            match outcome.backup {
-                Some(b) => say!("; the old photo is saved in {}", b.file.display()),
+            match outcome.backup.and_then(|b| b.file) {
+                Some(f) => say!("; the old photo is saved in {}", f.display()),
                 None => say!(),
             }
             Ok(Outcome::Ok)
@@ -93,7 +100,7 @@ pub async fn run(
                 Some(b) => say!(
                     "{}: photo removed; saved in {}",
                     u.label(),
-                    b.file.display()
+                    b.file.unwrap_or_default().display()
                 ),
                 None => say!("{}: had no photo", u.label()),
             }
@@ -102,24 +109,39 @@ pub async fn run(
     }
 }
 
+/// "Restore previous": the state just before adphoto's last change to this user.
 pub async fn restore(
     dir: &Directory,
+    data: &DataFolder,
     photo: &PhotoAttribute,
     user: &str,
 ) -> Result<Outcome, Failure> {
-    let backups = BackupStore::default_location();
+    let _lock = super::lock_writes(dir, data).await?;
+    let backups = data.backup_store();
     let u = dir.find_user(user, photo).await?;
     match dir.restore_photo(&u, photo, &backups).await? {
         Some((rec, _)) => {
-            say!(
-                "{}: restored the photo saved at {}",
-                u.label(),
-                rec.taken_at
-            );
+            let when = crate::clock::local_display(&rec.taken_at);
+            let what = if rec.action.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", rec.action)
+            };
+            if rec.had_photo() {
+                say!(
+                    "{}: restored the photo it had before adphoto's change of {when}{what}",
+                    u.label()
+                );
+            } else {
+                say!(
+                    "{}: had no photo before adphoto's change of {when}{what}; the photo was removed (and saved)",
+                    u.label()
+                );
+            }
             Ok(Outcome::Ok)
         }
         None => Err(Failure {
-            message: format!("{} has no saved photo to restore", u.label()),
+            message: format!("adphoto never changed {}'s photo: nothing to restore", u.label()),
             code: 1,
         }),
     }

@@ -1,8 +1,12 @@
-//! Old photos are saved here before anything overwrites or removes them.
+//! Every change adphoto makes to a user's photo records the value before it here, first: the
+//! old photo, or the fact that the user had none. That is the user's photo history: "Restore
+//! previous" puts back the state just before adphoto's last change, whatever made it (import,
+//! single set, remove, undo, restore).
 //!
-//! Layout: `<root>/<user key>/<time>_<attribute>.jpg` with a `.json` beside each file that
-//! names the user (DN, objectGUID, sAMAccountName) so a backup can be found and restored
-//! per user, even after the user was renamed or moved (the key is the objectGUID when known).
+//! Layout: `<root>/<user key>/<time>_<who>_<attribute>.json`, one record per change, naming the
+//! user (DN, objectGUID, sAMAccountName) and what made the change, with the old photo beside it
+//! (`.jpg`) when there was one. The key is the objectGUID when known, so a history survives a
+//! rename or move.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::User;
 use super::error::{DirectoryError, Result};
+use crate::data_folder::write_private;
 
 #[derive(Debug, Clone)]
 pub struct BackupStore {
@@ -28,10 +33,28 @@ pub struct BackupRecord {
     pub attribute: String,
     /// RFC 3339 UTC time the backup was taken.
     pub taken_at: String,
+    /// What was about to change the photo: "import 20261201-…", "set", "remove", "undo …",
+    /// "restore". Empty in records made before the history existed.
+    #[serde(default)]
+    pub action: String,
+    /// Size of the old photo; 0 when the user had none.
     pub bytes: usize,
+    /// sha256 of the old photo; empty when the user had none.
     pub sha256: String,
-    /// The photo file, beside this record.
-    pub file: PathBuf,
+    /// The old photo, beside this record; `None`: the user had no photo before this change.
+    pub file: Option<PathBuf>,
+}
+
+impl BackupRecord {
+    /// Whether the user had a photo before this change.
+    pub fn had_photo(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// The old photo's sha256, `None` when there was none (compare with a current value's).
+    pub fn old_sha256(&self) -> Option<&str> {
+        self.had_photo().then_some(self.sha256.as_str())
+    }
 }
 
 impl BackupStore {
@@ -48,14 +71,21 @@ impl BackupStore {
         &self.root
     }
 
-    /// Saves `bytes` as the old value of `attribute` for `user`. The photo is written to a
-    /// temporary name and renamed, so a crash never leaves a half backup that looks whole.
-    pub fn save(&self, user: &User, attribute: &str, bytes: &[u8]) -> Result<BackupRecord> {
+    /// Records the value of `attribute` for `user` before `action` changes it: `before` is the
+    /// old photo, `None` when the user had none. Both files are written through a temporary name
+    /// and synced before this returns, so the record survives a crash right after the write.
+    pub fn save(
+        &self,
+        user: &User,
+        attribute: &str,
+        before: Option<&[u8]>,
+        action: &str,
+    ) -> Result<BackupRecord> {
         let io = |e: std::io::Error| DirectoryError::Backup(e.to_string());
         let dir = self
             .root
             .join(user_key(&user.dn, user.object_guid.as_deref()));
-        std::fs::create_dir_all(&dir).map_err(io)?;
+        crate::data_folder::create_private_dir(&dir).map_err(io)?;
         let now = time::OffsetDateTime::now_utc();
         let stamp = format!(
             "{:04}{:02}{:02}T{:02}{:02}{:02}.{:09}Z",
@@ -73,7 +103,8 @@ impl BackupStore {
             .map(safe_file_part)
             .unwrap_or_else(|| "user".into());
         let base = format!("{stamp}_{who}_{}", safe_file_part(attribute));
-        let file = dir.join(format!("{base}.{}", extension_for(bytes)));
+        let file = before.map(|b| dir.join(format!("{base}.{}", extension_for(b))));
+        let bytes = before.unwrap_or_default();
         let record = BackupRecord {
             dn: user.dn.clone(),
             object_guid: user.object_guid.clone(),
@@ -82,27 +113,35 @@ impl BackupStore {
             taken_at: now
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
+            action: action.to_string(),
             bytes: bytes.len(),
-            sha256: hex::encode(Sha256::digest(bytes)),
+            sha256: if before.is_some() {
+                hex::encode(Sha256::digest(bytes))
+            } else {
+                String::new()
+            },
             file: file.clone(),
         };
-        // The photo is synced to disk before the caller overwrites it in AD; the record beside it
-        // only describes it (folder = user, name = time and attribute), so one sync is enough.
-        write_atomically(&file, bytes, true).map_err(io)?;
+        // Photo first, then its record: a crash between the two leaves an orphan photo, never a
+        // record pointing at nothing. The record is synced too, because "had no photo" lives
+        // only in it and the caller changes AD right after.
+        if let Some(file) = &file {
+            write_private(file, bytes, true).map_err(io)?;
+        }
         let meta = serde_json::to_vec_pretty(&record).map_err(|e| io(e.into()))?;
-        write_atomically(&dir.join(format!("{base}.json")), &meta, false).map_err(io)?;
+        write_private(&dir.join(format!("{base}.json")), &meta, true).map_err(io)?;
         Ok(record)
     }
 
-    /// Every backup of this user (matched by objectGUID, else by DN), oldest first.
+    /// This user's history (matched by objectGUID, else by DN), oldest first.
     pub fn list(&self, user: &User) -> Result<Vec<BackupRecord>> {
         let dir = self
             .root
             .join(user_key(&user.dn, user.object_guid.as_deref()));
-        let mut out = Vec::new();
+        let mut out: Vec<(Option<std::ffi::OsString>, BackupRecord)> = Vec::new();
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(DirectoryError::Backup(e.to_string())),
         };
         for entry in entries.flatten() {
@@ -112,42 +151,55 @@ impl BackupStore {
                 && let Ok(mut rec) = serde_json::from_slice::<BackupRecord>(&data)
             {
                 // The folder may have moved with the data dir; trust the sibling file.
-                if let Some(name) = rec.file.file_name() {
-                    rec.file = dir.join(name);
+                if let Some(name) = rec.file.as_ref().and_then(|f| f.file_name()) {
+                    rec.file = Some(dir.join(name));
                 }
-                out.push(rec);
+                let key = path.file_name().map(|n| n.to_os_string());
+                out.push((key, rec));
             }
         }
-        out.sort_by(|a, b| a.file.file_name().cmp(&b.file.file_name()));
-        Ok(out)
+        // Record names begin with the time taken (to the nanosecond): name order is time order.
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out.into_iter().map(|(_, r)| r).collect())
     }
 
-    /// The newest backup of `attribute` for this user, with its bytes (checked against the recorded hash).
-    pub fn latest(&self, user: &User, attribute: &str) -> Result<Option<(BackupRecord, Vec<u8>)>> {
-        let Some(rec) = self
-            .list(user)?
-            .into_iter()
-            .rev()
-            .find(|r| r.attribute.eq_ignore_ascii_case(attribute))
-        else {
+    /// This user's history of `attribute`, newest first.
+    pub fn history(&self, user: &User, attribute: &str) -> Result<Vec<BackupRecord>> {
+        let mut all = self.list(user)?;
+        all.retain(|r| r.attribute.eq_ignore_ascii_case(attribute));
+        all.reverse();
+        Ok(all)
+    }
+
+    /// The record of adphoto's last change to `attribute` for this user, with the photo before
+    /// it (`None`: the user had none then; checked against the recorded hash).
+    pub fn latest(
+        &self,
+        user: &User,
+        attribute: &str,
+    ) -> Result<Option<(BackupRecord, Option<Vec<u8>>)>> {
+        let Some(rec) = self.history(user, attribute)?.into_iter().next() else {
             return Ok(None);
         };
         let bytes = self.read(&rec)?;
         Ok(Some((rec, bytes)))
     }
 
-    /// Reads a backup's photo, refusing one whose bytes no longer match the record.
-    pub fn read(&self, rec: &BackupRecord) -> Result<Vec<u8>> {
-        let bytes = std::fs::read(&rec.file).map_err(|e| {
-            DirectoryError::Backup(format!("cannot read {}: {e}", rec.file.display()))
-        })?;
+    /// Reads a record's old photo (`None` when the user had none), refusing one whose bytes no
+    /// longer match the record.
+    pub fn read(&self, rec: &BackupRecord) -> Result<Option<Vec<u8>>> {
+        let Some(file) = &rec.file else {
+            return Ok(None);
+        };
+        let bytes = std::fs::read(file)
+            .map_err(|e| DirectoryError::Backup(format!("cannot read {}: {e}", file.display())))?;
         if hex::encode(Sha256::digest(&bytes)) != rec.sha256 {
             return Err(DirectoryError::Backup(format!(
                 "{} was changed since it was saved",
-                rec.file.display()
+                file.display()
             )));
         }
-        Ok(bytes)
+        Ok(Some(bytes))
     }
 }
 
@@ -183,18 +235,6 @@ fn extension_for(bytes: &[u8]) -> &'static str {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let tmp = path.with_extension("partial");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    if sync {
-        f.sync_all()?;
-    }
-    drop(f);
-    std::fs::rename(&tmp, path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,19 +253,52 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = BackupStore::new(dir.path());
         let u = user(Some("0e2b5d3c-1111-2222-3333-444455556666"));
-        let a = store.save(&u, "thumbnailPhoto", b"\xFF\xD8first").unwrap();
-        let b = store.save(&u, "thumbnailPhoto", b"\xFF\xD8second").unwrap();
-        store.save(&u, "jpegPhoto", b"\xFF\xD8other").unwrap();
+        let a = store
+            .save(&u, "thumbnailPhoto", Some(b"\xFF\xD8first"), "set")
+            .unwrap();
+        let b = store
+            .save(&u, "thumbnailPhoto", Some(b"\xFF\xD8second"), "set")
+            .unwrap();
+        store
+            .save(&u, "jpegPhoto", Some(b"\xFF\xD8other"), "set")
+            .unwrap();
         assert_ne!(a.file, b.file);
         assert_eq!(store.list(&u).unwrap().len(), 3);
         let (rec, bytes) = store.latest(&u, "thumbnailphoto").unwrap().unwrap();
-        assert_eq!(bytes, b"\xFF\xD8second");
+        assert_eq!(bytes.as_deref(), Some(&b"\xFF\xD8second"[..]));
         assert_eq!(rec.bytes, 8);
         assert!(
             rec.file
+                .unwrap()
                 .to_string_lossy()
                 .ends_with("_sobrien_thumbnailPhoto.jpg")
         );
+        // "Had no photo" is a state of its own: the newest record, with nothing to read.
+        let none = store.save(&u, "thumbnailPhoto", None, "import x").unwrap();
+        assert!(!none.had_photo() && none.old_sha256().is_none());
+        let (rec, bytes) = store.latest(&u, "thumbnailPhoto").unwrap().unwrap();
+        assert_eq!((rec.action.as_str(), bytes), ("import x", None));
+        let h = store.history(&u, "thumbnailPhoto").unwrap();
+        assert_eq!(h.len(), 3, "newest first: {h:?}");
+        assert_eq!(h[2], a);
+    }
+
+    #[test]
+    fn records_written_before_the_history_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BackupStore::new(dir.path());
+        let u = user(None);
+        let folder = dir.path().join(user_key(&u.dn, None));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("20250101T000000.000000000Z_sobrien_thumbnailPhoto.jpg"), b"\xFF\xD8x").unwrap();
+        let old = format!(
+            r#"{{"dn":"CN=x","objectGUID":null,"sAMAccountName":"sobrien","attribute":"thumbnailPhoto","taken_at":"2025-01-01T00:00:00Z","bytes":3,"sha256":"{}","file":"/elsewhere/20250101T000000.000000000Z_sobrien_thumbnailPhoto.jpg"}}"#,
+            hex::encode(Sha256::digest(b"\xFF\xD8x"))
+        );
+        std::fs::write(folder.join("20250101T000000.000000000Z_sobrien_thumbnailPhoto.json"), old).unwrap();
+        let (rec, bytes) = store.latest(&u, "thumbnailPhoto").unwrap().unwrap();
+        assert_eq!(bytes.as_deref(), Some(&b"\xFF\xD8x"[..]));
+        assert_eq!(rec.action, "");
     }
 
     #[test]
@@ -233,8 +306,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = BackupStore::new(dir.path());
         let u = user(None);
-        let rec = store.save(&u, "thumbnailPhoto", b"\xFF\xD8x").unwrap();
-        std::fs::write(&rec.file, b"changed").unwrap();
+        let rec = store
+            .save(&u, "thumbnailPhoto", Some(b"\xFF\xD8x"), "set")
+            .unwrap();
+        std::fs::write(rec.file.unwrap(), b"changed").unwrap();
         assert!(store.latest(&u, "thumbnailPhoto").is_err());
         assert!(store.list(&user(Some("other"))).unwrap().is_empty());
     }

@@ -102,6 +102,14 @@ impl DirectoryError {
         )
     }
 
+    /// The connection went away or the server stopped answering: the operation may be tried
+    /// again after a reconnect (unlike a refusal, which the server would repeat).
+    pub fn is_link_lost(&self) -> bool {
+        use DirectoryError::*;
+        matches!(self, Unreachable { .. } | Timeout { .. } | Connection(_))
+            || matches!(self, Ldap { code: 51 | 52, .. })
+    }
+
     /// Maps a failed LDAP result to a situation. `photo` carries the attribute and size
     /// when the operation was a photo write, so "invalid value" can be read as "too large".
     pub fn from_result(res: &LdapResult, photo: Option<(&str, usize)>) -> Self {

@@ -1,7 +1,7 @@
 //! The live backend: an AD domain controller over ldap3.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -15,10 +15,13 @@ use super::{Container, ContainerKind, Depth, USER_ATTRIBUTES, User, filter};
 /// Page size for searches. AD's MaxPageSize is 1000; staying below it never trips the limit.
 pub const PAGE_SIZE: i32 = 500;
 
-/// A signed-in connection. Cheap to clone: clones share the connection (ldap3 multiplexes).
+/// A signed-in connection. Cheap to clone: clones share the connection (ldap3 multiplexes)
+/// and a [`Self::reconnect`] by one clone serves them all.
 #[derive(Clone)]
 pub struct LdapBackend {
-    ldap: Ldap,
+    ldap: Arc<RwLock<Ldap>>,
+    /// Kept (in memory only) to sign in again after the connection is lost.
+    opts: Arc<ConnectOptions>,
     endpoint: Endpoint,
     timeout: Duration,
     pub(crate) base_dn: String,
@@ -27,30 +30,12 @@ pub struct LdapBackend {
 
 impl LdapBackend {
     pub async fn connect(opts: &ConnectOptions) -> Result<Self> {
-        let (mut ldap, endpoint) = opts.open().await?;
-        let t = opts.timeout;
-        let host = endpoint.host.clone();
-        let map = |e| DirectoryError::from_ldap(e, &host, t);
-        match &opts.auth {
-            Auth::Simple { user, password } => {
-                if password.is_empty() {
-                    // An empty password is an "unauthenticated bind" that AD accepts and then
-                    // refuses everything: say what is wrong instead.
-                    return Err(DirectoryError::EmptyPassword);
-                }
-                ldap.with_timeout(t)
-                    .simple_bind(user, password)
-                    .await
-                    .map_err(map)?
-                    .success()
-                    .map_err(map)?;
-            }
-            Auth::Kerberos => kerberos_bind(&mut ldap, &endpoint, t).await?,
-        }
+        let (ldap, endpoint) = open_and_bind(opts).await?;
         let mut backend = Self {
-            ldap,
+            ldap: Arc::new(RwLock::new(ldap)),
+            opts: Arc::new(opts.clone()),
             endpoint,
-            timeout: t,
+            timeout: opts.timeout,
             base_dn: String::new(),
             pages: Arc::new(AtomicU64::new(0)),
         };
@@ -61,6 +46,50 @@ impl LdapBackend {
         Ok(backend)
     }
 
+    /// Opens a new connection and signs in again as before; every clone uses it from then on.
+    /// Each try waits at most `limit` (shorter than the operation timeout: the caller retries).
+    pub async fn reconnect(&self, limit: Duration) -> Result<()> {
+        let mut opts = (*self.opts).clone();
+        opts.timeout = opts.timeout.min(limit);
+        let (ldap, _) = open_and_bind(&opts).await?;
+        let old = std::mem::replace(&mut *self.ldap.write().unwrap_or_else(|p| p.into_inner()), ldap);
+        // The old connection is dead or half dead: let it go without waiting for an answer.
+        drop(old);
+        Ok(())
+    }
+
+    /// A handle on the current connection.
+    fn conn(&self) -> Ldap {
+        self.ldap.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Connects and signs in (simple bind or Kerberos).
+async fn open_and_bind(opts: &ConnectOptions) -> Result<(Ldap, Endpoint)> {
+    let (mut ldap, endpoint) = opts.open().await?;
+    let t = opts.timeout;
+    let host = endpoint.host.clone();
+    let map = |e| DirectoryError::from_ldap(e, &host, t);
+    match &opts.auth {
+        Auth::Simple { user, password } => {
+            if password.is_empty() {
+                // An empty password is an "unauthenticated bind" that AD accepts and then
+                // refuses everything: say what is wrong instead.
+                return Err(DirectoryError::EmptyPassword);
+            }
+            ldap.with_timeout(t)
+                .simple_bind(user, password)
+                .await
+                .map_err(map)?
+                .success()
+                .map_err(map)?;
+        }
+        Auth::Kerberos => kerberos_bind(&mut ldap, &endpoint, t).await?,
+    }
+    Ok((ldap, endpoint))
+}
+
+impl LdapBackend {
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
@@ -104,7 +133,7 @@ impl LdapBackend {
         attrs: &[&str],
         page: Option<PagedResults>,
     ) -> Result<ldap3::SearchResult> {
-        let mut ldap = self.ldap.clone();
+        let mut ldap = self.conn();
         if let Some(control) = page {
             ldap.with_controls(control);
         }
@@ -267,7 +296,7 @@ impl LdapBackend {
         mods: Vec<Mod<Vec<u8>>>,
         photo: Option<(&str, usize)>,
     ) -> Result<()> {
-        let mut ldap = self.ldap.clone();
+        let mut ldap = self.conn();
         let res = ldap
             .with_timeout(self.timeout)
             .modify(dn, mods)
@@ -280,7 +309,7 @@ impl LdapBackend {
     }
 
     pub async fn close(&self) {
-        let mut ldap = self.ldap.clone();
+        let mut ldap = self.conn();
         let _ = ldap.unbind().await;
     }
 }

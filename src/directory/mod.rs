@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
+use crate::data_folder::DataFolder;
+
 pub use backup::{BackupRecord, BackupStore, user_key};
 pub use connect::{Auth, ConnectOptions, Endpoint, Security};
 pub use error::{DirectoryError, Result};
@@ -66,14 +68,21 @@ impl Directory {
     }
 
     /// Where offline changes are written by default: `<data dir>/offline/<name>-changes.ldif`.
-    pub fn default_changes_path(source: &Path) -> PathBuf {
+    pub fn default_changes_path(data: &DataFolder, source: &Path) -> PathBuf {
         let stem = source
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "directory".into());
-        crate::settings::data_dir()
-            .join("offline")
-            .join(format!("{stem}-changes.ldif"))
+        data.offline().join(format!("{stem}-changes.ldif"))
+    }
+
+    /// The key of this directory for write locks and journals ([`crate::data_folder::directory_key`]):
+    /// the base DN online, the change file offline.
+    pub async fn lock_key(&self) -> String {
+        match self.changes_path().await {
+            Some(p) => format!("offline:{}", p.display()),
+            None => crate::data_folder::directory_key(&self.base_dn),
+        }
     }
 
     pub fn base_dn(&self) -> &str {
@@ -162,8 +171,7 @@ impl Directory {
         }
     }
 
-    /// Writes a photo: refuses one over the attribute's limit, backs up the old value
-    /// (aborting if that fails), replaces, then reads back and compares.
+    /// Writes a photo as a single change ("set" in the user's history); see [`Self::write_photo_as`].
     pub async fn write_photo(
         &self,
         user: &User,
@@ -171,82 +179,137 @@ impl Directory {
         bytes: &[u8],
         backups: &BackupStore,
     ) -> Result<WriteOutcome> {
-        if let Some(limit) = photo.byte_limit()
-            && bytes.len() > limit
-        {
-            return Err(DirectoryError::PhotoTooLarge {
-                attribute: photo.name().to_string(),
-                bytes: bytes.len(),
-                limit,
-            });
-        }
-        if bytes.is_empty() {
-            return Err(DirectoryError::Offline(
-                "an empty photo cannot be written".into(),
-            ));
-        }
-        let backup = self.backup_current(user, photo, backups).await?;
-        self.replace_photo_unchecked(&user.dn, photo, bytes).await?;
-        let back = self.read_photo(&user.dn, photo).await?;
-        if back.as_deref() != Some(bytes) {
-            return Err(DirectoryError::VerifyFailed {
-                dn: user.dn.clone(),
-            });
-        }
+        self.write_photo_as(user, photo, bytes, backups, "set").await
+    }
+
+    /// Writes a photo: refuses one over the attribute's limit, records the value before it in
+    /// the user's history (aborting if that fails), replaces, then reads back and compares.
+    pub async fn write_photo_as(
+        &self,
+        user: &User,
+        photo: &PhotoAttribute,
+        bytes: &[u8],
+        backups: &BackupStore,
+        action: &str,
+    ) -> Result<WriteOutcome> {
+        check_photo(photo, bytes)?;
+        let before = self.record_before(user, photo, backups, action).await?;
+        self.replace_verified(&user.dn, photo, bytes).await?;
         Ok(WriteOutcome {
-            backup,
+            backup: before.had_photo().then_some(before),
             bytes: bytes.len(),
         })
     }
 
-    /// Removes the photo after backing it up. `Ok(None)` when there was none to remove.
+    /// Reads the current value and records it in the user's history before `action` changes
+    /// it (the old photo, or "had no photo"). Nothing may change the photo before this returns.
+    pub async fn record_before(
+        &self,
+        user: &User,
+        photo: &PhotoAttribute,
+        backups: &BackupStore,
+        action: &str,
+    ) -> Result<BackupRecord> {
+        let current = self.read_photo(&user.dn, photo).await?;
+        backups.save(user, photo.name(), current.as_deref(), action)
+    }
+
+    /// Replaces the photo and reads it back: `VerifyFailed` unless the server holds exactly
+    /// these bytes. The caller has recorded the value before ([`Self::record_before`]).
+    pub async fn replace_verified(
+        &self,
+        dn: &str,
+        photo: &PhotoAttribute,
+        bytes: &[u8],
+    ) -> Result<()> {
+        check_photo(photo, bytes)?;
+        self.replace_photo_unchecked(dn, photo, bytes).await?;
+        let back = self.read_photo(dn, photo).await?;
+        if back.as_deref() != Some(bytes) {
+            return Err(DirectoryError::VerifyFailed { dn: dn.to_string() });
+        }
+        Ok(())
+    }
+
+    /// Removes the photo as a single change ("remove"); see [`Self::remove_photo_as`].
     pub async fn remove_photo(
         &self,
         user: &User,
         photo: &PhotoAttribute,
         backups: &BackupStore,
     ) -> Result<Option<BackupRecord>> {
-        let Some(backup) = self.backup_current(user, photo, backups).await? else {
+        self.remove_photo_as(user, photo, backups, "remove").await
+    }
+
+    /// Removes the photo after recording it in the user's history. `Ok(None)` when there was
+    /// none to remove (nothing changed, nothing recorded).
+    pub async fn remove_photo_as(
+        &self,
+        user: &User,
+        photo: &PhotoAttribute,
+        backups: &BackupStore,
+        action: &str,
+    ) -> Result<Option<BackupRecord>> {
+        let Some(current) = self.read_photo(&user.dn, photo).await? else {
             return Ok(None);
         };
-        match &self.backend {
-            Backend::Ldap(l) => l.delete(&user.dn, photo.name()).await?,
-            Backend::Offline(d) => d.lock().await.record(ldif::Change::Delete {
-                dn: user.dn.clone(),
-                attr: photo.name().to_string(),
-            })?,
-        }
+        let backup = backups.save(user, photo.name(), Some(&current), action)?;
+        self.delete_photo_unchecked(&user.dn, photo).await?;
         Ok(Some(backup))
     }
 
-    /// Puts the newest backup back (itself backing up what it replaces, so a restore can be undone).
+    /// "Restore previous": puts back the state just before adphoto's last change to this user
+    /// (the old photo, or no photo), itself recorded in the history so it can be undone too.
+    /// `Ok(None)` when adphoto never changed this user's photo.
     pub async fn restore_photo(
         &self,
         user: &User,
         photo: &PhotoAttribute,
         backups: &BackupStore,
     ) -> Result<Option<(BackupRecord, WriteOutcome)>> {
-        let Some((rec, bytes)) = backups.latest(user, photo.name())? else {
+        let Some(rec) = backups.history(user, photo.name())?.into_iter().next() else {
             return Ok(None);
         };
-        let outcome = self.write_photo(user, photo, &bytes, backups).await?;
+        let outcome = self.restore_record(user, photo, backups, &rec).await?;
         Ok(Some((rec, outcome)))
     }
 
-    async fn backup_current(
+    /// Puts the state recorded in `rec` back: its photo, or no photo. `bytes` is 0 for none.
+    pub async fn restore_record(
         &self,
         user: &User,
         photo: &PhotoAttribute,
         backups: &BackupStore,
-    ) -> Result<Option<BackupRecord>> {
-        match self.read_photo(&user.dn, photo).await? {
-            Some(old) => Ok(Some(backups.save(user, photo.name(), &old)?)),
-            None => Ok(None),
+        rec: &BackupRecord,
+    ) -> Result<WriteOutcome> {
+        let action = format!("restore of {}", rec.taken_at);
+        match backups.read(rec)? {
+            Some(bytes) => {
+                self.write_photo_as(user, photo, &bytes, backups, &action)
+                    .await
+            }
+            None => {
+                let backup = self.remove_photo_as(user, photo, backups, &action).await?;
+                Ok(WriteOutcome { backup, bytes: 0 })
+            }
         }
     }
 
-    /// Replaces the attribute with no limit check and no backup. Only for tests that need the
-    /// server's own answer to an oversized value.
+    /// Deletes the attribute with no record. Callers go through [`Self::remove_photo_as`] or
+    /// record the value first themselves (undo).
+    async fn delete_photo_unchecked(&self, dn: &str, photo: &PhotoAttribute) -> Result<()> {
+        match &self.backend {
+            Backend::Ldap(l) => l.delete(dn, photo.name()).await,
+            Backend::Offline(d) => d.lock().await.record(ldif::Change::Delete {
+                dn: dn.to_string(),
+                attr: photo.name().to_string(),
+            }),
+        }
+    }
+
+    /// Replaces the attribute with no limit check and no record: the step under
+    /// [`Self::replace_verified`]; tests call it directly for the server's own answer to an
+    /// oversized value.
     #[doc(hidden)]
     pub async fn replace_photo_unchecked(
         &self,
@@ -264,11 +327,39 @@ impl Directory {
         }
     }
 
+    /// After a lost connection: connect and sign in again (one try, at most `limit`).
+    /// Offline directories never lose theirs.
+    pub async fn reconnect(&self, limit: std::time::Duration) -> Result<()> {
+        match &self.backend {
+            Backend::Ldap(l) => l.reconnect(limit).await,
+            Backend::Offline(_) => Ok(()),
+        }
+    }
+
     pub async fn close(&self) {
         if let Backend::Ldap(l) = &self.backend {
             l.close().await;
         }
     }
+}
+
+/// Refuses a value the attribute cannot hold before anything is recorded or sent.
+fn check_photo(photo: &PhotoAttribute, bytes: &[u8]) -> Result<()> {
+    if let Some(limit) = photo.byte_limit()
+        && bytes.len() > limit
+    {
+        return Err(DirectoryError::PhotoTooLarge {
+            attribute: photo.name().to_string(),
+            bytes: bytes.len(),
+            limit,
+        });
+    }
+    if bytes.is_empty() {
+        return Err(DirectoryError::Offline(
+            "an empty photo cannot be written".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The RDN components of a DN, split at unescaped commas.

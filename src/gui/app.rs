@@ -14,7 +14,9 @@ use super::tree_panel::{TreeAction, TreePanel};
 use super::user_grid::{GridAction, GridPrefs, UserGrid};
 use super::wizard::{Wizard, WizardAction};
 use super::worker::{Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, Worker};
-use crate::directory::{BackupStore, Depth, User};
+use crate::data_folder::DataFolder;
+use crate::directory::{Depth, User};
+use crate::import::journal;
 use crate::photo::Target;
 use crate::settings::ProfileStore;
 
@@ -106,7 +108,7 @@ pub struct App {
     /// The import wizard, while it is open.
     wizard: Option<Wizard>,
     /// Journals of imports that never finished (found at start), until the user dismisses them.
-    unfinished: Vec<PathBuf>,
+    unfinished: Vec<journal::Summary>,
     /// "Set photo…": the user, the chosen file and its crop canvas.
     set_photo_crop: Option<(User, PathBuf, CropCanvas)>,
 }
@@ -132,7 +134,7 @@ impl App {
         if let Some(ca) = &env.prefill.ca_file {
             prefs.connect.ca_file = ca.display().to_string();
         }
-        let worker = Worker::start(ctx.clone(), BackupStore::new(env.data_dir.join("backups")));
+        let worker = Worker::start(ctx.clone(), DataFolder::new(&env.data_dir));
         let connect = ConnectDialog::new(prefs.connect, ProfileStore::new(&env.config_dir));
         let mut grid = UserGrid::default();
         grid.prefs = prefs.grid;
@@ -155,7 +157,7 @@ impl App {
             unfinished: Vec::new(),
             set_photo_crop: None,
         };
-        app.unfinished = crate::import::journal::unfinished(&app.journals_dir());
+        app.unfinished = unfinished_imports(&app.data());
         if let Some(ldif) = app.env.start_ldif.clone() {
             app.open_ldif(ldif);
         } else if app.env.start_demo {
@@ -193,9 +195,14 @@ impl App {
         &mut self.connect
     }
 
+    /// The data folder (backups, journals, offline change files, locks).
+    pub fn data(&self) -> DataFolder {
+        DataFolder::new(&self.env.data_dir)
+    }
+
     /// Where the import journals are kept.
     pub fn journals_dir(&self) -> PathBuf {
-        self.env.data_dir.join("journals")
+        self.data().journals()
     }
 
     /// The import wizard, while it is open.
@@ -203,8 +210,8 @@ impl App {
         self.wizard.as_ref()
     }
 
-    /// Journals of imports that never finished, offered for review at start.
-    pub fn unfinished_imports(&self) -> &[PathBuf] {
+    /// Imports that stopped before their end with something left to undo, offered at start.
+    pub fn unfinished_imports(&self) -> &[journal::Summary] {
         &self.unfinished
     }
 
@@ -216,7 +223,7 @@ impl App {
         } else {
             selected.into_iter().cloned().collect()
         };
-        self.wizard = Some(Wizard::new(users, &self.env.data_dir));
+        self.wizard = Some(Wizard::new(users, &self.data()));
     }
 
     /// Sets the wizard's photo folder: what Browse… does after its dialog, and what tests use.
@@ -251,11 +258,7 @@ impl App {
         let stem = source
             .file_stem()
             .map_or_else(|| "directory".into(), |s| s.to_string_lossy().into_owned());
-        let changes = self
-            .env
-            .data_dir
-            .join("offline")
-            .join(format!("{stem}-changes.ldif"));
+        let changes = self.data().offline().join(format!("{stem}-changes.ldif"));
         self.connect.busy = true;
         self.connect.error = None;
         self.worker.send(Command::OpenLdif { source, changes });
@@ -441,10 +444,10 @@ impl App {
             Event::Preview {
                 dn,
                 photo,
-                backups,
+                history,
                 error,
             } => {
-                self.preview.loaded(ctx, &dn, photo, backups, error);
+                self.preview.loaded(ctx, &dn, photo, history, error);
                 self.photo_job = false;
             }
             Event::PhotoChanged {
@@ -527,11 +530,15 @@ impl App {
             }
             Event::Undone(result) => {
                 match &result {
+                    Ok(r) if r.complete() => self
+                        .status
+                        .ok(format!("Import undone: {}.", r.describe())),
                     Ok(r) => self
                         .status
-                        .ok(format!("Import undone: {} photos put back.", r.written())),
+                        .error(format!("Import partly undone: {}.", r.describe())),
                     Err(e) => self.status.error(e.clone()),
                 }
+                self.unfinished = unfinished_imports(&self.data());
                 if let Some(w) = &mut self.wizard {
                     w.undone(result);
                 }
@@ -581,10 +588,13 @@ impl App {
                         suggested,
                     }));
             }
-            PreviewAction::Restore => {
+            PreviewAction::Restore(record) => {
                 self.photo_job = true;
                 self.preview.request(&user.dn);
-                self.worker.send(Command::RestorePhoto(Box::new(user)));
+                self.worker.send(Command::RestorePhoto {
+                    user: Box::new(user),
+                    record: record.map(Box::new),
+                });
             }
         }
     }
@@ -658,20 +668,16 @@ impl App {
             .resizable(false)
             .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
             .show(ctx, |ui| {
-                ui.label("These imports stopped before the end. Each can be undone: the photos it wrote are put back as they were.");
+                ui.label("These imports stopped before the end. Each can be undone: every user it wrote is checked and put back as they were (users whose photo was changed since are left alone).");
                 for j in &self.unfinished {
                     ui.horizontal(|ui| {
-                        ui.monospace(
-                            j.file_stem()
-                                .map(|s| s.to_string_lossy().into_owned())
-                                .unwrap_or_default(),
-                        );
+                        ui.label(capitalise(&j.describe()));
                         if ui
                             .add_enabled(connected, egui::Button::new("Undo"))
                             .on_disabled_hover_text("Connect to the directory it was written to first")
                             .clicked()
                         {
-                            undo = Some(j.clone());
+                            undo = Some(j.path.clone());
                         }
                     });
                 }
@@ -680,7 +686,7 @@ impl App {
                 }
             });
         if let Some(j) = undo {
-            self.unfinished.retain(|p| p != &j);
+            self.unfinished.retain(|s| s.path != j);
             self.worker.send(Command::Undo(j));
         }
         if dismiss {
@@ -848,4 +854,27 @@ mod tests {
         let partial: Prefs = serde_json::from_str(r#"{"include_sub_ous": false}"#).unwrap();
         assert!(!partial.include_sub_ous);
     }
+}
+
+/// Imports that stopped before their end (killed, crashed, server lost) and still have users to
+/// undo: the notice at start. Finished and cancelled imports are undone from their own page.
+fn unfinished_imports(data: &DataFolder) -> Vec<journal::Summary> {
+    journal::with_something_to_undo(&data.journals(), None)
+        .into_iter()
+        .filter(|s| matches!(s.end, journal::End::Stopped | journal::End::ServerLost))
+        // One still running (another adphoto holds the directory's lock) has not stopped.
+        .filter(|s| {
+            s.base.is_empty()
+                || data
+                    .lock_holder(&crate::data_folder::directory_key(&s.base))
+                    .is_none()
+        })
+        .collect()
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

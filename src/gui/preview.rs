@@ -5,16 +5,29 @@ use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use super::user_grid::human_bytes;
 use super::worker::PreviewPhoto;
-use crate::directory::User;
+use crate::directory::{BackupRecord, User};
+
+/// What made a change, in a word or two: "import", "set", "undo", "restore".
+fn what_did_it(r: &BackupRecord) -> String {
+    let first = r.action.split_whitespace().next().unwrap_or("");
+    match first {
+        "" => "change".into(),
+        other => other.to_string(),
+    }
+}
 
 /// What the user asked for in the preview panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PreviewAction {
     SetPhoto,
     RemovePhoto,
     ExportPhoto,
-    Restore,
+    /// Put back the state before adphoto's last change (`None`) or before the one given.
+    Restore(Option<BackupRecord>),
 }
+
+/// History entries shown under the photo (the rest are in the data folder).
+const HISTORY_SHOWN: usize = 8;
 
 /// The photo shown for one user.
 #[derive(Default)]
@@ -23,7 +36,8 @@ pub struct Preview {
     texture: Option<TextureHandle>,
     /// Width, height and bytes of the stored photo.
     info: Option<(u32, u32, usize)>,
-    backups: usize,
+    /// adphoto's changes to this user's photo, newest first.
+    history: Vec<BackupRecord>,
     error: Option<String>,
     loading: bool,
 }
@@ -64,14 +78,14 @@ impl Preview {
         ctx: &egui::Context,
         dn: &str,
         photo: Option<PreviewPhoto>,
-        backups: usize,
+        history: Vec<BackupRecord>,
         error: Option<String>,
     ) {
         if self.dn.as_deref() != Some(dn) {
             return; // the selection moved on
         }
         self.loading = false;
-        self.backups = backups;
+        self.history = history;
         self.error = error;
         match photo {
             Some(p) => {
@@ -181,20 +195,80 @@ impl Preview {
             {
                 action = Some(PreviewAction::ExportPhoto);
             }
-            let label = if self.backups > 0 {
-                format!("Restore previous ({})", self.backups)
-            } else {
-                "Restore previous".to_string()
+            let last = self.history.first();
+            let hover = match last {
+                Some(r) if r.had_photo() => format!(
+                    "Put back the photo this user had before adphoto's last change ({}, {})",
+                    what_did_it(r),
+                    crate::clock::local_display(&r.taken_at)
+                ),
+                Some(r) => format!(
+                    "This user had no photo before adphoto's last change ({}, {}): remove it again (it is saved first)",
+                    what_did_it(r),
+                    crate::clock::local_display(&r.taken_at)
+                ),
+                None => String::new(),
             };
             if ui
-                .add_enabled(self.backups > 0, egui::Button::new(label))
-                .on_hover_text("Put back the last photo this app replaced or removed")
-                .on_disabled_hover_text("No backup of this user's photo yet")
+                .add_enabled(last.is_some(), egui::Button::new("Restore previous"))
+                .on_hover_text(hover)
+                .on_disabled_hover_text("adphoto has not changed this user's photo yet")
                 .clicked()
             {
-                action = Some(PreviewAction::Restore);
+                action = Some(PreviewAction::Restore(None));
             }
         });
+        if !self.history.is_empty() {
+            ui.add_space(8.0);
+            if let Some(a) = self.history_ui(ui, busy || self.loading) {
+                action = Some(a);
+            }
+        }
+        action
+    }
+
+    /// The last changes adphoto made to this photo, each with the state before it to go back to.
+    fn history_ui(&self, ui: &mut egui::Ui, busy: bool) -> Option<PreviewAction> {
+        let mut action = None;
+        egui::CollapsingHeader::new(format!("History ({})", self.history.len()))
+            .id_salt("photo-history")
+            .default_open(true)
+            .show(ui, |ui| {
+                ui.weak("Before each change adphoto made:");
+                egui::Grid::new("history").num_columns(2).show(ui, |ui| {
+                    for r in self.history.iter().take(HISTORY_SHOWN) {
+                        let before = if r.had_photo() {
+                            human_bytes(r.bytes)
+                        } else {
+                            "no photo".into()
+                        };
+                        ui.label(format!(
+                            "{} · {} · {before}",
+                            crate::clock::local_display(&r.taken_at),
+                            what_did_it(r)
+                        ))
+                        .on_hover_text(&r.action);
+                        if ui
+                            .add_enabled(!busy, egui::Button::new("Restore").small())
+                            .on_hover_text(if r.had_photo() {
+                                "Put this photo back (what is there now is saved first)"
+                            } else {
+                                "Go back to no photo (what is there now is saved first)"
+                            })
+                            .clicked()
+                        {
+                            action = Some(PreviewAction::Restore(Some(r.clone())));
+                        }
+                        ui.end_row();
+                    }
+                });
+                if self.history.len() > HISTORY_SHOWN {
+                    ui.weak(format!(
+                        "{} older entries are kept in the data folder.",
+                        self.history.len() - HISTORY_SHOWN
+                    ));
+                }
+            });
         action
     }
 }

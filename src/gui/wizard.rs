@@ -14,8 +14,9 @@ use super::photo_bridge::CropSource;
 use super::thumbs::{DnThumbs, FileThumbs, Thumb};
 use super::user_grid::title_text;
 use super::worker::{Command, Worker};
+use crate::data_folder::DataFolder;
 use crate::directory::{PhotoAttribute, User};
-use crate::import::{Cancel, Plan, PlanItem, Progress, Report, Status};
+use crate::import::{Cancel, Journal, Plan, PlanItem, Progress, Report, Status, UndoReport};
 use crate::matching::{self, Ambiguity, MatchResult, Pattern, ScanResult};
 use crate::photo::{CropRect, Target, Thumbnail};
 
@@ -182,7 +183,9 @@ struct Job {
     progress: Option<Progress>,
     report: Option<Report>,
     journal: PathBuf,
-    undo: Option<Result<Report, String>>,
+    /// What was sent, for "Retry" after the server went away.
+    plan: Plan,
+    undo: Option<Result<UndoReport, String>>,
     undoing: bool,
 }
 
@@ -242,12 +245,12 @@ const OFFLINE_NOTE: &str = "Hybrid tenants (Entra ID / Microsoft 365) show the n
 
 impl Wizard {
     /// A wizard for `users`; journals and backups go under `data_dir`.
-    pub fn new(users: Vec<User>, data_dir: &Path) -> Self {
+    pub fn new(users: Vec<User>, data: &DataFolder) -> Self {
         Self {
             step: Step::Folder,
             users,
-            journals_dir: data_dir.join("journals"),
-            backups_dir: data_dir.join("backups"),
+            journals_dir: data.journals(),
+            backups_dir: data.backups(),
             attribute: PhotoAttribute::default(),
             folder: String::new(),
             folder_edited: None,
@@ -421,7 +424,7 @@ impl Wizard {
         }
     }
 
-    pub fn undone(&mut self, result: Result<Report, String>) {
+    pub fn undone(&mut self, result: Result<UndoReport, String>) {
         if let Some(job) = &mut self.job {
             job.undoing = false;
             job.undo = Some(result);
@@ -923,7 +926,12 @@ impl Wizard {
 
     fn start(&mut self, worker: &Worker) {
         let Some(plan) = self.plan() else { return };
-        let journal = self.journals_dir.join(format!("{}.jsonl", plan.id));
+        self.run(plan, worker);
+    }
+
+    /// Sends `plan` to the worker and shows its progress on the Finish page.
+    fn run(&mut self, plan: Plan, worker: &Worker) {
+        let journal = Journal::path_for(&self.journals_dir, &plan.id);
         let cancel = Cancel::default();
         self.job = Some(Job {
             cancel: cancel.clone(),
@@ -931,6 +939,7 @@ impl Wizard {
             progress: None,
             report: None,
             journal: journal.clone(),
+            plan: plan.clone(),
             undo: None,
             undoing: false,
         });
@@ -963,7 +972,9 @@ impl Wizard {
         };
         ui.label(format!(
             "{}: {} written, {} failed, {} skipped",
-            if report.cancelled {
+            if report.unreachable.is_some() {
+                "Import stopped"
+            } else if report.cancelled {
                 "Import cancelled"
             } else {
                 "Import done"
@@ -972,6 +983,23 @@ impl Wizard {
             report.failed(),
             report.skipped()
         ));
+        let mut retry = None;
+        if let Some(why) = &report.unreachable {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!(
+                    "The server could not be reached again ({why}). The users after that were not attempted; Retry runs them when it is back."
+                ),
+            );
+            if let Some(plan) = job.plan.retry(report)
+                && ui
+                    .button(format!("Retry {} users", plan.items.len()))
+                    .on_hover_text("Connects again and writes the users this run did not finish")
+                    .clicked()
+            {
+                retry = Some(plan);
+            }
+        }
         ui.weak(OFFLINE_NOTE);
         ui.horizontal(|ui| {
             save = ui.button("Save report…").clicked();
@@ -990,8 +1018,14 @@ impl Wizard {
             }
         });
         match &job.undo {
+            Some(Ok(r)) if r.complete() => {
+                ui.label(format!("Undone: {}.", r.describe()));
+            }
             Some(Ok(r)) => {
-                ui.label(format!("Undone: {} photos put back.", r.written()));
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("Partly undone: {}.", r.describe()),
+                );
             }
             Some(Err(e)) => {
                 ui.colored_label(ui.visuals().error_fg_color, e);
@@ -1014,6 +1048,9 @@ impl Wizard {
                 ui.end_row();
             }
         });
+        if let Some(plan) = retry {
+            self.run(plan, worker);
+        }
         save
     }
 }

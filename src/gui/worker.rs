@@ -13,9 +13,11 @@ use tokio::task::AbortHandle;
 
 use super::photo_bridge::{self, Thumbnail};
 use crate::directory::{
-    BackupStore, ConnectOptions, Container, Depth, Directory, PhotoAttribute, Security, User,
+    BackupRecord, BackupStore, ConnectOptions, Container, Depth, Directory, PhotoAttribute,
+    Security, User,
 };
-use crate::import::{self, Cancel, Journal, Plan, Progress, Report};
+use crate::data_folder::{DataFolder, WriteLock};
+use crate::import::{self, Cancel, Journal, Plan, Progress, Report, UndoReport};
 use crate::matching::{self, MatchOptions, MatchResult, Pattern, PhotoFile, ScanResult};
 
 /// How the window is connected, for the toolbar.
@@ -93,7 +95,12 @@ pub enum Command {
         crop: Option<(crate::photo::CropRect, u8)>,
     },
     RemovePhoto(Box<User>),
-    RestorePhoto(Box<User>),
+    /// Put back the state before one of adphoto's changes: the last one ("Restore previous",
+    /// `record: None`) or one picked from the history.
+    RestorePhoto {
+        user: Box<User>,
+        record: Option<Box<BackupRecord>>,
+    },
     ExportPhoto {
         dn: String,
         path: PathBuf,
@@ -176,7 +183,8 @@ pub enum Event {
     Preview {
         dn: String,
         photo: Option<PreviewPhoto>,
-        backups: usize,
+        /// adphoto's changes to this user's photo, newest first.
+        history: Vec<BackupRecord>,
         error: Option<String>,
     },
     /// A photo was written, removed or restored: the user's new photo size (None: no photo).
@@ -217,7 +225,7 @@ pub enum Event {
     },
     ImportProgress(Progress),
     ImportDone(Box<Report>),
-    Undone(Result<Report, String>),
+    Undone(Result<UndoReport, String>),
 }
 
 /// The current photo of one user, decoded for the preview.
@@ -247,7 +255,7 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the worker runtime; `repaint` is called after every event.
-    pub fn start(ctx: egui::Context, backups: BackupStore) -> Self {
+    pub fn start(ctx: egui::Context, data: DataFolder) -> Self {
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (ev_tx, ev_rx) = std_mpsc::channel();
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -270,7 +278,8 @@ impl Worker {
             dir: Mutex::new(None),
             events: Mutex::new(ev_tx),
             ctx,
-            backups,
+            backups: data.backup_store(),
+            data,
             photo: PhotoAttribute::default(),
             thumbs: Semaphore::new(4),
             current: Mutex::new(None),
@@ -307,6 +316,7 @@ struct WorkerState {
     dir: Mutex<Option<Directory>>,
     events: Mutex<std_mpsc::Sender<Event>>,
     ctx: egui::Context,
+    data: DataFolder,
     backups: BackupStore,
     photo: PhotoAttribute,
     /// At most this many photo reads for thumbnails at once, so scrolling never floods the server.
@@ -325,6 +335,14 @@ impl WorkerState {
 
     fn dir(&self) -> Option<Directory> {
         self.dir.lock().ok().and_then(|d| d.clone())
+    }
+
+    /// The data folder's write lock for `dir`, shared with the command line: one writer per
+    /// directory. Held for the one change or the whole job, never while idle.
+    async fn lock(&self, dir: &Directory, what: &str) -> Result<WriteLock, String> {
+        self.data
+            .lock_writes(&dir.lock_key().await, &format!("adphoto window: {what}"))
+            .map_err(|e| e.to_string())
     }
 
     fn set_current(&self, handle: AbortHandle) {
@@ -508,13 +526,13 @@ async fn run(s: &WorkerState, cmd: Command) {
                 s.emit(Event::JobFailed(NOT_CONNECTED.into()));
                 return;
             };
-            let result = match prepared {
-                Ok(jpeg) => dir
+            let result = match (prepared, s.lock(&dir, "set a photo").await) {
+                (Ok(jpeg), Ok(_lock)) => dir
                     .write_photo(&user, &s.photo, &jpeg, &s.backups)
                     .await
                     .map(|o| o.bytes)
                     .map_err(|e| e.to_string()),
-                Err(e) => Err(e),
+                (Err(e), _) | (_, Err(e)) => Err(e),
             };
             match result {
                 Ok(bytes) => {
@@ -534,7 +552,14 @@ async fn run(s: &WorkerState, cmd: Command) {
                 s.emit(Event::JobFailed(NOT_CONNECTED.into()));
                 return;
             };
-            match dir.remove_photo(&user, &s.photo, &s.backups).await {
+            let result = match s.lock(&dir, "remove a photo").await {
+                Ok(_lock) => dir
+                    .remove_photo(&user, &s.photo, &s.backups)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            match result {
                 Ok(_) => {
                     s.emit(Event::PhotoChanged {
                         dn: user.dn.clone(),
@@ -548,25 +573,43 @@ async fn run(s: &WorkerState, cmd: Command) {
                 ))),
             }
         }
-        Command::RestorePhoto(user) => {
+        Command::RestorePhoto { user, record } => {
             let name = user.label();
             let Some(dir) = s.dir() else {
                 s.emit(Event::JobFailed(NOT_CONNECTED.into()));
                 return;
             };
-            match dir.restore_photo(&user, &s.photo, &s.backups).await {
+            let result = match s.lock(&dir, "restore a photo").await {
+                Ok(_lock) => match record {
+                    Some(rec) => dir
+                        .restore_record(&user, &s.photo, &s.backups, &rec)
+                        .await
+                        .map(|o| Some((*rec, o))),
+                    None => dir.restore_photo(&user, &s.photo, &s.backups).await,
+                }
+                .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            match result {
                 Ok(Some((rec, outcome))) => {
+                    let when = crate::clock::local_display(&rec.taken_at);
+                    let message = if rec.had_photo() {
+                        format!("Photo of {name} put back as it was before the change of {when}.")
+                    } else {
+                        format!(
+                            "{name} had no photo before the change of {when}: the photo was removed (and saved)."
+                        )
+                    };
                     s.emit(Event::PhotoChanged {
                         dn: user.dn.clone(),
-                        photo_bytes: Some(outcome.bytes),
-                        message: format!(
-                            "Photo of {name} restored from the backup of {}.",
-                            rec.taken_at
-                        ),
+                        photo_bytes: (outcome.bytes > 0).then_some(outcome.bytes),
+                        message,
                     });
                     preview(s, &user).await;
                 }
-                Ok(None) => s.emit(Event::JobFailed(format!("No backup of {name}'s photo."))),
+                Ok(None) => s.emit(Event::JobFailed(format!(
+                    "adphoto never changed {name}'s photo: nothing to restore."
+                ))),
                 Err(e) => s.emit(Event::JobFailed(format!(
                     "Photo of {name} not restored: {e}"
                 ))),
@@ -630,6 +673,14 @@ async fn run(s: &WorkerState, cmd: Command) {
                 s.emit(Event::JobFailed(NOT_CONNECTED.into()));
                 s.emit(Event::ImportDone(Box::default()));
                 return;
+            };
+            let _lock = match s.lock(&dir, "import").await {
+                Ok(l) => l,
+                Err(e) => {
+                    s.emit(Event::JobFailed(format!("The import did not start: {e}")));
+                    s.emit(Event::ImportDone(Box::new(plan.not_started(&e))));
+                    return;
+                }
             };
             let journal = match Journal::create(journal.clone()) {
                 Ok(j) => Some(j),
@@ -699,9 +750,12 @@ async fn run(s: &WorkerState, cmd: Command) {
                 s.emit(Event::Undone(Err(NOT_CONNECTED.into())));
                 return;
             };
-            let result = import::undo(&dir, &journal, &s.backups)
-                .await
-                .map_err(|e| format!("cannot read the journal {}: {e}", journal.display()));
+            let result = match s.lock(&dir, "undo an import").await {
+                Ok(_lock) => import::undo(&dir, &journal, &s.backups, &Cancel::default())
+                    .await
+                    .map_err(|e| format!("cannot use the journal {}: {e}", journal.display())),
+                Err(e) => Err(format!("Not undone: {e}")),
+            };
             s.emit(Event::Undone(result));
         }
         Command::SaveText { path, text } => match std::fs::write(&path, text) {
@@ -720,17 +774,13 @@ async fn preview(s: &WorkerState, user: &User) {
         s.emit(Event::Preview {
             dn: user.dn.clone(),
             photo: None,
-            backups: 0,
+            history: Vec::new(),
             error: Some(NOT_CONNECTED.into()),
         });
         return;
     };
     let dn = user.dn.clone();
-    let backups = s.backups.list(user).map_or(0, |l| {
-        l.iter()
-            .filter(|r| r.attribute.eq_ignore_ascii_case(s.photo.name()))
-            .count()
-    });
+    let history = s.backups.history(user, s.photo.name()).unwrap_or_default();
     match dir.read_photo(&dn, &s.photo).await {
         Ok(Some(bytes)) => {
             let decoded = off_thread(move || {
@@ -750,20 +800,20 @@ async fn preview(s: &WorkerState, user: &User) {
             s.emit(Event::Preview {
                 dn,
                 photo,
-                backups,
+                history,
                 error,
             });
         }
         Ok(None) => s.emit(Event::Preview {
             dn,
             photo: None,
-            backups,
+            history,
             error: None,
         }),
         Err(e) => s.emit(Event::Preview {
             dn,
             photo: None,
-            backups,
+            history,
             error: Some(e.to_string()),
         }),
     }

@@ -1,6 +1,7 @@
 //! Running a plan: read each file when its turn comes, encode it on a worker thread, back up
 //! the old photo, write, read back — with bounded concurrency, progress, a journal and cancel.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -9,9 +10,12 @@ use sha2::{Digest as _, Sha256};
 use tokio::task::JoinSet;
 
 use super::journal::{Entry, Journal};
+use super::link;
 use super::plan::{Plan, PlanItem};
-use super::report::{ItemResult, Report, Status};
-use crate::directory::{BackupStore, Directory};
+use super::report::{
+    CANCELLED_BEFORE, CUT_OFF, ItemResult, NOT_ATTEMPTED_UNREACHABLE, Report, Status,
+};
+use crate::directory::{BackupRecord, BackupStore, Directory, DirectoryError, PhotoAttribute};
 use crate::photo::{self, PrepareOptions};
 
 /// Shared stop flag: set it and the job stops between users (a write under way finishes).
@@ -67,6 +71,10 @@ impl Default for JobOptions {
 
 /// Runs the plan against `dir`. Never fails as a whole: every user ends written, failed (with
 /// the reason) or skipped, and the report says which. The journal is written as it goes.
+///
+/// A lost connection stops new work at once (nothing more is decoded), lets the users under way
+/// finish, reconnects with [`link::BACKOFF`] and goes on — the interrupted users first. If the
+/// server stays away the rest is "not attempted: server unreachable" and the report says so.
 pub async fn run(
     dir: &Directory,
     plan: &Plan,
@@ -74,6 +82,31 @@ pub async fn run(
     mut journal: Option<Journal>,
     opts: JobOptions,
     cancel: &Cancel,
+    on_progress: impl FnMut(&Progress),
+) -> Report {
+    run_with_backoff(
+        dir,
+        plan,
+        backups,
+        journal.take(),
+        opts,
+        cancel,
+        &link::BACKOFF,
+        on_progress,
+    )
+    .await
+}
+
+/// [`run`] with the reconnect pauses given (tests shorten them).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_with_backoff(
+    dir: &Directory,
+    plan: &Plan,
+    backups: &BackupStore,
+    mut journal: Option<Journal>,
+    opts: JobOptions,
+    cancel: &Cancel,
+    backoff: &[Duration],
     mut on_progress: impl FnMut(&Progress),
 ) -> Report {
     let started = Instant::now();
@@ -85,44 +118,76 @@ pub async fn run(
             attribute: plan.attribute.name().to_string(),
             items: total,
             server: dir.describe().await,
+            base: dir.base_dn().to_string(),
+            started_at: crate::clock::now_rfc3339(),
         });
     }
     let journal = Arc::new(Mutex::new(journal));
+    let action = format!("import {}", plan.id);
     let mut results: Vec<Option<ItemResult>> = vec![None; total];
     let mut next = 0;
-    let mut running: JoinSet<(usize, ItemResult)> = JoinSet::new();
+    // Users whose write was cut off by a lost connection, to try again after a reconnect.
+    let mut again: VecDeque<(usize, Retry)> = VecDeque::new();
+    let mut link_lost = false;
+    let mut unreachable: Option<String> = None;
+    let mut running: JoinSet<(usize, Outcome)> = JoinSet::new();
     let mut done = 0;
     loop {
-        while next < total && running.len() < opts.concurrency.max(1) && !cancel.is_cancelled() {
-            let (dir, item, backups, journal) = (
-                dir.clone(),
-                plan.items[next].clone(),
-                backups.clone(),
-                journal.clone(),
-            );
-            let popts = PrepareOptions {
-                target: plan.target,
-                crop: item.crop,
-                rotate_quarter_turns: item.rotate_quarter_turns,
-                ..PrepareOptions::default()
+        while !link_lost
+            && unreachable.is_none()
+            && !cancel.is_cancelled()
+            && running.len() < opts.concurrency.max(1)
+            && (!again.is_empty() || next < total)
+        {
+            let (index, retry) = match again.pop_front() {
+                Some(r) => r,
+                None => {
+                    next += 1;
+                    (next - 1, Retry::default())
+                }
             };
-            let attr = plan.attribute.clone();
-            let index = next;
-            running.spawn(async move {
-                let status = one(&dir, &item, &attr, popts, &backups, &journal).await;
-                (index, result_for(&item, status))
-            });
-            next += 1;
+            let item = plan.items[index].clone();
+            let step = Step {
+                dir: dir.clone(),
+                attr: plan.attribute.clone(),
+                backups: backups.clone(),
+                journal: journal.clone(),
+                action: action.clone(),
+                popts: PrepareOptions {
+                    target: plan.target,
+                    crop: item.crop,
+                    rotate_quarter_turns: item.rotate_quarter_turns,
+                    ..PrepareOptions::default()
+                },
+            };
+            running.spawn(async move { (index, step.one(&item, retry).await) });
         }
         let Some(joined) = running.join_next().await else {
+            if link_lost && unreachable.is_none() {
+                // Everything under way has come back: now reconnect, then go on.
+                match link::reconnect_with(dir, cancel, backoff).await {
+                    Ok(()) => link_lost = false,
+                    Err(why) => unreachable = Some(why),
+                }
+                continue;
+            }
             break;
         };
-        let (index, result) = match joined {
+        let (index, outcome) = match joined {
             Ok(r) => r,
             // A panic in a task must not lose the batch; it is reported below as not done.
             Err(_) => continue,
         };
+        let status = match outcome {
+            Outcome::Done(status) => status,
+            Outcome::LinkLost(retry) => {
+                link_lost = true;
+                again.push_back((index, retry));
+                continue;
+            }
+        };
         done += 1;
+        let result = result_for(&plan.items[index], status);
         on_progress(&Progress {
             done,
             total,
@@ -131,23 +196,40 @@ pub async fn run(
         });
         results[index] = Some(result);
     }
+    // Users cut off mid-write and never retried: the write may have landed.
+    for (index, retry) in again {
+        let item = &plan.items[index];
+        let reason = format!(
+            "{CUT_OFF} and did not come back ({}); the photo may or may not have been written — undo checks",
+            unreachable.as_deref().unwrap_or("cancelled")
+        );
+        if retry.before.is_some() {
+            log(
+                &journal,
+                &Entry::Failed {
+                    dn: item.user.dn.clone(),
+                    file: item.file.clone(),
+                    reason: reason.clone(),
+                    may_have_landed: true,
+                },
+            );
+        }
+        results[index] = Some(result_for(item, Status::Failed { reason }));
+    }
     let cancelled = cancel.is_cancelled() && results.iter().any(Option::is_none);
     let results: Vec<ItemResult> = results
         .into_iter()
         .zip(&plan.items)
         .map(|(r, item)| {
             r.unwrap_or_else(|| {
-                let reason = if cancelled {
-                    "cancelled before this user"
+                let reason = if let Some(why) = &unreachable {
+                    format!("{NOT_ATTEMPTED_UNREACHABLE} ({why})")
+                } else if cancelled {
+                    CANCELLED_BEFORE.into()
                 } else {
-                    "internal error while processing this user"
+                    "internal error while processing this user".into()
                 };
-                result_for(
-                    item,
-                    Status::Skipped {
-                        reason: reason.into(),
-                    },
-                )
+                result_for(item, Status::Skipped { reason })
             })
         })
         .chain(plan.skipped.iter().map(|(u, why)| ItemResult {
@@ -160,15 +242,18 @@ pub async fn run(
             },
         }))
         .collect();
-    if let Ok(mut j) = journal.lock()
-        && let Some(j) = j.as_mut()
-    {
-        let _ = j.append(&Entry::Finished { cancelled });
-    }
+    log(
+        &journal,
+        &Entry::Finished {
+            cancelled,
+            unreachable: unreachable.is_some(),
+        },
+    );
     Report {
         id: plan.id.clone(),
         results,
         cancelled,
+        unreachable,
         journal: journal_path,
     }
 }
@@ -192,69 +277,158 @@ fn log(journal: &Mutex<Option<Journal>>, entry: &Entry) {
     }
 }
 
-/// One user: read the file (and let go of it), encode off the async threads, write.
-async fn one(
-    dir: &Directory,
-    item: &PlanItem,
-    attr: &crate::directory::PhotoAttribute,
+/// What one user's turn came to.
+enum Outcome {
+    Done(Status),
+    /// The connection was lost under this user: try again after a reconnect.
+    LinkLost(Retry),
+}
+
+/// What a cut-off attempt had already done, so the next one neither decodes again nor records
+/// our own new photo as the "old" one.
+#[derive(Default)]
+struct Retry {
+    prepared: Option<Arc<photo::Prepared>>,
+    /// The value before the import, recorded by the first attempt.
+    before: Option<BackupRecord>,
+}
+
+/// What every user's turn needs.
+struct Step {
+    dir: Directory,
+    attr: PhotoAttribute,
+    backups: BackupStore,
+    journal: Arc<Mutex<Option<Journal>>>,
+    action: String,
     popts: PrepareOptions,
-    backups: &BackupStore,
-    journal: &Mutex<Option<Journal>>,
-) -> Status {
-    // Every failure is journaled, so the record says why this user was not written.
-    let fail = |reason: String| {
-        log(
-            journal,
-            &Entry::Failed {
-                dn: item.user.dn.clone(),
-                file: item.file.clone(),
-                reason: reason.clone(),
-            },
-        );
-        Status::Failed { reason }
-    };
-    let path = item.file.clone();
-    let prepared = tokio::task::spawn_blocking(move || {
-        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read the file: {e}"))?;
-        photo::prepare(&bytes, &popts).map_err(|e| e.to_string())
-    })
-    .await;
-    let prepared = match prepared {
-        Ok(Ok(p)) => p,
-        Ok(Err(reason)) => return fail(reason),
-        Err(_) => return fail("the photo could not be processed".into()),
-    };
-    log(
-        journal,
-        &Entry::Writing {
-            dn: item.user.dn.clone(),
-            file: item.file.clone(),
-        },
-    );
-    match dir
-        .write_photo(&item.user, attr, &prepared.jpeg, backups)
-        .await
-    {
-        Ok(outcome) => {
-            let backup = outcome.backup.map(|b| b.file);
+}
+
+impl Step {
+    /// One user: read the file (and let go of it), encode off the async threads, record the
+    /// old value, journal, write, read back.
+    async fn one(&self, item: &PlanItem, retry: Retry) -> Outcome {
+        let dn = &item.user.dn;
+        // Every failure is journaled, so the record says why this user was not written.
+        let fail = |reason: String, may_have_landed: bool| {
             log(
-                journal,
-                &Entry::Written {
-                    dn: item.user.dn.clone(),
+                &self.journal,
+                &Entry::Failed {
+                    dn: dn.clone(),
                     file: item.file.clone(),
-                    bytes: prepared.jpeg.len(),
-                    sha256: hex::encode(Sha256::digest(&prepared.jpeg)),
-                    backup: backup.clone(),
+                    reason: reason.clone(),
+                    may_have_landed,
                 },
             );
-            Status::Written {
-                bytes: prepared.jpeg.len(),
-                width: prepared.width,
-                height: prepared.height,
-                quality: prepared.quality,
-                backup,
+            Outcome::Done(Status::Failed { reason })
+        };
+        let prepared = match retry.prepared {
+            Some(p) => p,
+            None => {
+                let (path, popts) = (item.file.clone(), self.popts.clone());
+                let prepared = tokio::task::spawn_blocking(move || {
+                    let bytes =
+                        std::fs::read(&path).map_err(|e| format!("cannot read the file: {e}"))?;
+                    photo::prepare(&bytes, &popts).map_err(|e| e.to_string())
+                })
+                .await;
+                match prepared {
+                    Ok(Ok(p)) => Arc::new(p),
+                    Ok(Err(reason)) => return fail(reason, false),
+                    Err(_) => return fail("the photo could not be processed".into(), false),
+                }
+            }
+        };
+        let new_sha = hex::encode(Sha256::digest(&prepared.jpeg));
+        let lost = |before: Option<BackupRecord>| {
+            Outcome::LinkLost(Retry {
+                prepared: Some(prepared.clone()),
+                before,
+            })
+        };
+        let before = match retry.before {
+            // A retry: the first attempt's record holds while the photo is still that value.
+            Some(first) => match self.dir.read_photo(dn, &self.attr).await {
+                Ok(current) => {
+                    let current = current.as_deref().map(|c| hex::encode(Sha256::digest(c)));
+                    if current.as_deref() == Some(new_sha.as_str()) {
+                        // The cut-off write had landed; its read-back just did now.
+                        return self.written(item, &prepared, &new_sha, first);
+                    }
+                    if current.as_deref() == first.old_sha256() {
+                        first
+                    } else {
+                        match self
+                            .dir
+                            .record_before(&item.user, &self.attr, &self.backups, &self.action)
+                            .await
+                        {
+                            Ok(b) => b,
+                            Err(e) if e.is_link_lost() => return lost(Some(first)),
+                            Err(e) => return fail(e.to_string(), true),
+                        }
+                    }
+                }
+                Err(e) if e.is_link_lost() => return lost(Some(first)),
+                Err(e) => return fail(e.to_string(), true),
+            },
+            None => match self
+                .dir
+                .record_before(&item.user, &self.attr, &self.backups, &self.action)
+                .await
+            {
+                Ok(b) => b,
+                Err(e) if e.is_link_lost() => return lost(None),
+                Err(e) => return fail(e.to_string(), false),
+            },
+        };
+        log(
+            &self.journal,
+            &Entry::Writing {
+                dn: dn.clone(),
+                file: item.file.clone(),
+                sha256: Some(new_sha.clone()),
+                backup: before.file.clone(),
+                old_sha256: before.old_sha256().map(str::to_string),
+            },
+        );
+        match self
+            .dir
+            .replace_verified(dn, &self.attr, &prepared.jpeg)
+            .await
+        {
+            Ok(()) => self.written(item, &prepared, &new_sha, before),
+            Err(e) if e.is_link_lost() => lost(Some(before)),
+            // A refusal changed nothing; a read-back that differs may hide a landed write.
+            Err(e) => {
+                let maybe = matches!(e, DirectoryError::VerifyFailed { .. });
+                fail(e.to_string(), maybe)
             }
         }
-        Err(e) => fail(e.to_string()),
+    }
+
+    fn written(
+        &self,
+        item: &PlanItem,
+        prepared: &photo::Prepared,
+        sha: &str,
+        before: BackupRecord,
+    ) -> Outcome {
+        log(
+            &self.journal,
+            &Entry::Written {
+                dn: item.user.dn.clone(),
+                file: item.file.clone(),
+                bytes: prepared.jpeg.len(),
+                sha256: sha.to_string(),
+                backup: before.file.clone(),
+            },
+        );
+        Outcome::Done(Status::Written {
+            bytes: prepared.jpeg.len(),
+            width: prepared.width,
+            height: prepared.height,
+            quality: prepared.quality,
+            backup: before.file,
+        })
     }
 }

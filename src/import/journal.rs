@@ -1,13 +1,17 @@
-//! The import journal: one JSON line per event, flushed as it happens, so that a crash or a
-//! killed app leaves an exact record of what was written and what was backed up.
+//! The import journal: one JSON line per event, synced as it happens, so that a crash or a
+//! killed app leaves an exact record of which users an import touched, what each had before
+//! and what it was given. Undo and recovery read it together with the directory's current
+//! state ([`super::undo`]); [`summarize`] tells how an import ended and what is left to undo.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// One line of the journal.
+/// One line of the journal. Fields added later carry `serde(default)`, so journals written by
+/// older versions still read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Entry {
@@ -16,12 +20,27 @@ pub enum Entry {
         attribute: String,
         items: usize,
         server: String,
+        /// The directory's base DN (journals are listed per directory).
+        #[serde(default)]
+        base: String,
+        /// RFC 3339 UTC.
+        #[serde(default)]
+        started_at: String,
     },
-    /// About to write this user; without a `Written` or `Failed` after it, the app stopped
-    /// mid-write and the user's state must be checked (the old photo is in the backups).
+    /// The old value is on disk and the write is about to be sent: from here on the user may
+    /// hold the new photo, whatever follows (or does not follow, after a crash).
     Writing {
         dn: String,
         file: PathBuf,
+        /// sha256 of the photo being written. `None` only in journals of older versions.
+        #[serde(default)]
+        sha256: Option<String>,
+        /// The saved old photo; `None` when the user had none.
+        #[serde(default)]
+        backup: Option<PathBuf>,
+        /// sha256 of the old photo; `None` when the user had none.
+        #[serde(default)]
+        old_sha256: Option<String>,
     },
     /// The new photo was written and read back identical.
     Written {
@@ -36,14 +55,36 @@ pub enum Entry {
         dn: String,
         file: PathBuf,
         reason: String,
+        /// The write was sent and its outcome is unknown (lost connection, read-back failed):
+        /// undo must look at the user.
+        #[serde(default)]
+        may_have_landed: bool,
     },
     Finished {
         cancelled: bool,
+        /// The server could not be reached again; the rest was not attempted.
+        #[serde(default)]
+        unreachable: bool,
     },
-    /// An undo put this user's previous state back.
+    /// An undo looked at this user and settled it.
     Undone {
         dn: String,
+        #[serde(default)]
+        how: UndoneHow,
     },
+}
+
+/// How an undo settled one user.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UndoneHow {
+    /// The old photo was put back, or the photo removed when there was none.
+    #[default]
+    PutBack,
+    /// The user already had the value from before the import (the write never landed).
+    AlreadyAsBefore,
+    /// Someone changed the photo after the import: left as it is.
+    ChangedSince,
 }
 
 /// Appends entries to a journal file.
@@ -53,17 +94,17 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// `<data dir>/journals/<id>.jsonl`.
-    pub fn path_for(id: &str) -> PathBuf {
-        journals_dir().join(format!("{id}.jsonl"))
+    /// `<journals>/<id>.jsonl`.
+    pub fn path_for(journals: &Path, id: &str) -> PathBuf {
+        journals.join(format!("{id}.jsonl"))
     }
 
     pub fn create(path: PathBuf) -> std::io::Result<Self> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::data_folder::create_private_dir(dir)?;
         }
         let torn = std::fs::read(&path).is_ok_and(|b| !b.is_empty() && !b.ends_with(b"\n"));
-        let mut file = std::fs::OpenOptions::new()
+        let mut file = crate::data_folder::private_options()
             .create(true)
             .append(true)
             .open(&path)?;
@@ -87,10 +128,6 @@ impl Journal {
     }
 }
 
-pub fn journals_dir() -> PathBuf {
-    crate::settings::data_dir().join("journals")
-}
-
 /// Reads a journal; a torn line (the crash case) is skipped, not an error.
 pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
     let f = File::open(path)?;
@@ -107,8 +144,253 @@ pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
     Ok(out)
 }
 
-/// Journals of imports that never reached `Finished` (the app crashed or was killed).
-pub fn unfinished(dir: &Path) -> Vec<PathBuf> {
+/// A user the import wrote or may have written, with what undo needs to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touched {
+    pub dn: String,
+    pub file: PathBuf,
+    /// The photos this import sent to the user (one, or more if it was retried).
+    pub new_sha256: Vec<String>,
+    /// The old photo as saved before the first write; `None`: the user had none.
+    pub backup: Option<PathBuf>,
+    pub old_sha256: Option<String>,
+}
+
+/// How an import's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    Finished,
+    Cancelled,
+    /// The server went away and did not come back; the rest was not attempted.
+    ServerLost,
+    /// No end recorded: the app was killed or crashed (or it is still running).
+    Stopped,
+}
+
+/// What a journal says about its import, for notices, `undo` and the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub id: String,
+    pub path: PathBuf,
+    pub attribute: String,
+    pub server: String,
+    pub base: String,
+    /// RFC 3339 UTC; empty in old journals.
+    pub started_at: String,
+    pub items: usize,
+    pub written: usize,
+    pub failed: usize,
+    pub end: End,
+    /// Users written or possibly written and not yet settled by an undo.
+    pub left: Vec<Touched>,
+    pub put_back: usize,
+    pub already_as_before: usize,
+    /// Users an undo left alone because their photo was changed after the import.
+    pub changed_since: Vec<String>,
+}
+
+impl Summary {
+    /// Whether an undo still has something to look at.
+    pub fn has_something_to_undo(&self) -> bool {
+        !self.left.is_empty()
+    }
+
+    /// Whether an undo ran over this import (fully or partly).
+    pub fn undo_ran(&self) -> bool {
+        self.put_back + self.already_as_before + self.changed_since.len() > 0
+    }
+
+    /// One line for a person: "2026-12-01 14:03 on ldaps://dc1 (DC=example,DC=test): 300
+    /// written, stopped before the end; 12 users left to undo".
+    pub fn describe(&self) -> String {
+        let when = if self.started_at.is_empty() {
+            self.id.clone()
+        } else {
+            crate::clock::local_display(&self.started_at)
+        };
+        let end = match self.end {
+            End::Finished => "finished",
+            End::Cancelled => "cancelled",
+            End::ServerLost => "stopped: server unreachable",
+            End::Stopped => "stopped before the end (the app was closed or killed)",
+        };
+        let base = if self.base.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.base)
+        };
+        let mut text = format!(
+            "import of {when} on {}{base}: {} of {} written, {end}",
+            self.server, self.written, self.items
+        );
+        if self.undo_ran() {
+            text.push_str(if self.left.is_empty() {
+                "; undone"
+            } else {
+                "; partly undone"
+            });
+            if !self.changed_since.is_empty() {
+                text.push_str(&format!(
+                    " ({} changed since, left as they are)",
+                    self.changed_since.len()
+                ));
+            }
+        }
+        if !self.left.is_empty() {
+            text.push_str(&format!("; {} users to undo", self.left.len()));
+        }
+        text
+    }
+}
+
+/// Reads what a journal says about its import. Users whose write was refused by the server
+/// are not "touched"; users with a write sent and no known outcome are.
+pub fn summarize(path: &Path) -> std::io::Result<Summary> {
+    let entries = read(path)?;
+    let mut s = Summary {
+        id: path
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        path: path.to_path_buf(),
+        attribute: String::new(),
+        server: String::new(),
+        base: String::new(),
+        started_at: String::new(),
+        items: 0,
+        written: 0,
+        failed: 0,
+        end: End::Stopped,
+        left: Vec::new(),
+        put_back: 0,
+        already_as_before: 0,
+        changed_since: Vec::new(),
+    };
+    // Per user, in journal order: what the import did, and whether an undo settled it.
+    let mut order: Vec<String> = Vec::new();
+    let mut users: HashMap<String, (Touched, bool, Option<UndoneHow>)> = HashMap::new();
+    for e in entries {
+        match e {
+            Entry::Started {
+                id,
+                attribute,
+                items,
+                server,
+                base,
+                started_at,
+            } => {
+                s.id = id;
+                s.attribute = attribute;
+                s.items = items;
+                s.server = server;
+                s.base = base;
+                s.started_at = started_at;
+            }
+            Entry::Writing {
+                dn,
+                file,
+                sha256: Some(sha),
+                backup,
+                old_sha256,
+            } => {
+                let key = dn.to_lowercase();
+                match users.get_mut(&key) {
+                    // A retry: the first record of the old value stays the one to go back to.
+                    Some((t, touched, _)) => {
+                        if !t.new_sha256.contains(&sha) {
+                            t.new_sha256.push(sha);
+                        }
+                        *touched = true;
+                    }
+                    None => {
+                        order.push(key.clone());
+                        let t = Touched {
+                            dn,
+                            file,
+                            new_sha256: vec![sha],
+                            backup,
+                            old_sha256,
+                        };
+                        users.insert(key, (t, true, None));
+                    }
+                }
+            }
+            // An older journal's Writing (no hashes): only its Written line can be undone.
+            Entry::Writing { sha256: None, .. } => {}
+            Entry::Written {
+                dn,
+                file,
+                sha256,
+                backup,
+                ..
+            } => {
+                s.written += 1;
+                let key = dn.to_lowercase();
+                if let Some((t, touched, _)) = users.get_mut(&key) {
+                    *touched = true;
+                    if !t.new_sha256.contains(&sha256) {
+                        t.new_sha256.push(sha256);
+                    }
+                } else {
+                    // Older journals: the backup's hash is not recorded; undo reads it.
+                    order.push(key.clone());
+                    let t = Touched {
+                        dn,
+                        file,
+                        new_sha256: vec![sha256],
+                        old_sha256: None,
+                        backup,
+                    };
+                    users.insert(key, (t, true, None));
+                }
+            }
+            Entry::Failed {
+                dn, may_have_landed, ..
+            } => {
+                s.failed += 1;
+                if !may_have_landed
+                    && let Some((_, touched, _)) = users.get_mut(&dn.to_lowercase())
+                {
+                    // The server refused the write: nothing changed for this user.
+                    *touched = false;
+                }
+            }
+            Entry::Finished {
+                cancelled,
+                unreachable,
+            } => {
+                s.end = if unreachable {
+                    End::ServerLost
+                } else if cancelled {
+                    End::Cancelled
+                } else {
+                    End::Finished
+                };
+            }
+            Entry::Undone { dn, how } => {
+                if let Some((_, _, h)) = users.get_mut(&dn.to_lowercase()) {
+                    *h = Some(how);
+                }
+            }
+        }
+    }
+    for key in order {
+        let Some((t, touched, how)) = users.remove(&key) else {
+            continue;
+        };
+        match how {
+            Some(UndoneHow::PutBack) => s.put_back += 1,
+            Some(UndoneHow::AlreadyAsBefore) => s.already_as_before += 1,
+            Some(UndoneHow::ChangedSince) => s.changed_since.push(t.dn),
+            None if touched => s.left.push(t),
+            None => {}
+        }
+    }
+    Ok(s)
+}
+
+/// Every journal in `dir`, newest first (ids begin with the UTC start time).
+pub fn all(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -116,48 +398,59 @@ pub fn unfinished(dir: &Path) -> Vec<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .filter(|p| read(p).is_ok_and(|es| !es.iter().any(|e| matches!(e, Entry::Finished { .. }))))
         .collect();
     out.sort();
+    out.reverse();
     out
 }
 
-/// The newest journal (ids sort by time), for `adphoto undo` without `--import`.
-pub fn latest(dir: &Path) -> Option<PathBuf> {
-    let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    all.sort();
-    all.pop()
+/// Imports of the directory with this base DN (all, when `base` is `None`) that still have
+/// something to undo, newest first. Journals of older versions without a base are included.
+pub fn with_something_to_undo(dir: &Path, base: Option<&str>) -> Vec<Summary> {
+    all(dir)
+        .into_iter()
+        .filter_map(|p| summarize(&p).ok())
+        .filter(|s| s.has_something_to_undo())
+        .filter(|s| match base {
+            Some(b) => s.base.is_empty() || crate::directory::dn_eq(&s.base, b),
+            None => true,
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn torn_last_line_is_ignored_and_unfinished_found() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a.jsonl");
-        let mut j = Journal::create(p.clone()).unwrap();
+    fn started(j: &mut Journal) {
         j.append(&Entry::Started {
             id: "a".into(),
             attribute: "thumbnailPhoto".into(),
-            items: 2,
-            server: "x".into(),
+            items: 4,
+            server: "ldaps://dc1".into(),
+            base: "DC=example,DC=test".into(),
+            started_at: "2026-12-01T10:00:00Z".into(),
         })
         .unwrap();
-        j.append(&Entry::Written {
-            dn: "CN=a".into(),
-            file: "a.jpg".into(),
-            bytes: 3,
-            sha256: "00".into(),
+    }
+
+    fn writing(dn: &str, sha: &str) -> Entry {
+        Entry::Writing {
+            dn: dn.into(),
+            file: format!("{dn}.jpg").into(),
+            sha256: Some(sha.into()),
             backup: None,
-        })
-        .unwrap();
+            old_sha256: None,
+        }
+    }
+
+    #[test]
+    fn torn_last_line_is_ignored_and_the_crash_is_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jsonl");
+        let mut j = Journal::create(p.clone()).unwrap();
+        started(&mut j);
+        j.append(&writing("CN=a", "01")).unwrap();
         std::fs::OpenOptions::new()
             .append(true)
             .open(&p)
@@ -165,15 +458,78 @@ mod tests {
             .write_all(b"{\"event\":\"wri")
             .unwrap();
         assert_eq!(read(&p).unwrap().len(), 2);
-        assert_eq!(unfinished(dir.path()), vec![p.clone()]);
+        let s = summarize(&p).unwrap();
+        assert_eq!(s.end, End::Stopped);
+        assert_eq!(s.left.len(), 1, "a write with no outcome must be looked at");
         let mut j = Journal::create(p.clone()).unwrap();
-        j.append(&Entry::Finished { cancelled: false }).unwrap();
-        assert_eq!(
-            read(&p).unwrap().len(),
-            3,
-            "the torn line is skipped, what follows is read"
-        );
-        assert!(unfinished(dir.path()).is_empty());
-        assert_eq!(latest(dir.path()), Some(p));
+        j.append(&Entry::Finished {
+            cancelled: false,
+            unreachable: false,
+        })
+        .unwrap();
+        assert_eq!(read(&p).unwrap().len(), 3, "what follows the torn line is read");
+        assert_eq!(summarize(&p).unwrap().end, End::Finished);
+        assert_eq!(all(dir.path()), vec![p]);
+    }
+
+    #[test]
+    fn what_is_left_to_undo_follows_outcomes_and_undo_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("b.jsonl");
+        let mut j = Journal::create(p.clone()).unwrap();
+        started(&mut j);
+        // written; sent with no outcome; refused by the server; read-back failed.
+        for dn in ["CN=w", "CN=s", "CN=r", "CN=v"] {
+            j.append(&writing(dn, "aa")).unwrap();
+        }
+        j.append(&Entry::Written {
+            dn: "CN=w".into(),
+            file: "w.jpg".into(),
+            bytes: 1,
+            sha256: "aa".into(),
+            backup: None,
+        })
+        .unwrap();
+        for (dn, maybe) in [("CN=r", false), ("CN=v", true)] {
+            j.append(&Entry::Failed {
+                dn: dn.into(),
+                file: "x".into(),
+                reason: "x".into(),
+                may_have_landed: maybe,
+            })
+            .unwrap();
+        }
+        // A retry of CN=s sent another photo.
+        j.append(&writing("CN=s", "bb")).unwrap();
+        j.append(&Entry::Finished {
+            cancelled: true,
+            unreachable: false,
+        })
+        .unwrap();
+        let s = summarize(&p).unwrap();
+        let left: Vec<&str> = s.left.iter().map(|t| t.dn.as_str()).collect();
+        assert_eq!(left, ["CN=w", "CN=s", "CN=v"], "the refused write is not left");
+        assert_eq!(s.left[1].new_sha256, ["aa", "bb"]);
+        assert_eq!((s.written, s.failed, s.end), (1, 2, End::Cancelled));
+        assert!(s.describe().contains("3 users to undo"), "{}", s.describe());
+        assert_eq!(with_something_to_undo(dir.path(), Some("dc=example, dc=test")).len(), 1);
+        assert!(with_something_to_undo(dir.path(), Some("DC=other")).is_empty());
+
+        for (dn, how) in [
+            ("CN=w", UndoneHow::PutBack),
+            ("CN=s", UndoneHow::AlreadyAsBefore),
+            ("CN=v", UndoneHow::ChangedSince),
+        ] {
+            j.append(&Entry::Undone {
+                dn: dn.into(),
+                how,
+            })
+            .unwrap();
+        }
+        let s = summarize(&p).unwrap();
+        assert!(!s.has_something_to_undo());
+        assert_eq!(s.changed_since, ["CN=v"]);
+        assert!(s.describe().contains("undone (1 changed since"), "{}", s.describe());
+        assert!(with_something_to_undo(dir.path(), None).is_empty(), "no stale notice");
     }
 }

@@ -3,12 +3,13 @@
 
 mod job;
 pub mod journal;
+pub mod link;
 mod plan;
 mod report;
 mod undo;
 
-pub use job::{Cancel, JobOptions, Progress, run};
+pub use job::{Cancel, JobOptions, Progress, run, run_with_backoff};
 pub use journal::Journal;
 pub use plan::{Plan, PlanItem, PlanSummary, new_id};
 pub use report::{ItemResult, Report, Status};
-pub use undo::undo;
+pub use undo::{UndoOutcome, UndoReport, UndoResult, undo};

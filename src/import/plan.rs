@@ -89,6 +89,47 @@ impl Plan {
         plan
     }
 
+    /// The report of a run that could not start (another writer holds the lock): every user
+    /// skipped with `why`.
+    pub fn not_started(&self, why: &str) -> super::Report {
+        let reason = format!("not started: {why}");
+        super::Report {
+            id: self.id.clone(),
+            results: self
+                .items
+                .iter()
+                .map(|i| &i.user)
+                .chain(self.skipped.iter().map(|(u, _)| u))
+                .map(|u| super::ItemResult {
+                    dn: u.dn.clone(),
+                    name: u.label(),
+                    sam_account_name: u.sam_account_name.clone(),
+                    file: None,
+                    status: super::Status::Skipped {
+                        reason: reason.clone(),
+                    },
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// A new plan (new id, new journal) for the users of `report` that a lost server or a
+    /// cancel left without their turn, or whose write it cut off: what "Retry" runs.
+    pub fn retry(&self, report: &super::Report) -> Option<Plan> {
+        let items: Vec<PlanItem> = self
+            .items
+            .iter()
+            .filter(|i| {
+                report.results.iter().any(|r| {
+                    crate::directory::dn_eq(&r.dn, &i.user.dn) && r.status.may_be_retried()
+                })
+            })
+            .cloned()
+            .collect();
+        (!items.is_empty()).then(|| Plan::new(items, self.target, self.attribute.clone()))
+    }
+
     pub fn summary(&self) -> PlanSummary {
         PlanSummary {
             to_write: self.items.len(),

@@ -24,6 +24,26 @@ pub enum Status {
     },
 }
 
+/// Reasons the job gives to users it did not finish because the server went away; a retry
+/// takes exactly these.
+pub const NOT_ATTEMPTED_UNREACHABLE: &str = "not attempted: server unreachable";
+pub const CUT_OFF: &str = "the server went away during the write";
+pub const CANCELLED_BEFORE: &str = "cancelled before this user";
+
+impl Status {
+    /// Whether running the user again could still give them their photo (the run stopped
+    /// before or during their turn); not for bad files or refusals.
+    pub fn may_be_retried(&self) -> bool {
+        match self {
+            Status::Skipped { reason } => {
+                reason.starts_with(NOT_ATTEMPTED_UNREACHABLE) || reason == CANCELLED_BEFORE
+            }
+            Status::Failed { reason } => reason.starts_with(CUT_OFF),
+            Status::Written { .. } => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ItemResult {
     pub dn: String,
@@ -41,6 +61,8 @@ pub struct Report {
     pub id: String,
     pub results: Vec<ItemResult>,
     pub cancelled: bool,
+    /// The server went away and did not come back: why, for a person. The rest was not attempted.
+    pub unreachable: Option<String>,
     pub journal: Option<PathBuf>,
 }
 
@@ -55,6 +77,11 @@ impl Report {
 
     pub fn skipped(&self) -> usize {
         self.count(|s| matches!(s, Status::Skipped { .. }))
+    }
+
+    /// Whether the run stopped before every user had their turn (cancelled, server lost).
+    pub fn stopped_early(&self) -> bool {
+        self.cancelled || self.unreachable.is_some()
     }
 
     fn count(&self, f: impl Fn(&Status) -> bool) -> usize {
@@ -99,9 +126,16 @@ impl Report {
 }
 
 fn csv_field(s: &str) -> String {
-    // A leading = + - @ would make a spreadsheet evaluate the cell: quote it as text.
-    let formula = s.starts_with(['=', '+', '-', '@']);
-    if formula || s.contains([',', '"', '\n', '\r']) {
+    // A cell beginning with = + - @ (or tab, CR) is a formula to a spreadsheet, quoted or not
+    // (OWASP "CSV injection"): a leading apostrophe makes it text.
+    let neutral;
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        neutral = format!("'{s}");
+        neutral.as_str()
+    } else {
+        s
+    };
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
@@ -147,7 +181,28 @@ mod tests {
             lines[1],
             "\"John \"\"JD\"\" Doe\",jdoe,\"CN=Doe\\, John,OU=Sales\",photos/jdoe.jpg,written,9000,"
         );
-        assert_eq!(lines[2], "\"=cmd()\",,CN=x,,failed,,bad file");
+        assert_eq!(lines[2], "'=cmd(),,CN=x,,failed,,bad file");
         assert_eq!((r.written(), r.failed(), r.skipped()), (1, 1, 0));
+    }
+
+    #[test]
+    fn csv_neutralises_every_formula_start() {
+        for bad in [
+            "=HYPERLINK(\"http://evil.example/x\",\"Click\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            let cell = csv_field(bad);
+            let inner = cell.strip_prefix('"').unwrap_or(&cell);
+            assert!(inner.starts_with('\''), "{bad:?} gave {cell:?}");
+        }
+        assert_eq!(csv_field("Anna-Lena"), "Anna-Lena", "a dash inside is fine");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
+        );
     }
 }

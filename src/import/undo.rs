@@ -1,132 +1,249 @@
-//! Undoing an import from its journal: each photo it wrote is replaced by the one it backed
-//! up, or removed when the user had none — unless someone changed it since.
+//! Undoing an import, decided per user from the journal *and* the directory as it is now:
+//! a user who holds the photo the import sent gets the old one back (or none, if they had
+//! none); a user who already has the old value is left; a user whose photo was changed since
+//! is left as it is and named. Never "all put back" when something was left.
 
 use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
 
-use super::journal::{self, Entry, Journal};
-use super::report::{ItemResult, Report, Status};
+use super::job::Cancel;
+use super::journal::{self, Entry, Journal, Touched, UndoneHow};
+use super::link;
 use crate::directory::{BackupStore, Directory, DirectoryError, PhotoAttribute};
 
-/// Undoes the import recorded in `journal_path`. Users already undone are left alone, so an
-/// interrupted undo can simply be run again.
+/// What an undo did for one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UndoOutcome {
+    /// The old photo is back.
+    PutBack,
+    /// The user had no photo before the import: the photo was removed.
+    Removed,
+    /// The user already had the value from before the import (its write never landed).
+    AlreadyAsBefore,
+    /// The photo was changed after the import: left as it is.
+    ChangedSince,
+    Failed(String),
+    /// Not looked at: the server could not be reached (or the undo was cancelled).
+    NotAttempted(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoResult {
+    pub dn: String,
+    pub name: String,
+    pub outcome: UndoOutcome,
+}
+
+/// The undo of one import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoReport {
+    pub summary: journal::Summary,
+    pub results: Vec<UndoResult>,
+}
+
+impl UndoReport {
+    fn count(&self, f: impl Fn(&UndoOutcome) -> bool) -> usize {
+        self.results.iter().filter(|r| f(&r.outcome)).count()
+    }
+
+    /// Users given back their old state by this undo (photo put back or removed).
+    pub fn put_back(&self) -> usize {
+        self.count(|o| matches!(o, UndoOutcome::PutBack | UndoOutcome::Removed))
+    }
+
+    pub fn already_as_before(&self) -> usize {
+        self.count(|o| matches!(o, UndoOutcome::AlreadyAsBefore))
+    }
+
+    pub fn changed_since(&self) -> Vec<&UndoResult> {
+        self.results
+            .iter()
+            .filter(|r| r.outcome == UndoOutcome::ChangedSince)
+            .collect()
+    }
+
+    /// Users still to undo: failed or not attempted (run the undo again).
+    pub fn not_done(&self) -> Vec<&UndoResult> {
+        self.results
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.outcome,
+                    UndoOutcome::Failed(_) | UndoOutcome::NotAttempted(_)
+                )
+            })
+            .collect()
+    }
+
+    /// Every user is as before the import (nothing left, nothing changed by others).
+    pub fn complete(&self) -> bool {
+        self.not_done().is_empty() && self.changed_since().is_empty()
+    }
+
+    /// "12 photos put back, 3 were already as before; 1 changed since the import, left as it
+    /// is: Anna Berg; 2 not undone (run undo again): …".
+    pub fn describe(&self) -> String {
+        let mut text = format!("{} put back", self.put_back());
+        if self.already_as_before() > 0 {
+            text.push_str(&format!(
+                ", {} already as before the import",
+                self.already_as_before()
+            ));
+        }
+        let names = |v: Vec<&UndoResult>| {
+            v.iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let changed = self.changed_since();
+        if !changed.is_empty() {
+            text.push_str(&format!(
+                "; {} changed since the import, left as they are: {}",
+                changed.len(),
+                names(changed)
+            ));
+        }
+        let not_done = self.not_done();
+        if !not_done.is_empty() {
+            text.push_str(&format!(
+                "; {} NOT undone yet (undo again to finish): {}",
+                not_done.len(),
+                names(not_done)
+            ));
+        }
+        text
+    }
+}
+
+/// Undoes the import recorded in `journal_path`. Users an earlier undo settled are skipped, so
+/// an interrupted undo is finished by running it again. A lost connection is ridden out like in
+/// the import; if the server stays away the rest is reported as not attempted.
 pub async fn undo(
     dir: &Directory,
     journal_path: &Path,
     backups: &BackupStore,
-) -> std::io::Result<Report> {
-    let entries = journal::read(journal_path)?;
-    let mut attribute = PhotoAttribute::default();
-    let mut id = String::new();
-    for e in &entries {
-        if let Entry::Started {
-            id: i,
-            attribute: a,
-            ..
-        } = e
-        {
-            attribute = PhotoAttribute(a.clone());
-            id = i.clone();
-        }
-    }
-    let undone: Vec<&str> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Undone { dn } => Some(dn.as_str()),
-            _ => None,
-        })
-        .collect();
+    cancel: &Cancel,
+) -> std::io::Result<UndoReport> {
+    let summary = journal::summarize(journal_path)?;
+    let attribute = if summary.attribute.is_empty() {
+        PhotoAttribute::default()
+    } else {
+        PhotoAttribute(summary.attribute.clone())
+    };
+    let action = format!("undo of import {}", summary.id);
     let mut log = Journal::create(journal_path.to_path_buf())?;
     let mut results = Vec::new();
-    for e in &entries {
-        let Entry::Written {
-            dn,
-            file,
-            sha256,
-            backup,
-            ..
-        } = e
-        else {
+    let mut stop: Option<String> = None;
+    for t in &summary.left {
+        let name = crate::directory::rdn_value(&t.dn);
+        if let Some(why) = &stop {
+            results.push(UndoResult {
+                dn: t.dn.clone(),
+                name,
+                outcome: UndoOutcome::NotAttempted(why.clone()),
+            });
             continue;
+        }
+        if cancel.is_cancelled() {
+            stop = Some("cancelled".into());
+            results.push(UndoResult {
+                dn: t.dn.clone(),
+                name,
+                outcome: UndoOutcome::NotAttempted("cancelled".into()),
+            });
+            continue;
+        }
+        let mut outcome = undo_one(dir, t, &attribute, backups, &action).await;
+        if let Err(e) = &outcome
+            && e.is_link_lost()
+        {
+            outcome = match link::reconnect(dir, cancel).await {
+                Ok(()) => undo_one(dir, t, &attribute, backups, &action).await,
+                Err(why) => {
+                    let why = format!("not attempted: server unreachable ({why})");
+                    stop = Some(why.clone());
+                    Ok(UndoOutcome::NotAttempted(why))
+                }
+            };
+        }
+        let outcome = outcome.unwrap_or_else(|e| UndoOutcome::Failed(e.to_string()));
+        let how = match outcome {
+            UndoOutcome::PutBack | UndoOutcome::Removed => Some(UndoneHow::PutBack),
+            UndoOutcome::AlreadyAsBefore => Some(UndoneHow::AlreadyAsBefore),
+            UndoOutcome::ChangedSince => Some(UndoneHow::ChangedSince),
+            UndoOutcome::Failed(_) | UndoOutcome::NotAttempted(_) => None,
         };
-        if undone.contains(&dn.as_str()) {
-            continue;
+        if let Some(how) = how {
+            log.append(&Entry::Undone {
+                dn: t.dn.clone(),
+                how,
+            })?;
         }
-        let status = undo_one(dir, dn, sha256, backup.as_deref(), &attribute, backups).await;
-        if matches!(status, Status::Written { .. }) {
-            log.append(&Entry::Undone { dn: dn.clone() })?;
-        }
-        results.push(ItemResult {
-            dn: dn.clone(),
-            name: crate::directory::rdn_value(dn),
-            sam_account_name: None,
-            file: Some(file.clone()),
-            status,
+        results.push(UndoResult {
+            dn: t.dn.clone(),
+            name,
+            outcome,
         });
     }
-    Ok(Report {
-        id,
-        results,
-        cancelled: false,
-        journal: Some(journal_path.to_path_buf()),
-    })
+    let summary = journal::summarize(journal_path)?;
+    Ok(UndoReport { summary, results })
+}
+
+fn sha(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
 }
 
 async fn undo_one(
     dir: &Directory,
-    dn: &str,
-    written_sha: &str,
-    backup: Option<&Path>,
+    t: &Touched,
     attribute: &PhotoAttribute,
     backups: &BackupStore,
-) -> Status {
-    let fail = |e: DirectoryError| Status::Failed {
-        reason: e.to_string(),
+    action: &str,
+) -> Result<UndoOutcome, DirectoryError> {
+    let current = dir.read_photo(&t.dn, attribute).await?;
+    let current_sha = current.as_deref().map(sha);
+    // The old value: its recorded hash, or (older journals) the backup file's own.
+    let old_bytes = match &t.backup {
+        Some(path) => Some(std::fs::read(path).map_err(|e| {
+            DirectoryError::Backup(format!(
+                "the saved old photo {} cannot be read: {e}",
+                path.display()
+            ))
+        })?),
+        None => None,
     };
-    let user = match dir.find_user(dn, attribute).await {
-        Ok(u) => u,
-        Err(e) => return fail(e),
-    };
-    let current = match dir.read_photo(dn, attribute).await {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    if current.as_deref().map(|c| hex::encode(Sha256::digest(c))) != Some(written_sha.to_string()) {
-        return Status::Skipped {
-            reason: "the photo was changed after the import; left as it is".into(),
-        };
+    let old_sha = old_bytes.as_deref().map(sha);
+    if let (Some(recorded), Some(actual)) = (&t.old_sha256, &old_sha)
+        && recorded != actual
+    {
+        return Err(DirectoryError::Backup(format!(
+            "the saved old photo {} was changed since it was saved",
+            t.backup.as_deref().unwrap_or(Path::new("")).display()
+        )));
     }
-    match backup {
-        Some(path) => {
-            let old = match std::fs::read(path) {
-                Ok(b) => b,
-                Err(e) => {
-                    return Status::Failed {
-                        reason: format!("the backup {} cannot be read: {e}", path.display()),
-                    };
-                }
-            };
-            match dir.write_photo(&user, attribute, &old, backups).await {
-                Ok(o) => Status::Written {
-                    bytes: o.bytes,
-                    width: 0,
-                    height: 0,
-                    quality: 0,
-                    backup: o.backup.map(|b| b.file),
-                },
-                Err(e) => fail(e),
-            }
+    let holds_new = current_sha
+        .as_ref()
+        .is_some_and(|c| t.new_sha256.contains(c));
+    if !holds_new {
+        return Ok(if current_sha == old_sha {
+            UndoOutcome::AlreadyAsBefore
+        } else {
+            UndoOutcome::ChangedSince
+        });
+    }
+    let user = dir.find_user(&t.dn, attribute).await?;
+    match old_bytes {
+        Some(old) => {
+            dir.write_photo_as(&user, attribute, &old, backups, action)
+                .await?;
+            Ok(UndoOutcome::PutBack)
         }
-        None => match dir.remove_photo(&user, attribute, backups).await {
-            Ok(b) => Status::Written {
-                bytes: 0,
-                width: 0,
-                height: 0,
-                quality: 0,
-                backup: b.map(|b| b.file),
-            },
-            Err(e) => fail(e),
-        },
+        None => {
+            dir.remove_photo_as(&user, attribute, backups, action)
+                .await?;
+            Ok(UndoOutcome::Removed)
+        }
     }
 }

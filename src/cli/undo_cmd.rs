@@ -1,0 +1,96 @@
+//! `adphoto undo`: put back what imports changed, checking every user against the directory.
+
+use std::io::IsTerminal as _;
+
+use super::{Failure, Outcome};
+use crate::data_folder::DataFolder;
+use crate::directory::Directory;
+use crate::import::journal::{self, Journal};
+use crate::import::{self, Cancel};
+
+pub async fn undo(
+    dir: &Directory,
+    data: &DataFolder,
+    id: Option<&str>,
+    yes: bool,
+) -> Result<Outcome, Failure> {
+    let journals = data.journals();
+    let _lock = super::lock_writes(dir, data).await?;
+    let todo: Vec<journal::Summary> = match id {
+        Some(id) => {
+            let path = Journal::path_for(&journals, id);
+            if !path.exists() {
+                return Err(Failure::usage(format!(
+                    "no import {id}: there is no journal {}",
+                    path.display()
+                )));
+            }
+            let s = journal::summarize(&path).map_err(|e| {
+                Failure::usage(format!("cannot read the journal {}: {e}", path.display()))
+            })?;
+            if !s.has_something_to_undo() {
+                say!("Nothing left to undo: {}.", s.describe());
+                return Ok(Outcome::Ok);
+            }
+            vec![s]
+        }
+        None => journal::with_something_to_undo(&journals, Some(dir.base_dn())),
+    };
+    if todo.is_empty() {
+        say!("Nothing to undo: no import of {} has anything left to undo.", dir.base_dn());
+        return Ok(Outcome::Ok);
+    }
+    if todo.len() > 1 && !yes {
+        let list: String = todo
+            .iter()
+            .map(|s| format!("\n  {}  {}", s.id, s.describe()))
+            .collect();
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::usage(format!(
+                "{} imports have something to undo:{list}\nUndo one with --import ID, or all of them (newest first) with --yes.",
+                todo.len()
+            )));
+        }
+        say!("{} imports have something to undo, newest first:{list}", todo.len());
+        super::import_cmd::confirm(&format!("Undo all {} (newest first)?", todo.len()))?;
+    }
+    let cancel = Cancel::default();
+    let on_ctrl_c = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nCancelling after the user under way…");
+                cancel.cancel();
+            }
+        })
+    };
+    let backups = data.backup_store();
+    let mut all_done = true;
+    for s in &todo {
+        say!("Undoing the {} ({}):", s.describe(), s.id);
+        let report = import::undo(dir, &s.path, &backups, &cancel)
+            .await
+            .map_err(|e| {
+                Failure::usage(format!("cannot use the journal {}: {e}", s.path.display()))
+            })?;
+        say!("  {}", report.describe());
+        for r in &report.results {
+            match &r.outcome {
+                import::UndoOutcome::Failed(why) | import::UndoOutcome::NotAttempted(why) => {
+                    say!("  not undone {}: {why}", r.name)
+                }
+                _ => {}
+            }
+        }
+        all_done &= report.complete();
+        if cancel.is_cancelled() {
+            break;
+        }
+    }
+    on_ctrl_c.abort();
+    Ok(if all_done && !cancel.is_cancelled() {
+        Outcome::Ok
+    } else {
+        Outcome::SomeFailed
+    })
+}

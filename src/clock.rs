@@ -1,0 +1,55 @@
+//! Times as the app stores them (RFC 3339 UTC) and as a person reads them (local date and time).
+
+use std::sync::OnceLock;
+
+use time::{OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339};
+
+static LOCAL: OnceLock<UtcOffset> = OnceLock::new();
+
+/// Reads the local UTC offset. Call it first thing in `main`: on Unix the `time` crate can read
+/// it only while the process has a single thread; later calls fall back to UTC.
+pub fn init_local_offset() {
+    let _ = LOCAL.set(UtcOffset::current_local_offset().unwrap_or(UtcOffset::UTC));
+}
+
+fn local_offset() -> UtcOffset {
+    *LOCAL.get_or_init(|| UtcOffset::current_local_offset().unwrap_or(UtcOffset::UTC))
+}
+
+pub fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+/// "2026-12-01 14:03" in local time for a stored RFC 3339 time; the text itself if it is not one.
+pub fn local_display(rfc3339: &str) -> String {
+    let Ok(t) = OffsetDateTime::parse(rfc3339, &Rfc3339) else {
+        return rfc3339.to_string();
+    };
+    let off = local_offset();
+    let t = t.to_offset(off);
+    let zone = if off == UtcOffset::UTC { " UTC" } else { "" };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}{zone}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_display_reads_stored_times_and_passes_other_text() {
+        let _ = LOCAL.set(UtcOffset::UTC);
+        assert_eq!(
+            local_display("2026-12-01T13:05:09.123Z"),
+            "2026-12-01 13:05 UTC"
+        );
+        assert_eq!(local_display("not a time"), "not a time");
+        assert!(local_display(&now_rfc3339()).starts_with("20"));
+    }
+}
