@@ -441,7 +441,12 @@ fn import_dry_run_then_import_report_undo_and_export() {
 
     let out = run(&["undo"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("2 photos put back"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("  2 put back"), "{said}");
+    // The import is settled: nothing is offered again.
+    let again = run(&["undo"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("Nothing to undo"));
     for (u, old) in ["big2031", "big2032"].iter().zip(&before) {
         let f = data.path().join(format!("{u}-after.jpg"));
         let o = run(&["photo", "get", u, "-o", f.to_str().unwrap()]);

@@ -197,8 +197,13 @@ fn finish(report: &Report, csv: Option<&PathBuf>) -> Result<Outcome, Failure> {
         }
     }
     if let Some(why) = &report.unreachable {
+        let left = report
+            .results
+            .iter()
+            .filter(|r| r.status.may_be_retried())
+            .count();
         eprintln!(
-            "adphoto: the server could not be reached again ({why}); the users after that were not attempted. Run the import again when it is back."
+            "adphoto: the server could not be reached again ({why}). {left} users were not attempted or were cut off mid-write (not attempted: server unreachable); run the import again when the server is back, or undo it."
         );
     }
     if let Some(path) = csv {

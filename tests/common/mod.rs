@@ -1,6 +1,8 @@
 //! Shared by the integration tests: the Samba test DC started by `tests/ad/samba-dc.sh`.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -1,0 +1,356 @@
+//! Nothing is lost: real `adphoto import` processes killed (SIGKILL) at many points, a DC that
+//! goes away mid-import (for a while, or for good), two writers at once — and after each,
+//! `adphoto undo` must leave every user's photo byte for byte as it was before.
+//!
+//! The imports talk to the test DC through a loopback proxy (tests/common/proxy.rs) that adds a
+//! little latency (so kills land mid-write) and can cut the connection, so the one shared DC
+//! keeps serving the other tests.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use adphoto::directory::{BackupStore, Directory, PhotoAttribute, User};
+use adphoto::import::journal::{self, Entry};
+use common::proxy::Proxy;
+use common::{TestDc, fake_jpeg, picture};
+
+const LDAPS: &str = "127.0.0.1:636";
+
+/// A block of `big` users only these tests touch, each test its own.
+fn names(first: u32, n: u32) -> Vec<String> {
+    (first..first + n).map(|i| format!("big{i:04}")).collect()
+}
+
+struct Scene {
+    dc: TestDc,
+    rt: tokio::runtime::Runtime,
+    dir: Directory,
+    users: Vec<User>,
+    /// Every user's photo before any import (None: no photo).
+    before: Vec<Option<Vec<u8>>>,
+    photos: PathBuf,
+    data: tempfile::TempDir,
+    proxy: Proxy,
+}
+
+impl Scene {
+    /// Half the users get a known photo, half none; a folder holds a new picture for each.
+    fn new(first: u32, n: u32, delay: Duration) -> Self {
+        let dc = TestDc::get();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let dir = rt.block_on(dc.admin());
+        let p = PhotoAttribute::default();
+        let data = tempfile::tempdir().unwrap();
+        let setup = BackupStore::new(data.path().join("setup-backups"));
+        let photos = data.path().join("photos");
+        std::fs::create_dir(&photos).unwrap();
+        let mut users = Vec::new();
+        let mut before = Vec::new();
+        for (i, name) in names(first, n).iter().enumerate() {
+            let u = rt.block_on(dir.find_user(name, &p)).unwrap();
+            let old = (i % 2 == 0).then(|| fake_jpeg(2_000 + i * 37, i as u8));
+            match &old {
+                Some(b) => {
+                    rt.block_on(dir.write_photo(&u, &p, b, &setup)).unwrap();
+                }
+                None => {
+                    rt.block_on(dir.remove_photo(&u, &p, &setup)).unwrap();
+                }
+            }
+            std::fs::write(
+                photos.join(format!("{name}.png")),
+                picture(240, 320, 100 + i as u8, false),
+            )
+            .unwrap();
+            users.push(u);
+            before.push(old);
+        }
+        let proxy = Proxy::start(LDAPS.parse::<SocketAddr>().unwrap(), delay);
+        Self {
+            dc,
+            rt,
+            dir,
+            users,
+            before,
+            photos,
+            data,
+            proxy,
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        self.cmd_via(&format!("ldaps://localhost:{}", self.proxy.port), args)
+    }
+
+    /// `server`: through the proxy (the default) or straight to the DC.
+    fn cmd_via(&self, server: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_adphoto"));
+        cmd.args(["--ca-file", self.dc.ca.to_str().unwrap()])
+            .args(["--server", server])
+            .args(["--timeout", "5"])
+            .args(args)
+            .env_remove("ADPHOTO_SERVER")
+            .env("ADPHOTO_USER", &self.dc.admin)
+            .env("ADPHOTO_PASSWORD", &self.dc.password)
+            .env("ADPHOTO_DATA_DIR", self.data.path().join("data"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    fn import(&self) -> Command {
+        self.import_via(&format!("ldaps://localhost:{}", self.proxy.port))
+    }
+
+    fn import_via(&self, server: &str) -> Command {
+        let folder = self.photos.to_str().unwrap().to_string();
+        self.cmd_via(server, &[
+            "import",
+            "--ou",
+            &self.dc.big_ou,
+            "--folder",
+            &folder,
+            "--pattern",
+            "{sAMAccountName}",
+            "--concurrency",
+            "4",
+            "--yes",
+        ])
+    }
+
+    fn undo(&self) -> Output {
+        self.cmd(&["undo", "--yes"]).output().unwrap()
+    }
+
+    fn journals(&self) -> PathBuf {
+        self.data.path().join("data/journals")
+    }
+
+    fn photo(&self, u: &User) -> Option<Vec<u8>> {
+        self.rt
+            .block_on(self.dir.read_photo(&u.dn, &PhotoAttribute::default()))
+            .unwrap()
+    }
+
+    /// Every user byte for byte as before the imports.
+    fn assert_as_before(&self, when: &str) {
+        for (u, old) in self.users.iter().zip(&self.before) {
+            assert_eq!(
+                self.photo(u).as_deref().map(sha),
+                old.as_deref().map(sha),
+                "{}: not as before ({when})",
+                u.dn
+            );
+        }
+    }
+}
+
+fn sha(b: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(b))
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The newest journal's lines, once it exists.
+fn newest_journal(dir: &Path) -> Option<PathBuf> {
+    journal::all(dir).into_iter().next()
+}
+
+fn lines(p: &Path) -> usize {
+    std::fs::read(p).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+}
+
+/// Waits until `child` has written `n` journal lines (a new journal, not one of `old`), or ends.
+fn wait_for_lines(child: &mut Child, journals: &Path, old: &[PathBuf], n: usize) -> bool {
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(60) {
+        let ended = child.try_wait().unwrap().is_some();
+        if let Some(j) = newest_journal(journals)
+            && !old.contains(&j)
+            && lines(&j) >= n
+        {
+            return true;
+        }
+        if ended {
+            return false;
+        }
+        std::thread::sleep(Duration::from_micros(300));
+    }
+    false
+}
+
+/// What a journal recorded at a kill: the last event and the writes with no outcome.
+fn at_kill(p: &Path) -> String {
+    let entries = journal::read(p).unwrap_or_default();
+    let last = entries
+        .last()
+        .map(|e| {
+            let v = serde_json::to_value(e).unwrap();
+            v["event"].as_str().unwrap_or("?").to_string()
+        })
+        .unwrap_or_else(|| "(empty)".into());
+    let mut open = 0i32;
+    for e in &entries {
+        match e {
+            Entry::Writing { .. } => open += 1,
+            Entry::Written { .. } | Entry::Failed { .. } => open -= 1,
+            _ => {}
+        }
+    }
+    format!("{} lines, last '{last}', {open} writes in flight", entries.len())
+}
+
+#[test]
+fn killed_imports_are_undone_byte_for_byte() {
+    let s = Scene::new(1501, 20, Duration::from_millis(2));
+    // 20 users: Started + Writing and Written for each = 41 lines, then Finished. Kill points
+    // spread over the whole run, at line counts and (first) before the journal exists.
+    let points = [
+        0, 1, 2, 3, 4, 5, 7, 9, 11, 14, 17, 20, 23, 26, 29, 32, 35, 38, 40, 41,
+    ];
+    let mut seen = Vec::new();
+    for (run, &k) in points.iter().enumerate() {
+        let old = journal::all(&s.journals());
+        let mut child = s.import().spawn().unwrap();
+        if k == 0 {
+            std::thread::sleep(Duration::from_millis(150));
+        } else if !wait_for_lines(&mut child, &s.journals(), &old, k) {
+            let out = child.wait_with_output().unwrap();
+            panic!("run {run}: the import ended before line {k}:\n{}", text(&out));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let state = newest_journal(&s.journals())
+            .filter(|j| !old.contains(j))
+            .map_or("no journal yet".into(), |j| at_kill(&j));
+        let out = s.undo();
+        assert_eq!(out.status.code(), Some(0), "run {run} ({state}):\n{}", text(&out));
+        s.assert_as_before(&format!("run {run}, killed at {state}"));
+        seen.push(format!("run {run:2}: killed at line {k:2}: {state}"));
+    }
+    println!("{}", seen.join("\n"));
+    // Nothing stale: every killed import is settled.
+    assert!(
+        journal::with_something_to_undo(&s.journals(), None).is_empty(),
+        "an import still has something to undo"
+    );
+    // Some kills really landed with writes in flight.
+    assert!(
+        seen.iter().any(|l| !l.contains(" 0 writes in flight") && !l.contains("no journal")),
+        "{seen:#?}"
+    );
+}
+
+#[test]
+fn a_dc_that_goes_away_for_a_while_is_reconnected_and_the_batch_goes_on() {
+    let s = Scene::new(1541, 12, Duration::from_millis(2));
+    let mut child = s.import().spawn().unwrap();
+    assert!(wait_for_lines(&mut child, &s.journals(), &[], 9));
+    s.proxy.cut();
+    std::thread::sleep(Duration::from_secs(3));
+    s.proxy.heal();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("12 written, 0 failed"),
+        "{}",
+        text(&out)
+    );
+    for (u, _) in s.users.iter().zip(&s.before) {
+        assert!(s.photo(u).is_some(), "{} written", u.dn);
+    }
+    let out = s.undo();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    s.assert_as_before("after the undo of a reconnected import");
+}
+
+#[test]
+fn a_dc_that_stays_away_stops_the_batch_promptly_and_undo_recovers() {
+    let s = Scene::new(1561, 12, Duration::from_millis(2));
+    let t = Instant::now();
+    let mut child = s.import().spawn().unwrap();
+    assert!(wait_for_lines(&mut child, &s.journals(), &[], 7));
+    s.proxy.cut();
+    let out = child.wait_with_output().unwrap();
+    let took = t.elapsed();
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("could not be reached again"), "{said}");
+    assert!(said.contains("not attempted: server unreachable"), "{said}");
+    assert!(
+        !said.contains("op send error"),
+        "one clear message, not one per user: {said}"
+    );
+    // About 30 s of reconnect tries, then it stops: no decoding of the rest meanwhile.
+    assert!(took < Duration::from_secs(70), "took {took:?}");
+    let j = newest_journal(&s.journals()).unwrap();
+    let summary = journal::summarize(&j).unwrap();
+    assert_eq!(summary.end, journal::End::ServerLost);
+    // The server comes back; the undo puts back every user the import touched.
+    s.proxy.heal();
+    let out = s.undo();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    s.assert_as_before("after the undo of an import cut off for good");
+}
+
+#[test]
+fn a_second_writer_is_refused_at_once_and_a_dead_ones_lock_is_free() {
+    // The first import crawls through a slow proxy; the second goes straight to the DC.
+    let s = Scene::new(1581, 8, Duration::from_millis(150));
+    let direct = s.dc.ldaps_url.clone();
+    let mut first = s.import().spawn().unwrap();
+    assert!(wait_for_lines(&mut first, &s.journals(), &[], 2));
+    let t = Instant::now();
+    let second = s.import_via(&direct).output().unwrap();
+    assert_eq!(second.status.code(), Some(2), "{}", text(&second));
+    assert!(t.elapsed() < Duration::from_secs(10), "refused at once");
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        said.contains("another adphoto is writing to this directory")
+            && said.contains(&format!("process {}", first.id()))
+            && said.contains("import"),
+        "names the running one: {said}"
+    );
+    let undo = s.cmd_via(&direct, &["undo", "--yes"]).output().unwrap();
+    assert_eq!(undo.status.code(), Some(2), "undo waits its turn too: {}", text(&undo));
+    // Killed: its lock dies with it, the next writer goes ahead.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let out = s.undo();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    s.assert_as_before("after a killed import and its undo");
+}
+
+#[test]
+fn cancel_with_users_left_exits_1() {
+    let s = Scene::new(1591, 8, Duration::from_millis(60));
+    let mut child = s.import().spawn().unwrap();
+    assert!(wait_for_lines(&mut child, &s.journals(), &[], 3));
+    // Ctrl-C.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("(cancelled)"),
+        "{}",
+        text(&out)
+    );
+    let out = s.undo();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    s.assert_as_before("after a cancelled import and its undo");
+}
