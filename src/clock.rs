@@ -17,7 +17,9 @@ fn local_offset() -> UtcOffset {
 }
 
 pub fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 /// "2026-12-01 14:03" in local time for a stored RFC 3339 time; the text itself if it is not one.

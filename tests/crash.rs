@@ -109,18 +109,21 @@ impl Scene {
 
     fn import_via(&self, server: &str) -> Command {
         let folder = self.photos.to_str().unwrap().to_string();
-        self.cmd_via(server, &[
-            "import",
-            "--ou",
-            &self.dc.big_ou,
-            "--folder",
-            &folder,
-            "--pattern",
-            "{sAMAccountName}",
-            "--concurrency",
-            "4",
-            "--yes",
-        ])
+        self.cmd_via(
+            server,
+            &[
+                "import",
+                "--ou",
+                &self.dc.big_ou,
+                "--folder",
+                &folder,
+                "--pattern",
+                "{sAMAccountName}",
+                "--concurrency",
+                "4",
+                "--yes",
+            ],
+        )
     }
 
     fn undo(&self) -> Output {
@@ -210,7 +213,10 @@ fn at_kill(p: &Path) -> String {
             _ => {}
         }
     }
-    format!("{} lines, last '{last}', {open} writes in flight", entries.len())
+    format!(
+        "{} lines, last '{last}', {open} writes in flight",
+        entries.len()
+    )
 }
 
 #[test]
@@ -229,7 +235,10 @@ fn killed_imports_are_undone_byte_for_byte() {
             std::thread::sleep(Duration::from_millis(150));
         } else if !wait_for_lines(&mut child, &s.journals(), &old, k) {
             let out = child.wait_with_output().unwrap();
-            panic!("run {run}: the import ended before line {k}:\n{}", text(&out));
+            panic!(
+                "run {run}: the import ended before line {k}:\n{}",
+                text(&out)
+            );
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
@@ -237,7 +246,12 @@ fn killed_imports_are_undone_byte_for_byte() {
             .filter(|j| !old.contains(j))
             .map_or("no journal yet".into(), |j| at_kill(&j));
         let out = s.undo();
-        assert_eq!(out.status.code(), Some(0), "run {run} ({state}):\n{}", text(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "run {run} ({state}):\n{}",
+            text(&out)
+        );
         s.assert_as_before(&format!("run {run}, killed at {state}"));
         seen.push(format!("run {run:2}: killed at line {k:2}: {state}"));
     }
@@ -249,7 +263,8 @@ fn killed_imports_are_undone_byte_for_byte() {
     );
     // Some kills really landed with writes in flight.
     assert!(
-        seen.iter().any(|l| !l.contains(" 0 writes in flight") && !l.contains("no journal")),
+        seen.iter()
+            .any(|l| !l.contains(" 0 writes in flight") && !l.contains("no journal")),
         "{seen:#?}"
     );
 }
@@ -325,7 +340,12 @@ fn a_second_writer_is_refused_at_once_and_a_dead_ones_lock_is_free() {
         "names the running one: {said}"
     );
     let undo = s.cmd_via(&direct, &["undo", "--yes"]).output().unwrap();
-    assert_eq!(undo.status.code(), Some(2), "undo waits its turn too: {}", text(&undo));
+    assert_eq!(
+        undo.status.code(),
+        Some(2),
+        "undo waits its turn too: {}",
+        text(&undo)
+    );
     // Killed: its lock dies with it, the next writer goes ahead.
     first.kill().unwrap();
     first.wait().unwrap();

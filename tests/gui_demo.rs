@@ -121,13 +121,14 @@ fn demo_directory_tree_selection_filter_and_photo_round_trip() {
         h.state().status().message()
     );
 
-    // Remove it: a backup is kept, so "Restore previous" comes alive and brings it back.
+    // Remove it: a backup is kept, so "Restore previous" brings it back; the history shows both
+    // changes (set: had no photo; remove: had this one).
     click_when_enabled(&mut h, "Remove photo");
     wait_until(&mut h, "the removed photo", |h| {
-        h.state().preview().info().is_none() && h.query_by_label("Restore previous (1)").is_some()
+        h.state().preview().info().is_none() && h.query_by_label("History (2)").is_some()
     });
     assert_eq!(oskar(&h), None);
-    click_when_enabled(&mut h, "Restore previous (1)");
+    click_when_enabled(&mut h, "Restore previous");
     wait_until(&mut h, "the restored photo", |h| {
         h.state().preview().info().is_some()
     });

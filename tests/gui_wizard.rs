@@ -653,6 +653,70 @@ fn an_unfinished_import_is_offered_for_undo_at_start() {
     assert!(h.query_by_label("Unfinished imports").is_none());
 }
 
+/// The scenario: import, Undo, drop a photo on a user who had none, "Restore previous":
+/// the user must end with no photo (the state just before adphoto's last change), not with the
+/// photo the undone import had written.
+#[test]
+fn restore_previous_after_an_undone_import_goes_back_to_no_photo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photo_folder(tmp.path());
+    write_png(&photos.join("olindqvist.png"), 300, 400);
+    let mut h = demo_wizard(tmp.path());
+    gui_common::choose_folder(&mut h, &photos, 1);
+    automatch_by_logon_name(&mut h, 1);
+    click_through(&mut h, &["Next"]);
+    wait_until(&mut h, "the resize preview", |h| {
+        h.state().wizard().unwrap().encoded_count() > 0
+    });
+    click_through(&mut h, &["Next", "Start import"]);
+    wait_until(&mut h, "the import", |h| {
+        h.state().wizard().unwrap().report().is_some()
+    });
+    assert_eq!(h.state().wizard().unwrap().report().unwrap().written(), 1);
+    h.get_by_label("Undo this import").click();
+    wait_until(&mut h, "the undo", |h| {
+        h.query_by_label_contains("Undone: 1 put back").is_some()
+    });
+    h.get_by_label("Close").click();
+    h.run_steps(2);
+
+    type_into(&mut h, "Search:", "oskar");
+    h.run_steps(3);
+    gui_common::grid_cell(&h, "Oskar Lindqvist").click();
+    wait_until(&mut h, "no photo after the undo", |h| {
+        h.state().preview().info().is_none() && h.query_by_label("History (2)").is_some()
+    });
+    let dropped_png = tmp.path().join("dropped.png");
+    write_png(&dropped_png, 200, 260);
+    gui_common::grid_cell(&h, "Oskar Lindqvist").hover();
+    h.run_steps(1);
+    h.input_mut()
+        .dropped_files
+        .push(gui_common::dropped(&dropped_png));
+    h.run_steps(1);
+    wait_until(&mut h, "the dropped photo", |h| {
+        h.state().preview().info().is_some() && h.query_by_label("History (3)").is_some()
+    });
+    gui_common::click_when_enabled(&mut h, "Restore previous");
+    wait_until(&mut h, "the restore", |h| {
+        h.query_by_label("History (4)").is_some()
+    });
+    assert!(h.state().preview().info().is_none(), "back to no photo");
+    let dn = h.state().preview().dn().unwrap().to_string();
+    let dir = Directory::open_ldif(
+        &tmp.path().join("data/demo/demo.ldif"),
+        tmp.path().join("data/offline/demo-changes.ldif"),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    assert_eq!(
+        rt.block_on(dir.read_photo(&dn, &PhotoAttribute::default()))
+            .unwrap(),
+        None,
+        "neither the dropped photo nor the undone import's"
+    );
+}
+
 /// "Set photo…" opens the crop canvas for the chosen file; Apply writes the photo with that crop.
 #[test]
 fn set_photo_goes_through_the_crop_canvas() {

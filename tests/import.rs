@@ -251,15 +251,25 @@ async fn undo_restores_every_replaced_photo_byte_for_byte() {
 
     // Someone changes one user's photo after the import: undo must leave it and say so.
     let changed = fake_jpeg(2_500, 77);
-    dir.write_photo(&us[1], &p, &changed, &backups).await.unwrap();
+    dir.write_photo(&us[1], &p, &changed, &backups)
+        .await
+        .unwrap();
 
     let none = Cancel::default();
     let undone = import::undo(&dir, &jpath, &backups, &none).await.unwrap();
     assert_eq!(undone.put_back(), 5, "{:?}", undone.results);
-    let left: Vec<&str> = undone.changed_since().iter().map(|r| r.dn.as_str()).collect();
+    let left: Vec<&str> = undone
+        .changed_since()
+        .iter()
+        .map(|r| r.dn.as_str())
+        .collect();
     assert_eq!(left, [us[1].dn.as_str()]);
     assert!(!undone.complete(), "never 'all put back' when one was left");
-    assert!(undone.describe().contains("1 changed since the import"), "{}", undone.describe());
+    assert!(
+        undone.describe().contains("1 changed since the import"),
+        "{}",
+        undone.describe()
+    );
     for (i, (u, orig)) in us.iter().zip(&originals).enumerate() {
         let now = dir.read_photo(&u.dn, &p).await.unwrap();
         if i == 1 {
@@ -271,7 +281,11 @@ async fn undo_restores_every_replaced_photo_byte_for_byte() {
     // Running undo again changes nothing, and the import has nothing left to undo.
     let again = import::undo(&dir, &jpath, &backups, &none).await.unwrap();
     assert!(again.results.is_empty());
-    assert!(!import::journal::summarize(&jpath).unwrap().has_something_to_undo());
+    assert!(
+        !import::journal::summarize(&jpath)
+            .unwrap()
+            .has_something_to_undo()
+    );
     // "Restore previous" on the user who had none before the import, and was undone, and got
     // a photo by hand: the history says they had none just before that last change.
     dir.restore_photo(&us[3], &p, &backups).await.unwrap();

@@ -141,7 +141,10 @@ pub async fn restore(
             Ok(Outcome::Ok)
         }
         None => Err(Failure {
-            message: format!("adphoto never changed {}'s photo: nothing to restore", u.label()),
+            message: format!(
+                "adphoto never changed {}'s photo: nothing to restore",
+                u.label()
+            ),
             code: 1,
         }),
     }

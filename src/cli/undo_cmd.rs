@@ -37,7 +37,10 @@ pub async fn undo(
         None => journal::with_something_to_undo(&journals, Some(dir.base_dn())),
     };
     if todo.is_empty() {
-        say!("Nothing to undo: no import of {} has anything left to undo.", dir.base_dn());
+        say!(
+            "Nothing to undo: no import of {} has anything left to undo.",
+            dir.base_dn()
+        );
         return Ok(Outcome::Ok);
     }
     if todo.len() > 1 && !yes {
@@ -51,7 +54,10 @@ pub async fn undo(
                 todo.len()
             )));
         }
-        say!("{} imports have something to undo, newest first:{list}", todo.len());
+        say!(
+            "{} imports have something to undo, newest first:{list}",
+            todo.len()
+        );
         super::import_cmd::confirm(&format!("Undo all {} (newest first)?", todo.len()))?;
     }
     let cancel = Cancel::default();

@@ -290,12 +290,20 @@ mod tests {
         let u = user(None);
         let folder = dir.path().join(user_key(&u.dn, None));
         std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(folder.join("20250101T000000.000000000Z_sobrien_thumbnailPhoto.jpg"), b"\xFF\xD8x").unwrap();
+        std::fs::write(
+            folder.join("20250101T000000.000000000Z_sobrien_thumbnailPhoto.jpg"),
+            b"\xFF\xD8x",
+        )
+        .unwrap();
         let old = format!(
             r#"{{"dn":"CN=x","objectGUID":null,"sAMAccountName":"sobrien","attribute":"thumbnailPhoto","taken_at":"2025-01-01T00:00:00Z","bytes":3,"sha256":"{}","file":"/elsewhere/20250101T000000.000000000Z_sobrien_thumbnailPhoto.jpg"}}"#,
             hex::encode(Sha256::digest(b"\xFF\xD8x"))
         );
-        std::fs::write(folder.join("20250101T000000.000000000Z_sobrien_thumbnailPhoto.json"), old).unwrap();
+        std::fs::write(
+            folder.join("20250101T000000.000000000Z_sobrien_thumbnailPhoto.json"),
+            old,
+        )
+        .unwrap();
         let (rec, bytes) = store.latest(&u, "thumbnailPhoto").unwrap().unwrap();
         assert_eq!(bytes.as_deref(), Some(&b"\xFF\xD8x"[..]));
         assert_eq!(rec.action, "");

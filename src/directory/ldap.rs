@@ -1,8 +1,8 @@
 //! The live backend: an AD domain controller over ldap3.
 
 use std::collections::HashSet;
-use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use ldap3::controls::{ControlType, PagedResults};
@@ -52,7 +52,10 @@ impl LdapBackend {
         let mut opts = (*self.opts).clone();
         opts.timeout = opts.timeout.min(limit);
         let (ldap, _) = open_and_bind(&opts).await?;
-        let old = std::mem::replace(&mut *self.ldap.write().unwrap_or_else(|p| p.into_inner()), ldap);
+        let old = std::mem::replace(
+            &mut *self.ldap.write().unwrap_or_else(|p| p.into_inner()),
+            ldap,
+        );
         // The old connection is dead or half dead: let it go without waiting for an answer.
         drop(old);
         Ok(())

@@ -179,7 +179,8 @@ impl Directory {
         bytes: &[u8],
         backups: &BackupStore,
     ) -> Result<WriteOutcome> {
-        self.write_photo_as(user, photo, bytes, backups, "set").await
+        self.write_photo_as(user, photo, bytes, backups, "set")
+            .await
     }
 
     /// Writes a photo: refuses one over the attribute's limit, records the value before it in

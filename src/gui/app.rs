@@ -530,9 +530,9 @@ impl App {
             }
             Event::Undone(result) => {
                 match &result {
-                    Ok(r) if r.complete() => self
-                        .status
-                        .ok(format!("Import undone: {}.", r.describe())),
+                    Ok(r) if r.complete() => {
+                        self.status.ok(format!("Import undone: {}.", r.describe()))
+                    }
                     Ok(r) => self
                         .status
                         .error(format!("Import partly undone: {}.", r.describe())),

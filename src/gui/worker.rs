@@ -12,11 +12,11 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::AbortHandle;
 
 use super::photo_bridge::{self, Thumbnail};
+use crate::data_folder::{DataFolder, WriteLock};
 use crate::directory::{
     BackupRecord, BackupStore, ConnectOptions, Container, Depth, Directory, PhotoAttribute,
     Security, User,
 };
-use crate::data_folder::{DataFolder, WriteLock};
 use crate::import::{self, Cancel, Journal, Plan, Progress, Report, UndoReport};
 use crate::matching::{self, MatchOptions, MatchResult, Pattern, PhotoFile, ScanResult};
 

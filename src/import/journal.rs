@@ -345,11 +345,12 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                 }
             }
             Entry::Failed {
-                dn, may_have_landed, ..
+                dn,
+                may_have_landed,
+                ..
             } => {
                 s.failed += 1;
-                if !may_have_landed
-                    && let Some((_, touched, _)) = users.get_mut(&dn.to_lowercase())
+                if !may_have_landed && let Some((_, touched, _)) = users.get_mut(&dn.to_lowercase())
                 {
                     // The server refused the write: nothing changed for this user.
                     *touched = false;
@@ -467,7 +468,11 @@ mod tests {
             unreachable: false,
         })
         .unwrap();
-        assert_eq!(read(&p).unwrap().len(), 3, "what follows the torn line is read");
+        assert_eq!(
+            read(&p).unwrap().len(),
+            3,
+            "what follows the torn line is read"
+        );
         assert_eq!(summarize(&p).unwrap().end, End::Finished);
         assert_eq!(all(dir.path()), vec![p]);
     }
@@ -508,11 +513,18 @@ mod tests {
         .unwrap();
         let s = summarize(&p).unwrap();
         let left: Vec<&str> = s.left.iter().map(|t| t.dn.as_str()).collect();
-        assert_eq!(left, ["CN=w", "CN=s", "CN=v"], "the refused write is not left");
+        assert_eq!(
+            left,
+            ["CN=w", "CN=s", "CN=v"],
+            "the refused write is not left"
+        );
         assert_eq!(s.left[1].new_sha256, ["aa", "bb"]);
         assert_eq!((s.written, s.failed, s.end), (1, 2, End::Cancelled));
         assert!(s.describe().contains("3 users to undo"), "{}", s.describe());
-        assert_eq!(with_something_to_undo(dir.path(), Some("dc=example, dc=test")).len(), 1);
+        assert_eq!(
+            with_something_to_undo(dir.path(), Some("dc=example, dc=test")).len(),
+            1
+        );
         assert!(with_something_to_undo(dir.path(), Some("DC=other")).is_empty());
 
         for (dn, how) in [
@@ -520,16 +532,19 @@ mod tests {
             ("CN=s", UndoneHow::AlreadyAsBefore),
             ("CN=v", UndoneHow::ChangedSince),
         ] {
-            j.append(&Entry::Undone {
-                dn: dn.into(),
-                how,
-            })
-            .unwrap();
+            j.append(&Entry::Undone { dn: dn.into(), how }).unwrap();
         }
         let s = summarize(&p).unwrap();
         assert!(!s.has_something_to_undo());
         assert_eq!(s.changed_since, ["CN=v"]);
-        assert!(s.describe().contains("undone (1 changed since"), "{}", s.describe());
-        assert!(with_something_to_undo(dir.path(), None).is_empty(), "no stale notice");
+        assert!(
+            s.describe().contains("undone (1 changed since"),
+            "{}",
+            s.describe()
+        );
+        assert!(
+            with_something_to_undo(dir.path(), None).is_empty(),
+            "no stale notice"
+        );
     }
 }

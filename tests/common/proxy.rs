@@ -41,7 +41,11 @@ impl Proxy {
                     v.push(client.try_clone().unwrap());
                     v.push(server.try_clone().unwrap());
                 }
-                pump(client.try_clone().unwrap(), server.try_clone().unwrap(), delay);
+                pump(
+                    client.try_clone().unwrap(),
+                    server.try_clone().unwrap(),
+                    delay,
+                );
                 pump(server, client, delay);
             }
         });
