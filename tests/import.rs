@@ -292,3 +292,86 @@ async fn undo_restores_every_replaced_photo_byte_for_byte() {
     let rec = backups.latest(&us[3], p.name()).unwrap().unwrap().0;
     assert!(rec.action.starts_with("restore"), "{rec:?}");
 }
+
+/// A write that landed although its read-back failed (journaled as Failed, may have landed),
+/// and one that was sent with no outcome at all (the app killed): undo looks at both users in
+/// the directory and puts them back; a refused write is not "touched".
+#[tokio::test]
+async fn undo_settles_writes_whose_outcome_is_unknown() {
+    let dc = TestDc::get();
+    let dir = dc.admin().await;
+    let p = PhotoAttribute::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let backups = BackupStore::new(tmp.path().join("backups"));
+    let us = users(&dir, &sams(2097..=2099)).await;
+    let old = fake_jpeg(2_222, 5);
+    dir.write_photo(&us[0], &p, &old, &backups).await.unwrap();
+    dir.remove_photo(&us[1], &p, &backups).await.unwrap();
+    dir.write_photo(&us[2], &p, &old, &backups).await.unwrap();
+    let new = fake_jpeg(3_333, 6);
+    let jpath = tmp.path().join("j.jsonl");
+    let mut j = Journal::create(jpath.clone()).unwrap();
+    j.append(&Entry::Started {
+        id: "j".into(),
+        attribute: p.name().into(),
+        items: 3,
+        server: "x".into(),
+        base: dc.base.clone(),
+        started_at: String::new(),
+    })
+    .unwrap();
+    for (i, u) in us.iter().enumerate() {
+        // The engine's own steps: record the old value, journal, write.
+        let before = dir
+            .record_before(u, &p, &backups, "import j")
+            .await
+            .unwrap();
+        j.append(&Entry::Writing {
+            dn: u.dn.clone(),
+            file: "f.jpg".into(),
+            sha256: Some(sha(&new)),
+            backup: before.file.clone(),
+            old_sha256: before.old_sha256().map(str::to_string),
+        })
+        .unwrap();
+        if i < 2 {
+            dir.replace_photo_unchecked(&u.dn, &p, &new).await.unwrap();
+        }
+        match i {
+            // Landed, but the read-back "failed".
+            0 => j
+                .append(&Entry::Failed {
+                    dn: u.dn.clone(),
+                    file: "f.jpg".into(),
+                    reason: "did not read back the same".into(),
+                    may_have_landed: true,
+                })
+                .unwrap(),
+            // Landed, then the app was killed: nothing more in the journal.
+            1 => {}
+            // Refused by the server: nothing changed.
+            _ => j
+                .append(&Entry::Failed {
+                    dn: u.dn.clone(),
+                    file: "f.jpg".into(),
+                    reason: "refused".into(),
+                    may_have_landed: false,
+                })
+                .unwrap(),
+        }
+    }
+    drop(j);
+    let s = import::journal::summarize(&jpath).unwrap();
+    assert_eq!(s.left.len(), 2, "{s:?}");
+    let r = import::undo(&dir, &jpath, &backups, &Cancel::default())
+        .await
+        .unwrap();
+    assert!(r.complete(), "{}", r.describe());
+    assert_eq!(r.put_back(), 2);
+    assert_eq!(
+        dir.read_photo(&us[0].dn, &p).await.unwrap(),
+        Some(old.clone())
+    );
+    assert_eq!(dir.read_photo(&us[1].dn, &p).await.unwrap(), None);
+    assert_eq!(dir.read_photo(&us[2].dn, &p).await.unwrap(), Some(old));
+}

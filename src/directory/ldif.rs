@@ -277,11 +277,15 @@ pub fn write_change(path: &Path, change: &Change) -> Result<()> {
             path.display()
         ))
     };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
+    // It holds employee photos: private to the user, like the rest of the data folder.
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        crate::data_folder::create_private_dir(dir).map_err(io)?;
     }
     let new = !path.exists();
-    let mut f = std::fs::OpenOptions::new()
+    let mut f = crate::data_folder::private_options()
         .create(true)
         .append(true)
         .open(path)

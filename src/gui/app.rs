@@ -835,27 +835,6 @@ impl eframe::App for App {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefs_round_trip_and_hold_no_secret() {
-        let mut p = Prefs::default();
-        p.connect.server = "dc1.example.test".into();
-        p.connect.user = "helpdesk".into();
-        p.grid.filter = super::super::user_grid::PhotoFilter::WithoutPhoto;
-        let text = serde_json::to_string(&p).unwrap();
-        assert!(!text.to_lowercase().contains("password"), "{text}");
-        assert!(!text.to_lowercase().contains("insecure"), "{text}");
-        let back: Prefs = serde_json::from_str(&text).unwrap();
-        assert_eq!(back, p);
-        // Older or partial files still load.
-        let partial: Prefs = serde_json::from_str(r#"{"include_sub_ous": false}"#).unwrap();
-        assert!(!partial.include_sub_ous);
-    }
-}
-
 /// Imports that stopped before their end (killed, crashed, server lost) and still have users to
 /// undo: the notice at start. Finished and cancelled imports are undone from their own page.
 fn unfinished_imports(data: &DataFolder) -> Vec<journal::Summary> {
@@ -877,4 +856,25 @@ fn capitalise(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefs_round_trip_and_hold_no_secret() {
+        let mut p = Prefs::default();
+        p.connect.server = "dc1.example.test".into();
+        p.connect.user = "helpdesk".into();
+        p.grid.filter = super::super::user_grid::PhotoFilter::WithoutPhoto;
+        let text = serde_json::to_string(&p).unwrap();
+        assert!(!text.to_lowercase().contains("password"), "{text}");
+        assert!(!text.to_lowercase().contains("insecure"), "{text}");
+        let back: Prefs = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, p);
+        // Older or partial files still load.
+        let partial: Prefs = serde_json::from_str(r#"{"include_sub_ous": false}"#).unwrap();
+        assert!(!partial.include_sub_ous);
+    }
 }
