@@ -2,7 +2,8 @@
 //!
 //! One engine, two faces: the `gui` and the `cli` only build plans and watch jobs; the
 //! work lives in `photo` (bytes in, JPEG out), `matching` (files to users), `directory`
-//! (LDAP and the offline LDIF directory) and `settings`. See ../shared/DESIGN.md.
+//! (LDAP and the offline LDIF directory), `import` (plan, job, journal, undo), `data_folder`
+//! (backups, journals, offline change files, write locks; private to the user) and `settings`.
 
 pub mod cli;
 pub mod clock;

@@ -256,6 +256,34 @@ fn killed_imports_are_undone_byte_for_byte() {
         seen.push(format!("run {run:2}: killed at line {k:2}: {state}"));
     }
     println!("{}", seen.join("\n"));
+    // Employee photos and the record of who got which: private to the user.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let data = s.data.path().join("data");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for dir in [
+            data.join("journals"),
+            data.join("backups"),
+            data.join("locks"),
+        ] {
+            assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+        }
+        for j in journal::all(&s.journals()) {
+            assert_eq!(mode(&j), 0o600, "{}", j.display());
+        }
+        let user_dir = std::fs::read_dir(data.join("backups"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        assert_eq!(mode(&user_dir), 0o700);
+        for f in std::fs::read_dir(&user_dir).unwrap() {
+            let f = f.unwrap().path();
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+    }
     // Nothing stale: every killed import is settled.
     assert!(
         journal::with_something_to_undo(&s.journals(), None).is_empty(),

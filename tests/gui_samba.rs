@@ -134,13 +134,12 @@ fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
     let (w, hh, bytes) = h.state().preview().info().unwrap();
     assert_eq!((w, hh), (96, 96));
 
-    // Remove it; the backup brings it back.
+    // Remove it; the history brings it back.
     click_when_enabled(&mut h, "Remove photo");
     wait_until(&mut h, "the removal", |h| {
-        h.state().preview().info().is_none()
-            && h.query_by_label_contains("Restore previous (").is_some()
+        h.state().preview().info().is_none() && h.query_by_label_contains("History (").is_some()
     });
-    click_when_enabled(&mut h, "Restore previous (");
+    click_when_enabled(&mut h, "Restore previous");
     wait_until(&mut h, "the restore", |h| {
         h.state().preview().info().is_some()
     });
