@@ -11,7 +11,7 @@ use super::{Failure, Outcome, write_file};
 use crate::data_folder::DataFolder;
 use crate::directory::{BackupStore, Directory, PhotoAttribute, User};
 use crate::import::journal::{self, End};
-use crate::import::{self, Cancel, JobOptions, Journal, Plan, Report, Status};
+use crate::import::{self, JobOptions, Journal, Plan, Report, Status};
 use crate::matching::{self, Pattern};
 
 #[derive(Debug, Args)]
@@ -138,16 +138,7 @@ async fn run_job(
     journal: Journal,
     concurrency: Option<usize>,
 ) -> Report {
-    let cancel = Cancel::default();
-    let on_ctrl_c = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nCancelling after the users under way…");
-                cancel.cancel();
-            }
-        })
-    };
+    let (cancel, on_ctrl_c) = super::cancel_on_ctrl_c("the users under way");
     let mut opts = JobOptions::default();
     if let Some(n) = concurrency {
         opts.concurrency = n.max(1);

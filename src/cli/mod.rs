@@ -261,3 +261,18 @@ pub(crate) async fn lock_writes(dir: &Directory, data: &DataFolder) -> Result<Wr
         .join(" ");
     Ok(data.lock_writes(&dir.lock_key().await, &command)?)
 }
+
+/// A cancel flag that Ctrl-C sets (saying `what` it waits for); abort the handle when done.
+pub(crate) fn cancel_on_ctrl_c(
+    what: &'static str,
+) -> (crate::import::Cancel, tokio::task::JoinHandle<()>) {
+    let cancel = crate::import::Cancel::default();
+    let flag = cancel.clone();
+    let handle = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nCancelling after {what}…");
+            flag.cancel();
+        }
+    });
+    (cancel, handle)
+}

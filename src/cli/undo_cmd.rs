@@ -5,8 +5,8 @@ use std::io::IsTerminal as _;
 use super::{Failure, Outcome};
 use crate::data_folder::DataFolder;
 use crate::directory::Directory;
+use crate::import;
 use crate::import::journal::{self, Journal};
-use crate::import::{self, Cancel};
 
 pub async fn undo(
     dir: &Directory,
@@ -60,16 +60,7 @@ pub async fn undo(
         );
         super::import_cmd::confirm(&format!("Undo all {} (newest first)?", todo.len()))?;
     }
-    let cancel = Cancel::default();
-    let on_ctrl_c = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nCancelling after the user under way…");
-                cancel.cancel();
-            }
-        })
-    };
+    let (cancel, on_ctrl_c) = super::cancel_on_ctrl_c("the user under way");
     let backups = data.backup_store();
     let mut all_done = true;
     for s in &todo {

@@ -82,31 +82,6 @@ pub async fn run(
     mut journal: Option<Journal>,
     opts: JobOptions,
     cancel: &Cancel,
-    on_progress: impl FnMut(&Progress),
-) -> Report {
-    run_with_backoff(
-        dir,
-        plan,
-        backups,
-        journal.take(),
-        opts,
-        cancel,
-        &link::BACKOFF,
-        on_progress,
-    )
-    .await
-}
-
-/// [`run`] with the reconnect pauses given (tests shorten them).
-#[allow(clippy::too_many_arguments)]
-pub async fn run_with_backoff(
-    dir: &Directory,
-    plan: &Plan,
-    backups: &BackupStore,
-    mut journal: Option<Journal>,
-    opts: JobOptions,
-    cancel: &Cancel,
-    backoff: &[Duration],
     mut on_progress: impl FnMut(&Progress),
 ) -> Report {
     let started = Instant::now();
@@ -165,7 +140,7 @@ pub async fn run_with_backoff(
         let Some(joined) = running.join_next().await else {
             if link_lost && unreachable.is_none() {
                 // Everything under way has come back: now reconnect, then go on.
-                match link::reconnect_with(dir, cancel, backoff).await {
+                match link::reconnect(dir, cancel).await {
                     Ok(()) => link_lost = false,
                     Err(why) => unreachable = Some(why),
                 }

@@ -22,14 +22,7 @@ const TRY_LIMIT: Duration = Duration::from_secs(5);
 /// Reconnects `dir`, pausing per [`BACKOFF`]. `Err` (the last error, for a person) when the
 /// server stayed away or the user cancelled meanwhile.
 pub async fn reconnect(dir: &Directory, cancel: &Cancel) -> Result<(), String> {
-    reconnect_with(dir, cancel, &BACKOFF).await
-}
-
-pub async fn reconnect_with(
-    dir: &Directory,
-    cancel: &Cancel,
-    pauses: &[Duration],
-) -> Result<(), String> {
+    let pauses = &BACKOFF;
     let mut last = String::from("the connection was lost");
     for (i, pause) in pauses.iter().enumerate() {
         if cancel.is_cancelled() {

@@ -8,7 +8,7 @@ mod plan;
 mod report;
 mod undo;
 
-pub use job::{Cancel, JobOptions, Progress, run, run_with_backoff};
+pub use job::{Cancel, JobOptions, Progress, run};
 pub use journal::Journal;
 pub use plan::{Plan, PlanItem, PlanSummary, new_id};
 pub use report::{ItemResult, Report, Status};
