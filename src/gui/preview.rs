@@ -234,34 +234,36 @@ impl Preview {
             .id_salt("photo-history")
             .default_open(true)
             .show(ui, |ui| {
+                // As wide as the photo, so the panel keeps its width whatever the history says.
+                ui.set_max_width(SHOW_SIDE);
                 ui.weak("Before each change adphoto made:");
-                egui::Grid::new("history").num_columns(2).show(ui, |ui| {
-                    for r in self.history.iter().take(HISTORY_SHOWN) {
-                        let before = if r.had_photo() {
-                            human_bytes(r.bytes)
-                        } else {
-                            "no photo".into()
-                        };
-                        ui.label(format!(
-                            "{} · {} · {before}",
-                            crate::clock::local_display(&r.taken_at),
-                            what_did_it(r)
-                        ))
-                        .on_hover_text(&r.action);
-                        if ui
-                            .add_enabled(!busy, egui::Button::new("Restore").small())
-                            .on_hover_text(if r.had_photo() {
-                                "Put this photo back (what is there now is saved first)"
-                            } else {
-                                "Go back to no photo (what is there now is saved first)"
-                            })
-                            .clicked()
-                        {
-                            action = Some(PreviewAction::Restore(Some(r.clone())));
-                        }
-                        ui.end_row();
-                    }
-                });
+                for r in self.history.iter().take(HISTORY_SHOWN) {
+                    let before = if r.had_photo() {
+                        human_bytes(r.bytes)
+                    } else {
+                        "no photo".into()
+                    };
+                    ui.horizontal(|ui| {
+                        ui.vertical(|ui| {
+                            ui.small(crate::clock::local_display(&r.taken_at));
+                            ui.label(format!("{}: {before}", what_did_it(r)))
+                                .on_hover_text(&r.action);
+                        });
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            if ui
+                                .add_enabled(!busy, egui::Button::new("Restore").small())
+                                .on_hover_text(if r.had_photo() {
+                                    "Put this photo back (what is there now is saved first)"
+                                } else {
+                                    "Go back to no photo (what is there now is saved first)"
+                                })
+                                .clicked()
+                            {
+                                action = Some(PreviewAction::Restore(Some(r.clone())));
+                            }
+                        });
+                    });
+                }
                 if self.history.len() > HISTORY_SHOWN {
                     ui.weak(format!(
                         "{} older entries are kept in the data folder.",
