@@ -56,11 +56,8 @@ impl DataFolder {
     /// a killed run is simply free again — nothing stale to clean up.
     pub fn lock_writes(&self, directory_key: &str, command: &str) -> Result<WriteLock, LockError> {
         let io = |e: std::io::Error| LockError::Io(e.to_string());
-        let dir = self.locks();
-        create_private_dir(&dir).map_err(io)?;
-        let name = lock_name(directory_key);
-        let path = dir.join(format!("{name}.lock"));
-        let info_path = dir.join(format!("{name}.json"));
+        let (path, info_path) = self.lock_paths(directory_key);
+        create_private_dir(&self.locks()).map_err(io)?;
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -68,15 +65,23 @@ impl DataFolder {
             .write(true)
             .open(&path)
             .map_err(io)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let holder = std::fs::read(&info_path)
-                    .ok()
-                    .and_then(|b| serde_json::from_slice(&b).ok());
-                return Err(LockError::Busy { holder });
+        // A few quick tries: a [`Self::lock_holder`] check holds the lock shared for an instant,
+        // and must not make a real writer fail. A real writer holds it far longer.
+        let mut tries = 0;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if tries < LOCK_TRIES => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(LockError::Busy {
+                        holder: read_holder(&info_path),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
         // The holder's details sit beside the lock, not in it: Windows refuses reads of a
         // locked file, and a second run must be able to say who holds it.
@@ -95,13 +100,37 @@ impl DataFolder {
     }
 
     /// Who holds the write lock for this directory now, if anyone (for "still running" notes).
+    /// Only looks: takes the lock shared for an instant and writes nothing.
     pub fn lock_holder(&self, directory_key: &str) -> Option<LockHolder> {
-        match self.lock_writes(directory_key, "check") {
-            Ok(_free) => None,
-            Err(LockError::Busy { holder }) => Some(holder.unwrap_or_default()),
-            Err(LockError::Io(_)) => None,
+        let (path, info_path) = self.lock_paths(directory_key);
+        // No lock file: nobody ever wrote to this directory from here.
+        let file = File::open(&path).ok()?;
+        match file.try_lock_shared() {
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Some(read_holder(&info_path).unwrap_or_default())
+            }
+            Ok(()) | Err(std::fs::TryLockError::Error(_)) => None,
         }
     }
+
+    /// The lock file and, beside it, the holder's details.
+    fn lock_paths(&self, directory_key: &str) -> (PathBuf, PathBuf) {
+        let name = lock_name(directory_key);
+        let dir = self.locks();
+        (
+            dir.join(format!("{name}.lock")),
+            dir.join(format!("{name}.json")),
+        )
+    }
+}
+
+/// Quick extra tries before a second writer is told the lock is busy (20 ms apart).
+const LOCK_TRIES: u32 = 5;
+
+fn read_holder(info_path: &Path) -> Option<LockHolder> {
+    std::fs::read(info_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
 }
 
 /// The key of a directory for locks and journals: its base DN, lower-cased. Keyed by the domain
@@ -252,6 +281,17 @@ mod tests {
         assert!(data.lock_writes("dc=other", "x").is_ok());
         drop(held);
         assert!(data.lock_holder(&key).is_none());
+        let holders = std::fs::read_dir(data.locks())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "json")
+            })
+            .count();
+        assert_eq!(holders, 0, "a check writes nothing");
         assert!(data.lock_writes(&key, "adphoto undo").is_ok());
     }
 

@@ -140,6 +140,13 @@ impl Scene {
             .unwrap()
     }
 
+    /// `adphoto undo` succeeds, and leaves every user as before the imports.
+    fn undo_puts_everyone_back(&self, when: &str) {
+        let out = self.undo();
+        assert_eq!(out.status.code(), Some(0), "{when}: {}", text(&out));
+        self.assert_as_before(when);
+    }
+
     /// Every user byte for byte as before the imports.
     fn assert_as_before(&self, when: &str) {
         for (u, old) in self.users.iter().zip(&self.before) {
@@ -315,9 +322,7 @@ fn a_dc_that_goes_away_for_a_while_is_reconnected_and_the_batch_goes_on() {
     for (u, _) in s.users.iter().zip(&s.before) {
         assert!(s.photo(u).is_some(), "{} written", u.dn);
     }
-    let out = s.undo();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    s.assert_as_before("after the undo of a reconnected import");
+    s.undo_puts_everyone_back("after the undo of a reconnected import");
 }
 
 #[test]
@@ -344,9 +349,7 @@ fn a_dc_that_stays_away_stops_the_batch_promptly_and_undo_recovers() {
     assert_eq!(summary.end, journal::End::ServerLost);
     // The server comes back; the undo puts back every user the import touched.
     s.proxy.heal();
-    let out = s.undo();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    s.assert_as_before("after the undo of an import cut off for good");
+    s.undo_puts_everyone_back("after the undo of an import cut off for good");
 }
 
 #[test]
@@ -377,9 +380,7 @@ fn a_second_writer_is_refused_at_once_and_a_dead_ones_lock_is_free() {
     // Killed: its lock dies with it, the next writer goes ahead.
     first.kill().unwrap();
     first.wait().unwrap();
-    let out = s.undo();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    s.assert_as_before("after a killed import and its undo");
+    s.undo_puts_everyone_back("after a killed import and its undo");
 }
 
 #[test]
@@ -398,7 +399,5 @@ fn cancel_with_users_left_exits_1() {
         "{}",
         text(&out)
     );
-    let out = s.undo();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    s.assert_as_before("after a cancelled import and its undo");
+    s.undo_puts_everyone_back("after a cancelled import and its undo");
 }

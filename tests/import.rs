@@ -289,7 +289,7 @@ async fn undo_restores_every_replaced_photo_byte_for_byte() {
     // "Restore previous" on the user who had none before the import, and was undone, and got
     // a photo by hand: the history says they had none just before that last change.
     dir.restore_photo(&us[3], &p, &backups).await.unwrap();
-    let rec = backups.latest(&us[3], p.name()).unwrap().unwrap().0;
+    let rec = backups.latest(&us[3], p.name()).unwrap().unwrap();
     assert!(rec.action.starts_with("restore"), "{rec:?}");
 }
 

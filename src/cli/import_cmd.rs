@@ -10,7 +10,7 @@ use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
 use crate::data_folder::DataFolder;
 use crate::directory::{BackupStore, Directory, PhotoAttribute, User};
-use crate::import::journal::{self, End};
+use crate::import::journal;
 use crate::import::{self, JobOptions, Journal, Plan, Report, Status};
 use crate::matching::{self, Pattern};
 
@@ -117,7 +117,7 @@ pub async fn import(
     }
     for old in journal::with_something_to_undo(&data.journals(), Some(dir.base_dn()))
         .into_iter()
-        .filter(|s| matches!(s.end, End::Stopped | End::ServerLost))
+        .filter(journal::Summary::stopped_early)
     {
         eprintln!(
             "Note: an earlier {}. `adphoto undo --import {}` puts those users back.",
@@ -188,11 +188,7 @@ fn finish(report: &Report, csv: Option<&PathBuf>) -> Result<Outcome, Failure> {
         }
     }
     if let Some(why) = &report.unreachable {
-        let left = report
-            .results
-            .iter()
-            .filter(|r| r.status.may_be_retried())
-            .count();
+        let left = report.unfinished.len();
         eprintln!(
             "adphoto: the server could not be reached again ({why}). {left} users were not attempted or were cut off mid-write (not attempted: server unreachable); run the import again when the server is back, or undo it."
         );

@@ -116,7 +116,7 @@ impl BackupStore {
             action: action.to_string(),
             bytes: bytes.len(),
             sha256: if before.is_some() {
-                hex::encode(Sha256::digest(bytes))
+                sha256_hex(bytes)
             } else {
                 String::new()
             },
@@ -171,36 +171,43 @@ impl BackupStore {
         Ok(all)
     }
 
-    /// The record of adphoto's last change to `attribute` for this user, with the photo before
-    /// it (`None`: the user had none then; checked against the recorded hash).
-    pub fn latest(
-        &self,
-        user: &User,
-        attribute: &str,
-    ) -> Result<Option<(BackupRecord, Option<Vec<u8>>)>> {
-        let Some(rec) = self.history(user, attribute)?.into_iter().next() else {
-            return Ok(None);
-        };
-        let bytes = self.read(&rec)?;
-        Ok(Some((rec, bytes)))
+    /// The record of adphoto's last change to `attribute` for this user: what "Restore
+    /// previous" goes back to.
+    pub fn latest(&self, user: &User, attribute: &str) -> Result<Option<BackupRecord>> {
+        Ok(self.history(user, attribute)?.into_iter().next())
     }
 
     /// Reads a record's old photo (`None` when the user had none), refusing one whose bytes no
     /// longer match the record.
     pub fn read(&self, rec: &BackupRecord) -> Result<Option<Vec<u8>>> {
-        let Some(file) = &rec.file else {
-            return Ok(None);
-        };
-        let bytes = std::fs::read(file)
-            .map_err(|e| DirectoryError::Backup(format!("cannot read {}: {e}", file.display())))?;
-        if hex::encode(Sha256::digest(&bytes)) != rec.sha256 {
-            return Err(DirectoryError::Backup(format!(
-                "{} was changed since it was saved",
-                file.display()
-            )));
+        match &rec.file {
+            Some(file) => read_saved(file, Some(&rec.sha256)).map(Some),
+            None => Ok(None),
         }
-        Ok(Some(bytes))
     }
+}
+
+/// Reads a saved old photo, refusing it when its bytes no longer match `sha256` (when known):
+/// a backup changed on disk must never be written to AD as "the old photo".
+pub fn read_saved(file: &Path, sha256: Option<&str>) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        DirectoryError::Backup(format!(
+            "the saved old photo {} cannot be read: {e}",
+            file.display()
+        ))
+    })?;
+    if sha256.is_some_and(|want| sha256_hex(&bytes) != want) {
+        return Err(DirectoryError::Backup(format!(
+            "the saved old photo {} was changed since it was saved",
+            file.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// A photo's sha256 in hex: how journals and records name a value to compare it later.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// The folder name for a user: the objectGUID (stable across renames), else a hash of the DN.
@@ -264,7 +271,8 @@ mod tests {
             .unwrap();
         assert_ne!(a.file, b.file);
         assert_eq!(store.list(&u).unwrap().len(), 3);
-        let (rec, bytes) = store.latest(&u, "thumbnailphoto").unwrap().unwrap();
+        let rec = store.latest(&u, "thumbnailphoto").unwrap().unwrap();
+        let bytes = store.read(&rec).unwrap();
         assert_eq!(bytes.as_deref(), Some(&b"\xFF\xD8second"[..]));
         assert_eq!(rec.bytes, 8);
         assert!(
@@ -276,7 +284,8 @@ mod tests {
         // "Had no photo" is a state of its own: the newest record, with nothing to read.
         let none = store.save(&u, "thumbnailPhoto", None, "import x").unwrap();
         assert!(!none.had_photo() && none.old_sha256().is_none());
-        let (rec, bytes) = store.latest(&u, "thumbnailPhoto").unwrap().unwrap();
+        let rec = store.latest(&u, "thumbnailPhoto").unwrap().unwrap();
+        let bytes = store.read(&rec).unwrap();
         assert_eq!((rec.action.as_str(), bytes), ("import x", None));
         let h = store.history(&u, "thumbnailPhoto").unwrap();
         assert_eq!(h.len(), 3, "newest first: {h:?}");
@@ -304,7 +313,8 @@ mod tests {
             old,
         )
         .unwrap();
-        let (rec, bytes) = store.latest(&u, "thumbnailPhoto").unwrap().unwrap();
+        let rec = store.latest(&u, "thumbnailPhoto").unwrap().unwrap();
+        let bytes = store.read(&rec).unwrap();
         assert_eq!(bytes.as_deref(), Some(&b"\xFF\xD8x"[..]));
         assert_eq!(rec.action, "");
     }
@@ -318,7 +328,8 @@ mod tests {
             .save(&u, "thumbnailPhoto", Some(b"\xFF\xD8x"), "set")
             .unwrap();
         std::fs::write(rec.file.unwrap(), b"changed").unwrap();
-        assert!(store.latest(&u, "thumbnailPhoto").is_err());
+        let rec = store.latest(&u, "thumbnailPhoto").unwrap().unwrap();
+        assert!(store.read(&rec).is_err());
         assert!(store.list(&user(Some("other"))).unwrap().is_empty());
     }
 }

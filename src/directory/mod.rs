@@ -20,7 +20,7 @@ use tokio::sync::Mutex;
 
 use crate::data_folder::DataFolder;
 
-pub use backup::{BackupRecord, BackupStore, user_key};
+pub use backup::{BackupRecord, BackupStore, read_saved, sha256_hex, user_key};
 pub use connect::{Auth, ConnectOptions, Endpoint, Security};
 pub use error::{DirectoryError, Result};
 pub use ldap::{LdapBackend, PAGE_SIZE, format_guid};
@@ -268,7 +268,7 @@ impl Directory {
         photo: &PhotoAttribute,
         backups: &BackupStore,
     ) -> Result<Option<(BackupRecord, WriteOutcome)>> {
-        let Some(rec) = backups.history(user, photo.name())?.into_iter().next() else {
+        let Some(rec) = backups.latest(user, photo.name())? else {
             return Ok(None);
         };
         let outcome = self.restore_record(user, photo, backups, &rec).await?;

@@ -538,7 +538,14 @@ impl App {
                         .error(format!("Import partly undone: {}.", r.describe())),
                     Err(e) => self.status.error(e.clone()),
                 }
-                self.unfinished = unfinished_imports(&self.data());
+                // An undo that left users behind is offered again (read on the worker, not here).
+                if let Ok(r) = &result
+                    && r.summary.has_something_to_undo()
+                    && r.summary.stopped_early()
+                    && !self.unfinished.iter().any(|u| u.path == r.summary.path)
+                {
+                    self.unfinished.push(r.summary.clone());
+                }
                 if let Some(w) = &mut self.wizard {
                     w.undone(result);
                 }
@@ -840,7 +847,7 @@ impl eframe::App for App {
 fn unfinished_imports(data: &DataFolder) -> Vec<journal::Summary> {
     journal::with_something_to_undo(&data.journals(), None)
         .into_iter()
-        .filter(|s| matches!(s.end, journal::End::Stopped | journal::End::ServerLost))
+        .filter(journal::Summary::stopped_early)
         // One still running (another adphoto holds the directory's lock) has not stopped.
         .filter(|s| {
             s.base.is_empty()

@@ -526,14 +526,15 @@ async fn run(s: &WorkerState, cmd: Command) {
                 s.emit(Event::JobFailed(NOT_CONNECTED.into()));
                 return;
             };
-            let result = match (prepared, s.lock(&dir, "set a photo").await) {
-                (Ok(jpeg), Ok(_lock)) => dir
-                    .write_photo(&user, &s.photo, &jpeg, &s.backups)
+            let result = async {
+                let jpeg = prepared?;
+                let _lock = s.lock(&dir, "set a photo").await?;
+                dir.write_photo(&user, &s.photo, &jpeg, &s.backups)
                     .await
                     .map(|o| o.bytes)
-                    .map_err(|e| e.to_string()),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-            };
+                    .map_err(|e| e.to_string())
+            }
+            .await;
             match result {
                 Ok(bytes) => {
                     s.emit(Event::PhotoChanged {
@@ -552,13 +553,13 @@ async fn run(s: &WorkerState, cmd: Command) {
                 s.emit(Event::JobFailed(NOT_CONNECTED.into()));
                 return;
             };
-            let result = match s.lock(&dir, "remove a photo").await {
-                Ok(_lock) => dir
-                    .remove_photo(&user, &s.photo, &s.backups)
+            let result = async {
+                let _lock = s.lock(&dir, "remove a photo").await?;
+                dir.remove_photo(&user, &s.photo, &s.backups)
                     .await
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e),
-            };
+                    .map_err(|e| e.to_string())
+            }
+            .await;
             match result {
                 Ok(_) => {
                     s.emit(Event::PhotoChanged {
@@ -579,17 +580,18 @@ async fn run(s: &WorkerState, cmd: Command) {
                 s.emit(Event::JobFailed(NOT_CONNECTED.into()));
                 return;
             };
-            let result = match s.lock(&dir, "restore a photo").await {
-                Ok(_lock) => match record {
+            let result = async {
+                let _lock = s.lock(&dir, "restore a photo").await?;
+                match record {
                     Some(rec) => dir
                         .restore_record(&user, &s.photo, &s.backups, &rec)
                         .await
                         .map(|o| Some((*rec, o))),
                     None => dir.restore_photo(&user, &s.photo, &s.backups).await,
                 }
-                .map_err(|e| e.to_string()),
-                Err(e) => Err(e),
-            };
+                .map_err(|e| e.to_string())
+            }
+            .await;
             match result {
                 Ok(Some((rec, outcome))) => {
                     let when = crate::clock::local_display(&rec.taken_at);

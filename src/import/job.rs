@@ -6,17 +6,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest as _, Sha256};
 use tokio::task::JoinSet;
 
 use super::journal::{Entry, Journal};
 use super::link;
 use super::plan::{Plan, PlanItem};
-use super::report::{
-    CANCELLED_BEFORE, CUT_OFF, ItemResult, NOT_ATTEMPTED_UNREACHABLE, Report, Status,
+use super::report::{ItemResult, Report, Status};
+use crate::directory::{
+    BackupRecord, BackupStore, Directory, DirectoryError, PhotoAttribute, sha256_hex,
 };
-use crate::directory::{BackupRecord, BackupStore, Directory, DirectoryError, PhotoAttribute};
 use crate::photo::{self, PrepareOptions};
+
+/// Why users were left without their turn, as the report says it.
+const CUT_OFF: &str = "the server went away during the write";
+const NOT_ATTEMPTED_UNREACHABLE: &str = "not attempted: server unreachable";
+const CANCELLED_BEFORE: &str = "cancelled before this user";
 
 /// Shared stop flag: set it and the job stops between users (a write under way finishes).
 #[derive(Debug, Clone, Default)]
@@ -171,6 +175,11 @@ pub async fn run(
         });
         results[index] = Some(result);
     }
+    // Users this run did not finish (cut off mid-write, or never reached): what a retry takes.
+    let mut unfinished: Vec<String> = again
+        .iter()
+        .map(|(i, _)| plan.items[*i].user.dn.clone())
+        .collect();
     // Users cut off mid-write and never retried: the write may have landed.
     for (index, retry) in again {
         let item = &plan.items[index];
@@ -192,6 +201,13 @@ pub async fn run(
         results[index] = Some(result_for(item, Status::Failed { reason }));
     }
     let cancelled = cancel.is_cancelled() && results.iter().any(Option::is_none);
+    if unreachable.is_some() || cancelled {
+        unfinished.extend(
+            (0..total)
+                .filter(|&i| results[i].is_none())
+                .map(|i| plan.items[i].user.dn.clone()),
+        );
+    }
     let results: Vec<ItemResult> = results
         .into_iter()
         .zip(&plan.items)
@@ -229,6 +245,7 @@ pub async fn run(
         results,
         cancelled,
         unreachable,
+        unfinished,
         journal: journal_path,
     }
 }
@@ -313,47 +330,40 @@ impl Step {
                 }
             }
         };
-        let new_sha = hex::encode(Sha256::digest(&prepared.jpeg));
+        let new_sha = sha256_hex(&prepared.jpeg);
         let lost = |before: Option<BackupRecord>| {
             Outcome::LinkLost(Retry {
                 prepared: Some(prepared.clone()),
                 before,
             })
         };
-        let before = match retry.before {
-            // A retry: the first attempt's record holds while the photo is still that value.
+        // A retry keeps the first attempt's record while the photo still holds that value, and
+        // only confirms a cut-off write that had landed.
+        let kept = match &retry.before {
+            None => None,
             Some(first) => match self.dir.read_photo(dn, &self.attr).await {
                 Ok(current) => {
-                    let current = current.as_deref().map(|c| hex::encode(Sha256::digest(c)));
+                    let current = current.as_deref().map(sha256_hex);
                     if current.as_deref() == Some(new_sha.as_str()) {
-                        // The cut-off write had landed; its read-back just did now.
-                        return self.written(item, &prepared, &new_sha, first);
+                        return self.written(item, &prepared, &new_sha, first.clone());
                     }
-                    if current.as_deref() == first.old_sha256() {
-                        first
-                    } else {
-                        match self
-                            .dir
-                            .record_before(&item.user, &self.attr, &self.backups, &self.action)
-                            .await
-                        {
-                            Ok(b) => b,
-                            Err(e) if e.is_link_lost() => return lost(Some(first)),
-                            Err(e) => return fail(e.to_string(), true),
-                        }
-                    }
+                    (current.as_deref() == first.old_sha256()).then(|| first.clone())
                 }
-                Err(e) if e.is_link_lost() => return lost(Some(first)),
+                Err(e) if e.is_link_lost() => return lost(retry.before.clone()),
                 Err(e) => return fail(e.to_string(), true),
             },
+        };
+        let before = match kept {
+            Some(b) => b,
             None => match self
                 .dir
                 .record_before(&item.user, &self.attr, &self.backups, &self.action)
                 .await
             {
                 Ok(b) => b,
-                Err(e) if e.is_link_lost() => return lost(None),
-                Err(e) => return fail(e.to_string(), false),
+                Err(e) if e.is_link_lost() => return lost(retry.before),
+                // On a retry, the cut-off write may have landed.
+                Err(e) => return fail(e.to_string(), retry.before.is_some()),
             },
         };
         log(

@@ -195,6 +195,12 @@ impl Summary {
         !self.left.is_empty()
     }
 
+    /// The run ended before every user had their turn by no choice of the user's (killed,
+    /// crashed, server lost): what the "unfinished imports" notices are about.
+    pub fn stopped_early(&self) -> bool {
+        matches!(self.end, End::Stopped | End::ServerLost)
+    }
+
     /// Whether an undo ran over this import (fully or partly).
     pub fn undo_ran(&self) -> bool {
         self.put_back + self.already_as_before + self.changed_since.len() > 0
@@ -266,9 +272,7 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
         already_as_before: 0,
         changed_since: Vec::new(),
     };
-    // Per user, in journal order: what the import did, and whether an undo settled it.
-    let mut order: Vec<String> = Vec::new();
-    let mut users: HashMap<String, (Touched, bool, Option<UndoneHow>)> = HashMap::new();
+    let mut users = PerUser::default();
     for e in entries {
         match e {
             Entry::Started {
@@ -292,29 +296,13 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                 sha256: Some(sha),
                 backup,
                 old_sha256,
-            } => {
-                let key = dn.to_lowercase();
-                match users.get_mut(&key) {
-                    // A retry: the first record of the old value stays the one to go back to.
-                    Some((t, touched, _)) => {
-                        if !t.new_sha256.contains(&sha) {
-                            t.new_sha256.push(sha);
-                        }
-                        *touched = true;
-                    }
-                    None => {
-                        order.push(key.clone());
-                        let t = Touched {
-                            dn,
-                            file,
-                            new_sha256: vec![sha],
-                            backup,
-                            old_sha256,
-                        };
-                        users.insert(key, (t, true, None));
-                    }
-                }
-            }
+            } => users.touch(Touched {
+                dn,
+                file,
+                new_sha256: vec![sha],
+                backup,
+                old_sha256,
+            }),
             // An older journal's Writing (no hashes): only its Written line can be undone.
             Entry::Writing { sha256: None, .. } => {}
             Entry::Written {
@@ -325,24 +313,14 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                 ..
             } => {
                 s.written += 1;
-                let key = dn.to_lowercase();
-                if let Some((t, touched, _)) = users.get_mut(&key) {
-                    *touched = true;
-                    if !t.new_sha256.contains(&sha256) {
-                        t.new_sha256.push(sha256);
-                    }
-                } else {
-                    // Older journals: the backup's hash is not recorded; undo reads it.
-                    order.push(key.clone());
-                    let t = Touched {
-                        dn,
-                        file,
-                        new_sha256: vec![sha256],
-                        old_sha256: None,
-                        backup,
-                    };
-                    users.insert(key, (t, true, None));
-                }
+                // Alone only in older journals: the backup's hash is not recorded; undo reads it.
+                users.touch(Touched {
+                    dn,
+                    file,
+                    new_sha256: vec![sha256],
+                    old_sha256: None,
+                    backup,
+                });
             }
             Entry::Failed {
                 dn,
@@ -350,8 +328,7 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                 ..
             } => {
                 s.failed += 1;
-                if !may_have_landed && let Some((_, touched, _)) = users.get_mut(&dn.to_lowercase())
-                {
+                if !may_have_landed && let Some((_, touched, _)) = users.get_mut(&dn) {
                     // The server refused the write: nothing changed for this user.
                     *touched = false;
                 }
@@ -369,16 +346,13 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                 };
             }
             Entry::Undone { dn, how } => {
-                if let Some((_, _, h)) = users.get_mut(&dn.to_lowercase()) {
+                if let Some((_, _, h)) = users.get_mut(&dn) {
                     *h = Some(how);
                 }
             }
         }
     }
-    for key in order {
-        let Some((t, touched, how)) = users.remove(&key) else {
-            continue;
-        };
+    for (t, touched, how) in users.all {
         match how {
             Some(UndoneHow::PutBack) => s.put_back += 1,
             Some(UndoneHow::AlreadyAsBefore) => s.already_as_before += 1,
@@ -388,6 +362,40 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
         }
     }
     Ok(s)
+}
+
+/// Per user (DNs compare case-insensitively), in journal order: what the import sent, whether
+/// the user counts as touched, and how an undo settled them.
+#[derive(Default)]
+struct PerUser {
+    all: Vec<(Touched, bool, Option<UndoneHow>)>,
+    index: HashMap<String, usize>,
+}
+
+impl PerUser {
+    fn get_mut(&mut self, dn: &str) -> Option<&mut (Touched, bool, Option<UndoneHow>)> {
+        let i = *self.index.get(&dn.to_lowercase())?;
+        self.all.get_mut(i)
+    }
+
+    /// The import sent a photo to `t.dn`. The first record of the old value stays the one to go
+    /// back to; a retry (or the Written after a Writing) only adds the photo's hash.
+    fn touch(&mut self, t: Touched) {
+        match self.get_mut(&t.dn) {
+            Some((known, touched, _)) => {
+                *touched = true;
+                for sha in t.new_sha256 {
+                    if !known.new_sha256.contains(&sha) {
+                        known.new_sha256.push(sha);
+                    }
+                }
+            }
+            None => {
+                self.index.insert(t.dn.to_lowercase(), self.all.len());
+                self.all.push((t, true, None));
+            }
+        }
+    }
 }
 
 /// Every journal in `dir`, newest first (ids begin with the UTC start time).

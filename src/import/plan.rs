@@ -121,9 +121,10 @@ impl Plan {
             .items
             .iter()
             .filter(|i| {
-                report.results.iter().any(|r| {
-                    crate::directory::dn_eq(&r.dn, &i.user.dn) && r.status.may_be_retried()
-                })
+                report
+                    .unfinished
+                    .iter()
+                    .any(|dn| crate::directory::dn_eq(dn, &i.user.dn))
             })
             .cloned()
             .collect();

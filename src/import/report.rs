@@ -24,26 +24,6 @@ pub enum Status {
     },
 }
 
-/// Reasons the job gives to users it did not finish because the server went away; a retry
-/// takes exactly these.
-pub const NOT_ATTEMPTED_UNREACHABLE: &str = "not attempted: server unreachable";
-pub const CUT_OFF: &str = "the server went away during the write";
-pub const CANCELLED_BEFORE: &str = "cancelled before this user";
-
-impl Status {
-    /// Whether running the user again could still give them their photo (the run stopped
-    /// before or during their turn); not for bad files or refusals.
-    pub fn may_be_retried(&self) -> bool {
-        match self {
-            Status::Skipped { reason } => {
-                reason.starts_with(NOT_ATTEMPTED_UNREACHABLE) || reason == CANCELLED_BEFORE
-            }
-            Status::Failed { reason } => reason.starts_with(CUT_OFF),
-            Status::Written { .. } => false,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ItemResult {
     pub dn: String,
@@ -63,6 +43,9 @@ pub struct Report {
     pub cancelled: bool,
     /// The server went away and did not come back: why, for a person. The rest was not attempted.
     pub unreachable: Option<String>,
+    /// DNs of the users the run left without their turn or cut off mid-write (cancelled or
+    /// server lost): what a retry writes.
+    pub unfinished: Vec<String>,
     pub journal: Option<PathBuf>,
 }
 

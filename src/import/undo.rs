@@ -5,12 +5,12 @@
 
 use std::path::Path;
 
-use sha2::{Digest as _, Sha256};
-
 use super::job::Cancel;
 use super::journal::{self, Entry, Journal, Touched, UndoneHow};
 use super::link;
-use crate::directory::{BackupStore, Directory, DirectoryError, PhotoAttribute};
+use crate::directory::{
+    BackupStore, Directory, DirectoryError, PhotoAttribute, read_saved, sha256_hex,
+};
 
 /// What an undo did for one user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,27 +91,17 @@ impl UndoReport {
                 self.already_as_before()
             ));
         }
-        let names = |v: Vec<&UndoResult>| {
-            v.iter()
-                .map(|r| r.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let changed = self.changed_since();
-        if !changed.is_empty() {
-            text.push_str(&format!(
-                "; {} changed since the import, left as they are: {}",
-                changed.len(),
-                names(changed)
-            ));
-        }
-        let not_done = self.not_done();
-        if !not_done.is_empty() {
-            text.push_str(&format!(
-                "; {} NOT undone yet (undo again to finish): {}",
-                not_done.len(),
-                names(not_done)
-            ));
+        for (users, what) in [
+            (
+                self.changed_since(),
+                "changed since the import, left as they are",
+            ),
+            (self.not_done(), "NOT undone yet (undo again to finish)"),
+        ] {
+            if !users.is_empty() {
+                let names: Vec<&str> = users.iter().map(|r| r.name.as_str()).collect();
+                text.push_str(&format!("; {} {what}: {}", users.len(), names.join(", ")));
+            }
         }
         text
     }
@@ -138,20 +128,14 @@ pub async fn undo(
     let mut stop: Option<String> = None;
     for t in &summary.left {
         let name = crate::directory::rdn_value(&t.dn);
+        if stop.is_none() && cancel.is_cancelled() {
+            stop = Some("cancelled".into());
+        }
         if let Some(why) = &stop {
             results.push(UndoResult {
                 dn: t.dn.clone(),
                 name,
                 outcome: UndoOutcome::NotAttempted(why.clone()),
-            });
-            continue;
-        }
-        if cancel.is_cancelled() {
-            stop = Some("cancelled".into());
-            results.push(UndoResult {
-                dn: t.dn.clone(),
-                name,
-                outcome: UndoOutcome::NotAttempted("cancelled".into()),
             });
             continue;
         }
@@ -191,10 +175,6 @@ pub async fn undo(
     Ok(UndoReport { summary, results })
 }
 
-fn sha(b: &[u8]) -> String {
-    hex::encode(Sha256::digest(b))
-}
-
 async fn undo_one(
     dir: &Directory,
     t: &Touched,
@@ -203,26 +183,13 @@ async fn undo_one(
     action: &str,
 ) -> Result<UndoOutcome, DirectoryError> {
     let current = dir.read_photo(&t.dn, attribute).await?;
-    let current_sha = current.as_deref().map(sha);
-    // The old value: its recorded hash, or (older journals) the backup file's own.
+    let current_sha = current.as_deref().map(sha256_hex);
+    // The old value, checked against its recorded hash (older journals have none).
     let old_bytes = match &t.backup {
-        Some(path) => Some(std::fs::read(path).map_err(|e| {
-            DirectoryError::Backup(format!(
-                "the saved old photo {} cannot be read: {e}",
-                path.display()
-            ))
-        })?),
+        Some(path) => Some(read_saved(path, t.old_sha256.as_deref())?),
         None => None,
     };
-    let old_sha = old_bytes.as_deref().map(sha);
-    if let (Some(recorded), Some(actual)) = (&t.old_sha256, &old_sha)
-        && recorded != actual
-    {
-        return Err(DirectoryError::Backup(format!(
-            "the saved old photo {} was changed since it was saved",
-            t.backup.as_deref().unwrap_or(Path::new("")).display()
-        )));
-    }
+    let old_sha = old_bytes.as_deref().map(sha256_hex);
     let holds_new = current_sha
         .as_ref()
         .is_some_and(|c| t.new_sha256.contains(c));
