@@ -5,7 +5,9 @@ mod common;
 use std::path::Path;
 
 use adphoto::directory::{BackupStore, Directory, PhotoAttribute, User};
-use adphoto::import::{self, Cancel, JobOptions, Journal, Plan, PlanItem, Status, journal::Entry};
+use adphoto::import::{
+    self, Cancel, Choices, JobOptions, Journal, Plan, PlanItem, Status, journal::Entry,
+};
 use adphoto::matching::{self, MatchOptions, Pattern};
 use adphoto::photo::Target;
 use common::{TestDc, fake_jpeg, picture};
@@ -33,6 +35,7 @@ fn item(user: &User, folder: &Path, name: &str) -> PlanItem {
         file: folder.join(name),
         crop: None,
         rotate_quarter_turns: 0,
+        encoded: None,
     }
 }
 
@@ -59,7 +62,7 @@ async fn bad_files_are_reported_and_the_rest_of_the_batch_is_written() {
     let pattern = Pattern::parse("{sAMAccountName}").unwrap();
     let m = matching::automatch(&scan.files, &us, &pattern, &MatchOptions::default());
     assert_eq!(m.matched.len(), 5);
-    let plan = Plan::from_matches(&us, &scan, &m, Target::outlook(), p.clone());
+    let plan = Choices::new(m, &pattern).plan(&us, &scan.files, Target::outlook(), p.clone());
     assert_eq!(plan.skipped.len(), 1, "big2056 has no file");
 
     let backups = BackupStore::new(tmp.path().join("backups"));

@@ -5,14 +5,14 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::match_cmd::{MatchSource, match_files};
+use super::match_cmd::{MatchSource, match_files, parse_pattern};
 use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
 use crate::data_folder::DataFolder;
-use crate::directory::{BackupStore, Directory, PhotoAttribute, User};
+use crate::directory::{BackupStore, Directory, PhotoAttribute};
 use crate::import::journal;
-use crate::import::{self, JobOptions, Journal, Plan, Report, Status};
-use crate::matching::{self, Pattern};
+use crate::import::{self, Choices, JobOptions, Journal, Plan, Report, Status};
+use crate::matching;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -23,7 +23,8 @@ pub struct ImportArgs {
     /// Show what would be written, write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Save the per-user result as CSV.
+    /// Save the per-user result as CSV (with --dry-run: what would be written, and who is
+    /// skipped and why).
     #[arg(long, value_name = "CSV")]
     pub report: Option<PathBuf>,
     /// Don't ask for confirmation.
@@ -50,15 +51,6 @@ pub struct ExportArgs {
     pub pattern: String,
 }
 
-fn parse_pattern(p: &str, users: &[User]) -> Result<Pattern, Failure> {
-    let pattern =
-        Pattern::parse(p).map_err(|e| Failure::usage(format!("invalid pattern {p:?}: {e}")))?;
-    pattern
-        .validate_against(users)
-        .map_err(|e| Failure::usage(format!("invalid pattern {p:?}: {e}")))?;
-    Ok(pattern)
-}
-
 pub async fn import(
     dir: &Directory,
     data: &DataFolder,
@@ -69,8 +61,10 @@ pub async fn import(
     let users =
         super::users_cmd::list(dir, args.source.ou.as_deref(), args.source.subtree, photo).await?;
     let m = match_files(&args.source, &users)?;
-    let (scan, result) = (&m.scan, &m.result);
-    let plan = Plan::from_matches(&users, scan, result, target, photo.clone());
+    // Automatch's proposal as it is: what the wizard starts from before anyone edits it.
+    let choices = Choices::new(m.result, &m.pattern);
+    let plan = choices.plan(&users, &m.scan.files, target, photo.clone());
+    let unused = choices.unused_files();
     let sum = plan.summary();
     let backups = data.backup_store();
     say!(
@@ -79,7 +73,7 @@ pub async fn import(
         sum.replacing,
         backups.root().display(),
         sum.skipped,
-        result.files_without_match.len(),
+        unused.len(),
         photo.name(),
         target.size,
         target.size,
@@ -101,8 +95,12 @@ pub async fn import(
         for (u, why) in &plan.skipped {
             say!("  skip   {}: {why}", u.label());
         }
-        for &f in &result.files_without_match {
-            say!("  unused {}", scan.files[f].path.display());
+        for &f in &unused {
+            say!("  unused {}", m.scan.files[f].path.display());
+        }
+        if let Some(path) = &args.report {
+            write_file(path, plan.preview_report().to_csv().as_bytes())?;
+            say!("List saved to {}", path.display());
         }
         return Ok(Outcome::Ok);
     }

@@ -54,12 +54,7 @@ pub struct Matched {
 /// Parses and checks the pattern against `users`, scans the folder, runs Automatch.
 /// A malformed or unknown pattern, or an unreadable folder, is a usage error (exit 2).
 pub fn match_files(source: &MatchSource, users: &[User]) -> Result<Matched, Failure> {
-    let pattern = Pattern::parse(&source.pattern)
-        .and_then(|p| {
-            p.validate_against(users)?;
-            Ok(p)
-        })
-        .map_err(|e| Failure::usage(format!("invalid pattern {:?}: {e}", source.pattern)))?;
+    let pattern = parse_pattern(&source.pattern, users)?;
     let scan = scan_folder(&source.folder, source.recursive).map_err(|e| {
         Failure::usage(format!(
             "cannot read the folder {}: {e}",
@@ -76,6 +71,12 @@ pub fn match_files(source: &MatchSource, users: &[User]) -> Result<Matched, Fail
         scan,
         result,
     })
+}
+
+/// The pattern a person typed, checked against `users`; a bad one is a usage error (exit 2).
+pub fn parse_pattern(text: &str, users: &[User]) -> Result<Pattern, Failure> {
+    Pattern::parse_for(text, users)
+        .map_err(|e| Failure::usage(format!("invalid pattern {text:?}: {e}")))
 }
 
 /// Runs the command against `users` (already listed from --ou/--subtree by the caller).

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use egui::{Color32, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, WidgetInfo};
 
 use super::photo_bridge::{CropSource, Thumbnail};
-use super::worker::{Command, Worker};
+use super::worker::{Command, Event, Owner, ReqId, Worker};
 use crate::photo::{CropRect, Target};
 
 /// Smallest crop side in full-picture pixels.
@@ -25,7 +25,11 @@ pub struct CropCanvas {
     file: PathBuf,
     target: Target,
     turns: u8,
-    generation: u64,
+    /// Who the canvas belongs to: its requests' replies are routed there.
+    owner: Owner,
+    /// The picture asked for last, and the preview asked for last: older replies are dropped.
+    loading: Option<ReqId>,
+    encoding: Option<ReqId>,
     image: Option<egui::TextureHandle>,
     /// Full upright picture size (after `turns`).
     full: Vec2,
@@ -45,6 +49,7 @@ impl CropCanvas {
         file: PathBuf,
         target: Target,
         start: Option<(CropRect, u8)>,
+        owner: Owner,
         worker: &Worker,
     ) -> Self {
         let turns = start.map_or(0, |(_, t)| t);
@@ -52,7 +57,9 @@ impl CropCanvas {
             file,
             target,
             turns,
-            generation: 0,
+            owner,
+            loading: None,
+            encoding: None,
             image: None,
             full: Vec2::ZERO,
             auto: None,
@@ -70,16 +77,18 @@ impl CropCanvas {
     }
 
     fn load(&mut self, worker: &Worker) {
-        self.generation += 1;
         self.image = None;
         self.preview = None;
         self.previewed = None;
-        worker.send(Command::CropLoad {
-            generation: self.generation,
-            file: self.file.clone(),
-            target: self.target,
-            turns: self.turns,
-        });
+        self.encoding = None;
+        self.loading = Some(worker.send_as(
+            self.owner,
+            Command::CropLoad {
+                file: self.file.clone(),
+                target: self.target,
+                turns: self.turns,
+            },
+        ));
     }
 
     fn set_crop(&mut self, c: CropRect) {
@@ -111,15 +120,19 @@ impl CropCanvas {
         self.image.is_some()
     }
 
-    pub fn loaded(
-        &mut self,
-        ctx: &egui::Context,
-        generation: u64,
-        result: Result<CropSource, String>,
-    ) {
-        if generation != self.generation {
-            return;
+    /// A reply from the worker; returns the event when it is not for this canvas.
+    pub fn handle(&mut self, ctx: &egui::Context, id: ReqId, event: Event) -> Option<Event> {
+        match event {
+            Event::CropLoaded(result) if Some(id) == self.loading => self.loaded(ctx, result),
+            Event::CropEncoded(result) if Some(id) == self.encoding => self.encoded(ctx, result),
+            // Answers to earlier requests of this canvas: superseded.
+            Event::CropLoaded(_) | Event::CropEncoded(_) => {}
+            other => return Some(other),
         }
+        None
+    }
+
+    fn loaded(&mut self, ctx: &egui::Context, result: Result<CropSource, String>) {
         match result {
             Ok(src) => {
                 self.image = Some(texture(ctx, "crop-canvas", &src.image));
@@ -138,15 +151,7 @@ impl CropCanvas {
         }
     }
 
-    pub fn encoded(
-        &mut self,
-        ctx: &egui::Context,
-        generation: u64,
-        result: Result<(Thumbnail, usize), String>,
-    ) {
-        if generation != self.generation {
-            return;
-        }
+    fn encoded(&mut self, ctx: &egui::Context, result: Result<(Thumbnail, usize), String>) {
         match result {
             Ok((t, bytes)) => self.preview = Some((texture(ctx, "crop-preview", &t), bytes)),
             Err(e) => self.error = Some(e),
@@ -323,13 +328,15 @@ impl CropCanvas {
             let key = (self.crop(), self.turns);
             if self.previewed != Some(key) {
                 self.previewed = Some(key);
-                worker.send(Command::CropEncode {
-                    generation: self.generation,
-                    file: self.file.clone(),
-                    target: self.target,
-                    crop: key.0,
-                    turns: key.1,
-                });
+                self.encoding = Some(worker.send_as(
+                    self.owner,
+                    Command::CropEncode {
+                        file: self.file.clone(),
+                        target: self.target,
+                        crop: key.0,
+                        turns: key.1,
+                    },
+                ));
             }
         }
         action

@@ -122,6 +122,25 @@ pub fn encode_cropped(
     Ok((thumbnail(&prepared.jpeg, 256)?, prepared.jpeg.len()))
 }
 
+/// The photo the import would write for `target`, with a crop chosen by hand (and its quarter
+/// turns) or the automatic one, and a thumbnail of it at most `max_side`: what the resize step
+/// and the crop canvas show, and what Finish writes when the file has not changed since.
+pub fn encode(
+    path: &std::path::Path,
+    target: Target,
+    crop: Option<(crate::photo::CropRect, u8)>,
+    max_side: u32,
+) -> Result<(Thumbnail, crate::photo::Prepared), String> {
+    let bytes = read(path)?;
+    let opts = PrepareOptions {
+        crop: crop.map(|c| c.0),
+        rotate_quarter_turns: crop.map_or(0, |c| c.1 % 4),
+        ..PrepareOptions::with_target(target)
+    };
+    let prepared = crate::photo::prepare(&bytes, &opts).map_err(|e| e.to_string())?;
+    Ok((thumbnail(&prepared.jpeg, max_side)?, prepared))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use super::photo_bridge::Thumbnail;
-use super::worker::{Command, Worker};
+use super::worker::{Command, Owner, Worker};
 
 /// 48×48 RGBA is about 9 kB a texture, so the grid's cache stays under ~20 MB.
 pub const CAPACITY: usize = 2_000;
@@ -170,7 +170,9 @@ impl DnThumbs {
 
     /// The stored photo of `dn`, loaded through [`Command::Thumb`].
     pub fn user(&mut self, dn: &str, worker: &Worker) -> Thumb<'_> {
-        self.lookup(&dn.to_string(), |dn| worker.send(Command::Thumb(dn)))
+        self.lookup(&dn.to_string(), |dn| {
+            worker.send(Command::Thumb(dn));
+        })
     }
 }
 
@@ -188,7 +190,10 @@ impl FileThumbs {
 
     /// The picture in `path`, decoded on the worker through [`Command::FileThumb`].
     pub fn file(&mut self, path: &std::path::Path, worker: &Worker) -> Thumb<'_> {
-        self.lookup(&path.to_path_buf(), |p| worker.send(Command::FileThumb(p)))
+        // Only the import wizard shows photo files.
+        self.lookup(&path.to_path_buf(), |p| {
+            worker.send_as(Owner::Wizard, Command::FileThumb(p));
+        })
     }
 }
 

@@ -1,10 +1,11 @@
 //! What an import will do: which file goes to which user, with which crop.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use crate::directory::{PhotoAttribute, User};
-use crate::matching::{MatchResult, ScanResult};
-use crate::photo::{CropRect, Target};
+use crate::photo::{CropRect, Prepared, Target};
 
 /// One user's photo to write.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +16,41 @@ pub struct PlanItem {
     pub crop: Option<CropRect>,
     /// Extra clockwise quarter turns chosen on the crop canvas.
     pub rotate_quarter_turns: u8,
+    /// The photo already encoded for exactly this file, crop and target (the wizard's resize
+    /// preview): the job writes it instead of encoding again, if the file is unchanged since.
+    pub encoded: Option<Encoded>,
+}
+
+/// An encoded photo and the file it came from, as it was then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    pub photo: Arc<Prepared>,
+    pub stamp: FileStamp,
+}
+
+/// A file's size and modification time: changed on disk since, the encoded photo is stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl FileStamp {
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+        })
+    }
+}
+
+impl PlanItem {
+    /// The encoded photo, if there is one and the file has not changed since it was made.
+    pub fn reusable(&self) -> Option<Arc<Prepared>> {
+        let e = self.encoded.as_ref()?;
+        (FileStamp::of(&self.file) == Some(e.stamp)).then(|| e.photo.clone())
+    }
 }
 
 /// A whole import: items, target size and budget, attribute.
@@ -49,46 +85,6 @@ impl Plan {
         }
     }
 
-    /// The plan Automatch proposes: matched pairs become items (automatic crop); ambiguous cases
-    /// and users without a file are skipped with the reason — nothing ambiguous is written silently.
-    pub fn from_matches(
-        users: &[User],
-        scan: &ScanResult,
-        result: &MatchResult,
-        target: Target,
-        attribute: PhotoAttribute,
-    ) -> Self {
-        let items = result
-            .matched
-            .iter()
-            .map(|m| PlanItem {
-                user: users[m.user].clone(),
-                file: scan.files[m.file].path.clone(),
-                crop: None,
-                rotate_quarter_turns: 0,
-            })
-            .collect();
-        let mut plan = Plan::new(items, target, attribute);
-        for a in &result.ambiguous {
-            let files: Vec<String> = a
-                .files
-                .iter()
-                .map(|&f| scan.files[f].path.display().to_string())
-                .collect();
-            for &u in &a.candidates {
-                plan.skipped.push((
-                    users[u].clone(),
-                    format!("ambiguous: {} — decide in the wizard", files.join(", ")),
-                ));
-            }
-        }
-        for &u in &result.users_without_file {
-            plan.skipped
-                .push((users[u].clone(), "no matching file".into()));
-        }
-        plan
-    }
-
     /// The report of a run that could not start (another writer holds the lock): every user
     /// skipped with `why`.
     pub fn not_started(&self, why: &str) -> super::Report {
@@ -110,6 +106,34 @@ impl Plan {
                     },
                 })
                 .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// What a dry run reports: every item "to write", every skipped user with the reason. The
+    /// window's "Save list…" and `adphoto import --dry-run --report` write this.
+    pub fn preview_report(&self) -> super::Report {
+        let to_write = self.items.iter().map(|i| super::ItemResult {
+            dn: i.user.dn.clone(),
+            name: i.user.label(),
+            sam_account_name: i.user.sam_account_name.clone(),
+            file: Some(i.file.clone()),
+            status: super::Status::Planned {
+                replacing: i.user.photo_bytes.is_some(),
+            },
+        });
+        let skipped = self.skipped.iter().map(|(u, why)| super::ItemResult {
+            dn: u.dn.clone(),
+            name: u.label(),
+            sam_account_name: u.sam_account_name.clone(),
+            file: None,
+            status: super::Status::Skipped {
+                reason: why.clone(),
+            },
+        });
+        super::Report {
+            id: self.id.clone(),
+            results: to_write.chain(skipped).collect(),
             ..Default::default()
         }
     }

@@ -22,6 +22,10 @@ pub enum Status {
     Skipped {
         reason: String,
     },
+    /// A dry run: this photo would be written (`replacing` one the user has).
+    Planned {
+        replacing: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,6 +90,15 @@ impl Report {
                 ),
                 Status::Failed { reason } => ("failed", String::new(), reason.clone()),
                 Status::Skipped { reason } => ("skipped", String::new(), reason.clone()),
+                Status::Planned { replacing } => (
+                    "to write",
+                    String::new(),
+                    if *replacing {
+                        "replaces the current photo (saved first)".into()
+                    } else {
+                        String::new()
+                    },
+                ),
             };
             let file = r
                 .file

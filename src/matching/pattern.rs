@@ -236,6 +236,14 @@ impl Pattern {
         self.render(user).map(|s| sanitize_file_name(&s))
     }
 
+    /// Parses `s` and checks it against `users` ([`Pattern::validate_against`]): what the window
+    /// and every command do with a pattern a person typed.
+    pub fn parse_for(s: &str, users: &[User]) -> Result<Pattern, PatternError> {
+        let p = Pattern::parse(s)?;
+        p.validate_against(users)?;
+        Ok(p)
+    }
+
     /// Checks that every token names an attribute at least one of `users` has. With no users there
     /// is nothing to check against and the pattern is accepted.
     pub fn validate_against(&self, users: &[User]) -> Result<(), PatternError> {

@@ -16,7 +16,7 @@ pub const MAX_SIZE: u32 = 2_048;
 pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
 
 /// What to produce: a square of `size` pixels (at most) in at most `max_bytes` bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Target {
     pub size: u32,
     pub max_bytes: usize,
@@ -78,8 +78,20 @@ pub enum Preset {
 }
 
 impl Preset {
+    pub const ALL: [Preset; 2] = [Preset::Outlook, Preset::Large];
+
     pub fn target(self) -> Target {
         self.into()
+    }
+
+    /// For a choice in the window: "Outlook: 96 px, ≤ 10 kB".
+    pub fn describe(self) -> String {
+        let t = self.target();
+        let name = match self {
+            Preset::Outlook => "Outlook",
+            Preset::Large => "Large",
+        };
+        format!("{name}: {} px, ≤ {} kB", t.size, t.max_bytes / 1024)
     }
 }
 
@@ -107,7 +119,9 @@ impl fmt::Display for Preset {
 
 /// A rectangle in the upright picture's pixel coordinates (after EXIF orientation and the
 /// user's extra rotation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub struct CropRect {
     pub x: u32,
     pub y: u32,

@@ -1,5 +1,9 @@
 //! The app: state that lives as long as the window, the frame layout, and the handling of
-//! what the worker reports. Sub-views live in their own modules and return actions.
+//! layout. What the worker reports is handled in `events`, the notices in `notices`; sub-views
+//! live in their own modules and return actions.
+
+mod events;
+mod notices;
 
 use std::path::{Path, PathBuf};
 
@@ -13,9 +17,9 @@ use super::thumbs::DnThumbs;
 use super::tree_panel::{TreeAction, TreePanel};
 use super::user_grid::{GridAction, GridPrefs, UserGrid};
 use super::wizard::{Wizard, WizardAction};
-use super::worker::{Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, Worker};
+use super::worker::{Command, ConnectionInfo, ConnectionKind, FilePurpose, Owner, ReqId, Worker};
 use crate::data_folder::DataFolder;
-use crate::directory::{Depth, User};
+use crate::directory::{Depth, Directory, User};
 use crate::import::journal;
 use crate::photo::Target;
 use crate::settings::ProfileStore;
@@ -88,6 +92,8 @@ impl Default for Prefs {
 
 pub struct App {
     env: AppEnv,
+    /// Backups, journals, offline change files, locks: made once, passed to who needs it.
+    data: DataFolder,
     worker: Worker,
     connection: Option<ConnectionInfo>,
     connect: ConnectDialog,
@@ -97,8 +103,8 @@ pub struct App {
     preview: Preview,
     thumbs: DnThumbs,
     status: StatusBar,
-    /// Answers to older user listings are dropped.
-    users_generation: u64,
+    /// The user listing asked for last: answers to older ones are dropped.
+    users_request: Option<ReqId>,
     /// The DN whose users are shown.
     users_base: Option<String>,
     /// Keep this user selected when the list reloads (after Refresh).
@@ -134,12 +140,14 @@ impl App {
         if let Some(ca) = &env.prefill.ca_file {
             prefs.connect.ca_file = ca.display().to_string();
         }
-        let worker = Worker::start(ctx.clone(), DataFolder::new(&env.data_dir));
+        let data = DataFolder::new(&env.data_dir);
+        let worker = Worker::start(ctx.clone(), data.clone());
         let connect = ConnectDialog::new(prefs.connect, ProfileStore::new(&env.config_dir));
         let mut grid = UserGrid::default();
         grid.prefs = prefs.grid;
         let mut app = Self {
             env,
+            data,
             worker,
             connection: None,
             connect,
@@ -149,7 +157,7 @@ impl App {
             preview: Preview::default(),
             thumbs: DnThumbs::for_users(),
             status: StatusBar::default(),
-            users_generation: 0,
+            users_request: None,
             users_base: None,
             keep_selected: None,
             photo_job: false,
@@ -157,7 +165,7 @@ impl App {
             unfinished: Vec::new(),
             set_photo_crop: None,
         };
-        app.unfinished = unfinished_imports(&app.data());
+        app.unfinished = notices::unfinished_imports(&app.data);
         if let Some(ldif) = app.env.start_ldif.clone() {
             app.open_ldif(ldif);
         } else if app.env.start_demo {
@@ -196,13 +204,8 @@ impl App {
     }
 
     /// The data folder (backups, journals, offline change files, locks).
-    pub fn data(&self) -> DataFolder {
-        DataFolder::new(&self.env.data_dir)
-    }
-
-    /// Where the import journals are kept.
-    pub fn journals_dir(&self) -> PathBuf {
-        self.data().journals()
+    pub fn data(&self) -> &DataFolder {
+        &self.data
     }
 
     /// The import wizard, while it is open.
@@ -223,7 +226,7 @@ impl App {
         } else {
             selected.into_iter().cloned().collect()
         };
-        self.wizard = Some(Wizard::new(users, &self.data()));
+        self.wizard = Some(Wizard::new(users, &self.data));
     }
 
     /// Sets the wizard's photo folder: what Browse… does after its dialog, and what tests use.
@@ -242,12 +245,12 @@ impl App {
 
     /// Loads the shipped demo directory (copied into the data folder; changes go beside it).
     pub fn open_demo(&mut self) {
-        match crate::directory::demo::install(&self.env.data_dir) {
+        match crate::directory::demo::install(self.data.root()) {
             Ok(source) => self.open_ldif(source),
             Err(e) => {
                 self.connect.error = Some(format!(
                     "Cannot set up the demo directory in {}: {e}",
-                    self.env.data_dir.display()
+                    self.data.root().display()
                 ));
             }
         }
@@ -255,10 +258,7 @@ impl App {
 
     /// Opens an LDIF export offline; changes go to `<data>/offline/<name>-changes.ldif`.
     pub fn open_ldif(&mut self, source: PathBuf) {
-        let stem = source
-            .file_stem()
-            .map_or_else(|| "directory".into(), |s| s.to_string_lossy().into_owned());
-        let changes = self.data().offline().join(format!("{stem}-changes.ldif"));
+        let changes = Directory::default_changes_path(&self.data, &source);
         self.connect.busy = true;
         self.connect.error = None;
         self.worker.send(Command::OpenLdif { source, changes });
@@ -286,7 +286,13 @@ impl App {
             self.status.error(format!("No such user in the list: {dn}"));
             return;
         };
-        let canvas = CropCanvas::open(file.clone(), Target::outlook(), None, &self.worker);
+        let canvas = CropCanvas::open(
+            file.clone(),
+            Target::outlook(),
+            None,
+            Owner::PhotoCanvas,
+            &self.worker,
+        );
         self.set_photo_crop = Some((user, file, canvas));
     }
 
@@ -342,18 +348,13 @@ impl App {
         let Some(base) = self.users_base.clone() else {
             return;
         };
-        self.users_generation += 1;
         self.grid.loading = true;
         let depth = if self.include_sub_ous {
             Depth::Subtree
         } else {
             Depth::OneLevel
         };
-        self.worker.send(Command::Users {
-            base,
-            depth,
-            generation: self.users_generation,
-        });
+        self.users_request = Some(self.worker.send(Command::Users { base, depth }));
     }
 
     fn refresh(&mut self) {
@@ -387,177 +388,9 @@ impl App {
         }
     }
 
-    fn handle(&mut self, ctx: &egui::Context, ev: Event) {
-        match ev {
-            Event::Connected(info) => {
-                self.connect.busy = false;
-                self.connect.error = None;
-                self.status.ok(format!(
-                    "Connected: {} ({})",
-                    info.target,
-                    info.kind.label()
-                ));
-                self.tree.reset(&info.base_dn, &self.worker);
-                self.users_base = Some(info.base_dn.clone());
-                self.connection = Some(info);
-                self.grid.clear();
-                self.preview.clear();
-                self.thumbs.clear();
-                self.load_users();
-            }
-            Event::ConnectFailed(e) => {
-                self.connect.busy = false;
-                self.status.job = None;
-                self.connect.error = Some(e);
-            }
-            Event::Children { dn, result } => self.tree.loaded(dn, result),
-            Event::Users { generation, result } => {
-                if generation != self.users_generation {
-                    return;
-                }
-                self.status.job = None;
-                self.grid.loading = false;
-                match result {
-                    Ok(users) => {
-                        let n = users.len();
-                        self.grid.set_users(users);
-                        if let Some(dn) = self.keep_selected.take() {
-                            self.grid.select_dn(&dn);
-                            self.preview.clear();
-                        }
-                        self.selection_changed();
-                        self.status.ok(format!("{n} users loaded."));
-                    }
-                    Err(e) => self.status.error(e),
-                }
-            }
-            Event::Thumb { dn, image } => {
-                // The worker reads and decodes in one go; either failing means nothing to show.
-                let image = image.ok_or_else(|| "no photo, or it cannot be shown".to_string());
-                self.thumbs.insert(ctx, dn, image);
-            }
-            Event::FileThumb { path, result } => {
-                if let Some(w) = &mut self.wizard {
-                    w.file_thumb(ctx, path, result);
-                }
-            }
-            Event::Preview {
-                dn,
-                photo,
-                history,
-                error,
-            } => {
-                self.preview.loaded(ctx, &dn, photo, history, error);
-                self.photo_job = false;
-            }
-            Event::PhotoChanged {
-                dn,
-                photo_bytes,
-                message,
-            } => {
-                self.grid.set_photo_bytes(&dn, photo_bytes);
-                self.thumbs.invalidate(&dn);
-                self.status.ok(message);
-            }
-            Event::JobStarted { text, cancellable } => self.status.job = Some((text, cancellable)),
-            Event::JobFailed(e) => {
-                self.photo_job = false;
-                self.preview_reload();
-                self.status.error(e);
-            }
-            Event::JobDone(m) => self.status.ok(m),
-            Event::FilePicked { purpose, path } => {
-                let Some(path) = path else { return };
-                match purpose {
-                    FilePurpose::SetPhoto(dn) => self.crop_photo_from_file(&dn, path),
-                    FilePurpose::ExportPhoto { dn, .. } => self.export_photo_to(&dn, path),
-                    FilePurpose::CaFile => self.connect.set_ca_file(path),
-                    FilePurpose::Ldif => self.open_ldif(path),
-                    FilePurpose::ImportFolder => self.set_import_folder(&path),
-                    FilePurpose::ImportReport => self.save_import_report(path),
-                }
-            }
-            Event::Scanned { generation, result } => {
-                if let Some(w) = &mut self.wizard {
-                    w.scanned(generation, result);
-                }
-            }
-            Event::Matched(result) => {
-                if let Some(w) = &mut self.wizard {
-                    w.matched(result);
-                }
-            }
-            Event::Encoded {
-                generation,
-                index,
-                result,
-            } => {
-                if let Some(w) = &mut self.wizard {
-                    w.encoded(ctx, generation, index, result);
-                }
-            }
-            Event::CropLoaded { generation, result } => {
-                if let Some((_, _, c)) = &mut self.set_photo_crop {
-                    c.loaded(ctx, generation, result);
-                } else if let Some(w) = &mut self.wizard {
-                    w.crop_loaded(ctx, generation, result);
-                }
-            }
-            Event::CropEncoded { generation, result } => {
-                if let Some((_, _, c)) = &mut self.set_photo_crop {
-                    c.encoded(ctx, generation, result);
-                } else if let Some(w) = &mut self.wizard {
-                    w.crop_encoded(ctx, generation, result);
-                }
-            }
-            Event::ImportProgress(p) => {
-                if let Some(w) = &mut self.wizard {
-                    w.progress(p);
-                }
-            }
-            Event::ImportDone(report) => {
-                self.status.ok(format!(
-                    "Import: {} written, {} failed, {} skipped.",
-                    report.written(),
-                    report.failed(),
-                    report.skipped()
-                ));
-                if let Some(w) = &mut self.wizard {
-                    w.done(*report);
-                }
-                self.thumbs.clear();
-                self.load_users();
-            }
-            Event::Undone(result) => {
-                match &result {
-                    Ok(r) if r.complete() => {
-                        self.status.ok(format!("Import undone: {}.", r.describe()))
-                    }
-                    Ok(r) => self
-                        .status
-                        .error(format!("Import partly undone: {}.", r.describe())),
-                    Err(e) => self.status.error(e.clone()),
-                }
-                // An undo that left users behind is offered again (read on the worker, not here).
-                if let Ok(r) = &result
-                    && r.summary.has_something_to_undo()
-                    && r.summary.stopped_early()
-                    && !self.unfinished.iter().any(|u| u.path == r.summary.path)
-                {
-                    self.unfinished.push(r.summary.clone());
-                }
-                if let Some(w) = &mut self.wizard {
-                    w.undone(result);
-                }
-                self.thumbs.clear();
-                self.load_users();
-            }
-            Event::Cancelled => {
-                self.connect.busy = false;
-                self.grid.loading = false;
-                self.status.ok("Cancelled.");
-            }
-        }
+    /// Opens a file dialog (on the worker); the choice comes back as `Event::FilePicked`.
+    fn pick(&self, purpose: FilePurpose) {
+        self.worker.send(Command::PickFile(purpose));
     }
 
     /// After a failed photo job, ask again what is stored now.
@@ -574,9 +407,9 @@ impl App {
             return;
         };
         match action {
-            PreviewAction::SetPhoto => self
-                .worker
-                .send(Command::PickFile(FilePurpose::SetPhoto(user.dn))),
+            PreviewAction::SetPhoto => {
+                self.pick(FilePurpose::SetPhoto(user.dn));
+            }
             PreviewAction::RemovePhoto => {
                 self.photo_job = true;
                 self.preview.request(&user.dn);
@@ -613,7 +446,11 @@ impl App {
             let connected = self.connection.is_some();
             if ui
                 .add_enabled(
-                    connected && self.wizard.is_none() && !self.grid.users().is_empty(),
+                    connected
+                        && self.wizard.is_none()
+                        // One crop canvas at a time: finish or cancel "Set photo…" first.
+                        && self.set_photo_crop.is_none()
+                        && !self.grid.users().is_empty(),
                     egui::Button::new("Import…"),
                 )
                 .on_hover_text(
@@ -665,47 +502,11 @@ impl App {
         });
     }
 
-    /// The notice about imports that never finished (the app was closed or crashed mid-way).
-    fn unfinished_ui(&mut self, ctx: &egui::Context) {
-        let mut dismiss = false;
-        let mut undo = None;
-        let connected = self.connection.is_some();
-        egui::Window::new("Unfinished imports")
-            .collapsible(false)
-            .resizable(false)
-            .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
-            .show(ctx, |ui| {
-                ui.label("These imports stopped before the end. Each can be undone: every user it wrote is checked and put back as they were (users whose photo was changed since are left alone).");
-                for j in &self.unfinished {
-                    ui.horizontal(|ui| {
-                        ui.label(capitalise(&j.describe()));
-                        if ui
-                            .add_enabled(connected, egui::Button::new("Undo"))
-                            .on_disabled_hover_text("Connect to the directory it was written to first")
-                            .clicked()
-                        {
-                            undo = Some(j.path.clone());
-                        }
-                    });
-                }
-                if ui.button("Keep them").clicked() {
-                    dismiss = true;
-                }
-            });
-        if let Some(j) = undo {
-            self.unfinished.retain(|s| s.path != j);
-            self.worker.send(Command::Undo(j));
-        }
-        if dismiss {
-            self.unfinished.clear();
-        }
-    }
-
     /// The whole window, drawn into `ui` (eframe's root).
     pub fn root_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        for ev in self.worker.drain() {
-            self.handle(&ctx, ev);
+        for reply in self.worker.drain() {
+            self.on_reply(&ctx, reply);
         }
         self.thumbs.tick();
         if self.connection.is_some()
@@ -747,13 +548,11 @@ impl App {
                     self.worker.send(Command::Connect(opts));
                 }
                 Some(ConnectAction::OpenDemo) => self.open_demo(),
-                Some(ConnectAction::PickLdif) => {
-                    self.worker.send(Command::PickFile(FilePurpose::Ldif))
+                Some(ConnectAction::PickLdif) => self.pick(FilePurpose::Ldif),
+                Some(ConnectAction::PickCaFile) => self.pick(FilePurpose::CaFile),
+                Some(ConnectAction::Cancel) => {
+                    self.worker.send(Command::Cancel);
                 }
-                Some(ConnectAction::PickCaFile) => {
-                    self.worker.send(Command::PickFile(FilePurpose::CaFile))
-                }
-                Some(ConnectAction::Cancel) => self.worker.send(Command::Cancel),
                 None => {}
             }
             return;
@@ -766,12 +565,8 @@ impl App {
             });
             match action {
                 Some(WizardAction::Close) => self.wizard = None,
-                Some(WizardAction::PickFolder) => self
-                    .worker
-                    .send(Command::PickFile(FilePurpose::ImportFolder)),
-                Some(WizardAction::PickReport) => self
-                    .worker
-                    .send(Command::PickFile(FilePurpose::ImportReport)),
+                Some(WizardAction::PickFolder) => self.pick(FilePurpose::ImportFolder),
+                Some(WizardAction::PickReport) => self.pick(FilePurpose::ImportReport),
                 None => {}
             }
             return;
@@ -840,29 +635,6 @@ impl eframe::App for App {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.prefs());
     }
-}
-
-/// Imports that stopped before their end (killed, crashed, server lost) and still have users to
-/// undo: the notice at start. Finished and cancelled imports are undone from their own page.
-fn unfinished_imports(data: &DataFolder) -> Vec<journal::Summary> {
-    journal::with_something_to_undo(&data.journals(), None)
-        .into_iter()
-        .filter(journal::Summary::stopped_early)
-        // One still running (another adphoto holds the directory's lock) has not stopped.
-        .filter(|s| {
-            s.base.is_empty()
-                || data
-                    .lock_holder(&crate::data_folder::directory_key(&s.base))
-                    .is_none()
-        })
-        .collect()
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,8 +1,5 @@
-//! The one bridge between the window and the engine: commands in, events out.
-//!
-//! A tokio runtime on worker threads owns the [`Directory`]; the UI thread only sends
-//! [`Command`]s and drains [`Event`]s each frame. Every event wakes the window with
-//! `request_repaint`, so nothing polls and nothing blocks the UI thread.
+//! The worker's side: each [`Command`] run as a task on the runtime, its events sent back with
+//! the request's id.
 
 use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
@@ -11,231 +8,15 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::AbortHandle;
 
-use super::photo_bridge::{self, Thumbnail};
+use super::super::photo_bridge;
+use super::ReqId;
+use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, PreviewPhoto};
 use crate::data_folder::{DataFolder, WriteLock};
 use crate::directory::{
-    BackupRecord, BackupStore, ConnectOptions, Container, Depth, Directory, PhotoAttribute,
-    Security, User,
+    BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security, User,
 };
-use crate::import::{self, Cancel, Journal, Plan, Progress, Report, UndoReport};
-use crate::matching::{self, MatchOptions, MatchResult, Pattern, PhotoFile, ScanResult};
-
-/// How the window is connected, for the toolbar.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectionInfo {
-    /// `ldaps://dc1:636` or `demo.ldif`.
-    pub target: String,
-    pub base_dn: String,
-    pub kind: ConnectionKind,
-    /// Certificate verification was turned off for this connection.
-    pub insecure: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConnectionKind {
-    Ldaps,
-    StartTls,
-    Kerberos,
-    Plain,
-    Offline,
-}
-
-impl ConnectionKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            ConnectionKind::Ldaps => "LDAPS",
-            ConnectionKind::StartTls => "StartTLS",
-            ConnectionKind::Kerberos => "Kerberos",
-            ConnectionKind::Plain => "unencrypted",
-            ConnectionKind::Offline => "offline",
-        }
-    }
-}
-
-/// What a file dialog is for; comes back with the chosen path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FilePurpose {
-    /// A new photo for the user with this DN.
-    SetPhoto(String),
-    /// Where to save this user's current photo.
-    ExportPhoto { dn: String, suggested: String },
-    /// A CA certificate for the connect dialog.
-    CaFile,
-    /// An LDIF export to open offline.
-    Ldif,
-    /// The folder of photos for the import wizard.
-    ImportFolder,
-    /// Where to save the import report (CSV).
-    ImportReport,
-}
-
-/// What the window asks the engine to do.
-#[derive(Debug)]
-pub enum Command {
-    Connect(Box<ConnectOptions>),
-    OpenLdif {
-        source: PathBuf,
-        changes: PathBuf,
-    },
-    Disconnect,
-    Children(String),
-    Users {
-        base: String,
-        depth: Depth,
-        generation: u64,
-    },
-    Thumb(String),
-    /// Import wizard: a thumbnail of a photo file, for the matching table.
-    FileThumb(PathBuf),
-    Preview(Box<User>),
-    SetPhoto {
-        user: Box<User>,
-        file: PathBuf,
-        /// A crop chosen on the crop canvas (None: automatic).
-        crop: Option<(crate::photo::CropRect, u8)>,
-    },
-    RemovePhoto(Box<User>),
-    /// Put back the state before one of adphoto's changes: the last one ("Restore previous",
-    /// `record: None`) or one picked from the history.
-    RestorePhoto {
-        user: Box<User>,
-        record: Option<Box<BackupRecord>>,
-    },
-    ExportPhoto {
-        dn: String,
-        path: PathBuf,
-    },
-    PickFile(FilePurpose),
-    /// Import wizard: list the photos in a folder.
-    Scan {
-        folder: PathBuf,
-        recursive: bool,
-        generation: u64,
-    },
-    /// Import wizard: pair files with users.
-    Automatch {
-        files: Vec<PhotoFile>,
-        users: Vec<User>,
-        pattern: Pattern,
-    },
-    /// Import wizard: run the plan (with a journal at `journal`); stop it with `cancel`.
-    Import {
-        plan: Box<Plan>,
-        journal: PathBuf,
-        cancel: Cancel,
-    },
-    /// Import wizard: encode one file for `target`, for the resize step's preview.
-    EncodePreview {
-        generation: u64,
-        index: usize,
-        file: PathBuf,
-        target: crate::photo::Target,
-        /// A crop chosen by hand, with its quarter turns.
-        crop: Option<(crate::photo::CropRect, u8)>,
-    },
-    /// Crop canvas: load a picture (rotated by `turns`) with its automatic crop.
-    CropLoad {
-        generation: u64,
-        file: PathBuf,
-        target: crate::photo::Target,
-        turns: u8,
-    },
-    /// Crop canvas: encode with this crop, for the live preview.
-    CropEncode {
-        generation: u64,
-        file: PathBuf,
-        target: crate::photo::Target,
-        crop: crate::photo::CropRect,
-        turns: u8,
-    },
-    /// Undo the import recorded in this journal.
-    Undo(PathBuf),
-    /// Write a text file (the import report).
-    SaveText {
-        path: PathBuf,
-        text: String,
-    },
-    /// Stops the connect or user listing under way.
-    Cancel,
-}
-
-/// What comes back.
-#[derive(Debug)]
-pub enum Event {
-    Connected(ConnectionInfo),
-    ConnectFailed(String),
-    Children {
-        dn: String,
-        result: Result<Vec<Container>, String>,
-    },
-    Users {
-        generation: u64,
-        result: Result<Vec<User>, String>,
-    },
-    Thumb {
-        dn: String,
-        image: Option<Thumbnail>,
-    },
-    FileThumb {
-        path: PathBuf,
-        result: Result<Thumbnail, String>,
-    },
-    Preview {
-        dn: String,
-        photo: Option<PreviewPhoto>,
-        /// adphoto's changes to this user's photo, newest first.
-        history: Vec<BackupRecord>,
-        error: Option<String>,
-    },
-    /// A photo was written, removed or restored: the user's new photo size (None: no photo).
-    PhotoChanged {
-        dn: String,
-        photo_bytes: Option<usize>,
-        message: String,
-    },
-    /// A job began; `cancellable` jobs can be stopped with [`Command::Cancel`].
-    JobStarted {
-        text: String,
-        cancellable: bool,
-    },
-    JobFailed(String),
-    JobDone(String),
-    FilePicked {
-        purpose: FilePurpose,
-        path: Option<PathBuf>,
-    },
-    Cancelled,
-    Scanned {
-        generation: u64,
-        result: Result<ScanResult, String>,
-    },
-    Matched(MatchResult),
-    CropLoaded {
-        generation: u64,
-        result: Result<photo_bridge::CropSource, String>,
-    },
-    CropEncoded {
-        generation: u64,
-        result: Result<(Thumbnail, usize), String>,
-    },
-    Encoded {
-        generation: u64,
-        index: usize,
-        result: Result<(Thumbnail, usize), String>,
-    },
-    ImportProgress(Progress),
-    ImportDone(Box<Report>),
-    Undone(Result<UndoReport, String>),
-}
-
-/// The current photo of one user, decoded for the preview.
-#[derive(Debug, Clone)]
-pub struct PreviewPhoto {
-    pub bytes: usize,
-    pub width: u32,
-    pub height: u32,
-    pub image: Thumbnail,
-}
+use crate::import::{self, Cancel, Encoded, FileStamp, Journal};
+use crate::matching::{self, MatchOptions};
 
 const NOT_CONNECTED: &str = "Not connected to a directory.";
 
@@ -246,89 +27,24 @@ pub const FILE_THUMB_SIDE: u32 = 96;
 /// Pixel side of the preview image.
 pub const PREVIEW_SIDE: u32 = 256;
 
-/// The UI side of the bridge.
-pub struct Worker {
-    commands: mpsc::UnboundedSender<Command>,
-    events: std_mpsc::Receiver<Event>,
-    runtime: Option<tokio::runtime::Runtime>,
-}
 
-impl Worker {
-    /// Starts the worker runtime; `repaint` is called after every event.
-    pub fn start(ctx: egui::Context, data: DataFolder) -> Self {
-        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
-        let (ev_tx, ev_rx) = std_mpsc::channel();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("adphoto-worker")
-            .enable_all()
-            .build();
-        let runtime = match runtime {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = ev_tx.send(Event::JobFailed(format!("cannot start the worker: {e}")));
-                return Self {
-                    commands: cmd_tx,
-                    events: ev_rx,
-                    runtime: None,
-                };
-            }
-        };
-        let state = Arc::new(WorkerState {
-            dir: Mutex::new(None),
-            events: Mutex::new(ev_tx),
-            ctx,
-            backups: data.backup_store(),
-            data,
-            photo: PhotoAttribute::default(),
-            thumbs: Semaphore::new(4),
-            current: Mutex::new(None),
-        });
-        runtime.spawn(dispatch(state, cmd_rx));
-        Self {
-            commands: cmd_tx,
-            events: ev_rx,
-            runtime: Some(runtime),
-        }
-    }
-
-    pub fn send(&self, cmd: Command) {
-        tracing::debug!("gui command: {cmd:?}");
-        let _ = self.commands.send(cmd);
-    }
-
-    /// Events that arrived since the last call; never blocks.
-    pub fn drain(&self) -> Vec<Event> {
-        self.events.try_iter().collect()
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        // A native file dialog may still be open on a worker thread: don't wait for it.
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
-struct WorkerState {
-    dir: Mutex<Option<Directory>>,
-    events: Mutex<std_mpsc::Sender<Event>>,
-    ctx: egui::Context,
-    data: DataFolder,
-    backups: BackupStore,
-    photo: PhotoAttribute,
+pub(super) struct WorkerState {
+    pub(super) dir: Mutex<Option<Directory>>,
+    pub(super) events: Mutex<std_mpsc::Sender<(ReqId, Event)>>,
+    pub(super) ctx: egui::Context,
+    pub(super) data: DataFolder,
+    pub(super) backups: BackupStore,
+    pub(super) photo: PhotoAttribute,
     /// At most this many photo reads for thumbnails at once, so scrolling never floods the server.
-    thumbs: Semaphore,
+    pub(super) thumbs: Semaphore,
     /// The cancellable job under way (connect or user listing).
-    current: Mutex<Option<AbortHandle>>,
+    pub(super) current: Mutex<Option<AbortHandle>>,
 }
 
 impl WorkerState {
-    fn emit(&self, ev: Event) {
+    fn emit(&self, id: ReqId, ev: Event) {
         if let Ok(tx) = self.events.lock() {
-            let _ = tx.send(ev);
+            let _ = tx.send((id, ev));
         }
         self.ctx.request_repaint();
     }
@@ -354,37 +70,36 @@ impl WorkerState {
     }
 }
 
-async fn dispatch(state: Arc<WorkerState>, mut rx: mpsc::UnboundedReceiver<Command>) {
-    while let Some(cmd) = rx.recv().await {
+pub(super) async fn dispatch(
+    state: Arc<WorkerState>,
+    mut rx: mpsc::UnboundedReceiver<(ReqId, Command)>,
+) {
+    while let Some((id, cmd)) = rx.recv().await {
         let s = state.clone();
         match cmd {
             Command::Cancel => {
                 if let Some(h) = state.current.lock().ok().and_then(|mut c| c.take()) {
                     h.abort();
-                    state.emit(Event::Cancelled);
+                    state.emit(id, Event::Cancelled);
                 }
             }
             Command::Connect(opts) => {
-                let h = tokio::spawn(async move { connect(&s, *opts).await });
+                let h = tokio::spawn(async move { connect(&s, id, *opts).await });
                 state.set_current(h.abort_handle());
             }
-            Command::Users {
-                base,
-                depth,
-                generation,
-            } => {
-                let h = tokio::spawn(async move { users(&s, base, depth, generation).await });
+            Command::Users { base, depth } => {
+                let h = tokio::spawn(async move { users(&s, id, base, depth).await });
                 state.set_current(h.abort_handle());
             }
             cmd => {
-                tokio::spawn(async move { run(&s, cmd).await });
+                tokio::spawn(async move { run(&s, id, cmd).await });
             }
         }
     }
 }
 
-async fn connect(s: &WorkerState, opts: ConnectOptions) {
-    s.emit(Event::JobStarted {
+async fn connect(s: &WorkerState, id: ReqId, opts: ConnectOptions) {
+    s.emit(id, Event::JobStarted {
         text: format!("Connecting to {}…", opts.server),
         cancellable: true,
     });
@@ -404,9 +119,9 @@ async fn connect(s: &WorkerState, opts: ConnectOptions) {
                 insecure: opts.insecure_skip_verify,
             };
             replace_dir(s, dir).await;
-            s.emit(Event::Connected(info));
+            s.emit(id, Event::Connected(info));
         }
-        Err(e) => s.emit(Event::ConnectFailed(e.to_string())),
+        Err(e) => s.emit(id, Event::ConnectFailed(e.to_string())),
     }
 }
 
@@ -417,15 +132,12 @@ async fn replace_dir(s: &WorkerState, dir: Directory) {
     }
 }
 
-async fn users(s: &WorkerState, base: String, depth: Depth, generation: u64) {
+async fn users(s: &WorkerState, id: ReqId, base: String, depth: Depth) {
     let Some(dir) = s.dir() else {
-        s.emit(Event::Users {
-            generation,
-            result: Err(NOT_CONNECTED.into()),
-        });
+        s.emit(id, Event::Users(Err(NOT_CONNECTED.into())));
         return;
     };
-    s.emit(Event::JobStarted {
+    s.emit(id, Event::JobStarted {
         text: format!("Loading users of {}…", crate::directory::rdn_value(&base)),
         cancellable: true,
     });
@@ -433,10 +145,10 @@ async fn users(s: &WorkerState, base: String, depth: Depth, generation: u64) {
         .users(&base, depth, &s.photo)
         .await
         .map_err(|e| e.to_string());
-    s.emit(Event::Users { generation, result });
+    s.emit(id, Event::Users(result));
 }
 
-async fn run(s: &WorkerState, cmd: Command) {
+async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
     match cmd {
         Command::OpenLdif { source, changes } => {
             let opened = tokio::task::spawn_blocking(move || {
@@ -456,10 +168,10 @@ async fn run(s: &WorkerState, cmd: Command) {
                         insecure: false,
                     };
                     replace_dir(s, dir).await;
-                    s.emit(Event::Connected(info));
+                    s.emit(id, Event::Connected(info));
                 }
-                Ok(Err(e)) => s.emit(Event::ConnectFailed(e.to_string())),
-                Err(e) => s.emit(Event::ConnectFailed(e.to_string())),
+                Ok(Err(e)) => s.emit(id, Event::ConnectFailed(e.to_string())),
+                Err(e) => s.emit(id, Event::ConnectFailed(e.to_string())),
             }
         }
         Command::Disconnect => {
@@ -470,18 +182,18 @@ async fn run(s: &WorkerState, cmd: Command) {
         }
         Command::Children(dn) => {
             let Some(dir) = s.dir() else {
-                s.emit(Event::Children {
+                s.emit(id, Event::Children {
                     dn,
                     result: Err(NOT_CONNECTED.into()),
                 });
                 return;
             };
             let result = dir.children(&dn).await.map_err(|e| e.to_string());
-            s.emit(Event::Children { dn, result });
+            s.emit(id, Event::Children { dn, result });
         }
         Command::Thumb(dn) => {
             let Some(dir) = s.dir() else {
-                s.emit(Event::Thumb { dn, image: None });
+                s.emit(id, Event::Thumb { dn, image: None });
                 return;
             };
             let Ok(_permit) = s.thumbs.acquire().await else {
@@ -496,7 +208,7 @@ async fn run(s: &WorkerState, cmd: Command) {
                 .flatten(),
                 _ => None,
             };
-            s.emit(Event::Thumb { dn, image });
+            s.emit(id, Event::Thumb { dn, image });
         }
         Command::FileThumb(path) => {
             // The same limit as the grid's reads: a fast scroll never queues hundreds of decodes.
@@ -506,12 +218,12 @@ async fn run(s: &WorkerState, cmd: Command) {
             let file = path.clone();
             let result =
                 off_thread(move || photo_bridge::file_thumbnail(&file, FILE_THUMB_SIDE)).await;
-            s.emit(Event::FileThumb { path, result });
+            s.emit(id, Event::FileThumb { path, result });
         }
-        Command::Preview(user) => preview(s, &user).await,
+        Command::Preview(user) => preview(s, id, &user).await,
         Command::SetPhoto { user, file, crop } => {
             let name = user.label();
-            s.emit(Event::JobStarted {
+            s.emit(id, Event::JobStarted {
                 text: format!("Setting the photo of {name}…"),
                 cancellable: false,
             });
@@ -523,7 +235,7 @@ async fn run(s: &WorkerState, cmd: Command) {
             })
             .await;
             let Some(dir) = s.dir() else {
-                s.emit(Event::JobFailed(NOT_CONNECTED.into()));
+                s.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
                 return;
             };
             let result = async {
@@ -537,20 +249,20 @@ async fn run(s: &WorkerState, cmd: Command) {
             .await;
             match result {
                 Ok(bytes) => {
-                    s.emit(Event::PhotoChanged {
+                    s.emit(id, Event::PhotoChanged {
                         dn: user.dn.clone(),
                         photo_bytes: Some(bytes),
                         message: format!("Photo of {name} set ({bytes} bytes)."),
                     });
-                    preview(s, &user).await;
+                    preview(s, id, &user).await;
                 }
-                Err(e) => s.emit(Event::JobFailed(format!("Photo of {name} not set: {e}"))),
+                Err(e) => s.emit(id, Event::JobFailed(format!("Photo of {name} not set: {e}"))),
             }
         }
         Command::RemovePhoto(user) => {
             let name = user.label();
             let Some(dir) = s.dir() else {
-                s.emit(Event::JobFailed(NOT_CONNECTED.into()));
+                s.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
                 return;
             };
             let result = async {
@@ -562,14 +274,14 @@ async fn run(s: &WorkerState, cmd: Command) {
             .await;
             match result {
                 Ok(_) => {
-                    s.emit(Event::PhotoChanged {
+                    s.emit(id, Event::PhotoChanged {
                         dn: user.dn.clone(),
                         photo_bytes: None,
                         message: format!("Photo of {name} removed (a backup was kept)."),
                     });
-                    preview(s, &user).await;
+                    preview(s, id, &user).await;
                 }
-                Err(e) => s.emit(Event::JobFailed(format!(
+                Err(e) => s.emit(id, Event::JobFailed(format!(
                     "Photo of {name} not removed: {e}"
                 ))),
             }
@@ -577,7 +289,7 @@ async fn run(s: &WorkerState, cmd: Command) {
         Command::RestorePhoto { user, record } => {
             let name = user.label();
             let Some(dir) = s.dir() else {
-                s.emit(Event::JobFailed(NOT_CONNECTED.into()));
+                s.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
                 return;
             };
             let result = async {
@@ -602,69 +314,70 @@ async fn run(s: &WorkerState, cmd: Command) {
                             "{name} had no photo before the change of {when}: the photo was removed (and saved)."
                         )
                     };
-                    s.emit(Event::PhotoChanged {
+                    s.emit(id, Event::PhotoChanged {
                         dn: user.dn.clone(),
                         photo_bytes: (outcome.bytes > 0).then_some(outcome.bytes),
                         message,
                     });
-                    preview(s, &user).await;
+                    preview(s, id, &user).await;
                 }
-                Ok(None) => s.emit(Event::JobFailed(format!(
+                Ok(None) => s.emit(id, Event::JobFailed(format!(
                     "adphoto never changed {name}'s photo: nothing to restore."
                 ))),
-                Err(e) => s.emit(Event::JobFailed(format!(
+                Err(e) => s.emit(id, Event::JobFailed(format!(
                     "Photo of {name} not restored: {e}"
                 ))),
             }
         }
         Command::ExportPhoto { dn, path } => {
             let Some(dir) = s.dir() else {
-                s.emit(Event::JobFailed(NOT_CONNECTED.into()));
+                s.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
                 return;
             };
             match dir.read_photo(&dn, &s.photo).await {
                 Ok(Some(bytes)) => match std::fs::write(&path, &bytes) {
-                    Ok(()) => s.emit(Event::JobDone(format!(
+                    Ok(()) => s.emit(id, Event::JobDone(format!(
                         "Photo saved to {} ({} bytes).",
                         path.display(),
                         bytes.len()
                     ))),
-                    Err(e) => s.emit(Event::JobFailed(format!(
+                    Err(e) => s.emit(id, Event::JobFailed(format!(
                         "Cannot write {}: {e}",
                         path.display()
                     ))),
                 },
-                Ok(None) => s.emit(Event::JobFailed("This user has no photo.".into())),
-                Err(e) => s.emit(Event::JobFailed(e.to_string())),
+                Ok(None) => s.emit(id, Event::JobFailed("This user has no photo.".into())),
+                Err(e) => s.emit(id, Event::JobFailed(e.to_string())),
             }
         }
         Command::PickFile(purpose) => {
             let path = pick_file(&purpose).await;
-            s.emit(Event::FilePicked { purpose, path });
+            s.emit(id, Event::FilePicked { purpose, path });
         }
-        Command::Scan {
-            folder,
-            recursive,
-            generation,
-        } => {
+        Command::Scan { folder, recursive } => {
             let result = off_thread(move || {
                 matching::scan_folder(&folder, recursive)
                     .map_err(|e| format!("cannot read the folder {}: {e}", folder.display()))
             })
             .await;
-            s.emit(Event::Scanned { generation, result });
+            s.emit(id, Event::Scanned(result));
         }
         Command::Automatch {
             files,
             users,
             pattern,
         } => {
-            let result = tokio::task::spawn_blocking(move || {
-                matching::automatch(&files, &users, &pattern, &MatchOptions::default())
+            // A panic in Automatch comes back as an error, never as "nothing matched".
+            let result = off_thread(move || {
+                Ok(matching::automatch(
+                    &files,
+                    &users,
+                    &pattern,
+                    &MatchOptions::default(),
+                ))
             })
-            .await
-            .unwrap_or_default();
-            s.emit(Event::Matched(result));
+            .await;
+            s.emit(id, Event::Matched(result));
         }
         Command::Import {
             plan,
@@ -672,22 +385,22 @@ async fn run(s: &WorkerState, cmd: Command) {
             cancel,
         } => {
             let Some(dir) = s.dir() else {
-                s.emit(Event::JobFailed(NOT_CONNECTED.into()));
-                s.emit(Event::ImportDone(Box::default()));
+                s.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
+                s.emit(id, Event::ImportDone(Box::default()));
                 return;
             };
             let _lock = match s.lock(&dir, "import").await {
                 Ok(l) => l,
                 Err(e) => {
-                    s.emit(Event::JobFailed(format!("The import did not start: {e}")));
-                    s.emit(Event::ImportDone(Box::new(plan.not_started(&e))));
+                    s.emit(id, Event::JobFailed(format!("The import did not start: {e}")));
+                    s.emit(id, Event::ImportDone(Box::new(plan.not_started(&e))));
                     return;
                 }
             };
             let journal = match Journal::create(journal.clone()) {
                 Ok(j) => Some(j),
                 Err(e) => {
-                    s.emit(Event::JobFailed(format!(
+                    s.emit(id, Event::JobFailed(format!(
                         "cannot write the import journal {}: {e} (the import runs without it)",
                         journal.display()
                     )));
@@ -701,55 +414,54 @@ async fn run(s: &WorkerState, cmd: Command) {
                 journal,
                 import::JobOptions::default(),
                 &cancel,
-                |p| s.emit(Event::ImportProgress(p.clone())),
+                |p| s.emit(id, Event::ImportProgress(p.clone())),
             )
             .await;
-            s.emit(Event::ImportDone(Box::new(report)));
+            s.emit(id, Event::ImportDone(Box::new(report)));
         }
-        Command::EncodePreview {
-            generation,
-            index,
-            file,
-            target,
-            crop,
-        } => {
+        Command::EncodePreview { file, target, crop } => {
             let Ok(_permit) = s.thumbs.acquire().await else {
                 return;
             };
-            let result = off_thread(move || match crop {
-                Some((c, turns)) => photo_bridge::encode_cropped(&file, target, c, turns),
-                None => photo_bridge::encode_preview(&file, target, PREVIEW_SIDE / 2),
+            let result = off_thread(move || {
+                // Stamped before reading: a file changed while being read is encoded again at
+                // Finish.
+                let stamp = FileStamp::of(&file).ok_or_else(|| format!("cannot read {}", file.display()))?;
+                let (thumb, prepared) =
+                    photo_bridge::encode(&file, target, crop, PREVIEW_SIDE / 2)?;
+                let encoded = Encoded {
+                    photo: Arc::new(prepared),
+                    stamp,
+                };
+                Ok((thumb, encoded))
             })
             .await;
-            s.emit(Event::Encoded {
-                generation,
-                index,
-                result,
-            });
+            s.emit(id, Event::Encoded(result));
         }
         Command::CropLoad {
-            generation,
             file,
             target,
             turns,
         } => {
             let result = off_thread(move || photo_bridge::crop_source(&file, target, turns)).await;
-            s.emit(Event::CropLoaded { generation, result });
+            s.emit(id, Event::CropLoaded(result));
         }
         Command::CropEncode {
-            generation,
             file,
             target,
             crop,
             turns,
         } => {
-            let result =
-                off_thread(move || photo_bridge::encode_cropped(&file, target, crop, turns)).await;
-            s.emit(Event::CropEncoded { generation, result });
+            let result = off_thread(move || {
+                photo_bridge::encode(&file, target, Some((crop, turns)), PREVIEW_SIDE)
+                    .map(|(thumb, p)| (thumb, p.jpeg.len()))
+            })
+            .await;
+            s.emit(id, Event::CropEncoded(result));
         }
         Command::Undo(journal) => {
             let Some(dir) = s.dir() else {
-                s.emit(Event::Undone(Err(NOT_CONNECTED.into())));
+                s.emit(id, Event::Undone(Err(NOT_CONNECTED.into())));
                 return;
             };
             let result = match s.lock(&dir, "undo an import").await {
@@ -758,11 +470,11 @@ async fn run(s: &WorkerState, cmd: Command) {
                     .map_err(|e| format!("cannot use the journal {}: {e}", journal.display())),
                 Err(e) => Err(format!("Not undone: {e}")),
             };
-            s.emit(Event::Undone(result));
+            s.emit(id, Event::Undone(result));
         }
         Command::SaveText { path, text } => match std::fs::write(&path, text) {
-            Ok(()) => s.emit(Event::JobDone(format!("Saved {}.", path.display()))),
-            Err(e) => s.emit(Event::JobFailed(format!(
+            Ok(()) => s.emit(id, Event::JobDone(format!("Saved {}.", path.display()))),
+            Err(e) => s.emit(id, Event::JobFailed(format!(
                 "Cannot write {}: {e}",
                 path.display()
             ))),
@@ -771,9 +483,9 @@ async fn run(s: &WorkerState, cmd: Command) {
     }
 }
 
-async fn preview(s: &WorkerState, user: &User) {
+async fn preview(s: &WorkerState, id: ReqId, user: &User) {
     let Some(dir) = s.dir() else {
-        s.emit(Event::Preview {
+        s.emit(id, Event::Preview {
             dn: user.dn.clone(),
             photo: None,
             history: Vec::new(),
@@ -799,20 +511,20 @@ async fn preview(s: &WorkerState, user: &User) {
                 Ok(p) => (Some(p), None),
                 Err(e) => (None, Some(format!("The stored photo cannot be shown: {e}"))),
             };
-            s.emit(Event::Preview {
+            s.emit(id, Event::Preview {
                 dn,
                 photo,
                 history,
                 error,
             });
         }
-        Ok(None) => s.emit(Event::Preview {
+        Ok(None) => s.emit(id, Event::Preview {
             dn,
             photo: None,
             history,
             error: None,
         }),
-        Err(e) => s.emit(Event::Preview {
+        Err(e) => s.emit(id, Event::Preview {
             dn,
             photo: None,
             history,
@@ -830,10 +542,10 @@ async fn pick_file(purpose: &FilePurpose) -> Option<PathBuf> {
                 .set_title("Choose a photo")
                 .add_filter(
                     "Images",
-                    &[
-                        "jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp", "JPG", "JPEG",
-                        "PNG",
-                    ],
+                    &matching::IMAGE_EXTENSIONS
+                        .iter()
+                        .flat_map(|e| [e.to_string(), e.to_uppercase()])
+                        .collect::<Vec<_>>(),
                 )
                 .add_filter("All files", &["*"])
                 .pick_file()

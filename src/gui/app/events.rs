@@ -1,0 +1,170 @@
+//! What the worker reports: each reply goes to the view that asked ([`Owner`]); what an
+//! import or an undo means for the whole window (status bar, the list, the notices) is done
+//! here whoever asked.
+
+use super::App;
+use crate::gui::worker::{Event, FilePurpose, Owner, ReqId, Reply};
+
+impl App {
+    /// One reply from the worker.
+    pub(super) fn on_reply(&mut self, ctx: &egui::Context, reply: Reply) {
+        let Reply { id, owner, event } = reply;
+        self.note(&event);
+        let rest = match owner {
+            Owner::App => Some(event),
+            Owner::Wizard => match &mut self.wizard {
+                Some(w) => w.handle(ctx, id, event),
+                None => None,
+            },
+            Owner::PhotoCanvas => match &mut self.set_photo_crop {
+                Some((_, _, canvas)) => canvas.handle(ctx, id, event),
+                None => None,
+            },
+        };
+        if let Some(event) = rest {
+            self.handle(ctx, id, event);
+        }
+    }
+
+    /// What an import or an undo means for the whole window, from the wizard or the notice.
+    fn note(&mut self, event: &Event) {
+        match event {
+            Event::ImportDone(report) => {
+                self.status.ok(format!(
+                    "Import: {} written, {} failed, {} skipped.",
+                    report.written(),
+                    report.failed(),
+                    report.skipped()
+                ));
+                self.thumbs.clear();
+                self.load_users();
+            }
+            Event::Undone(result) => {
+                match result {
+                    Ok(r) if r.complete() => {
+                        self.status.ok(format!("Import undone: {}.", r.describe()))
+                    }
+                    Ok(r) => self
+                        .status
+                        .error(format!("Import partly undone: {}.", r.describe())),
+                    Err(e) => self.status.error(e.clone()),
+                }
+                // An undo that left users behind is offered again (read on the worker, not here).
+                if let Ok(r) = result
+                    && r.summary.has_something_to_undo()
+                    && r.summary.stopped_early()
+                    && !self.unfinished.iter().any(|u| u.path == r.summary.path)
+                {
+                    self.unfinished.push(r.summary.clone());
+                }
+                self.thumbs.clear();
+                self.load_users();
+            }
+            _ => {}
+        }
+    }
+
+    /// An event of the app's own requests, or one a view had no use for.
+    fn handle(&mut self, ctx: &egui::Context, id: ReqId, ev: Event) {
+        match ev {
+            Event::Connected(info) => {
+                self.connect.busy = false;
+                self.connect.error = None;
+                self.status.ok(format!(
+                    "Connected: {} ({})",
+                    info.target,
+                    info.kind.label()
+                ));
+                self.tree.reset(&info.base_dn, &self.worker);
+                self.users_base = Some(info.base_dn.clone());
+                self.connection = Some(info);
+                self.grid.clear();
+                self.preview.clear();
+                self.thumbs.clear();
+                self.load_users();
+            }
+            Event::ConnectFailed(e) => {
+                self.connect.busy = false;
+                self.status.job = None;
+                self.connect.error = Some(e);
+            }
+            Event::Children { dn, result } => self.tree.loaded(dn, result),
+            Event::Users(result) => {
+                if self.users_request != Some(id) {
+                    return;
+                }
+                self.status.job = None;
+                self.grid.loading = false;
+                match result {
+                    Ok(users) => {
+                        let n = users.len();
+                        self.grid.set_users(users);
+                        if let Some(dn) = self.keep_selected.take() {
+                            self.grid.select_dn(&dn);
+                            self.preview.clear();
+                        }
+                        self.selection_changed();
+                        self.status.ok(format!("{n} users loaded."));
+                    }
+                    Err(e) => self.status.error(e),
+                }
+            }
+            Event::Thumb { dn, image } => {
+                // The worker reads and decodes in one go; either failing means nothing to show.
+                let image = image.ok_or_else(|| "no photo, or it cannot be shown".to_string());
+                self.thumbs.insert(ctx, dn, image);
+            }
+            Event::Preview {
+                dn,
+                photo,
+                history,
+                error,
+            } => {
+                self.preview.loaded(ctx, &dn, photo, history, error);
+                self.photo_job = false;
+            }
+            Event::PhotoChanged {
+                dn,
+                photo_bytes,
+                message,
+            } => {
+                self.grid.set_photo_bytes(&dn, photo_bytes);
+                self.thumbs.invalidate(&dn);
+                self.status.ok(message);
+            }
+            Event::JobStarted { text, cancellable } => self.status.job = Some((text, cancellable)),
+            Event::JobFailed(e) => {
+                self.photo_job = false;
+                self.preview_reload();
+                self.status.error(e);
+            }
+            Event::JobDone(m) => self.status.ok(m),
+            Event::FilePicked { purpose, path } => {
+                let Some(path) = path else { return };
+                match purpose {
+                    FilePurpose::SetPhoto(dn) => self.crop_photo_from_file(&dn, path),
+                    FilePurpose::ExportPhoto { dn, .. } => self.export_photo_to(&dn, path),
+                    FilePurpose::CaFile => self.connect.set_ca_file(path),
+                    FilePurpose::Ldif => self.open_ldif(path),
+                    FilePurpose::ImportFolder => self.set_import_folder(&path),
+                    FilePurpose::ImportReport => self.save_import_report(path),
+                }
+            }
+            // Their effects on the whole window are in `note`; the rest is the wizard's.
+            Event::ImportDone(_) | Event::Undone(_) | Event::ImportProgress(_) => {}
+            // Answers for a wizard or a canvas closed since.
+            Event::FileThumb { .. }
+            | Event::Scanned(_)
+            | Event::Matched(_)
+            | Event::Encoded(_)
+            | Event::CropLoaded(_)
+            | Event::CropEncoded(_) => {}
+            Event::Cancelled => {
+                self.connect.busy = false;
+                self.grid.loading = false;
+                self.status.ok("Cancelled.");
+            }
+        }
+    }
+
+}

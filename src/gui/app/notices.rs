@@ -1,0 +1,69 @@
+//! The notice about imports that stopped before their end, offered for undo.
+
+use super::App;
+use crate::data_folder::DataFolder;
+use crate::gui::worker::Command;
+use crate::import::journal;
+
+impl App {
+    /// The notice about imports that never finished (the app was closed or crashed mid-way).
+    pub(super) fn unfinished_ui(&mut self, ctx: &egui::Context) {
+        let mut dismiss = false;
+        let mut undo = None;
+        let connected = self.connection.is_some();
+        egui::Window::new("Unfinished imports")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
+            .show(ctx, |ui| {
+                ui.label("These imports stopped before the end. Each can be undone: every user it wrote is checked and put back as they were (users whose photo was changed since are left alone).");
+                for j in &self.unfinished {
+                    ui.horizontal(|ui| {
+                        ui.label(capitalise(&j.describe()));
+                        if ui
+                            .add_enabled(connected, egui::Button::new("Undo"))
+                            .on_disabled_hover_text("Connect to the directory it was written to first")
+                            .clicked()
+                        {
+                            undo = Some(j.path.clone());
+                        }
+                    });
+                }
+                if ui.button("Keep them").clicked() {
+                    dismiss = true;
+                }
+            });
+        if let Some(j) = undo {
+            self.unfinished.retain(|s| s.path != j);
+            self.worker.send(Command::Undo(j));
+        }
+        if dismiss {
+            self.unfinished.clear();
+        }
+    }
+
+}
+
+/// Imports that stopped before their end (killed, crashed, server lost) and still have users to
+/// undo: the notice at start. Finished and cancelled imports are undone from their own page.
+pub(super) fn unfinished_imports(data: &DataFolder) -> Vec<journal::Summary> {
+    journal::with_something_to_undo(&data.journals(), None)
+        .into_iter()
+        .filter(journal::Summary::stopped_early)
+        // One still running (another adphoto holds the directory's lock) has not stopped.
+        .filter(|s| {
+            s.base.is_empty()
+                || data
+                    .lock_holder(&crate::data_folder::directory_key(&s.base))
+                    .is_none()
+        })
+        .collect()
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+

@@ -1,0 +1,219 @@
+//! What the window and the worker say to each other: [`Command`]s in, [`Event`]s out. Each
+//! command is sent with a request id ([`super::ReqId`]); every event it causes comes back with
+//! that id, so a reply reaches the view that asked, whatever is on screen by then.
+
+use std::path::PathBuf;
+
+use super::super::photo_bridge::{self, Thumbnail};
+use crate::directory::{BackupRecord, ConnectOptions, Container, Depth, User};
+use crate::import::{Cancel, Encoded, Plan, Progress, Report, UndoReport};
+use crate::matching::{MatchResult, Pattern, PhotoFile, ScanResult};
+
+/// How the window is connected, for the toolbar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// `ldaps://dc1:636` or `demo.ldif`.
+    pub target: String,
+    pub base_dn: String,
+    pub kind: ConnectionKind,
+    /// Certificate verification was turned off for this connection.
+    pub insecure: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionKind {
+    Ldaps,
+    StartTls,
+    Kerberos,
+    Plain,
+    Offline,
+}
+
+impl ConnectionKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectionKind::Ldaps => "LDAPS",
+            ConnectionKind::StartTls => "StartTLS",
+            ConnectionKind::Kerberos => "Kerberos",
+            ConnectionKind::Plain => "unencrypted",
+            ConnectionKind::Offline => "offline",
+        }
+    }
+}
+
+/// What a file dialog is for; comes back with the chosen path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilePurpose {
+    /// A new photo for the user with this DN.
+    SetPhoto(String),
+    /// Where to save this user's current photo.
+    ExportPhoto { dn: String, suggested: String },
+    /// A CA certificate for the connect dialog.
+    CaFile,
+    /// An LDIF export to open offline.
+    Ldif,
+    /// The folder of photos for the import wizard.
+    ImportFolder,
+    /// Where to save the import report (CSV).
+    ImportReport,
+}
+
+/// What the window asks the engine to do.
+#[derive(Debug)]
+pub enum Command {
+    Connect(Box<ConnectOptions>),
+    OpenLdif {
+        source: PathBuf,
+        changes: PathBuf,
+    },
+    Disconnect,
+    Children(String),
+    Users {
+        base: String,
+        depth: Depth,
+    },
+    Thumb(String),
+    /// Import wizard: a thumbnail of a photo file, for the matching table.
+    FileThumb(PathBuf),
+    Preview(Box<User>),
+    SetPhoto {
+        user: Box<User>,
+        file: PathBuf,
+        /// A crop chosen on the crop canvas (None: automatic).
+        crop: Option<(crate::photo::CropRect, u8)>,
+    },
+    RemovePhoto(Box<User>),
+    /// Put back the state before one of adphoto's changes: the last one ("Restore previous",
+    /// `record: None`) or one picked from the history.
+    RestorePhoto {
+        user: Box<User>,
+        record: Option<Box<BackupRecord>>,
+    },
+    ExportPhoto {
+        dn: String,
+        path: PathBuf,
+    },
+    PickFile(FilePurpose),
+    /// Import wizard: list the photos in a folder.
+    Scan {
+        folder: PathBuf,
+        recursive: bool,
+    },
+    /// Import wizard: pair files with users.
+    Automatch {
+        files: Vec<PhotoFile>,
+        users: Vec<User>,
+        pattern: Pattern,
+    },
+    /// Import wizard: run the plan (with a journal at `journal`); stop it with `cancel`.
+    Import {
+        plan: Box<Plan>,
+        journal: PathBuf,
+        cancel: Cancel,
+    },
+    /// Import wizard: encode one file for `target`, for the resize step's preview.
+    EncodePreview {
+        file: PathBuf,
+        target: crate::photo::Target,
+        /// A crop chosen by hand, with its quarter turns.
+        crop: Option<(crate::photo::CropRect, u8)>,
+    },
+    /// Crop canvas: load a picture (rotated by `turns`) with its automatic crop.
+    CropLoad {
+        file: PathBuf,
+        target: crate::photo::Target,
+        turns: u8,
+    },
+    /// Crop canvas: encode with this crop, for the live preview.
+    CropEncode {
+        file: PathBuf,
+        target: crate::photo::Target,
+        crop: crate::photo::CropRect,
+        turns: u8,
+    },
+    /// Undo the import recorded in this journal.
+    Undo(PathBuf),
+    /// Write a text file (the import report).
+    SaveText {
+        path: PathBuf,
+        text: String,
+    },
+    /// Stops the connect or user listing under way.
+    Cancel,
+}
+
+/// What comes back.
+#[derive(Debug)]
+pub enum Event {
+    Connected(ConnectionInfo),
+    ConnectFailed(String),
+    Children {
+        dn: String,
+        result: Result<Vec<Container>, String>,
+    },
+    Users(Result<Vec<User>, String>),
+    Thumb {
+        dn: String,
+        image: Option<Thumbnail>,
+    },
+    FileThumb {
+        path: PathBuf,
+        result: Result<Thumbnail, String>,
+    },
+    Preview {
+        dn: String,
+        photo: Option<PreviewPhoto>,
+        /// adphoto's changes to this user's photo, newest first.
+        history: Vec<BackupRecord>,
+        error: Option<String>,
+    },
+    /// A photo was written, removed or restored: the user's new photo size (None: no photo).
+    PhotoChanged {
+        dn: String,
+        photo_bytes: Option<usize>,
+        message: String,
+    },
+    /// A job began; `cancellable` jobs can be stopped with [`Command::Cancel`].
+    JobStarted {
+        text: String,
+        cancellable: bool,
+    },
+    JobFailed(String),
+    JobDone(String),
+    FilePicked {
+        purpose: FilePurpose,
+        path: Option<PathBuf>,
+    },
+    Cancelled,
+    Scanned(Result<ScanResult, String>),
+    /// Automatch's result (an error if it failed, never an empty match in its place).
+    Matched(Result<MatchResult, String>),
+    CropLoaded(Result<photo_bridge::CropSource, String>),
+    CropEncoded(Result<(Thumbnail, usize), String>),
+    /// A resize-step preview: the picture, and the photo as it would be written.
+    Encoded(Result<(Thumbnail, Encoded), String>),
+    ImportProgress(Progress),
+    ImportDone(Box<Report>),
+    Undone(Result<UndoReport, String>),
+}
+
+/// The current photo of one user, decoded for the preview.
+#[derive(Debug, Clone)]
+pub struct PreviewPhoto {
+    pub bytes: usize,
+    pub width: u32,
+    pub height: u32,
+    pub image: Thumbnail,
+}
+
+
+impl Event {
+    /// Whether this is the last event of its request: status and progress events come before
+    /// the answer, which ends the request (and its route to the view that asked).
+    pub fn ends_request(&self) -> bool {
+        !matches!(
+            self,
+            Event::JobStarted { .. } | Event::JobFailed(_) | Event::ImportProgress(_)
+        )
+    }
+}
