@@ -174,7 +174,8 @@ fn main() {
     let scan = matching::scan_folder(&folder, false).unwrap();
     let pattern = Pattern::parse("{sAMAccountName}").unwrap();
     let m = matching::automatch(&scan.files, &users, &pattern, &MatchOptions::default());
-    let mut plan = import::Choices::new(m, &pattern).plan(&users, &scan.files, Target::outlook(), p.clone());
+    let mut plan =
+        import::Choices::new(m, &pattern).plan(&users, &scan.files, Target::outlook(), p.clone());
     plan.items.truncate(n);
     let files: Vec<PathBuf> = plan.items.iter().map(|i| i.file.clone()).collect();
     let dns: Vec<String> = plan.items.iter().map(|i| i.user.dn.clone()).collect();

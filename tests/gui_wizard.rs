@@ -897,3 +897,155 @@ fn users_without_the_patterns_attribute_are_explained() {
     );
     assert_eq!(h.query_all_by_label("no employeeID").count(), 2);
 }
+
+/// The same folder, pattern and choices give the same list from the window's Summary ("Save
+/// list…") as from `adphoto import --dry-run --report`, row for row; the window's real import
+/// then skips the same users for the same reasons.
+#[test]
+fn the_window_and_the_command_line_plan_the_same_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photo_folder(tmp.path());
+    write_png(&photos.join("ahart.png"), 300, 400);
+    write_jpeg(&photos.join("jberg.jpg"), 400, 300);
+    write_jpeg(&photos.join("jsmith.jpg"), 320, 320);
+    write_png(&photos.join("jsmith.png"), 330, 330);
+    write_png(&photos.join("new-hire.png"), 240, 320);
+
+    let mut h = demo_wizard(tmp.path());
+    gui_common::choose_folder(&mut h, &photos, 5);
+    automatch_by_logon_name(&mut h, 2);
+    click_through(&mut h, &["Next", "Next"]);
+    assert!(h.query_by_label("2 photos to write").is_some());
+    let window_csv = tmp.path().join("window.csv");
+    h.state_mut().save_import_report(window_csv.clone());
+    wait_until(&mut h, "the list", |_| window_csv.exists());
+
+    let cli_csv = tmp.path().join("cli.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_adphoto"))
+        .env("ADPHOTO_DATA_DIR", tmp.path().join("cli-data"))
+        .args([
+            "--demo",
+            "import",
+            "--pattern",
+            "{sAMAccountName}",
+            "--dry-run",
+        ])
+        .arg("--folder")
+        .arg(&photos)
+        .arg("--report")
+        .arg(&cli_csv)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let window = std::fs::read_to_string(&window_csv).unwrap();
+    let cli = std::fs::read_to_string(&cli_csv).unwrap();
+    assert_eq!(window, cli);
+    // 2 to write, 30 skipped: John Smith ambiguous (two files), everyone else without a file.
+    let rows: Vec<&str> = cli.lines().skip(1).collect();
+    assert_eq!(rows.len(), 32, "{cli}");
+    assert_eq!(rows.iter().filter(|r| r.contains(",to write,")).count(), 2);
+    assert_eq!(rows.iter().filter(|r| r.contains("ambiguous")).count(), 1);
+
+    // The window's own import: the skipped rows are the list's.
+    h.get_by_label("Start import").click();
+    wait_until(&mut h, "the import", |h| {
+        h.state().wizard().unwrap().report().is_some()
+    });
+    let report = h.state().wizard().unwrap().report().unwrap().clone();
+    assert_eq!(report.written(), 2, "{report:?}");
+    let skipped = |csv: &str| -> Vec<String> {
+        csv.lines()
+            .filter(|r| r.contains(",skipped,"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(skipped(&report.to_csv()), skipped(&cli));
+}
+
+/// Replies go to the view that asked: with the "Set photo…" canvas still open (its window
+/// hidden behind the wizard), the wizard's own crop canvas gets its picture and the other
+/// keeps its own. While that canvas is open, Import… waits.
+#[test]
+fn two_crop_canvases_each_get_their_own_picture() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photo_folder(tmp.path());
+    write_png(&photos.join("ahart.png"), 300, 400);
+    let single = tmp.path().join("single.png");
+    write_png(&single, 500, 700);
+    let mut h = harness(tmp.path());
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.state().grid().users().len() == 32
+    });
+    let dn = h.state().grid().users()[0].dn.clone();
+    h.state_mut().crop_photo_from_file(&dn, single);
+    h.run_steps(2);
+    {
+        use egui_kittest::kittest::NodeT as _;
+        let import = h.get_by_label("Import…");
+        assert!(
+            import.accesskit_node().is_disabled(),
+            "one canvas at a time"
+        );
+    }
+    // The app's own entry point, past the disabled button.
+    h.state_mut().open_wizard();
+    h.run_steps(2);
+    gui_common::choose_folder(&mut h, &photos, 1);
+    automatch_by_logon_name(&mut h, 1);
+    click_through(&mut h, &["Next"]);
+    wait_until(&mut h, "the preview", |h| {
+        h.state().wizard().unwrap().encoded_count() == 1
+    });
+    open_crop_canvas(&mut h, "Amelia Hart");
+    let wizard_canvas = h.state().wizard().unwrap().canvas().unwrap();
+    assert_eq!(wizard_canvas.picture_size(), Some((300, 400)));
+    wait_until(&mut h, "the other canvas", |h| {
+        h.state().photo_crop().unwrap().is_loaded()
+    });
+    assert_eq!(
+        h.state().photo_crop().unwrap().picture_size(),
+        Some((500, 700))
+    );
+}
+
+/// A crop chosen by hand encodes that one photo again, not every preview; the Summary is
+/// worked out once on the way in, not at every frame.
+#[test]
+fn one_crop_encodes_one_preview_and_the_summary_is_made_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut h, n) = every_demo_user_matched(tmp.path());
+    h.set_size(egui::vec2(1600.0, 1200.0));
+    h.run_steps(2);
+    click_through(&mut h, &["Next"]);
+    wait_until(&mut h, "the previews", |h| {
+        let w = h.state().wizard().unwrap();
+        w.previews_asked() > 1 && w.encoded_count() == w.previews_asked()
+    });
+    let before = h.state().wizard().unwrap().encoded_count();
+    let first = h.state().wizard().unwrap().users()[0].label();
+    open_crop_canvas(&mut h, &first);
+    let handle = h.get_by_label("crop handle bottom-right").rect().center();
+    drag(&mut h, handle, handle - egui::vec2(30.0, 30.0));
+    h.get_by_label("Apply").click();
+    h.run_steps(1);
+    assert_eq!(
+        h.state().wizard().unwrap().encoded_count(),
+        before - 1,
+        "only the cropped photo is encoded again"
+    );
+    wait_until(&mut h, "the cropped preview", |h| {
+        h.state().wizard().unwrap().encoded_count() == before
+    });
+    click_through(&mut h, &["Next"]);
+    assert!(h.query_by_label(&format!("{n} photos to write")).is_some());
+    let id = h.state().wizard().unwrap().plan().unwrap().id.clone();
+    h.run_steps(5);
+    assert_eq!(h.state().wizard().unwrap().plan().unwrap().id, id);
+    // The Summary's plan carries the previews' photos: Finish does not encode them again.
+    let plan = h.state().wizard().unwrap().plan().unwrap();
+    assert_eq!(
+        plan.items.iter().filter(|i| i.encoded.is_some()).count(),
+        before
+    );
+}

@@ -378,3 +378,59 @@ async fn undo_settles_writes_whose_outcome_is_unknown() {
     assert_eq!(dir.read_photo(&us[1].dn, &p).await.unwrap(), None);
     assert_eq!(dir.read_photo(&us[2].dn, &p).await.unwrap(), Some(old));
 }
+
+/// The wizard's resize preview is the photo Finish writes (no second encode), as long as the
+/// file is unchanged; a file changed since is encoded again. Offline, on the demo directory.
+#[tokio::test]
+async fn a_preview_encoded_in_the_wizard_is_written_as_it_is_unless_the_file_changed() {
+    use adphoto::import::{Encoded, FileStamp};
+    use std::sync::Arc;
+    let tmp = tempfile::tempdir().unwrap();
+    let source = adphoto::directory::demo::install(tmp.path()).unwrap();
+    let dir = Directory::open_ldif(&source, tmp.path().join("changes.ldif")).unwrap();
+    let p = PhotoAttribute::default();
+    let us = users(&dir, &["ahart".to_string(), "jberg".to_string()]).await;
+    let folder = tmp.path().join("photos");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("a.jpg"), picture(400, 300, 1, true)).unwrap();
+    std::fs::write(folder.join("b.jpg"), picture(400, 300, 2, true)).unwrap();
+    // What the preview made: a stand-in photo, to tell it from a fresh encode.
+    let stand_in = |f: &str| Encoded {
+        photo: Arc::new(adphoto::photo::Prepared {
+            jpeg: fake_jpeg(1234, 7),
+            width: 96,
+            height: 96,
+            quality: 80,
+            crop: Default::default(),
+            face_found: false,
+        }),
+        stamp: FileStamp::of(&folder.join(f)).unwrap(),
+    };
+    let mut a = item(&us[0], &folder, "a.jpg");
+    a.encoded = Some(stand_in("a.jpg"));
+    let mut b = item(&us[1], &folder, "b.jpg");
+    b.encoded = Some(stand_in("b.jpg"));
+    // b.jpg changes after its preview (another size: the stamp differs).
+    std::fs::write(folder.join("b.jpg"), picture(500, 300, 3, true)).unwrap();
+    let plan = Plan::new(vec![a, b], Target::outlook(), p.clone());
+    let report = import::run(
+        &dir,
+        &plan,
+        &BackupStore::new(tmp.path().join("backups")),
+        None,
+        JobOptions::default(),
+        &Cancel::default(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(report.written(), 2, "{report:?}");
+    let a_now = dir.read_photo(&us[0].dn, &p).await.unwrap().unwrap();
+    assert_eq!(
+        a_now,
+        fake_jpeg(1234, 7),
+        "the preview's photo, not a new encode"
+    );
+    let b_now = dir.read_photo(&us[1].dn, &p).await.unwrap().unwrap();
+    assert_ne!(b_now, fake_jpeg(1234, 7), "b.jpg changed: encoded again");
+    assert_eq!(image::load_from_memory(&b_now).unwrap().width(), 96);
+}

@@ -116,6 +116,13 @@ impl CropCanvas {
         self.preview.as_ref().map(|p| p.1)
     }
 
+    /// The upright picture's full size, once loaded (tests).
+    pub fn picture_size(&self) -> Option<(u32, u32)> {
+        self.image
+            .is_some()
+            .then(|| (self.full.x as u32, self.full.y as u32))
+    }
+
     pub fn is_loaded(&self) -> bool {
         self.image.is_some()
     }

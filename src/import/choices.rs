@@ -237,7 +237,11 @@ impl Choices {
             .iter()
             .map(|p| p.file)
             .chain(self.unmatched.iter().map(|x| x.file))
-            .chain(self.cases.iter().flat_map(|x| x.ambiguity.files.iter().copied()))
+            .chain(
+                self.cases
+                    .iter()
+                    .flat_map(|x| x.ambiguity.files.iter().copied()),
+            )
             .filter(|f| !used.contains(f))
             .collect();
         all.sort_unstable();
@@ -395,8 +399,14 @@ mod tests {
         // Sorted by name, then DN: John Doe ×2, Nils, Pia Lund, Zoë Brontë.
         let order: Vec<&str> = r.iter().map(|(s, _)| s.as_str()).collect();
         assert_eq!(order, ["jdoe", "jdoe2", "nils", "plund", "zbronte"]);
-        assert!(r[0].1.starts_with("ambiguous: /photos/john.doe.jpg"), "{r:?}");
-        assert_eq!(r[2].1, "no matching file: no givenName, sn in the directory");
+        assert!(
+            r[0].1.starts_with("ambiguous: /photos/john.doe.jpg"),
+            "{r:?}"
+        );
+        assert_eq!(
+            r[2].1,
+            "no matching file: no givenName, sn in the directory"
+        );
         assert_eq!(r[3].1, "no matching file");
         assert!(
             r[4].1.contains("zoe.bronte.png, /photos/zoe.bronte.jpg"),

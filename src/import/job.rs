@@ -313,7 +313,9 @@ impl Step {
             );
             Outcome::Done(Status::Failed { reason })
         };
-        let prepared = match retry.prepared {
+        // Encoded already: on the first try of a cut-off write, or by the wizard's preview of
+        // this very file (unchanged since), crop and size.
+        let prepared = match retry.prepared.or_else(|| item.reusable()) {
             Some(p) => p,
             None => {
                 let (path, popts) = (item.file.clone(), self.popts.clone());

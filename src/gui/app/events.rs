@@ -3,7 +3,7 @@
 //! here whoever asked.
 
 use super::App;
-use crate::gui::worker::{Event, FilePurpose, Owner, ReqId, Reply};
+use crate::gui::worker::{Event, FilePurpose, Owner, Reply, ReqId};
 
 impl App {
     /// One reply from the worker.
@@ -166,5 +166,4 @@ impl App {
             }
         }
     }
-
 }

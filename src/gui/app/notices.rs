@@ -41,7 +41,6 @@ impl App {
             self.unfinished.clear();
         }
     }
-
 }
 
 /// Imports that stopped before their end (killed, crashed, server lost) and still have users to
@@ -66,4 +65,3 @@ fn capitalise(s: &str) -> String {
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
 }
-

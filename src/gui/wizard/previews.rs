@@ -28,7 +28,12 @@ pub(super) struct Previews {
 }
 
 impl Previews {
-    pub(super) fn get(&self, file: &Path, crop: Option<ManualCrop>, target: Target) -> Option<&Slot> {
+    pub(super) fn get(
+        &self,
+        file: &Path,
+        crop: Option<ManualCrop>,
+        target: Target,
+    ) -> Option<&Slot> {
         self.slots.get(&(file.to_path_buf(), crop, target))
     }
 
@@ -75,7 +80,10 @@ impl Previews {
                 &t.rgba,
             );
             let name = format!("wizard-preview:{}", key.0.display());
-            (ctx.load_texture(name, img, egui::TextureOptions::LINEAR), encoded)
+            (
+                ctx.load_texture(name, img, egui::TextureOptions::LINEAR),
+                encoded,
+            )
         }));
     }
 

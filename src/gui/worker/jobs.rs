@@ -27,7 +27,6 @@ pub const FILE_THUMB_SIDE: u32 = 96;
 /// Pixel side of the preview image.
 pub const PREVIEW_SIDE: u32 = 256;
 
-
 pub(super) struct WorkerState {
     pub(super) dir: Mutex<Option<Directory>>,
     pub(super) events: Mutex<std_mpsc::Sender<(ReqId, Event)>>,
@@ -99,10 +98,13 @@ pub(super) async fn dispatch(
 }
 
 async fn connect(s: &WorkerState, id: ReqId, opts: ConnectOptions) {
-    s.emit(id, Event::JobStarted {
-        text: format!("Connecting to {}…", opts.server),
-        cancellable: true,
-    });
+    s.emit(
+        id,
+        Event::JobStarted {
+            text: format!("Connecting to {}…", opts.server),
+            cancellable: true,
+        },
+    );
     match Directory::connect(&opts).await {
         Ok(dir) => {
             let endpoint = opts.endpoint().ok();
@@ -137,10 +139,13 @@ async fn users(s: &WorkerState, id: ReqId, base: String, depth: Depth) {
         s.emit(id, Event::Users(Err(NOT_CONNECTED.into())));
         return;
     };
-    s.emit(id, Event::JobStarted {
-        text: format!("Loading users of {}…", crate::directory::rdn_value(&base)),
-        cancellable: true,
-    });
+    s.emit(
+        id,
+        Event::JobStarted {
+            text: format!("Loading users of {}…", crate::directory::rdn_value(&base)),
+            cancellable: true,
+        },
+    );
     let result = dir
         .users(&base, depth, &s.photo)
         .await
@@ -182,10 +187,13 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
         }
         Command::Children(dn) => {
             let Some(dir) = s.dir() else {
-                s.emit(id, Event::Children {
-                    dn,
-                    result: Err(NOT_CONNECTED.into()),
-                });
+                s.emit(
+                    id,
+                    Event::Children {
+                        dn,
+                        result: Err(NOT_CONNECTED.into()),
+                    },
+                );
                 return;
             };
             let result = dir.children(&dn).await.map_err(|e| e.to_string());
@@ -223,10 +231,13 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
         Command::Preview(user) => preview(s, id, &user).await,
         Command::SetPhoto { user, file, crop } => {
             let name = user.label();
-            s.emit(id, Event::JobStarted {
-                text: format!("Setting the photo of {name}…"),
-                cancellable: false,
-            });
+            s.emit(
+                id,
+                Event::JobStarted {
+                    text: format!("Setting the photo of {name}…"),
+                    cancellable: false,
+                },
+            );
             let prepared = off_thread(move || {
                 let bytes = std::fs::read(&file)
                     .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -249,14 +260,20 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             .await;
             match result {
                 Ok(bytes) => {
-                    s.emit(id, Event::PhotoChanged {
-                        dn: user.dn.clone(),
-                        photo_bytes: Some(bytes),
-                        message: format!("Photo of {name} set ({bytes} bytes)."),
-                    });
+                    s.emit(
+                        id,
+                        Event::PhotoChanged {
+                            dn: user.dn.clone(),
+                            photo_bytes: Some(bytes),
+                            message: format!("Photo of {name} set ({bytes} bytes)."),
+                        },
+                    );
                     preview(s, id, &user).await;
                 }
-                Err(e) => s.emit(id, Event::JobFailed(format!("Photo of {name} not set: {e}"))),
+                Err(e) => s.emit(
+                    id,
+                    Event::JobFailed(format!("Photo of {name} not set: {e}")),
+                ),
             }
         }
         Command::RemovePhoto(user) => {
@@ -274,16 +291,20 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             .await;
             match result {
                 Ok(_) => {
-                    s.emit(id, Event::PhotoChanged {
-                        dn: user.dn.clone(),
-                        photo_bytes: None,
-                        message: format!("Photo of {name} removed (a backup was kept)."),
-                    });
+                    s.emit(
+                        id,
+                        Event::PhotoChanged {
+                            dn: user.dn.clone(),
+                            photo_bytes: None,
+                            message: format!("Photo of {name} removed (a backup was kept)."),
+                        },
+                    );
                     preview(s, id, &user).await;
                 }
-                Err(e) => s.emit(id, Event::JobFailed(format!(
-                    "Photo of {name} not removed: {e}"
-                ))),
+                Err(e) => s.emit(
+                    id,
+                    Event::JobFailed(format!("Photo of {name} not removed: {e}")),
+                ),
             }
         }
         Command::RestorePhoto { user, record } => {
@@ -314,19 +335,26 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                             "{name} had no photo before the change of {when}: the photo was removed (and saved)."
                         )
                     };
-                    s.emit(id, Event::PhotoChanged {
-                        dn: user.dn.clone(),
-                        photo_bytes: (outcome.bytes > 0).then_some(outcome.bytes),
-                        message,
-                    });
+                    s.emit(
+                        id,
+                        Event::PhotoChanged {
+                            dn: user.dn.clone(),
+                            photo_bytes: (outcome.bytes > 0).then_some(outcome.bytes),
+                            message,
+                        },
+                    );
                     preview(s, id, &user).await;
                 }
-                Ok(None) => s.emit(id, Event::JobFailed(format!(
-                    "adphoto never changed {name}'s photo: nothing to restore."
-                ))),
-                Err(e) => s.emit(id, Event::JobFailed(format!(
-                    "Photo of {name} not restored: {e}"
-                ))),
+                Ok(None) => s.emit(
+                    id,
+                    Event::JobFailed(format!(
+                        "adphoto never changed {name}'s photo: nothing to restore."
+                    )),
+                ),
+                Err(e) => s.emit(
+                    id,
+                    Event::JobFailed(format!("Photo of {name} not restored: {e}")),
+                ),
             }
         }
         Command::ExportPhoto { dn, path } => {
@@ -336,15 +364,18 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             };
             match dir.read_photo(&dn, &s.photo).await {
                 Ok(Some(bytes)) => match std::fs::write(&path, &bytes) {
-                    Ok(()) => s.emit(id, Event::JobDone(format!(
-                        "Photo saved to {} ({} bytes).",
-                        path.display(),
-                        bytes.len()
-                    ))),
-                    Err(e) => s.emit(id, Event::JobFailed(format!(
-                        "Cannot write {}: {e}",
-                        path.display()
-                    ))),
+                    Ok(()) => s.emit(
+                        id,
+                        Event::JobDone(format!(
+                            "Photo saved to {} ({} bytes).",
+                            path.display(),
+                            bytes.len()
+                        )),
+                    ),
+                    Err(e) => s.emit(
+                        id,
+                        Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
+                    ),
                 },
                 Ok(None) => s.emit(id, Event::JobFailed("This user has no photo.".into())),
                 Err(e) => s.emit(id, Event::JobFailed(e.to_string())),
@@ -392,21 +423,25 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             let _lock = match s.lock(&dir, "import").await {
                 Ok(l) => l,
                 Err(e) => {
-                    s.emit(id, Event::JobFailed(format!("The import did not start: {e}")));
+                    s.emit(
+                        id,
+                        Event::JobFailed(format!("The import did not start: {e}")),
+                    );
                     s.emit(id, Event::ImportDone(Box::new(plan.not_started(&e))));
                     return;
                 }
             };
-            let journal = match Journal::create(journal.clone()) {
-                Ok(j) => Some(j),
-                Err(e) => {
-                    s.emit(id, Event::JobFailed(format!(
+            let journal =
+                match Journal::create(journal.clone()) {
+                    Ok(j) => Some(j),
+                    Err(e) => {
+                        s.emit(id, Event::JobFailed(format!(
                         "cannot write the import journal {}: {e} (the import runs without it)",
                         journal.display()
                     )));
-                    None
-                }
-            };
+                        None
+                    }
+                };
             let report = import::run(
                 &dir,
                 &plan,
@@ -426,7 +461,8 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             let result = off_thread(move || {
                 // Stamped before reading: a file changed while being read is encoded again at
                 // Finish.
-                let stamp = FileStamp::of(&file).ok_or_else(|| format!("cannot read {}", file.display()))?;
+                let stamp = FileStamp::of(&file)
+                    .ok_or_else(|| format!("cannot read {}", file.display()))?;
                 let (thumb, prepared) =
                     photo_bridge::encode(&file, target, crop, PREVIEW_SIDE / 2)?;
                 let encoded = Encoded {
@@ -474,10 +510,10 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
         }
         Command::SaveText { path, text } => match std::fs::write(&path, text) {
             Ok(()) => s.emit(id, Event::JobDone(format!("Saved {}.", path.display()))),
-            Err(e) => s.emit(id, Event::JobFailed(format!(
-                "Cannot write {}: {e}",
-                path.display()
-            ))),
+            Err(e) => s.emit(
+                id,
+                Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
+            ),
         },
         Command::Connect(_) | Command::Users { .. } | Command::Cancel => {}
     }
@@ -485,12 +521,15 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
 
 async fn preview(s: &WorkerState, id: ReqId, user: &User) {
     let Some(dir) = s.dir() else {
-        s.emit(id, Event::Preview {
-            dn: user.dn.clone(),
-            photo: None,
-            history: Vec::new(),
-            error: Some(NOT_CONNECTED.into()),
-        });
+        s.emit(
+            id,
+            Event::Preview {
+                dn: user.dn.clone(),
+                photo: None,
+                history: Vec::new(),
+                error: Some(NOT_CONNECTED.into()),
+            },
+        );
         return;
     };
     let dn = user.dn.clone();
@@ -511,25 +550,34 @@ async fn preview(s: &WorkerState, id: ReqId, user: &User) {
                 Ok(p) => (Some(p), None),
                 Err(e) => (None, Some(format!("The stored photo cannot be shown: {e}"))),
             };
-            s.emit(id, Event::Preview {
-                dn,
-                photo,
-                history,
-                error,
-            });
+            s.emit(
+                id,
+                Event::Preview {
+                    dn,
+                    photo,
+                    history,
+                    error,
+                },
+            );
         }
-        Ok(None) => s.emit(id, Event::Preview {
-            dn,
-            photo: None,
-            history,
-            error: None,
-        }),
-        Err(e) => s.emit(id, Event::Preview {
-            dn,
-            photo: None,
-            history,
-            error: Some(e.to_string()),
-        }),
+        Ok(None) => s.emit(
+            id,
+            Event::Preview {
+                dn,
+                photo: None,
+                history,
+                error: None,
+            },
+        ),
+        Err(e) => s.emit(
+            id,
+            Event::Preview {
+                dn,
+                photo: None,
+                history,
+                error: Some(e.to_string()),
+            },
+        ),
     }
 }
 

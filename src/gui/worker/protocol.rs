@@ -206,7 +206,6 @@ pub struct PreviewPhoto {
     pub image: Thumbnail,
 }
 
-
 impl Event {
     /// Whether this is the last event of its request: status and progress events come before
     /// the answer, which ends the request (and its route to the view that asked).

@@ -79,7 +79,10 @@ impl MatchTabs<'_> {
     ) -> Option<Option<usize>> {
         let users = self.users;
         let a = &case.ambiguity;
-        let (u, user) = a.candidates.get(c).and_then(|&u| Some((u, users.get(u)?)))?;
+        let (u, user) = a
+            .candidates
+            .get(c)
+            .and_then(|&u| Some((u, users.get(u)?)))?;
         let before = *case.choice.get(c)?;
         let mut choice = before;
         row.col(|ui| self.current_ui(ui, u, FACE_THUMB));

@@ -9,9 +9,9 @@ mod unmatched;
 mod users_without;
 
 use super::ask;
+use crate::directory::User;
 use crate::gui::thumbs::{DnThumbs, FileThumbs};
 use crate::gui::worker::{Command, ReqId, Worker};
-use crate::directory::User;
 use crate::import::Choices;
 use crate::matching::{MatchResult, Pattern, PhotoFile};
 
@@ -63,7 +63,9 @@ impl AutomatchStep {
     }
 
     pub(in crate::gui::wizard) fn has_chosen(&self) -> bool {
-        self.choices.as_ref().is_some_and(|c| !c.chosen().is_empty())
+        self.choices
+            .as_ref()
+            .is_some_and(|c| !c.chosen().is_empty())
     }
 
     /// The files changed: everything here pointed into the old list.
@@ -155,7 +157,10 @@ impl AutomatchStep {
 fn tabs_ui(ui: &mut egui::Ui, tab: &mut Tab, c: &Choices) {
     ui.horizontal(|ui| {
         let tabs = [
-            (Tab::Matching, format!("Matching files ({})", c.pairs().len())),
+            (
+                Tab::Matching,
+                format!("Matching files ({})", c.pairs().len()),
+            ),
             (
                 Tab::FilesWithout,
                 format!("Files without match ({})", c.unmatched().len()),

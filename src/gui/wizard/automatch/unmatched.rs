@@ -62,9 +62,11 @@ impl MatchTabs<'_> {
             .body(|body| {
                 body.heterogeneous_rows(heights, |mut row| {
                     let i = row.index();
-                    let (Some(&x), Some(found), Some(search)) =
-                        (choices.unmatched().get(i), found.get(i), searches.get_mut(i))
-                    else {
+                    let (Some(&x), Some(found), Some(search)) = (
+                        choices.unmatched().get(i),
+                        found.get(i),
+                        searches.get_mut(i),
+                    ) else {
                         return;
                     };
                     let f = x.file;

@@ -3,7 +3,9 @@
 
 use egui_extras::Column;
 
-use super::cells::{CURRENT_HINT, MatchTabs, PAIR_ROW, PAIR_THUMB, header_ui, tab_table, text_column};
+use super::cells::{
+    CURRENT_HINT, MatchTabs, PAIR_ROW, PAIR_THUMB, header_ui, tab_table, text_column,
+};
 use crate::gui::user_grid::title_text;
 use crate::import::Choices;
 
