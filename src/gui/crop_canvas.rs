@@ -120,7 +120,7 @@ impl CropCanvas {
     pub fn picture_size(&self) -> Option<(u32, u32)> {
         self.image
             .is_some()
-            .then(|| (self.full.x as u32, self.full.y as u32))
+            .then_some((self.full.x as u32, self.full.y as u32))
     }
 
     pub fn is_loaded(&self) -> bool {
