@@ -2,20 +2,19 @@
 //! layout. What the worker reports is handled in `events`, the notices in `notices`; sub-views
 //! live in their own modules and return actions.
 
+mod env;
 mod events;
 mod notices;
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
-use super::connect_dialog::{ConnectAction, ConnectDialog, ConnectPrefs};
+use super::connect_dialog::{ConnectAction, ConnectDialog};
 use super::crop_canvas::{CropAction, CropCanvas};
 use super::preview::{Preview, PreviewAction};
 use super::status_bar::StatusBar;
 use super::thumbs::DnThumbs;
 use super::tree_panel::{TreeAction, TreePanel};
-use super::user_grid::{GridAction, GridPrefs, UserGrid};
+use super::user_grid::{GridAction, UserGrid};
 use super::wizard::{Wizard, WizardAction};
 use super::worker::{Command, ConnectionInfo, ConnectionKind, FilePurpose, Owner, ReqId, Worker};
 use crate::data_folder::DataFolder;
@@ -24,71 +23,7 @@ use crate::import::journal;
 use crate::photo::Target;
 use crate::settings::ProfileStore;
 
-/// Where the app keeps its files, and how it starts.
-#[derive(Debug, Clone)]
-pub struct AppEnv {
-    /// Backups, the demo directory and offline change files.
-    pub data_dir: PathBuf,
-    /// Saved profiles.
-    pub config_dir: PathBuf,
-    /// Open the demo directory at once (`adphoto --demo`, `ADPHOTO_DEMO=1`).
-    pub start_demo: bool,
-    /// Open this LDIF export at once (`adphoto --ldif FILE`).
-    pub start_ldif: Option<PathBuf>,
-    /// Connect-dialog fields given on the command line (`--server`, `--user`, `--ca-file`).
-    pub prefill: Prefill,
-}
-
-/// Fields of the connect dialog given on the command line; they win over the remembered ones.
-#[derive(Debug, Clone, Default)]
-pub struct Prefill {
-    pub server: Option<String>,
-    pub user: Option<String>,
-    pub ca_file: Option<PathBuf>,
-}
-
-impl AppEnv {
-    /// The platform's folders (or `ADPHOTO_DATA_DIR` / `ADPHOTO_CONFIG_DIR`).
-    pub fn from_system() -> Self {
-        Self {
-            data_dir: crate::settings::data_dir(),
-            config_dir: crate::settings::config_dir(),
-            start_demo: false,
-            start_ldif: None,
-            prefill: Prefill::default(),
-        }
-    }
-
-    /// Private folders under `root` (tests).
-    pub fn in_dir(root: &Path) -> Self {
-        Self {
-            data_dir: root.join("data"),
-            config_dir: root.join("config"),
-            start_demo: false,
-            start_ldif: None,
-            prefill: Prefill::default(),
-        }
-    }
-}
-
-/// What the window remembers between runs (eframe persistence). Never a password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Prefs {
-    pub connect: ConnectPrefs,
-    pub grid: GridPrefs,
-    pub include_sub_ous: bool,
-}
-
-impl Default for Prefs {
-    fn default() -> Self {
-        Self {
-            connect: ConnectPrefs::default(),
-            grid: GridPrefs::default(),
-            include_sub_ous: true,
-        }
-    }
-}
+pub use env::{AppEnv, Prefill, Prefs};
 
 pub struct App {
     env: AppEnv,

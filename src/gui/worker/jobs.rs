@@ -1,7 +1,6 @@
 //! The worker's side: each [`Command`] run as a task on the runtime, its events sent back with
 //! the request's id.
 
-use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -10,7 +9,7 @@ use tokio::task::AbortHandle;
 
 use super::super::photo_bridge;
 use super::ReqId;
-use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, PreviewPhoto};
+use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event, PreviewPhoto};
 use crate::data_folder::{DataFolder, WriteLock};
 use crate::directory::{
     BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security, User,
@@ -382,7 +381,7 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             }
         }
         Command::PickFile(purpose) => {
-            let path = pick_file(&purpose).await;
+            let path = super::dialogs::pick_file(&purpose).await;
             s.emit(id, Event::FilePicked { purpose, path });
         }
         Command::Scan { folder, recursive } => {
@@ -579,66 +578,6 @@ async fn preview(s: &WorkerState, id: ReqId, user: &User) {
             },
         ),
     }
-}
-
-/// The native file dialog (rfd's async API: on macOS it runs on the main thread's event loop).
-async fn pick_file(purpose: &FilePurpose) -> Option<PathBuf> {
-    let dialog = rfd::AsyncFileDialog::new();
-    let handle = match purpose {
-        FilePurpose::SetPhoto(_) => {
-            dialog
-                .set_title("Choose a photo")
-                .add_filter(
-                    "Images",
-                    &matching::IMAGE_EXTENSIONS
-                        .iter()
-                        .flat_map(|e| [e.to_string(), e.to_uppercase()])
-                        .collect::<Vec<_>>(),
-                )
-                .add_filter("All files", &["*"])
-                .pick_file()
-                .await
-        }
-        FilePurpose::ExportPhoto { suggested, .. } => {
-            dialog
-                .set_title("Save the photo")
-                .set_file_name(suggested)
-                .add_filter("JPEG", &["jpg", "jpeg"])
-                .save_file()
-                .await
-        }
-        FilePurpose::CaFile => {
-            dialog
-                .set_title("Choose the CA certificate (PEM)")
-                .add_filter("Certificates", &["pem", "crt", "cer"])
-                .add_filter("All files", &["*"])
-                .pick_file()
-                .await
-        }
-        FilePurpose::ImportFolder => {
-            dialog
-                .set_title("Choose the folder of photos")
-                .pick_folder()
-                .await
-        }
-        FilePurpose::ImportReport => {
-            dialog
-                .set_title("Save the import report")
-                .set_file_name("import-report.csv")
-                .add_filter("CSV", &["csv"])
-                .save_file()
-                .await
-        }
-        FilePurpose::Ldif => {
-            dialog
-                .set_title("Open an LDIF export")
-                .add_filter("LDIF", &["ldif", "ldf"])
-                .add_filter("All files", &["*"])
-                .pick_file()
-                .await
-        }
-    };
-    handle.map(|h| h.path().to_path_buf())
 }
 
 /// Image or folder work on a blocking thread, never on the async workers; a panic there comes

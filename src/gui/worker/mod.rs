@@ -8,6 +8,7 @@
 //! back with both. The routing table lives here and nowhere else: the window hands a reply to
 //! its owner, and the owner drops replies to requests it no longer waits for.
 
+mod dialogs;
 mod jobs;
 mod protocol;
 
