@@ -9,50 +9,17 @@ use std::path::PathBuf;
 
 use egui::{Key, Modifiers, Rect, Sense};
 use egui_extras::{Column, TableBuilder};
-use serde::{Deserialize, Serialize};
+
+mod prefs;
+mod texts;
+
+pub use prefs::{GridPrefs, PhotoFilter, SortKey};
+use texts::haystack;
+pub use texts::{human_bytes, title_text};
 
 use super::thumbs::DnThumbs;
 use super::worker::Worker;
 use crate::directory::User;
-
-/// Which users the grid shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum PhotoFilter {
-    #[default]
-    All,
-    WithPhoto,
-    WithoutPhoto,
-}
-
-impl PhotoFilter {
-    pub fn label(self) -> &'static str {
-        match self {
-            PhotoFilter::All => "All",
-            PhotoFilter::WithPhoto => "With photo",
-            PhotoFilter::WithoutPhoto => "Without photo",
-        }
-    }
-}
-
-/// The column the grid is sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum SortKey {
-    #[default]
-    Name,
-    Account,
-    Mail,
-    Title,
-    Photo,
-}
-
-/// What the grid remembers between runs.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct GridPrefs {
-    pub filter: PhotoFilter,
-    pub sort: SortKey,
-    pub descending: bool,
-}
 
 /// Something the app must act on after the grid was drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -545,44 +512,6 @@ fn click_modifiers(ctx: &egui::Context) -> Modifiers {
             })
             .unwrap_or(i.modifiers)
     })
-}
-
-/// "Title · Department", or whichever of them the user has.
-pub(super) fn title_text(u: &User) -> String {
-    match (u.title.as_deref(), u.department.as_deref()) {
-        (Some(t), Some(d)) => format!("{t} · {d}"),
-        (Some(t), None) => t.to_string(),
-        (None, Some(d)) => d.to_string(),
-        (None, None) => String::new(),
-    }
-}
-
-fn haystack(u: &User) -> String {
-    [
-        Some(u.label()),
-        u.sam_account_name.clone(),
-        u.mail.clone(),
-        u.user_principal_name.clone(),
-        u.title.clone(),
-        u.department.clone(),
-        u.employee_id.clone(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join("\u{1f}")
-    .to_lowercase()
-}
-
-/// `4.2 kB`, `812 B`.
-pub fn human_bytes(n: usize) -> String {
-    if n < 1000 {
-        format!("{n} B")
-    } else if n < 1_000_000 {
-        format!("{:.1} kB", n as f64 / 1000.0)
-    } else {
-        format!("{:.1} MB", n as f64 / 1_000_000.0)
-    }
 }
 
 #[cfg(test)]

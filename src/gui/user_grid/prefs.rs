@@ -1,0 +1,42 @@
+//! What the grid shows (photo filter, sort) and remembers between runs.
+
+use serde::{Deserialize, Serialize};
+
+/// Which users the grid shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum PhotoFilter {
+    #[default]
+    All,
+    WithPhoto,
+    WithoutPhoto,
+}
+
+impl PhotoFilter {
+    pub fn label(self) -> &'static str {
+        match self {
+            PhotoFilter::All => "All",
+            PhotoFilter::WithPhoto => "With photo",
+            PhotoFilter::WithoutPhoto => "Without photo",
+        }
+    }
+}
+
+/// The column the grid is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SortKey {
+    #[default]
+    Name,
+    Account,
+    Mail,
+    Title,
+    Photo,
+}
+
+/// What the grid remembers between runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GridPrefs {
+    pub filter: PhotoFilter,
+    pub sort: SortKey,
+    pub descending: bool,
+}
