@@ -21,9 +21,17 @@ impl DataFolder {
         Self { root: root.into() }
     }
 
-    /// `ADPHOTO_DATA_DIR` when set (tests, portable use), else the platform's.
+    /// `ADPHOTO_DATA_DIR` when set (tests, portable use), else the platform's
+    /// (`~/.local/share/adphoto`, `%APPDATA%\adphoto\data`).
     pub fn from_env() -> Self {
-        Self::new(crate::settings::data_dir())
+        if let Some(dir) = std::env::var_os("ADPHOTO_DATA_DIR") {
+            return Self::new(dir);
+        }
+        Self::new(
+            directories::ProjectDirs::from("", "", "adphoto")
+                .map(|p| p.data_dir().to_path_buf())
+                .unwrap_or_else(|| std::env::temp_dir().join("adphoto")),
+        )
     }
 
     pub fn root(&self) -> &Path {
@@ -46,8 +54,10 @@ impl DataFolder {
         self.root.join("locks")
     }
 
+    /// Kept for callers not yet moved to [`crate::directory::BackupStore::in_folder`]; remove
+    /// with them, it is the last import of `directory` here (a data_folder ↔ directory cycle).
     pub fn backup_store(&self) -> crate::directory::BackupStore {
-        crate::directory::BackupStore::new(self.backups())
+        crate::directory::BackupStore::in_folder(self)
     }
 
     /// Takes the write lock for one directory. A second writer (another terminal, the window

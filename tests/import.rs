@@ -4,6 +4,7 @@ mod common;
 
 use std::path::Path;
 
+use adphoto::data_folder::DataFolder;
 use adphoto::directory::{BackupStore, Directory, PhotoAttribute, User};
 use adphoto::import::{self, Cancel, JobOptions, Journal, Plan, PlanItem, Status, journal::Entry};
 use adphoto::matching::{self, MatchOptions, Pattern};
@@ -62,7 +63,7 @@ async fn bad_files_are_reported_and_the_rest_of_the_batch_is_written() {
     let plan = Plan::from_matches(&us, &scan, &m, Target::outlook(), p.clone());
     assert_eq!(plan.skipped.len(), 1, "big2056 has no file");
 
-    let backups = BackupStore::new(tmp.path().join("backups"));
+    let backups = BackupStore::in_folder(&DataFolder::new(tmp.path()));
     let journal = Journal::create(tmp.path().join("j.jsonl")).unwrap();
     let mut seen = 0;
     let report = import::run(
@@ -138,7 +139,7 @@ async fn cancel_stops_between_users_and_the_journal_says_exactly_what_was_writte
         })
         .collect();
     let plan = Plan::new(items, Target::outlook(), p.clone());
-    let backups = BackupStore::new(tmp.path().join("backups"));
+    let backups = BackupStore::in_folder(&DataFolder::new(tmp.path()));
     let jpath = tmp.path().join("cancel.jsonl");
     let cancel = Cancel::default();
     let report = import::run(
@@ -203,7 +204,7 @@ async fn undo_restores_every_replaced_photo_byte_for_byte() {
     let dir = dc.admin().await;
     let p = PhotoAttribute::default();
     let tmp = tempfile::tempdir().unwrap();
-    let backups = BackupStore::new(tmp.path().join("backups"));
+    let backups = BackupStore::in_folder(&DataFolder::new(tmp.path()));
     let names = sams(2091..=2096);
     let us = users(&dir, &names).await;
     // Half had a photo before the import, half had none.
@@ -302,7 +303,7 @@ async fn undo_settles_writes_whose_outcome_is_unknown() {
     let dir = dc.admin().await;
     let p = PhotoAttribute::default();
     let tmp = tempfile::tempdir().unwrap();
-    let backups = BackupStore::new(tmp.path().join("backups"));
+    let backups = BackupStore::in_folder(&DataFolder::new(tmp.path()));
     let us = users(&dir, &sams(2097..=2099)).await;
     let old = fake_jpeg(2_222, 5);
     dir.write_photo(&us[0], &p, &old, &backups).await.unwrap();
