@@ -73,11 +73,8 @@ pub async fn run(
         }
         PhotoCommand::Set { who, file, target } => {
             let target = target.target().map_err(Failure::usage)?;
-            let input = std::fs::read(&file)
-                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
-            let prepared = crate::photo::prepare(&input, &PrepareOptions::with_target(target))
-                .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
-            drop(input);
+            let prepared = crate::photo::prepare_file(&file, &PrepareOptions::with_target(target))
+                .map_err(|e| Failure::usage(e.to_string()))?;
             let u = dir.find_user(&who, photo).await?;
             let outcome = dir.write_photo(&u, photo, &prepared.jpeg, &backups).await?;
             say_inline!(

@@ -26,25 +26,34 @@ pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
         .map(|i| (i.width, i.height))
 }
 
-/// Any image file's bytes → the JPEG to write: what `adphoto photo set` writes by default
-/// (Outlook/Teams: 96×96, at most 10 kB, face-centred square crop).
-pub fn prepare_for_ad(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    prepare_cropped(bytes, None)
+/// An image file → the JPEG "Set photo…" writes (Outlook/Teams: 96×96, at most 10 kB), with
+/// the crop and quarter turns chosen on the crop canvas, else the face-centred square. Errors
+/// name the file.
+pub fn prepare_file(
+    path: &std::path::Path,
+    crop: Option<(crate::photo::CropRect, u8)>,
+) -> Result<Vec<u8>, String> {
+    crate::photo::prepare_file(path, &set_photo_options(crop))
+        .map(|p| p.jpeg)
+        .map_err(|e| e.to_string())
 }
 
-/// The same with a crop (and quarter turns) chosen on the crop canvas.
+/// The same from bytes already read. Only until gui/worker.rs calls [`prepare_file`].
 pub fn prepare_cropped(
     bytes: &[u8],
     crop: Option<(crate::photo::CropRect, u8)>,
 ) -> Result<Vec<u8>, String> {
-    let opts = PrepareOptions {
+    crate::photo::prepare(bytes, &set_photo_options(crop))
+        .map(|p| p.jpeg)
+        .map_err(|e| e.to_string())
+}
+
+fn set_photo_options(crop: Option<(crate::photo::CropRect, u8)>) -> PrepareOptions {
+    PrepareOptions {
         crop: crop.map(|c| c.0),
         rotate_quarter_turns: crop.map_or(0, |c| c.1),
         ..PrepareOptions::with_target(Target::outlook())
-    };
-    crate::photo::prepare(bytes, &opts)
-        .map(|p| p.jpeg)
-        .map_err(|e| e.to_string())
+    }
 }
 
 /// An image file as the import would write it for `target` (automatic crop): the JPEG's size in
@@ -54,8 +63,7 @@ pub fn encode_preview(
     target: Target,
     max_side: u32,
 ) -> Result<(Thumbnail, usize), String> {
-    let bytes = read(path)?;
-    let prepared = crate::photo::prepare(&bytes, &PrepareOptions::with_target(target))
+    let prepared = crate::photo::prepare_file(path, &PrepareOptions::with_target(target))
         .map_err(|e| e.to_string())?;
     let thumb = thumbnail(&prepared.jpeg, max_side)?;
     Ok((thumb, prepared.jpeg.len()))
@@ -112,13 +120,12 @@ pub fn encode_cropped(
     crop: crate::photo::CropRect,
     turns: u8,
 ) -> Result<(Thumbnail, usize), String> {
-    let bytes = read(path)?;
     let opts = PrepareOptions {
         crop: Some(crop),
         rotate_quarter_turns: turns % 4,
         ..PrepareOptions::with_target(target)
     };
-    let prepared = crate::photo::prepare(&bytes, &opts).map_err(|e| e.to_string())?;
+    let prepared = crate::photo::prepare_file(path, &opts).map_err(|e| e.to_string())?;
     Ok((thumbnail(&prepared.jpeg, 256)?, prepared.jpeg.len()))
 }
 
@@ -139,10 +146,16 @@ mod tests {
 
     #[test]
     fn prepare_makes_a_small_square_jpeg() {
-        let jpeg = prepare_for_ad(&png(640, 480)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.png");
+        std::fs::write(&file, png(640, 480)).unwrap();
+        let jpeg = prepare_file(&file, None).unwrap();
         assert!(jpeg.len() <= 10_240);
         assert_eq!(dimensions(&jpeg), Some((96, 96)));
         assert_eq!(&jpeg[..2], &[0xFF, 0xD8]);
+        assert_eq!(prepare_cropped(&png(640, 480), None).unwrap(), jpeg);
+        let e = prepare_file(&dir.path().join("gone.png"), None).unwrap_err();
+        assert!(e.contains("gone.png"), "{e}");
     }
 
     #[test]
