@@ -85,17 +85,10 @@ pub fn crop_source(
 ) -> Result<CropSource, String> {
     let bytes = read(path)?;
     let info = crate::photo::inspect(&bytes).map_err(|e| e.to_string())?;
-    let mut img =
-        crate::photo::decode_upright(&bytes, crate::photo::DEFAULT_MAX_PIXELS, Some(1024))
-            .map_err(|e| e.to_string())?;
-    for _ in 0..turns % 4 {
-        img = image::imageops::rotate90(&img);
-    }
-    let full = if turns % 2 == 1 {
-        (info.height, info.width)
-    } else {
-        (info.width, info.height)
-    };
+    let img = crate::photo::decode_upright(&bytes, crate::photo::DEFAULT_MAX_PIXELS, Some(1024))
+        .map_err(|e| e.to_string())?;
+    let img = crate::photo::turn(img, turns);
+    let full = crate::photo::turned_dims(info.width, info.height, turns);
     let opts = PrepareOptions {
         rotate_quarter_turns: turns % 4,
         ..PrepareOptions::with_target(target)

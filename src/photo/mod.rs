@@ -24,6 +24,7 @@ pub use encode::{QUALITY_CEILING, QUALITY_FLOOR};
 pub use error::PhotoError;
 pub use face::FaceBox;
 pub use file::{FileError, prepare_file};
+pub use orient::{turn, turned_dims};
 pub use thumbnail::{decode_upright, thumbnail};
 pub use types::*;
 
