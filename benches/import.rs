@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use adphoto::data_folder::DataFolder;
 use adphoto::directory::{
     Auth, BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security,
 };
@@ -180,7 +181,7 @@ fn main() {
     let files: Vec<PathBuf> = plan.items.iter().map(|i| i.file.clone()).collect();
     let dns: Vec<String> = plan.items.iter().map(|i| i.user.dn.clone()).collect();
     let tmp = tempfile::tempdir().unwrap();
-    let backups = BackupStore::new(tmp.path().join("backups"));
+    let backups = BackupStore::in_folder(&DataFolder::new(tmp.path()));
     let journal = Journal::create(tmp.path().join("bench.jsonl")).unwrap();
     let report = rt.block_on(import::run(
         &dir,

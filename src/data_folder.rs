@@ -21,9 +21,17 @@ impl DataFolder {
         Self { root: root.into() }
     }
 
-    /// `ADPHOTO_DATA_DIR` when set (tests, portable use), else the platform's.
+    /// `ADPHOTO_DATA_DIR` when set (tests, portable use), else the platform's
+    /// (`~/.local/share/adphoto`, `%APPDATA%\adphoto\data`).
     pub fn from_env() -> Self {
-        Self::new(crate::settings::data_dir())
+        if let Some(dir) = std::env::var_os("ADPHOTO_DATA_DIR") {
+            return Self::new(dir);
+        }
+        Self::new(
+            directories::ProjectDirs::from("", "", "adphoto")
+                .map(|p| p.data_dir().to_path_buf())
+                .unwrap_or_else(|| std::env::temp_dir().join("adphoto")),
+        )
     }
 
     pub fn root(&self) -> &Path {
@@ -44,10 +52,6 @@ impl DataFolder {
 
     pub fn locks(&self) -> PathBuf {
         self.root.join("locks")
-    }
-
-    pub fn backup_store(&self) -> crate::directory::BackupStore {
-        crate::directory::BackupStore::new(self.backups())
     }
 
     /// Takes the write lock for one directory. A second writer (another terminal, the window

@@ -4,6 +4,9 @@
 //! work lives in `photo` (bytes in, JPEG out), `matching` (files to users), `directory`
 //! (LDAP and the offline LDIF directory), `import` (plan, job, journal, undo), `data_folder`
 //! (backups, journals, offline change files, write locks; private to the user) and `settings`.
+//!
+//! ARCHITECTURE.md at the repository root is the map: who may import whom, the journey of one
+//! photo from a file to the LDAP write, the worker protocol.
 
 pub mod cli;
 pub mod clock;

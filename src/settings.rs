@@ -2,17 +2,6 @@
 
 use std::path::PathBuf;
 
-/// The app's data folder (backups, journals, offline change files): `ADPHOTO_DATA_DIR` when set
-/// (tests, portable use), else the platform's (`~/.local/share/adphoto`, `%APPDATA%\adphoto\data`).
-pub fn data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("ADPHOTO_DATA_DIR") {
-        return PathBuf::from(dir);
-    }
-    directories::ProjectDirs::from("", "", "adphoto")
-        .map(|p| p.data_dir().to_path_buf())
-        .unwrap_or_else(|| std::env::temp_dir().join("adphoto"))
-}
-
 /// The app's config folder (saved connection profiles): `ADPHOTO_CONFIG_DIR` when set, else the
 /// platform's (`~/.config/adphoto`, `%APPDATA%\adphoto\config`).
 pub fn config_dir() -> PathBuf {
@@ -67,16 +56,12 @@ impl ProfileStore {
         }
     }
 
-    /// Writes the list (through a temporary file, so a crash never leaves half a file).
+    /// Writes the list (through a temporary file, so a crash never leaves half a file). Private
+    /// like the data folder: profiles hold no secrets, but server and user names need no readers.
     pub fn save(&self, profiles: &[Profile]) -> Result<(), String> {
-        let fail = |e: std::io::Error| format!("cannot save {}: {e}", self.path.display());
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(fail)?;
-        }
         let text = serde_json::to_string_pretty(profiles).map_err(|e| e.to_string())?;
-        let tmp = self.path.with_extension("json.tmp");
-        std::fs::write(&tmp, text).map_err(fail)?;
-        std::fs::rename(&tmp, &self.path).map_err(fail)
+        crate::data_folder::write_private(&self.path, text.as_bytes(), false)
+            .map_err(|e| format!("cannot save {}: {e}", self.path.display()))
     }
 }
 
@@ -145,5 +130,14 @@ mod tests {
         assert_eq!(store.load().unwrap(), vec![p]);
         let text = std::fs::read_to_string(store.path()).unwrap();
         assert!(!text.to_lowercase().contains("password"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 }

@@ -4,6 +4,7 @@ mod common;
 
 use std::process::{Command, Output};
 
+use adphoto::data_folder::DataFolder;
 use common::{TestDc, picture};
 
 /// No other test changes photos here, so two listings agree.
@@ -155,7 +156,7 @@ fn photo_set_get_rm_restore_through_the_cli() {
         "restored byte for byte"
     );
     assert!(
-        data.path().join("backups").is_dir(),
+        DataFolder::new(data.path()).backups().is_dir(),
         "backups in the data folder"
     );
 }
@@ -515,7 +516,12 @@ fn demo_flag_runs_commands_on_the_demo_directory() {
         &["--demo", "photo", "set", "amehta", file.to_str().unwrap()],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(data.path().join("offline/demo-changes.ldif").exists());
+    assert!(
+        DataFolder::new(data.path())
+            .offline()
+            .join("demo-changes.ldif")
+            .exists()
+    );
     let out = adphoto_in(
         data.path(),
         &[],

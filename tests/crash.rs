@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use adphoto::data_folder::DataFolder;
 use adphoto::directory::{BackupStore, Directory, PhotoAttribute, User};
 use adphoto::import::journal::{self, Entry};
 use common::proxy::Proxy;
@@ -131,7 +132,7 @@ impl Scene {
     }
 
     fn journals(&self) -> PathBuf {
-        self.data.path().join("data/journals")
+        DataFolder::new(self.data.path().join("data")).journals()
     }
 
     fn photo(&self, u: &User) -> Option<Vec<u8>> {
@@ -267,19 +268,15 @@ fn killed_imports_are_undone_byte_for_byte() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let data = s.data.path().join("data");
+        let data = DataFolder::new(s.data.path().join("data"));
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        for dir in [
-            data.join("journals"),
-            data.join("backups"),
-            data.join("locks"),
-        ] {
+        for dir in [data.journals(), data.backups(), data.locks()] {
             assert_eq!(mode(&dir), 0o700, "{}", dir.display());
         }
         for j in journal::all(&s.journals()) {
             assert_eq!(mode(&j), 0o600, "{}", j.display());
         }
-        let user_dir = std::fs::read_dir(data.join("backups"))
+        let user_dir = std::fs::read_dir(data.backups())
             .unwrap()
             .next()
             .unwrap()

@@ -4,6 +4,7 @@ mod gui_common;
 
 use std::path::Path;
 
+use adphoto::data_folder::DataFolder;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
 use gui_common::{
@@ -135,7 +136,9 @@ fn demo_directory_tree_selection_filter_and_photo_round_trip() {
     assert_eq!(h.state().preview().info().unwrap().2, bytes);
 
     // The offline change file holds what was done, for an administrator to apply.
-    let changes = tmp.path().join("data/offline/demo-changes.ldif");
+    let changes = DataFolder::new(tmp.path().join("data"))
+        .offline()
+        .join("demo-changes.ldif");
     let text = std::fs::read_to_string(&changes).unwrap();
     assert!(text.contains("changetype: modify"), "{text}");
 }

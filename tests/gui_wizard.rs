@@ -5,6 +5,7 @@ mod gui_common;
 
 use std::path::{Path, PathBuf};
 
+use adphoto::data_folder::DataFolder;
 use adphoto::directory::{Directory, PhotoAttribute};
 use adphoto::gui::App;
 use adphoto::gui::wizard::Step;
@@ -192,7 +193,7 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     );
     assert!(matches!(novak.status, Status::Written { .. }));
     let journal = report.journal.clone().expect("a journal");
-    assert!(journal.starts_with(tmp.path().join("data/journals")));
+    assert!(journal.starts_with(DataFolder::new(tmp.path().join("data")).journals()));
 
     // Save report… (the dialog bypassed by the setter).
     let csv = tmp.path().join("report.csv");
@@ -204,7 +205,9 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     // The photos read back through the Directory (the demo file plus its change file).
     let dir = Directory::open_ldif(
         &tmp.path().join("data/demo/demo.ldif"),
-        tmp.path().join("data/offline/demo-changes.ldif"),
+        DataFolder::new(tmp.path().join("data"))
+            .offline()
+            .join("demo-changes.ldif"),
     )
     .unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -230,7 +233,9 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     });
     let dir = Directory::open_ldif(
         &tmp.path().join("data/demo/demo.ldif"),
-        tmp.path().join("data/offline/demo-changes.ldif"),
+        DataFolder::new(tmp.path().join("data"))
+            .offline()
+            .join("demo-changes.ldif"),
     )
     .unwrap();
     assert!(
@@ -597,7 +602,7 @@ fn every_demo_user_matched(dir: &Path) -> (Harness<'static, App>, usize) {
 #[test]
 fn an_unfinished_import_is_offered_for_undo_at_start() {
     let tmp = tempfile::tempdir().unwrap();
-    let journals = tmp.path().join("data/journals");
+    let journals = DataFolder::new(tmp.path().join("data")).journals();
     let write = |id: &str, rest: &[Entry]| {
         let mut j = Journal::create(journals.join(format!("{id}.jsonl"))).unwrap();
         j.append(&Entry::Started {
@@ -705,7 +710,9 @@ fn restore_previous_after_an_undone_import_goes_back_to_no_photo() {
     let dn = h.state().preview().dn().unwrap().to_string();
     let dir = Directory::open_ldif(
         &tmp.path().join("data/demo/demo.ldif"),
-        tmp.path().join("data/offline/demo-changes.ldif"),
+        DataFolder::new(tmp.path().join("data"))
+            .offline()
+            .join("demo-changes.ldif"),
     )
     .unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -793,7 +800,9 @@ fn cancel_during_the_import_stops_between_users_and_undo_restores() {
     let demo = || {
         Directory::open_ldif(
             &tmp.path().join("data/demo/demo.ldif"),
-            tmp.path().join("data/offline/demo-changes.ldif"),
+            DataFolder::new(tmp.path().join("data"))
+                .offline()
+                .join("demo-changes.ldif"),
         )
         .unwrap()
     };

@@ -4,6 +4,7 @@ mod common;
 
 use std::path::Path;
 
+use adphoto::data_folder::DataFolder;
 use adphoto::directory::{BackupStore, Directory, PhotoAttribute, User};
 use adphoto::import::{
     self, Cancel, Choices, JobOptions, Journal, Plan, PlanItem, Status, journal::Entry,
@@ -65,7 +66,7 @@ async fn bad_files_are_reported_and_the_rest_of_the_batch_is_written() {
     let plan = Choices::new(m, &pattern).plan(&us, &scan.files, Target::outlook(), p.clone());
     assert_eq!(plan.skipped.len(), 1, "big2056 has no file");
 
-    let backups = BackupStore::new(tmp.path().join("backups"));
+    let backups = BackupStore::in_folder(&DataFolder::new(tmp.path()));
     let journal = Journal::create(tmp.path().join("j.jsonl")).unwrap();
     let mut seen = 0;
     let report = import::run(
@@ -141,7 +142,7 @@ async fn cancel_stops_between_users_and_the_journal_says_exactly_what_was_writte
         })
         .collect();
     let plan = Plan::new(items, Target::outlook(), p.clone());
-    let backups = BackupStore::new(tmp.path().join("backups"));
+    let backups = BackupStore::in_folder(&DataFolder::new(tmp.path()));
     let jpath = tmp.path().join("cancel.jsonl");
     let cancel = Cancel::default();
     let report = import::run(
@@ -206,7 +207,7 @@ async fn undo_restores_every_replaced_photo_byte_for_byte() {
     let dir = dc.admin().await;
     let p = PhotoAttribute::default();
     let tmp = tempfile::tempdir().unwrap();
-    let backups = BackupStore::new(tmp.path().join("backups"));
+    let backups = BackupStore::in_folder(&DataFolder::new(tmp.path()));
     let names = sams(2091..=2096);
     let us = users(&dir, &names).await;
     // Half had a photo before the import, half had none.
@@ -305,7 +306,7 @@ async fn undo_settles_writes_whose_outcome_is_unknown() {
     let dir = dc.admin().await;
     let p = PhotoAttribute::default();
     let tmp = tempfile::tempdir().unwrap();
-    let backups = BackupStore::new(tmp.path().join("backups"));
+    let backups = BackupStore::in_folder(&DataFolder::new(tmp.path()));
     let us = users(&dir, &sams(2097..=2099)).await;
     let old = fake_jpeg(2_222, 5);
     dir.write_photo(&us[0], &p, &old, &backups).await.unwrap();

@@ -29,11 +29,8 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Failure> {
 
 fn convert(args: &ConvertArgs) -> Result<String, (u8, String)> {
     let target = args.target.target().map_err(|e| (2, e))?;
-    let input = std::fs::read(&args.input)
-        .map_err(|e| (2, format!("cannot read {}: {e}", args.input.display())))?;
-    let opts = PrepareOptions::with_target(target);
-    let out =
-        photo::prepare(&input, &opts).map_err(|e| (2, format!("{}: {e}", args.input.display())))?;
+    let out = photo::prepare_file(&args.input, &PrepareOptions::with_target(target))
+        .map_err(|e| (2, e.to_string()))?;
     std::fs::write(&args.output, &out.jpeg)
         .map_err(|e| (1, format!("cannot write {}: {e}", args.output.display())))?;
     Ok(if args.json {

@@ -66,7 +66,7 @@ pub async fn import(
     let plan = choices.plan(&users, &m.scan.files, target, photo.clone());
     let unused = choices.unused_files();
     let sum = plan.summary();
-    let backups = data.backup_store();
+    let backups = BackupStore::in_folder(data);
     say!(
         "{} photos to write ({} replacing an existing photo, backed up to {}), {} users skipped, {} files without a user; attribute {}, {}×{} px ≤ {} bytes",
         sum.to_write,

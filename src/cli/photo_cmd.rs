@@ -7,7 +7,7 @@ use clap::Subcommand;
 use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
 use crate::data_folder::DataFolder;
-use crate::directory::{Directory, PhotoAttribute};
+use crate::directory::{BackupStore, Directory, PhotoAttribute};
 use crate::photo::PrepareOptions;
 
 #[derive(Debug, Subcommand)]
@@ -45,7 +45,7 @@ pub async fn run(
     photo: &PhotoAttribute,
     cmd: PhotoCommand,
 ) -> Result<Outcome, Failure> {
-    let backups = data.backup_store();
+    let backups = BackupStore::in_folder(data);
     // Reading needs no lock; every change takes it (one writer per directory).
     let _lock = match &cmd {
         PhotoCommand::Get { .. } => None,
@@ -73,11 +73,8 @@ pub async fn run(
         }
         PhotoCommand::Set { who, file, target } => {
             let target = target.target().map_err(Failure::usage)?;
-            let input = std::fs::read(&file)
-                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
-            let prepared = crate::photo::prepare(&input, &PrepareOptions::with_target(target))
-                .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
-            drop(input);
+            let prepared = crate::photo::prepare_file(&file, &PrepareOptions::with_target(target))
+                .map_err(|e| Failure::usage(e.to_string()))?;
             let u = dir.find_user(&who, photo).await?;
             let outcome = dir.write_photo(&u, photo, &prepared.jpeg, &backups).await?;
             say_inline!(
@@ -117,7 +114,7 @@ pub async fn restore(
     user: &str,
 ) -> Result<Outcome, Failure> {
     let _lock = super::lock_writes(dir, data).await?;
-    let backups = data.backup_store();
+    let backups = BackupStore::in_folder(data);
     let u = dir.find_user(user, photo).await?;
     match dir.restore_photo(&u, photo, &backups).await? {
         Some((rec, _)) => {

@@ -4,7 +4,7 @@ use std::io::IsTerminal as _;
 
 use super::{Failure, Outcome};
 use crate::data_folder::DataFolder;
-use crate::directory::Directory;
+use crate::directory::{BackupStore, Directory};
 use crate::import;
 use crate::import::journal::{self, Journal};
 
@@ -61,7 +61,7 @@ pub async fn undo(
         super::import_cmd::confirm(&format!("Undo all {} (newest first)?", todo.len()))?;
     }
     let (cancel, on_ctrl_c) = super::cancel_on_ctrl_c("the user under way");
-    let backups = data.backup_store();
+    let backups = BackupStore::in_folder(data);
     let mut all_done = true;
     for s in &todo {
         say!("Undoing the {} ({}):", s.describe(), s.id);

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::User;
 use super::error::{DirectoryError, Result};
-use crate::data_folder::write_private;
+use crate::data_folder::{DataFolder, write_private};
 
 #[derive(Debug, Clone)]
 pub struct BackupStore {
@@ -62,9 +62,9 @@ impl BackupStore {
         Self { root: root.into() }
     }
 
-    /// `backups` in the app's data folder (see [`crate::settings::data_dir`]).
-    pub fn default_location() -> Self {
-        Self::new(crate::settings::data_dir().join("backups"))
+    /// The photo histories of a data folder.
+    pub fn in_folder(data: &DataFolder) -> Self {
+        Self::new(data.backups())
     }
 
     pub fn root(&self) -> &Path {

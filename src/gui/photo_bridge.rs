@@ -26,39 +26,24 @@ pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
         .map(|i| (i.width, i.height))
 }
 
-/// Any image file's bytes → the JPEG to write: what `adphoto photo set` writes by default
-/// (Outlook/Teams: 96×96, at most 10 kB, face-centred square crop).
-pub fn prepare_for_ad(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    prepare_cropped(bytes, None)
-}
-
-/// The same with a crop (and quarter turns) chosen on the crop canvas.
-pub fn prepare_cropped(
-    bytes: &[u8],
+/// An image file → the JPEG "Set photo…" writes (Outlook/Teams: 96×96, at most 10 kB), with
+/// the crop and quarter turns chosen on the crop canvas, else the face-centred square. Errors
+/// name the file.
+pub fn prepare_file(
+    path: &std::path::Path,
     crop: Option<(crate::photo::CropRect, u8)>,
 ) -> Result<Vec<u8>, String> {
-    let opts = PrepareOptions {
-        crop: crop.map(|c| c.0),
-        rotate_quarter_turns: crop.map_or(0, |c| c.1),
-        ..PrepareOptions::with_target(Target::outlook())
-    };
-    crate::photo::prepare(bytes, &opts)
+    crate::photo::prepare_file(path, &set_photo_options(crop))
         .map(|p| p.jpeg)
         .map_err(|e| e.to_string())
 }
 
-/// An image file as the import would write it for `target` (automatic crop): the JPEG's size in
-/// bytes and a thumbnail of it, for the wizard's resize step.
-pub fn encode_preview(
-    path: &std::path::Path,
-    target: Target,
-    max_side: u32,
-) -> Result<(Thumbnail, usize), String> {
-    let bytes = read(path)?;
-    let prepared = crate::photo::prepare(&bytes, &PrepareOptions::with_target(target))
-        .map_err(|e| e.to_string())?;
-    let thumb = thumbnail(&prepared.jpeg, max_side)?;
-    Ok((thumb, prepared.jpeg.len()))
+fn set_photo_options(crop: Option<(crate::photo::CropRect, u8)>) -> PrepareOptions {
+    PrepareOptions {
+        crop: crop.map(|c| c.0),
+        rotate_quarter_turns: crop.map_or(0, |c| c.1),
+        ..PrepareOptions::with_target(Target::outlook())
+    }
 }
 
 /// What the crop canvas shows: the upright picture (with `turns` extra clockwise quarter turns)
@@ -77,17 +62,10 @@ pub fn crop_source(
 ) -> Result<CropSource, String> {
     let bytes = read(path)?;
     let info = crate::photo::inspect(&bytes).map_err(|e| e.to_string())?;
-    let mut img =
-        crate::photo::decode_upright(&bytes, crate::photo::DEFAULT_MAX_PIXELS, Some(1024))
-            .map_err(|e| e.to_string())?;
-    for _ in 0..turns % 4 {
-        img = image::imageops::rotate90(&img);
-    }
-    let full = if turns % 2 == 1 {
-        (info.height, info.width)
-    } else {
-        (info.width, info.height)
-    };
+    let img = crate::photo::decode_upright(&bytes, crate::photo::DEFAULT_MAX_PIXELS, Some(1024))
+        .map_err(|e| e.to_string())?;
+    let img = crate::photo::turn(img, turns);
+    let full = crate::photo::turned_dims(info.width, info.height, turns);
     let opts = PrepareOptions {
         rotate_quarter_turns: turns % 4,
         ..PrepareOptions::with_target(target)
@@ -105,23 +83,6 @@ pub fn crop_source(
     })
 }
 
-/// The JPEG the import would write with this crop and rotation: a thumbnail and its size.
-pub fn encode_cropped(
-    path: &std::path::Path,
-    target: Target,
-    crop: crate::photo::CropRect,
-    turns: u8,
-) -> Result<(Thumbnail, usize), String> {
-    let bytes = read(path)?;
-    let opts = PrepareOptions {
-        crop: Some(crop),
-        rotate_quarter_turns: turns % 4,
-        ..PrepareOptions::with_target(target)
-    };
-    let prepared = crate::photo::prepare(&bytes, &opts).map_err(|e| e.to_string())?;
-    Ok((thumbnail(&prepared.jpeg, 256)?, prepared.jpeg.len()))
-}
-
 /// The photo the import would write for `target`, with a crop chosen by hand (and its quarter
 /// turns) or the automatic one, and a thumbnail of it at most `max_side`: what the resize step
 /// and the crop canvas show, and what Finish writes when the file has not changed since.
@@ -131,13 +92,12 @@ pub fn encode(
     crop: Option<(crate::photo::CropRect, u8)>,
     max_side: u32,
 ) -> Result<(Thumbnail, crate::photo::Prepared), String> {
-    let bytes = read(path)?;
     let opts = PrepareOptions {
         crop: crop.map(|c| c.0),
         rotate_quarter_turns: crop.map_or(0, |c| c.1 % 4),
         ..PrepareOptions::with_target(target)
     };
-    let prepared = crate::photo::prepare(&bytes, &opts).map_err(|e| e.to_string())?;
+    let prepared = crate::photo::prepare_file(path, &opts).map_err(|e| e.to_string())?;
     Ok((thumbnail(&prepared.jpeg, max_side)?, prepared))
 }
 
@@ -158,10 +118,15 @@ mod tests {
 
     #[test]
     fn prepare_makes_a_small_square_jpeg() {
-        let jpeg = prepare_for_ad(&png(640, 480)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.png");
+        std::fs::write(&file, png(640, 480)).unwrap();
+        let jpeg = prepare_file(&file, None).unwrap();
         assert!(jpeg.len() <= 10_240);
         assert_eq!(dimensions(&jpeg), Some((96, 96)));
         assert_eq!(&jpeg[..2], &[0xFF, 0xD8]);
+        let e = prepare_file(&dir.path().join("gone.png"), None).unwrap_err();
+        assert!(e.contains("gone.png"), "{e}");
     }
 
     #[test]

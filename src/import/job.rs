@@ -319,10 +319,9 @@ impl Step {
             Some(p) => p,
             None => {
                 let (path, popts) = (item.file.clone(), self.popts.clone());
+                // The report and journal name the file beside the reason.
                 let prepared = tokio::task::spawn_blocking(move || {
-                    let bytes =
-                        std::fs::read(&path).map_err(|e| format!("cannot read the file: {e}"))?;
-                    photo::prepare(&bytes, &popts).map_err(|e| e.to_string())
+                    photo::prepare_file(&path, &popts).map_err(|e| e.reason())
                 })
                 .await;
                 match prepared {

@@ -1,10 +1,14 @@
-//! A small JPEG reader of our own for two jobs the `image` crate does not do:
+//! A small JPEG reader of our own. Its reason to exist is the one thing the `image` crate
+//! (0.25, decoding through zune-jpeg) does not do: decode a baseline (sequential Huffman,
+//! 8-bit, greyscale or YCbCr) JPEG at reduced scale — 1/2, 1/4 or 1/8 — from the low DCT
+//! coefficients only, like libjpeg's `scale_denom` and libvips' shrink-on-load. Entropy
+//! decoding still touches every block, but the inverse DCT, upsampling and colour conversion
+//! run on 1/4 to 1/64 of the pixels.
 //!
-//! * walk the markers to read size and EXIF orientation without decoding anything, and
-//! * decode a baseline (sequential Huffman, 8-bit, greyscale or YCbCr) JPEG at reduced
-//!   scale — 1/2, 1/4 or 1/8 — from the low DCT coefficients only, like libjpeg's
-//!   `scale_denom` and libvips' shrink-on-load. Entropy decoding still touches every block,
-//!   but the inverse DCT, upsampling and colour conversion run on 1/4 to 1/64 of the pixels.
+//! It also walks the markers for size, EXIF orientation and the ICC profile. `image` can read
+//! these without decoding pixels too (and does, for the other formats), but its JPEG decoder
+//! first copies the whole file; the walk here borrows the bytes, and the scaled decoder needs
+//! it anyway.
 //!
 //! Anything else (progressive, arithmetic, 12-bit, CMYK/YCCK, Adobe RGB transform,
 //! non-interleaved colour scans) makes `decode_scaled` return `None` and the caller falls back to the

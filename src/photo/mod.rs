@@ -1,4 +1,5 @@
-//! The photo core: bytes in, a JPEG that fits the byte budget out. No file, LDAP or UI work here.
+//! The photo core: bytes in, a JPEG that fits the byte budget out. No LDAP or UI work here, and
+//! no file work but [`prepare_file`]'s one read.
 //!
 //! Pipeline of [`prepare`]: read the header (format, size, EXIF orientation) and refuse bombs →
 //! decode, for JPEG at 1/2, 1/4 or 1/8 scale when the crop allows → orient upright →
@@ -11,6 +12,7 @@ mod decode;
 mod encode;
 mod error;
 mod face;
+mod file;
 mod jpeg_scaled;
 mod orient;
 pub(crate) mod resize;
@@ -21,6 +23,8 @@ pub use crop::{EYES_FROM_TOP, FACE_WIDTHS};
 pub use encode::{QUALITY_CEILING, QUALITY_FLOOR};
 pub use error::PhotoError;
 pub use face::FaceBox;
+pub use file::{FileError, prepare_file};
+pub use orient::{turn, turned_dims};
 pub use thumbnail::{decode_upright, thumbnail};
 pub use types::*;
 

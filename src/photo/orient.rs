@@ -15,10 +15,15 @@ pub fn upright_dims(width: u32, height: u32, orientation: u8, quarter_turns: u8)
     } else {
         (width, height)
     };
+    turned_dims(w, h, quarter_turns)
+}
+
+/// Size after `quarter_turns` clockwise turns of an already upright picture.
+pub fn turned_dims(width: u32, height: u32, quarter_turns: u8) -> (u32, u32) {
     if quarter_turns % 2 == 1 {
-        (h, w)
+        (height, width)
     } else {
-        (w, h)
+        (width, height)
     }
 }
 
@@ -34,6 +39,11 @@ pub fn apply(img: RgbImage, orientation: u8, quarter_turns: u8) -> RgbImage {
         8 => rotate270(&img),
         _ => img,
     };
+    turn(img, quarter_turns)
+}
+
+/// Clockwise quarter turns of an already upright picture (the crop canvas's rotate buttons).
+pub fn turn(img: RgbImage, quarter_turns: u8) -> RgbImage {
     match quarter_turns % 4 {
         1 => rotate90(&img),
         2 => rotate180(&img),
@@ -59,5 +69,20 @@ mod tests {
         assert_eq!(up.get_pixel(0, 0), &Rgb([255, 0, 0]));
         assert_eq!(upright_dims(2, 1, 6, 0), (1, 2));
         assert_eq!(upright_dims(2, 1, 6, 1), (2, 1));
+    }
+
+    /// The crop canvas used to turn by repeated 90° steps; `turn` must give the same pixels.
+    #[test]
+    fn turn_is_repeated_quarter_turns() {
+        let img = RgbImage::from_fn(3, 2, |x, y| Rgb([x as u8, y as u8, 7]));
+        for k in 0..8u8 {
+            let mut stepped = img.clone();
+            for _ in 0..k % 4 {
+                stepped = rotate90(&stepped);
+            }
+            let turned = turn(img.clone(), k);
+            assert_eq!(turned, stepped, "{k} turns");
+            assert_eq!(turned.dimensions(), turned_dims(3, 2, k));
+        }
     }
 }

@@ -34,7 +34,9 @@ impl AppEnv {
     /// The platform's folders (or `ADPHOTO_DATA_DIR` / `ADPHOTO_CONFIG_DIR`).
     pub fn from_system() -> Self {
         Self {
-            data_dir: crate::settings::data_dir(),
+            data_dir: crate::data_folder::DataFolder::from_env()
+                .root()
+                .to_path_buf(),
             config_dir: crate::settings::config_dir(),
             start_demo: false,
             start_ldif: None,

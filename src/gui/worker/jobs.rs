@@ -237,13 +237,7 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                     cancellable: false,
                 },
             );
-            let prepared = off_thread(move || {
-                let bytes = std::fs::read(&file)
-                    .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-                photo_bridge::prepare_cropped(&bytes, crop)
-                    .map_err(|e| format!("{}: {e}", file.display()))
-            })
-            .await;
+            let prepared = off_thread(move || photo_bridge::prepare_file(&file, crop)).await;
             let Some(dir) = s.dir() else {
                 s.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
                 return;

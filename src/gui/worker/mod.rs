@@ -23,7 +23,7 @@ pub use jobs::{FILE_THUMB_SIDE, PREVIEW_SIDE, THUMB_SIDE};
 pub use protocol::{Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, PreviewPhoto};
 
 use crate::data_folder::DataFolder;
-use crate::directory::PhotoAttribute;
+use crate::directory::{BackupStore, PhotoAttribute};
 
 /// The id of one request to the worker; unique for the worker's life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,7 +81,7 @@ impl Worker {
                     dir: Mutex::new(None),
                     events: Mutex::new(ev_tx),
                     ctx,
-                    backups: data.backup_store(),
+                    backups: BackupStore::in_folder(&data),
                     data,
                     photo: PhotoAttribute::default(),
                     thumbs: Semaphore::new(4),

@@ -1,0 +1,74 @@
+//! The one door from a picture file to a directory photo, shared by the import, `photo set`,
+//! `convert` and the window, so they read files the same way and fail in the same words.
+
+use std::path::{Path, PathBuf};
+
+use super::{PhotoError, PrepareOptions, Prepared, prepare};
+
+/// Reads `path` and prepares it ([`prepare`]). The file's bytes are let go of before returning:
+/// only the small JPEG stays in memory (an import holds many of these at once).
+pub fn prepare_file(path: &Path, opts: &PrepareOptions) -> Result<Prepared, FileError> {
+    let bytes = std::fs::read(path).map_err(|e| FileError::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    prepare(&bytes, opts).map_err(|error| FileError::Photo {
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// Why a picture file could not become a directory photo. Shown whole, it names the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot read {}: {reason}", path.display())]
+    Read { path: PathBuf, reason: String },
+    #[error("{}: {error}", path.display())]
+    Photo { path: PathBuf, error: PhotoError },
+}
+
+impl FileError {
+    pub fn path(&self) -> &Path {
+        match self {
+            FileError::Read { path, .. } | FileError::Photo { path, .. } => path,
+        }
+    }
+
+    /// The reason without the path, for lists that show the file beside it (the import's
+    /// report and journal).
+    pub fn reason(&self) -> String {
+        match self {
+            FileError::Read { reason, .. } => format!("cannot read the file: {reason}"),
+            FileError::Photo { error, .. } => error.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_file_or_leave_it_to_the_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.jpg");
+        let e = prepare_file(&missing, &PrepareOptions::default()).unwrap_err();
+        assert!(matches!(e, FileError::Read { .. }));
+        assert!(
+            e.to_string()
+                .starts_with(&format!("cannot read {}: ", missing.display())),
+            "{e}"
+        );
+        assert!(e.reason().starts_with("cannot read the file: "), "{e:?}");
+        assert_eq!(e.path(), missing);
+
+        let text = dir.path().join("notes.jpg");
+        std::fs::write(&text, b"not a picture").unwrap();
+        let e = prepare_file(&text, &PrepareOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{}: {}", text.display(), PhotoError::NotAnImage)
+        );
+        assert_eq!(e.reason(), PhotoError::NotAnImage.to_string());
+    }
+}
