@@ -32,13 +32,19 @@ fn photo_folder(dir: &Path) -> PathBuf {
     photos
 }
 
-/// The demo directory open, and the import wizard started for all its users.
-fn demo_wizard(dir: &Path) -> Harness<'static, App> {
+/// The window on the demo directory, its 32 users listed.
+fn demo_app(dir: &Path) -> Harness<'static, App> {
     let mut h = harness(dir);
     h.get_by_label("Open demo directory").click();
     wait_until(&mut h, "the demo users", |h| {
         h.state().grid().users().len() == 32
     });
+    h
+}
+
+/// The demo directory open, and the import wizard started for all its users.
+fn demo_wizard(dir: &Path) -> Harness<'static, App> {
+    let mut h = demo_app(dir);
     h.get_by_label("Import…").click();
     h.run_steps(2);
     h
@@ -730,11 +736,7 @@ fn set_photo_goes_through_the_crop_canvas() {
     let tmp = tempfile::tempdir().unwrap();
     let png = tmp.path().join("new.png");
     write_png(&png, 500, 700);
-    let mut h = harness(tmp.path());
-    h.get_by_label("Open demo directory").click();
-    wait_until(&mut h, "the demo users", |h| {
-        h.state().grid().users().len() == 32
-    });
+    let mut h = demo_app(tmp.path());
     gui_common::grid_cell(&h, "Arjun Mehta").click();
     wait_until(&mut h, "the empty preview", |h| {
         h.query_by_label("No photo").is_some()
@@ -981,11 +983,7 @@ fn two_crop_canvases_each_get_their_own_picture() {
     write_png(&photos.join("ahart.png"), 300, 400);
     let single = tmp.path().join("single.png");
     write_png(&single, 500, 700);
-    let mut h = harness(tmp.path());
-    h.get_by_label("Open demo directory").click();
-    wait_until(&mut h, "the demo users", |h| {
-        h.state().grid().users().len() == 32
-    });
+    let mut h = demo_app(tmp.path());
     let dn = h.state().grid().users()[0].dn.clone();
     h.state_mut().crop_photo_from_file(&dn, single);
     h.run_steps(2);

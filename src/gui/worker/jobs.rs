@@ -47,6 +47,15 @@ impl WorkerState {
         self.ctx.request_repaint();
     }
 
+    /// The directory, or a "not connected" failure for request `id`.
+    fn dir_or_fail(&self, id: ReqId) -> Option<Directory> {
+        let dir = self.dir();
+        if dir.is_none() {
+            self.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
+        }
+        dir
+    }
+
     fn dir(&self) -> Option<Directory> {
         self.dir.lock().ok().and_then(|d| d.clone())
     }
@@ -238,8 +247,7 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                 },
             );
             let prepared = off_thread(move || photo_bridge::prepare_file(&file, crop)).await;
-            let Some(dir) = s.dir() else {
-                s.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
+            let Some(dir) = s.dir_or_fail(id) else {
                 return;
             };
             let result = async {
@@ -271,8 +279,7 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
         }
         Command::RemovePhoto(user) => {
             let name = user.label();
-            let Some(dir) = s.dir() else {
-                s.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
+            let Some(dir) = s.dir_or_fail(id) else {
                 return;
             };
             let result = async {
@@ -302,8 +309,7 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
         }
         Command::RestorePhoto { user, record } => {
             let name = user.label();
-            let Some(dir) = s.dir() else {
-                s.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
+            let Some(dir) = s.dir_or_fail(id) else {
                 return;
             };
             let result = async {
@@ -351,8 +357,7 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             }
         }
         Command::ExportPhoto { dn, path } => {
-            let Some(dir) = s.dir() else {
-                s.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
+            let Some(dir) = s.dir_or_fail(id) else {
                 return;
             };
             match dir.read_photo(&dn, &s.photo).await {
