@@ -25,6 +25,31 @@ fn write_jpeg(path: &Path, w: u32, h: u32) {
     img.save(path).unwrap();
 }
 
+/// A folder of photos under `dir`: each (name, width, height) a picture, JPEG or PNG by its
+/// extension.
+fn photos_with(dir: &Path, files: &[(&str, u32, u32)]) -> PathBuf {
+    let photos = photo_folder(dir);
+    for &(name, w, h) in files {
+        if name.ends_with(".png") {
+            write_png(&photos.join(name), w, h);
+        } else {
+            write_jpeg(&photos.join(name), w, h);
+        }
+    }
+    photos
+}
+
+/// By logon name: three users matched, two files for John Smith (ambiguous) and one file
+/// without match.
+const MIXED_PHOTOS: &[(&str, u32, u32)] = &[
+    ("ahart.png", 300, 400),
+    ("jberg.jpg", 400, 300),
+    ("olindqvist.png", 200, 200),
+    ("jsmith.jpg", 320, 320),
+    ("jsmith.png", 330, 330),
+    ("new-hire.png", 240, 320),
+];
+
 /// An empty folder for the test's photos, under `dir`.
 fn photo_folder(dir: &Path) -> PathBuf {
     let photos = dir.join("photos");
@@ -60,13 +85,7 @@ fn automatch_by_logon_name(h: &mut Harness<'static, App>, pairs: usize) {
 #[test]
 fn import_wizard_end_to_end_on_the_demo_directory() {
     let tmp = tempfile::tempdir().unwrap();
-    let photos = photo_folder(tmp.path());
-    write_png(&photos.join("ahart.png"), 300, 400);
-    write_jpeg(&photos.join("jberg.jpg"), 400, 300);
-    write_png(&photos.join("olindqvist.png"), 200, 200);
-    write_jpeg(&photos.join("jsmith.jpg"), 320, 320);
-    write_png(&photos.join("jsmith.png"), 330, 330);
-    write_png(&photos.join("new-hire.png"), 240, 320);
+    let photos = photos_with(tmp.path(), MIXED_PHOTOS);
     std::fs::write(photos.join("notes.txt"), "not a photo").unwrap();
 
     // No user selected: the wizard takes every listed user.
@@ -290,10 +309,14 @@ fn is_chosen(node: &egui_kittest::Node<'_>) -> bool {
 #[test]
 fn ambiguous_tab_shows_the_candidates_and_the_files_pictures() {
     let tmp = tempfile::tempdir().unwrap();
-    let photos = photo_folder(tmp.path());
-    write_png(&photos.join("Amelia.Hart.png"), 200, 200);
-    write_png(&photos.join("John.Smith.png"), 300, 300);
-    write_jpeg(&photos.join("john.smith.jpg"), 320, 320);
+    let photos = photos_with(
+        tmp.path(),
+        &[
+            ("Amelia.Hart.png", 200, 200),
+            ("John.Smith.png", 300, 300),
+            ("john.smith.jpg", 320, 320),
+        ],
+    );
     let mut h = wizard_on_folder(tmp.path(), &photos, 3);
     click_through(
         &mut h,
@@ -365,9 +388,10 @@ fn ambiguous_tab_shows_the_candidates_and_the_files_pictures() {
 #[test]
 fn files_without_match_tab_shows_the_picture_and_the_users_photos() {
     let tmp = tempfile::tempdir().unwrap();
-    let photos = photo_folder(tmp.path());
-    write_png(&photos.join("ahart.png"), 200, 200);
-    write_png(&photos.join("new-hire.png"), 240, 320);
+    let photos = photos_with(
+        tmp.path(),
+        &[("ahart.png", 200, 200), ("new-hire.png", 240, 320)],
+    );
     let mut h = wizard_on_folder(tmp.path(), &photos, 2);
     automatch_by_logon_name(&mut h, 1);
 
@@ -670,8 +694,7 @@ fn an_unfinished_import_is_offered_for_undo_at_start() {
 #[test]
 fn restore_previous_after_an_undone_import_goes_back_to_no_photo() {
     let tmp = tempfile::tempdir().unwrap();
-    let photos = photo_folder(tmp.path());
-    write_png(&photos.join("olindqvist.png"), 300, 400);
+    let photos = photos_with(tmp.path(), &[("olindqvist.png", 300, 400)]);
     let mut h = demo_wizard(tmp.path());
     gui_common::choose_folder(&mut h, &photos, 1);
     automatch_by_logon_name(&mut h, 1);
@@ -885,8 +908,7 @@ fn users_without_the_patterns_attribute_are_explained() {
         })
         .collect();
     std::fs::write(&ldif, text.join("\n")).unwrap();
-    let photos = photo_folder(tmp.path());
-    write_png(&photos.join("D1005.png"), 120, 120);
+    let photos = photos_with(tmp.path(), &[("D1005.png", 120, 120)]);
 
     let mut h = harness(tmp.path());
     h.state_mut().open_ldif(ldif);
@@ -915,18 +937,13 @@ fn users_without_the_patterns_attribute_are_explained() {
 #[test]
 fn the_window_and_the_command_line_plan_the_same_import() {
     let tmp = tempfile::tempdir().unwrap();
-    let photos = photo_folder(tmp.path());
-    write_png(&photos.join("ahart.png"), 300, 400);
-    write_jpeg(&photos.join("jberg.jpg"), 400, 300);
-    write_jpeg(&photos.join("jsmith.jpg"), 320, 320);
-    write_png(&photos.join("jsmith.png"), 330, 330);
-    write_png(&photos.join("new-hire.png"), 240, 320);
+    let photos = photos_with(tmp.path(), MIXED_PHOTOS);
 
     let mut h = demo_wizard(tmp.path());
-    gui_common::choose_folder(&mut h, &photos, 5);
-    automatch_by_logon_name(&mut h, 2);
+    gui_common::choose_folder(&mut h, &photos, 6);
+    automatch_by_logon_name(&mut h, 3);
     click_through(&mut h, &["Next", "Next"]);
-    assert!(h.query_by_label("2 photos to write").is_some());
+    assert!(h.query_by_label("3 photos to write").is_some());
     let window_csv = tmp.path().join("window.csv");
     h.state_mut().save_import_report(window_csv.clone());
     wait_until(&mut h, "the list", |_| window_csv.exists());
@@ -951,10 +968,10 @@ fn the_window_and_the_command_line_plan_the_same_import() {
     let window = std::fs::read_to_string(&window_csv).unwrap();
     let cli = std::fs::read_to_string(&cli_csv).unwrap();
     assert_eq!(window, cli);
-    // 2 to write, 30 skipped: John Smith ambiguous (two files), everyone else without a file.
+    // 3 to write, 29 skipped: John Smith ambiguous (two files), everyone else without a file.
     let rows: Vec<&str> = cli.lines().skip(1).collect();
     assert_eq!(rows.len(), 32, "{cli}");
-    assert_eq!(rows.iter().filter(|r| r.contains(",to write,")).count(), 2);
+    assert_eq!(rows.iter().filter(|r| r.contains(",to write,")).count(), 3);
     assert_eq!(rows.iter().filter(|r| r.contains("ambiguous")).count(), 1);
 
     // The window's own import: the skipped rows are the list's.
@@ -963,7 +980,7 @@ fn the_window_and_the_command_line_plan_the_same_import() {
         h.state().wizard().unwrap().report().is_some()
     });
     let report = h.state().wizard().unwrap().report().unwrap().clone();
-    assert_eq!(report.written(), 2, "{report:?}");
+    assert_eq!(report.written(), 3, "{report:?}");
     let skipped = |csv: &str| -> Vec<String> {
         csv.lines()
             .filter(|r| r.contains(",skipped,"))
@@ -979,8 +996,7 @@ fn the_window_and_the_command_line_plan_the_same_import() {
 #[test]
 fn two_crop_canvases_each_get_their_own_picture() {
     let tmp = tempfile::tempdir().unwrap();
-    let photos = photo_folder(tmp.path());
-    write_png(&photos.join("ahart.png"), 300, 400);
+    let photos = photos_with(tmp.path(), &[("ahart.png", 300, 400)]);
     let single = tmp.path().join("single.png");
     write_png(&single, 500, 700);
     let mut h = demo_app(tmp.path());

@@ -173,6 +173,20 @@ impl PhotoAttribute {
 pub const THUMBNAIL_PHOTO_LIMIT: usize = 102_400;
 
 #[cfg(test)]
+impl User {
+    /// A staff member for unit tests: `CN=Given Sn (sam),OU=Staff,DC=example,DC=test`.
+    pub(crate) fn sample(sam: &str, given: &str, sn: &str) -> User {
+        User {
+            dn: format!("CN={given} {sn} ({sam}),OU=Staff,DC=example,DC=test"),
+            sam_account_name: Some(sam.into()),
+            given_name: Some(given.into()),
+            sn: Some(sn.into()),
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

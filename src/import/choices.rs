@@ -329,12 +329,8 @@ mod tests {
 
     fn user(sam: &str, given: &str, sn: &str) -> User {
         User {
-            dn: format!("CN={given} {sn} {sam},OU=Staff,DC=example,DC=test"),
-            sam_account_name: Some(sam.into()),
-            given_name: Some(given.into()),
-            sn: Some(sn.into()),
             display_name: Some(format!("{given} {sn}")),
-            ..Default::default()
+            ..User::sample(sam, given, sn)
         }
     }
 

@@ -213,13 +213,7 @@ mod tests {
     use unicode_normalization::UnicodeNormalization;
 
     fn user(sam: &str, given: &str, sn: &str) -> User {
-        User {
-            dn: format!("CN={given} {sn} ({sam}),OU=Staff,DC=example,DC=test"),
-            sam_account_name: Some(sam.into()),
-            given_name: Some(given.into()),
-            sn: Some(sn.into()),
-            ..Default::default()
-        }
+        User::sample(sam, given, sn)
     }
 
     fn files(names: &[&str]) -> Vec<PhotoFile> {

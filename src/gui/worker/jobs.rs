@@ -261,15 +261,14 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             .await;
             match result {
                 Ok(bytes) => {
-                    s.emit(
+                    photo_changed(
+                        s,
                         id,
-                        Event::PhotoChanged {
-                            dn: user.dn.clone(),
-                            photo_bytes: Some(bytes),
-                            message: format!("Photo of {name} set ({bytes} bytes)."),
-                        },
-                    );
-                    preview(s, id, &user).await;
+                        &user,
+                        Some(bytes),
+                        format!("Photo of {name} set ({bytes} bytes)."),
+                    )
+                    .await;
                 }
                 Err(e) => s.emit(
                     id,
@@ -291,15 +290,14 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             .await;
             match result {
                 Ok(_) => {
-                    s.emit(
+                    photo_changed(
+                        s,
                         id,
-                        Event::PhotoChanged {
-                            dn: user.dn.clone(),
-                            photo_bytes: None,
-                            message: format!("Photo of {name} removed (a backup was kept)."),
-                        },
-                    );
-                    preview(s, id, &user).await;
+                        &user,
+                        None,
+                        format!("Photo of {name} removed (a backup was kept)."),
+                    )
+                    .await;
                 }
                 Err(e) => s.emit(
                     id,
@@ -334,15 +332,14 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                             "{name} had no photo before the change of {when}: the photo was removed (and saved)."
                         )
                     };
-                    s.emit(
+                    photo_changed(
+                        s,
                         id,
-                        Event::PhotoChanged {
-                            dn: user.dn.clone(),
-                            photo_bytes: (outcome.bytes > 0).then_some(outcome.bytes),
-                            message,
-                        },
-                    );
-                    preview(s, id, &user).await;
+                        &user,
+                        (outcome.bytes > 0).then_some(outcome.bytes),
+                        message,
+                    )
+                    .await;
                 }
                 Ok(None) => s.emit(
                     id,
@@ -517,6 +514,27 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
     }
 }
 
+/// A photo was written, removed or restored: the grid's size, the status line, then the
+/// preview read again from the directory.
+async fn photo_changed(
+    s: &WorkerState,
+    id: ReqId,
+    user: &User,
+    photo_bytes: Option<usize>,
+    message: String,
+) {
+    let dn = user.dn.clone();
+    s.emit(
+        id,
+        Event::PhotoChanged {
+            dn,
+            photo_bytes,
+            message,
+        },
+    );
+    preview(s, id, user).await;
+}
+
 async fn preview(s: &WorkerState, id: ReqId, user: &User) {
     let Some(dir) = s.dir() else {
         s.emit(
@@ -587,4 +605,18 @@ async fn off_thread<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .unwrap_or_else(|e| Err(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    /// What Automatch now runs in: a panic is an error for the window to show, not an empty
+    /// answer (`spawn_blocking(..).unwrap_or_default()` made it "nothing matched").
+    #[tokio::test]
+    async fn a_panic_off_thread_comes_back_as_an_error() {
+        let r: Result<Vec<u8>, String> = super::off_thread(|| panic!("bug in matching")).await;
+        let e = r.unwrap_err();
+        assert!(e.contains("panic"), "{e}");
+        let ok = super::off_thread(|| Ok(vec![1u8])).await;
+        assert_eq!(ok, Ok(vec![1]));
+    }
 }
