@@ -12,8 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# Build dependencies: GSSAPI headers for Kerberos sign-in (bindgen needs libclang).
-BUILD_PKGS=(pkg-config clang libclang-dev libkrb5-dev)
+# Build dependencies: GSSAPI headers for Kerberos sign-in (bindgen needs libclang); nasm for
+# libjpeg-turbo's SIMD (mozjpeg-sys builds it from source, for Linux and the Windows cross-build).
+BUILD_PKGS=(pkg-config clang libclang-dev libkrb5-dev nasm)
 # What the window loads at run time on Linux (OpenGL, X11/Wayland keyboard and cursor); a desktop has them.
 GUI_PKGS=(libgl1 libegl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6)
 # What the tests and benchmarks compare against or run under.
