@@ -649,11 +649,13 @@ fn gif_header_only(w: u16, h: u16) -> Vec<u8> {
     v
 }
 
+/// A frame header and the start of a scan (libjpeg reads the header up to the scan), no data.
 fn jpeg_header_only(w: u16, h: u16) -> Vec<u8> {
     let mut v = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8];
     v.extend_from_slice(&h.to_be_bytes());
     v.extend_from_slice(&w.to_be_bytes());
-    v.extend_from_slice(&[1, 1, 0x11, 0, 0xFF, 0xD9]);
+    v.extend_from_slice(&[1, 1, 0x11, 0]);
+    v.extend_from_slice(&[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0, 0xFF, 0xD9]);
     v
 }
 
@@ -806,5 +808,138 @@ fn icc_tagged_photos_are_converted_to_srgb() {
     assert!(
         greenness(tagged) > greenness(plain) + 10,
         "Adobe RGB PNG: {plain:?} -> {tagged:?}"
+    );
+}
+
+/// A photo-like picture: smooth gradients, a bright disc and a dark band (edges where blocks
+/// meet), sized so the last blocks are partial.
+fn portrait_like(w: u32, h: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let d = ((fx - 0.5).powi(2) + (fy - 0.4).powi(2)).sqrt();
+        if d < 0.2 {
+            Rgb([230, 190, 160])
+        } else if (0.75..0.8).contains(&fy) {
+            Rgb([20, 20, 30])
+        } else {
+            Rgb([(60.0 + 150.0 * fx) as u8, (90.0 + 80.0 * fy) as u8, 170])
+        }
+    })
+}
+
+/// Mean absolute difference per channel, over the whole picture and over its worst 8×8 tile.
+fn differences(a: &RgbImage, b: &RgbImage) -> (f64, f64) {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let (w, h) = a.dimensions();
+    let diff = |x: u32, y: u32| -> f64 {
+        let (p, q) = (a.get_pixel(x, y).0, b.get_pixel(x, y).0);
+        (0..3)
+            .map(|c| (p[c] as f64 - q[c] as f64).abs())
+            .sum::<f64>()
+            / 3.0
+    };
+    let mut total = 0.0;
+    let mut worst: f64 = 0.0;
+    for ty in (0..h).step_by(8) {
+        for tx in (0..w).step_by(8) {
+            let (mut sum, mut n) = (0.0, 0.0);
+            for y in ty..(ty + 8).min(h) {
+                for x in tx..(tx + 8).min(w) {
+                    sum += diff(x, y);
+                    n += 1.0;
+                }
+            }
+            total += sum;
+            worst = worst.max(sum / n);
+        }
+    }
+    (total / (w * h) as f64, worst)
+}
+
+/// Every kind of JPEG — baseline 4:2:0, 4:2:2, 4:4:4, progressive, restart markers, grayscale,
+/// CMYK, quality 75 to 95 — decoded scaled in the DCT (1/2, 1/4, 1/8) comes out like the
+/// reference decoder's full picture scaled down, edges and last partial blocks included (a
+/// grey bottom-right corner was once found here by eye only).
+#[test]
+fn every_kind_of_jpeg_decodes_scaled_like_the_reference() {
+    let img = portrait_like(803, 601);
+    let variants: Vec<(&str, Vec<u8>)> = vec![
+        ("baseline 4:2:0 q75", jpeg(&img, 75, |_| {})),
+        ("baseline 4:2:0 q95", jpeg(&img, 95, |_| {})),
+        (
+            "4:2:2",
+            jpeg(&img, 90, |e| e.set_sampling_factor(SamplingFactor::F_2_1)),
+        ),
+        (
+            "4:4:4",
+            jpeg(&img, 90, |e| e.set_sampling_factor(SamplingFactor::F_1_1)),
+        ),
+        ("progressive", jpeg(&img, 90, |e| e.set_progressive(true))),
+        (
+            "restart markers",
+            jpeg(&img, 90, |e| e.set_restart_interval(3)),
+        ),
+        (
+            "progressive 4:4:4 with restarts",
+            jpeg(&img, 85, |e| {
+                e.set_progressive(true);
+                e.set_sampling_factor(SamplingFactor::F_1_1);
+                e.set_restart_interval(5);
+            }),
+        ),
+        ("cmyk", cmyk_jpeg(&img, ColorType::Cmyk)),
+        ("ycck", cmyk_jpeg(&img, ColorType::CmykAsYcck)),
+        ("grayscale", {
+            let gray = DynamicImage::ImageRgb8(img.clone()).to_luma8();
+            encode_with(&DynamicImage::ImageLuma8(gray), ImageFormat::Jpeg)
+        }),
+    ];
+    for (name, bytes) in &variants {
+        let reference = image::load_from_memory(bytes).unwrap().to_rgb8();
+        for side in [402, 201, 101] {
+            let ours = photo::decode_upright(bytes, photo::DEFAULT_MAX_PIXELS, Some(side))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let (w, h) = ours.dimensions();
+            let want =
+                image::imageops::resize(&reference, w, h, image::imageops::FilterType::Triangle);
+            let (mean, worst) = differences(&ours, &want);
+            assert!(
+                mean < 3.0 && worst < 24.0,
+                "{name} at {w}×{h}: mean {mean:.2}, worst tile {worst:.1}"
+            );
+        }
+    }
+}
+
+/// A small JPEG whose header claims a large picture, and one cut inside its scan: damaged data
+/// is refused with a plain reason, never decoded into a grey photo.
+#[test]
+fn damaged_jpeg_data_is_refused_not_written_grey() {
+    let good = jpeg(&portrait_like(64, 64), 90, |_| {});
+    // Patch the frame header to claim 9999×9999.
+    let mut patched = good.clone();
+    let sof = patched
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("a baseline frame header");
+    patched[sof + 5..sof + 7].copy_from_slice(&9999u16.to_be_bytes());
+    patched[sof + 7..sof + 9].copy_from_slice(&9999u16.to_be_bytes());
+    let e = prep(&patched).unwrap_err();
+    assert!(matches!(e, PhotoError::Corrupt { .. }), "{e:?}");
+    // Cut inside the scan, the end marker put back: the data ends before the picture does.
+    let sos = good.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    let mut cut = good[..sos + (good.len() - sos) / 2].to_vec();
+    cut.extend_from_slice(&[0xFF, 0xD9]);
+    let e = prep(&cut).unwrap_err();
+    assert!(matches!(e, PhotoError::Corrupt { .. }), "{e:?}");
+    assert!(!e.to_string().contains('\n'), "{e}");
+    // Flipped bits in the middle of the scan.
+    let mut flipped = good.clone();
+    for i in (sos + 40..good.len() - 10).step_by(17) {
+        flipped[i] ^= 0x5A;
+    }
+    assert!(
+        prep(&flipped).is_err(),
+        "corrupt entropy data must be refused"
     );
 }

@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
-use super::{Format, PhotoError, color, jpeg_scaled};
+use super::{Format, PhotoError, color, jpeg};
 
 /// What the header told us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,8 +102,8 @@ pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T, PhotoError>) -> Result<T,
 pub(crate) fn read_header(input: &[u8]) -> Result<Header, PhotoError> {
     let format = sniff(input)?;
     if format == Format::Jpeg {
-        // Our own marker walk: no allocation proportional to the picture.
-        let h = jpeg_scaled::parse_header(input)?;
+        // libjpeg-turbo reads the markers up to the first scan: nothing sized by the picture.
+        let h = jpeg::header(input)?;
         return Ok(Header {
             format,
             width: h.width,
@@ -152,17 +152,14 @@ pub(crate) fn decode_rgb(
     scale: u32,
 ) -> Result<(RgbImage, u32), PhotoError> {
     check_pixels(header, max_pixels)?;
-    if header.format == Format::Jpeg && !jpeg_scaled::has_end(input) {
-        return Err(PhotoError::corrupt("the file ends too early (truncated)"));
-    }
-    if header.format == Format::Jpeg
-        && scale > 1
-        && let Some(mut img) = guarded(|| Ok(jpeg_scaled::decode_scaled(input, scale)))?
-    {
-        if let Some(icc) = jpeg_scaled::icc_profile(input) {
+    if header.format == Format::Jpeg {
+        // Scaled in the DCT; damage (a truncated file, corrupt data) is an error, not grey.
+        let (mut img, icc) = jpeg::decode(input, scale)?;
+        if let Some(icc) = icc {
             color::to_srgb(&mut img, &icc);
         }
-        return Ok((img, scale));
+        let used = header.width.div_ceil(img.width().max(1)).max(1);
+        return Ok((img, used));
     }
     let (img, icc) = guarded(|| {
         let mut dec = reader(input, header.format, max_pixels)

@@ -13,7 +13,7 @@ mod encode;
 mod error;
 mod face;
 mod file;
-mod jpeg_scaled;
+mod jpeg;
 mod orient;
 pub(crate) mod resize;
 mod thumbnail;
