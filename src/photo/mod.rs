@@ -138,8 +138,10 @@ pub fn prepare(input: &[u8], opts: &PrepareOptions) -> Result<Prepared, PhotoErr
         Some(c) => (c, false),
         None => {
             let (c, f) = auto_crop_on(&up);
-            // A small face in a big picture: decode again at a finer scale.
-            let better = decode::choose_scale(crop_side(&c), need);
+            // A small face in a big picture: decode again at a finer scale — but only when the
+            // crop would have under 1.25× the target's pixels; from there the resize loses
+            // nothing visible and a second decode would double the time.
+            let better = decode::choose_scale(crop_side(&c), target.size.saturating_mul(5) / 4);
             if better < up.scale {
                 up = load(input, &header, opts, better)?;
             }
