@@ -64,13 +64,53 @@ pub struct JobOptions {
     pub concurrency: usize,
 }
 
+/// Peak memory one photo may take while it is decoded (issue 13's bound for any picture up to
+/// the 100-megapixel limit).
+pub const PHOTO_PEAK_BYTES: u64 = 300 << 20;
+
 impl Default for JobOptions {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
-            concurrency: (cores * 2).clamp(2, 8),
+            concurrency: concurrency_for(cores, available_memory()),
         }
     }
+}
+
+/// Two users per core (half the time is spent waiting on the server), 2 to 8; no more than
+/// the free memory holds photos at their peak, but always one.
+fn concurrency_for(cores: usize, available: Option<u64>) -> usize {
+    let by_cores = (cores * 2).clamp(2, 8);
+    match available {
+        Some(bytes) => by_cores.min((bytes / PHOTO_PEAK_BYTES).max(1) as usize),
+        None => by_cores,
+    }
+}
+
+/// Memory the system can give without swapping, where the OS tells us cheaply. No crate: the
+/// usual one (sysinfo) reads processes, disks and networks too, `sys-info` compiles C.
+#[cfg(target_os = "linux")]
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+#[cfg(windows)]
+fn available_memory() -> Option<u64> {
+    use windows_sys::Win32::System::SystemInformation::{GlobalMemoryStatusEx, MEMORYSTATUSEX};
+    // SAFETY: MEMORYSTATUSEX is plain data; the call only writes into the struct we own.
+    let mut status: MEMORYSTATUSEX = unsafe { std::mem::zeroed() };
+    status.dwLength = std::mem::size_of::<MEMORYSTATUSEX>() as u32;
+    let ok = unsafe { GlobalMemoryStatusEx(&mut status) } != 0;
+    ok.then_some(status.ullAvailPhys)
+}
+
+/// Elsewhere (macOS) the core count alone decides.
+#[cfg(not(any(target_os = "linux", windows)))]
+fn available_memory() -> Option<u64> {
+    None
 }
 
 /// Runs the plan against `dir`. Never fails as a whole: every user ends written, failed (with
@@ -416,5 +456,22 @@ impl Step {
             quality: prepared.quality,
             backup: before.file,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_respects_cores_and_free_memory() {
+        const GB: u64 = 1 << 30;
+        assert_eq!(concurrency_for(1, None), 2);
+        assert_eq!(concurrency_for(16, None), 8);
+        assert_eq!(concurrency_for(16, Some(64 * GB)), 8);
+        // 1 GB free holds three photos at their peak; 100 MB none, but one always runs.
+        assert_eq!(concurrency_for(16, Some(GB)), 3);
+        assert_eq!(concurrency_for(16, Some(100 << 20)), 1);
+        assert!(available_memory().is_none_or(|b| b > 0));
     }
 }

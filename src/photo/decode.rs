@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
-use super::{Format, PhotoError, color, jpeg};
+use super::{Format, PhotoError, color, jpeg, rows};
 
 /// What the header told us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +160,10 @@ pub(crate) fn decode_rgb(
         }
         let used = header.width.div_ceil(img.width().max(1)).max(1);
         return Ok((img, used));
+    }
+    // PNG and TIFF row by row, shrunk as they arrive: memory bounded by the output.
+    if let Some(r) = rows::decode_scaled(input, header, max_pixels, background, scale)? {
+        return Ok(r);
     }
     let (img, icc) = guarded(|| {
         let mut dec = reader(input, header.format, max_pixels)

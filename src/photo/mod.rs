@@ -16,6 +16,7 @@ mod file;
 mod jpeg;
 mod orient;
 pub(crate) mod resize;
+mod rows;
 mod thumbnail;
 mod types;
 
