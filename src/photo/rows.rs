@@ -315,7 +315,7 @@ impl Shrink {
                 acc[2] += p[2] as u32;
             }
         }
-        if self.y as usize % k == 0 || self.y == self.height {
+        if (self.y as usize).is_multiple_of(k) || self.y == self.height {
             let oy = y / k;
             let rows = (y - oy * k + 1) as u32;
             let line = &mut self.out[oy * self.out_w * 3..(oy + 1) * self.out_w * 3];
