@@ -37,7 +37,12 @@ const VARIANTS: &[Variant] = &[
         false,
     ),
     ("progressive q90", 90, |e| e.set_progressive(true), false),
-    ("restart markers q85", 85, |e| e.set_restart_interval(4), false),
+    (
+        "restart markers q85",
+        85,
+        |e| e.set_restart_interval(4),
+        false,
+    ),
     ("CMYK q90", 90, |_| {}, true),
 ];
 
@@ -184,7 +189,16 @@ fn xargs(tool: &str, files: &[PathBuf], out: &Path, cores: usize) -> Option<Dura
     let list: String = files.iter().map(|f| format!("{}\0", f.display())).collect();
     let t = Instant::now();
     let mut child = Command::new("xargs")
-        .args(["-0", "-n", "1", "-P", &cores.to_string(), "sh", "-c", &script])
+        .args([
+            "-0",
+            "-n",
+            "1",
+            "-P",
+            &cores.to_string(),
+            "sh",
+            "-c",
+            &script,
+        ])
         .stdin(std::process::Stdio::piped())
         .spawn()
         .ok()?;
@@ -313,6 +327,9 @@ fn main() {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "load average now: {} (only ratios from one run count)",
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
 }
