@@ -232,6 +232,7 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Opens a file for writing, created readable by the user only.
 pub fn private_options() -> OpenOptions {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut o = OpenOptions::new();
     #[cfg(unix)]
     {
