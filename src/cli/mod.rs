@@ -173,6 +173,11 @@ pub fn main() -> ExitCode {
             }
         }
     }
+    if let Command::Convert(args) = &command {
+        // Pure photo work, no server: no async runtime to start and stop around it (its
+        // threads cost a one-photo run more time than the photo).
+        return exit_code(convert::run(args));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -183,7 +188,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(&connection, &data, command)) {
+    exit_code(runtime.block_on(run(&connection, &data, command)))
+}
+
+/// A command's end as the process's exit code, with the failure said on stderr.
+fn exit_code(r: Result<Outcome, Failure>) -> ExitCode {
+    match r {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::SomeFailed) => ExitCode::from(1),
         Err(f) => {
@@ -198,10 +208,6 @@ async fn run(
     data: &DataFolder,
     command: Command,
 ) -> Result<Outcome, Failure> {
-    if let Command::Convert(args) = &command {
-        // Pure photo work: no server.
-        return convert::run(args);
-    }
     let dir = conn.open(data).await?;
     let photo = conn.photo_attribute();
     let result = match command {
