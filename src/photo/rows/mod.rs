@@ -7,9 +7,10 @@
 //! Anything these paths do not cover returns `Ok(None)` and goes the `image` way: interlaced
 //! PNGs, and TIFFs that are planar, CMYK, YCbCr, palette, float or of other depths.
 
-use std::io::Cursor;
-
 use image::RgbImage;
+
+mod from_png;
+mod from_tiff;
 
 use super::decode::{Header, guarded};
 use super::{Format, PhotoError, color};
@@ -29,8 +30,8 @@ pub(crate) fn decode_scaled(
     let max_alloc = usize::try_from(max_pixels.saturating_mul(8).saturating_add(64 << 20))
         .unwrap_or(usize::MAX);
     let decoded = guarded(|| match header.format {
-        Format::Png => png_rows(input, header, max_alloc, background, scale),
-        Format::Tiff => tiff_rows(input, header, max_alloc, background, scale),
+        Format::Png => from_png::rows(input, header, max_alloc, background, scale),
+        Format::Tiff => from_tiff::rows(input, header, max_alloc, background, scale),
         _ => Ok(None),
     })?;
     Ok(decoded.map(|(mut img, icc)| {
@@ -42,64 +43,15 @@ pub(crate) fn decode_scaled(
 }
 
 type Decoded = Option<(RgbImage, Option<Vec<u8>>)>;
-
-fn png_rows(
-    input: &[u8],
-    header: &Header,
-    max_alloc: usize,
-    background: [u8; 3],
-    scale: u32,
-) -> Result<Decoded, PhotoError> {
-    let mut dec =
-        png::Decoder::new_with_limits(Cursor::new(input), png::Limits { bytes: max_alloc });
-    // Palette and low-bit grey to 8-bit, tRNS to an alpha channel: 1–4 channels of 8 or 16
-    // bits from here on. 16-bit rows are rounded to 8-bit below rather than by STRIP_16, which
-    // keeps the high byte and lands up to 2 levels off what `image` gives after compositing.
-    dec.set_transformations(png::Transformations::EXPAND);
-    let mut reader = dec.read_info().map_err(png_error)?;
-    let info = reader.info();
-    // Adam7 passes arrive spread over the whole picture; they would need an accumulator for the
-    // whole output. Rare in photos: left to the `image` path.
-    if info.interlaced {
-        return Ok(None);
-    }
-    if (info.width, info.height) != (header.width, header.height) {
-        return Err(PhotoError::corrupt("the size changed between reads"));
-    }
-    let icc = info.icc_profile.as_ref().map(|p| p.to_vec());
-    let (color, depth) = reader.output_color_type();
-    let wide = match depth {
-        png::BitDepth::Eight => false,
-        png::BitDepth::Sixteen => true,
-        _ => return Ok(None),
-    };
-    let mut shrink = Shrink::new(header.width, header.height, scale, background)?;
-    let channels = color.samples();
-    let mut narrow = Vec::new();
-    while let Some(row) = reader.next_row().map_err(png_error)? {
-        if wide {
-            narrow.clear();
-            narrow.extend(
-                row.data()
-                    .chunks_exact(2)
-                    .map(|s| to_8bit(u16::from_be_bytes([s[0], s[1]]))),
-            );
-            shrink.push(&narrow, channels)?;
-        } else {
-            shrink.push(row.data(), channels)?;
-        }
-    }
-    Ok(Some((shrink.finish()?, icc)))
-}
-
-fn png_error(e: png::DecodingError) -> PhotoError {
-    use png::DecodingError as E;
-    match e {
-        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            PhotoError::corrupt("the file ends too early (truncated)")
-        }
-        E::LimitsExceeded => PhotoError::corrupt("the image needs more memory than allowed"),
-        other => PhotoError::corrupt(one_line(&other.to_string())),
+/// A decoder's error in plain words: the file ending early, the memory allowance, or the
+/// decoder's own first line.
+fn read_error(truncated: bool, over_limit: bool, message: &str) -> PhotoError {
+    if truncated {
+        PhotoError::corrupt("the file ends too early (truncated)")
+    } else if over_limit {
+        PhotoError::corrupt("the image needs more memory than allowed")
+    } else {
+        PhotoError::corrupt(one_line(message))
     }
 }
 
@@ -116,115 +68,6 @@ fn one_line(s: &str) -> String {
         "unknown decoding error".into()
     } else {
         line
-    }
-}
-
-fn tiff_rows(
-    input: &[u8],
-    header: &Header,
-    max_alloc: usize,
-    background: [u8; 3],
-    scale: u32,
-) -> Result<Decoded, PhotoError> {
-    use tiff::ColorType as C;
-    use tiff::decoder::{ChunkType, Decoder, DecodingResult, Limits};
-    use tiff::tags::Tag;
-
-    // Set-up errors are left to the `image` path, which words them as it always has.
-    let Ok(dec) = Decoder::new(Cursor::new(input)) else {
-        return Ok(None);
-    };
-    let mut limits = Limits::default();
-    limits.decoding_buffer_size = max_alloc;
-    limits.intermediate_buffer_size = max_alloc;
-    let mut dec = dec.with_limits(limits);
-    let (Ok((w, h)), Ok(color)) = (dec.dimensions(), dec.colortype()) else {
-        return Ok(None);
-    };
-    let channels = match color {
-        C::Gray(8 | 16) => 1,
-        C::GrayA(8 | 16) => 2,
-        C::RGB(8 | 16) => 3,
-        C::RGBA(8 | 16) => 4,
-        _ => return Ok(None),
-    };
-    let chunky = matches!(
-        dec.find_tag_unsigned::<u16>(Tag::PlanarConfiguration),
-        Ok(None | Some(1))
-    );
-    let uint = match dec.find_tag_unsigned_vec::<u16>(Tag::SampleFormat) {
-        Ok(None) => true,
-        Ok(Some(v)) => v.iter().all(|&f| f == 1),
-        Err(_) => false,
-    };
-    if !chunky || !uint || (w, h) != (header.width, header.height) {
-        return Ok(None);
-    }
-    let icc = dec.get_tag_u8_vec(Tag::IccProfile).ok();
-    let (cw, ch) = dec.chunk_dimensions();
-    if cw == 0 || ch == 0 {
-        return Ok(None);
-    }
-    let across = match dec.get_chunk_type() {
-        ChunkType::Strip => 1,
-        ChunkType::Tile => w.div_ceil(cw),
-    };
-    let chunks = match dec.get_chunk_type() {
-        ChunkType::Strip => dec.strip_count(),
-        ChunkType::Tile => dec.tile_count(),
-    }
-    .map_err(tiff_error)?;
-    if chunks != h.div_ceil(ch).saturating_mul(across) {
-        return Ok(None);
-    }
-
-    let mut shrink = Shrink::new(w, h, scale, background)?;
-    let mut row = vec![0u8; w as usize * channels];
-    // One strip, or one row of tiles, at a time: (data width, samples) per chunk.
-    let mut band: Vec<(usize, Vec<u8>)> = Vec::with_capacity(across as usize);
-    for band_index in 0..h.div_ceil(ch) {
-        band.clear();
-        let mut rows_here = u32::MAX;
-        for tx in 0..across {
-            let index = band_index * across + tx;
-            let (dw, dh) = dec.chunk_data_dimensions(index);
-            rows_here = rows_here.min(dh);
-            let samples = match dec.read_chunk(index).map_err(tiff_error)? {
-                DecodingResult::U8(v) => v,
-                DecodingResult::U16(v) => v.iter().map(|&s| to_8bit(s)).collect(),
-                _ => return Err(PhotoError::corrupt("unexpected TIFF sample type")),
-            };
-            band.push((dw as usize * channels, samples));
-        }
-        for r in 0..rows_here as usize {
-            let mut at = 0;
-            for (stride, samples) in &band {
-                let src = samples
-                    .get(r * stride..(r + 1) * stride)
-                    .ok_or_else(|| PhotoError::corrupt("a TIFF strip is too short"))?;
-                let dst = row
-                    .get_mut(at..at + stride)
-                    .ok_or_else(|| PhotoError::corrupt("TIFF tiles overrun the width"))?;
-                dst.copy_from_slice(src);
-                at += stride;
-            }
-            if at != row.len() {
-                return Err(PhotoError::corrupt("TIFF tiles do not cover the width"));
-            }
-            shrink.push(&row, channels)?;
-        }
-    }
-    Ok(Some((shrink.finish()?, icc)))
-}
-
-fn tiff_error(e: tiff::TiffError) -> PhotoError {
-    use tiff::TiffError as E;
-    match e {
-        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            PhotoError::corrupt("the file ends too early (truncated)")
-        }
-        E::LimitsExceeded => PhotoError::corrupt("the image needs more memory than allowed"),
-        other => PhotoError::corrupt(one_line(&other.to_string())),
     }
 }
 
