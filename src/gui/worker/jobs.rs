@@ -9,15 +9,14 @@ use tokio::task::AbortHandle;
 
 use super::super::photo_bridge;
 use super::ReqId;
-use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event, PreviewPhoto};
+use super::preview::{photo_changed, preview};
+use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event};
 use crate::data_folder::{DataFolder, WriteLock};
-use crate::directory::{
-    BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security, User,
-};
+use crate::directory::{BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security};
 use crate::import::{self, Cancel, Encoded, FileStamp, Journal};
 use crate::matching::{self, MatchOptions};
 
-const NOT_CONNECTED: &str = "Not connected to a directory.";
+pub(super) const NOT_CONNECTED: &str = "Not connected to a directory.";
 
 /// Pixel side of grid thumbnails (twice the row height, for high-DPI screens).
 pub const THUMB_SIDE: u32 = 48;
@@ -40,7 +39,7 @@ pub(super) struct WorkerState {
 }
 
 impl WorkerState {
-    fn emit(&self, id: ReqId, ev: Event) {
+    pub(super) fn emit(&self, id: ReqId, ev: Event) {
         if let Ok(tx) = self.events.lock() {
             let _ = tx.send((id, ev));
         }
@@ -56,7 +55,7 @@ impl WorkerState {
         dir
     }
 
-    fn dir(&self) -> Option<Directory> {
+    pub(super) fn dir(&self) -> Option<Directory> {
         self.dir.lock().ok().and_then(|d| d.clone())
     }
 
@@ -514,92 +513,9 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
     }
 }
 
-/// A photo was written, removed or restored: the grid's size, the status line, then the
-/// preview read again from the directory.
-async fn photo_changed(
-    s: &WorkerState,
-    id: ReqId,
-    user: &User,
-    photo_bytes: Option<usize>,
-    message: String,
-) {
-    let dn = user.dn.clone();
-    s.emit(
-        id,
-        Event::PhotoChanged {
-            dn,
-            photo_bytes,
-            message,
-        },
-    );
-    preview(s, id, user).await;
-}
-
-async fn preview(s: &WorkerState, id: ReqId, user: &User) {
-    let Some(dir) = s.dir() else {
-        s.emit(
-            id,
-            Event::Preview {
-                dn: user.dn.clone(),
-                photo: None,
-                history: Vec::new(),
-                error: Some(NOT_CONNECTED.into()),
-            },
-        );
-        return;
-    };
-    let dn = user.dn.clone();
-    let history = s.backups.history(user, s.photo.name()).unwrap_or_default();
-    match dir.read_photo(&dn, &s.photo).await {
-        Ok(Some(bytes)) => {
-            let decoded = off_thread(move || {
-                let (width, height) = photo_bridge::dimensions(&bytes).unwrap_or((0, 0));
-                photo_bridge::thumbnail(&bytes, PREVIEW_SIDE).map(|image| PreviewPhoto {
-                    bytes: bytes.len(),
-                    width,
-                    height,
-                    image,
-                })
-            })
-            .await;
-            let (photo, error) = match decoded {
-                Ok(p) => (Some(p), None),
-                Err(e) => (None, Some(format!("The stored photo cannot be shown: {e}"))),
-            };
-            s.emit(
-                id,
-                Event::Preview {
-                    dn,
-                    photo,
-                    history,
-                    error,
-                },
-            );
-        }
-        Ok(None) => s.emit(
-            id,
-            Event::Preview {
-                dn,
-                photo: None,
-                history,
-                error: None,
-            },
-        ),
-        Err(e) => s.emit(
-            id,
-            Event::Preview {
-                dn,
-                photo: None,
-                history,
-                error: Some(e.to_string()),
-            },
-        ),
-    }
-}
-
 /// Image or folder work on a blocking thread, never on the async workers; a panic there comes
 /// back as an error message instead of taking the worker down.
-async fn off_thread<T: Send + 'static>(
+pub(super) async fn off_thread<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, String> + Send + 'static,
 ) -> Result<T, String> {
     tokio::task::spawn_blocking(f)

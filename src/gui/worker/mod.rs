@@ -10,6 +10,7 @@
 
 mod dialogs;
 mod jobs;
+mod preview;
 mod protocol;
 
 use std::cell::{Cell, RefCell};

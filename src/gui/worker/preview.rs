@@ -1,0 +1,91 @@
+//! The preview panel's photo, read from the directory and decoded off the UI thread, and what a
+//! change of a user's photo tells the window.
+
+use super::super::photo_bridge;
+use super::ReqId;
+use super::jobs::{NOT_CONNECTED, PREVIEW_SIDE, WorkerState, off_thread};
+use super::protocol::{Event, PreviewPhoto};
+use crate::directory::User;
+
+/// A photo was written, removed or restored: the grid's size, the status line, then the
+/// preview read again from the directory.
+pub(super) async fn photo_changed(
+    s: &WorkerState,
+    id: ReqId,
+    user: &User,
+    photo_bytes: Option<usize>,
+    message: String,
+) {
+    let dn = user.dn.clone();
+    s.emit(
+        id,
+        Event::PhotoChanged {
+            dn,
+            photo_bytes,
+            message,
+        },
+    );
+    preview(s, id, user).await;
+}
+
+pub(super) async fn preview(s: &WorkerState, id: ReqId, user: &User) {
+    let Some(dir) = s.dir() else {
+        s.emit(
+            id,
+            Event::Preview {
+                dn: user.dn.clone(),
+                photo: None,
+                history: Vec::new(),
+                error: Some(NOT_CONNECTED.into()),
+            },
+        );
+        return;
+    };
+    let dn = user.dn.clone();
+    let history = s.backups.history(user, s.photo.name()).unwrap_or_default();
+    match dir.read_photo(&dn, &s.photo).await {
+        Ok(Some(bytes)) => {
+            let decoded = off_thread(move || {
+                let (width, height) = photo_bridge::dimensions(&bytes).unwrap_or((0, 0));
+                photo_bridge::thumbnail(&bytes, PREVIEW_SIDE).map(|image| PreviewPhoto {
+                    bytes: bytes.len(),
+                    width,
+                    height,
+                    image,
+                })
+            })
+            .await;
+            let (photo, error) = match decoded {
+                Ok(p) => (Some(p), None),
+                Err(e) => (None, Some(format!("The stored photo cannot be shown: {e}"))),
+            };
+            s.emit(
+                id,
+                Event::Preview {
+                    dn,
+                    photo,
+                    history,
+                    error,
+                },
+            );
+        }
+        Ok(None) => s.emit(
+            id,
+            Event::Preview {
+                dn,
+                photo: None,
+                history,
+                error: None,
+            },
+        ),
+        Err(e) => s.emit(
+            id,
+            Event::Preview {
+                dn,
+                photo: None,
+                history,
+                error: Some(e.to_string()),
+            },
+        ),
+    }
+}
