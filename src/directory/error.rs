@@ -10,7 +10,7 @@ use ldap3::{LdapError, LdapResult};
 
 pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum DirectoryError {
     #[error("Wrong user name or password.")]
     WrongPassword,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use ldap3::controls::{ControlType, PagedResults};
 use ldap3::{Ldap, Mod, Scope, SearchEntry};
 
+use super::bulk::Window;
 use super::connect::{Auth, ConnectOptions, Endpoint};
 use super::error::{DirectoryError, Result};
 use super::{Container, ContainerKind, Depth, USER_ATTRIBUTES, User, filter};
@@ -26,6 +27,8 @@ pub struct LdapBackend {
     timeout: Duration,
     pub(crate) base_dn: String,
     pages: Arc<AtomicU64>,
+    /// Changes in flight at once ([`super::bulk`]), learnt over the connection's life.
+    window: Arc<std::sync::Mutex<Window>>,
 }
 
 impl LdapBackend {
@@ -38,6 +41,7 @@ impl LdapBackend {
             timeout: opts.timeout,
             base_dn: String::new(),
             pages: Arc::new(AtomicU64::new(0)),
+            window: Arc::default(),
         };
         backend.base_dn = match &opts.base_dn {
             Some(b) if !b.trim().is_empty() => b.trim().to_string(),
@@ -64,6 +68,21 @@ impl LdapBackend {
     /// A handle on the current connection.
     fn conn(&self) -> Ldap {
         self.ldap.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(super) fn window_size(&self) -> usize {
+        self.window.lock().map_or(1, |w| w.size())
+    }
+
+    pub(super) fn window(&self, f: impl FnOnce(&mut Window)) {
+        if let Ok(mut w) = self.window.lock() {
+            f(&mut w);
+        }
+    }
+
+    /// How many changes may be in flight now (benches print it).
+    pub fn pipeline_window(&self) -> usize {
+        self.window_size()
     }
 }
 
@@ -163,7 +182,7 @@ impl LdapBackend {
     }
 
     /// A search with the Simple Paged Results control, following the cookie to the end.
-    async fn search_paged(
+    pub(super) async fn search_paged(
         &self,
         base: &str,
         scope: Scope,
@@ -293,7 +312,7 @@ impl LdapBackend {
         .await
     }
 
-    async fn modify(
+    pub(super) async fn modify(
         &self,
         dn: &str,
         mods: Vec<Mod<Vec<u8>>>,
@@ -346,7 +365,7 @@ async fn kerberos_bind(_: &mut Ldap, _: &Endpoint, _: Duration) -> Result<()> {
     Err(DirectoryError::KerberosUnavailable)
 }
 
-fn first(e: &SearchEntry, attr: &str) -> Option<String> {
+pub(super) fn first(e: &SearchEntry, attr: &str) -> Option<String> {
     e.attrs
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(attr))
@@ -355,7 +374,7 @@ fn first(e: &SearchEntry, attr: &str) -> Option<String> {
 
 /// A binary attribute's first value, wherever ldap3 put it (it keeps values that happen to be
 /// valid UTF-8 in `attrs`).
-fn binary(e: &SearchEntry, attr: &str) -> Option<Vec<u8>> {
+pub(super) fn binary(e: &SearchEntry, attr: &str) -> Option<Vec<u8>> {
     e.bin_attrs
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(attr))

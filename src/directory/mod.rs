@@ -5,6 +5,7 @@
 //! through it so that the old value is always backed up first and every write is read back.
 
 mod backup;
+mod bulk;
 mod connect;
 pub mod demo;
 mod error;
@@ -21,6 +22,7 @@ use tokio::sync::Mutex;
 use crate::data_folder::DataFolder;
 
 pub use backup::{BackupRecord, BackupStore, read_saved, sha256_hex, user_key};
+pub use bulk::{Change, Found, READ_CHUNK, Sent, Who, Window, guid_filter};
 pub use connect::{Auth, ConnectOptions, Endpoint, Security};
 pub use error::{DirectoryError, Result};
 pub use ldap::{LdapBackend, PAGE_SIZE, format_guid};
@@ -168,6 +170,61 @@ impl Directory {
         match &self.backend {
             Backend::Ldap(l) => l.read_photo(dn, photo.name()).await,
             Backend::Offline(d) => d.lock().await.read_photo(dn, photo.name()),
+        }
+    }
+
+    /// Many users and their photos with a few searches ([`bulk`]): in order, `Err(NoSuchObject)`
+    /// for one no longer in the directory. The outer `Err` is the
+    /// read failing as a whole (connection lost).
+    pub async fn read_photos(
+        &self,
+        who: &[Who],
+        photo: &PhotoAttribute,
+    ) -> Result<Vec<Result<Found>>> {
+        match &self.backend {
+            Backend::Ldap(l) => l.read_many(who, photo.name()).await,
+            Backend::Offline(d) => {
+                let d = d.lock().await;
+                Ok(who
+                    .iter()
+                    .map(|w| {
+                        let photo = d.read_photo(&w.dn, photo.name())?;
+                        let user = d.find_user(&w.dn, "")?;
+                        Ok(Found { user, photo })
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// Sends changes with no record and no check, pipelined: the step under the batch paths
+    /// (import, undo), which record every old value durably before calling this.
+    pub async fn send_changes(&self, changes: &[Change], photo: &PhotoAttribute) -> Vec<Sent> {
+        match &self.backend {
+            Backend::Ldap(l) => l.send_changes(changes, photo.name()).await,
+            Backend::Offline(d) => {
+                let mut d = d.lock().await;
+                changes
+                    .iter()
+                    .map(|c| {
+                        let change = match &c.value {
+                            Some(v) => ldif::Change::Replace {
+                                dn: c.dn.clone(),
+                                attr: photo.name().to_string(),
+                                value: v.to_vec(),
+                            },
+                            None => ldif::Change::Delete {
+                                dn: c.dn.clone(),
+                                attr: photo.name().to_string(),
+                            },
+                        };
+                        match d.record(change) {
+                            Ok(()) => Sent::Done,
+                            Err(e) => Sent::Refused(e),
+                        }
+                    })
+                    .collect()
+            }
         }
     }
 

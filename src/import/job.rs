@@ -1,11 +1,15 @@
-//! Running a plan: read each file when its turn comes, encode it on a worker thread, back up
-//! the old photo, write, read back — with bounded concurrency, progress, a journal and cancel.
+//! Running a plan: encode each photo on a worker thread, then write in batches — the old
+//! photos read and backed up together, the writes sent pipelined, read back together — with
+//! bounded memory, progress, a journal and cancel.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use std::path::PathBuf;
+
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::journal::{Entry, Journal};
@@ -13,7 +17,8 @@ use super::link;
 use super::plan::{Plan, PlanItem};
 use super::report::{ItemResult, Report, Status};
 use crate::directory::{
-    BackupRecord, BackupStore, Directory, DirectoryError, PhotoAttribute, sha256_hex,
+    BackupRecord, BackupStore, Change, Directory, DirectoryError, PhotoAttribute, Sent, Who,
+    sha256_hex,
 };
 use crate::photo::{self, PrepareOptions};
 
@@ -21,6 +26,7 @@ use crate::photo::{self, PrepareOptions};
 const CUT_OFF: &str = "the server went away during the write";
 const NOT_ATTEMPTED_UNREACHABLE: &str = "not attempted: server unreachable";
 const CANCELLED_BEFORE: &str = "cancelled before this user";
+const NOT_SENT: &str = "not sent: the connection was lost before this write";
 
 /// Shared stop flag: set it and the job stops between users (a write under way finishes).
 #[derive(Debug, Clone, Default)]
@@ -113,12 +119,21 @@ fn available_memory() -> Option<u64> {
     None
 }
 
+/// Users per write batch: one or two searches to read their photos before and after, one
+/// group of backups, one journal sync each way.
+const BATCH_MAX: usize = 100;
+/// Batches under way at once: while one is being sent, the next is read and backed up.
+const BATCHES_IN_FLIGHT: usize = 2;
+
 /// Runs the plan against `dir`. Never fails as a whole: every user ends written, failed (with
 /// the reason) or skipped, and the report says which. The journal is written as it goes.
 ///
-/// A lost connection stops new work at once (nothing more is decoded), lets the users under way
-/// finish, reconnects with [`link::BACKOFF`] and goes on — the interrupted users first. If the
-/// server stays away the rest is "not attempted: server unreachable" and the report says so.
+/// Photos are encoded on worker threads as fast as cores and memory allow, and written in
+/// batches of what is ready ([`write_batch`]): a slow link costs a few round trips per batch,
+/// not three per user. A lost connection stops new work at once (nothing more is encoded),
+/// lets the batches under way finish, reconnects with [`link::BACKOFF`] and goes on — the
+/// interrupted users first. If the server stays away the rest is "not attempted: server
+/// unreachable" and the report says so.
 pub async fn run(
     dir: &Directory,
     plan: &Plan,
@@ -141,70 +156,25 @@ pub async fn run(
             started_at: crate::clock::now_rfc3339(),
         });
     }
-    let journal = Arc::new(Mutex::new(journal));
-    let action = format!("import {}", plan.id);
+    let ctx = Arc::new(Ctx {
+        dir: dir.clone(),
+        attr: plan.attribute.clone(),
+        backups: backups.clone(),
+        journal: Arc::new(Mutex::new(journal)),
+        action: format!("import {}", plan.id),
+    });
+    let paused = Arc::new(AtomicBool::new(false));
+    let mut encoded = encode_all(plan, opts, cancel, paused.clone());
     let mut results: Vec<Option<ItemResult>> = vec![None; total];
-    let mut next = 0;
-    // Users whose write was cut off by a lost connection, to try again after a reconnect.
-    let mut again: VecDeque<(usize, Retry)> = VecDeque::new();
+    // Encoded and waiting for a batch; users whose write was cut off, to try again first.
+    let mut ready: Vec<Pending> = Vec::new();
+    let mut again: VecDeque<Pending> = VecDeque::new();
+    let mut encoding_done = false;
     let mut link_lost = false;
     let mut unreachable: Option<String> = None;
-    let mut running: JoinSet<(usize, Outcome)> = JoinSet::new();
+    let mut running: JoinSet<Vec<(usize, Outcome)>> = JoinSet::new();
     let mut done = 0;
-    loop {
-        while !link_lost
-            && unreachable.is_none()
-            && !cancel.is_cancelled()
-            && running.len() < opts.concurrency.max(1)
-            && (!again.is_empty() || next < total)
-        {
-            let (index, retry) = match again.pop_front() {
-                Some(r) => r,
-                None => {
-                    next += 1;
-                    (next - 1, Retry::default())
-                }
-            };
-            let item = plan.items[index].clone();
-            let step = Step {
-                dir: dir.clone(),
-                attr: plan.attribute.clone(),
-                backups: backups.clone(),
-                journal: journal.clone(),
-                action: action.clone(),
-                popts: PrepareOptions {
-                    target: plan.target,
-                    crop: item.crop,
-                    rotate_quarter_turns: item.rotate_quarter_turns,
-                    ..PrepareOptions::default()
-                },
-            };
-            running.spawn(async move { (index, step.one(&item, retry).await) });
-        }
-        let Some(joined) = running.join_next().await else {
-            if link_lost && unreachable.is_none() {
-                // Everything under way has come back: now reconnect, then go on.
-                match link::reconnect(dir, cancel).await {
-                    Ok(()) => link_lost = false,
-                    Err(why) => unreachable = Some(why),
-                }
-                continue;
-            }
-            break;
-        };
-        let (index, outcome) = match joined {
-            Ok(r) => r,
-            // A panic in a task must not lose the batch; it is reported below as not done.
-            Err(_) => continue,
-        };
-        let status = match outcome {
-            Outcome::Done(status) => status,
-            Outcome::LinkLost(retry) => {
-                link_lost = true;
-                again.push_back((index, retry));
-                continue;
-            }
-        };
+    let mut finish = |index: usize, status: Status, results: &mut Vec<Option<ItemResult>>| {
         done += 1;
         let result = result_for(&plan.items[index], status);
         on_progress(&Progress {
@@ -214,31 +184,110 @@ pub async fn run(
             last: result.clone(),
         });
         results[index] = Some(result);
+    };
+    loop {
+        let go = !link_lost && unreachable.is_none() && !cancel.is_cancelled();
+        while go && running.len() < BATCHES_IN_FLIGHT {
+            let mut batch: Vec<Pending> = Vec::new();
+            while batch.len() < BATCH_MAX
+                && let Some(p) = again.pop_front()
+            {
+                batch.push(p);
+            }
+            let room = BATCH_MAX - batch.len();
+            batch.extend(ready.drain(..room.min(ready.len())));
+            while batch.len() < BATCH_MAX
+                && let Ok((index, photo)) = encoded.try_recv()
+            {
+                match photo {
+                    Ok(p) => batch.push(Pending::new(index, &plan.items[index], p)),
+                    Err(reason) => {
+                        let status = ctx.fail(&plan.items[index], reason, false);
+                        finish(index, status, &mut results);
+                    }
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            let ctx = ctx.clone();
+            running.spawn(async move { ctx.write_batch(batch).await });
+        }
+        let take = go && running.len() < BATCHES_IN_FLIGHT && !encoding_done;
+        tokio::select! {
+            Some(joined) = running.join_next(), if !running.is_empty() => {
+                // A panic in a batch must not lose the run; its users are reported as not done.
+                let Ok(outcomes) = joined else { continue };
+                for (index, outcome) in outcomes {
+                    match outcome {
+                        Outcome::Done(status) => finish(index, status, &mut results),
+                        Outcome::LinkLost(p) => {
+                            link_lost = true;
+                            paused.store(true, Ordering::SeqCst);
+                            again.push_back(p);
+                        }
+                    }
+                }
+            }
+            next = encoded.recv(), if take => match next {
+                Some((index, Ok(p))) => ready.push(Pending::new(index, &plan.items[index], p)),
+                Some((index, Err(reason))) => {
+                    let status = ctx.fail(&plan.items[index], reason, false);
+                    finish(index, status, &mut results);
+                }
+                None => encoding_done = true,
+            },
+            else => {
+                if link_lost && unreachable.is_none() {
+                    // Everything under way has come back: now reconnect, then go on.
+                    match link::reconnect(dir, cancel).await {
+                        Ok(()) => {
+                            link_lost = false;
+                            paused.store(false, Ordering::SeqCst);
+                        }
+                        Err(why) => unreachable = Some(why),
+                    }
+                    continue;
+                }
+                if go && !ready.is_empty() {
+                    continue;
+                }
+                break;
+            }
+        }
     }
+    // Stop the encoder; what it had ready is not written.
+    drop(encoded);
     // Users this run did not finish (cut off mid-write, or never reached): what a retry takes.
     let mut unfinished: Vec<String> = again
         .iter()
-        .map(|(i, _)| plan.items[*i].user.dn.clone())
+        .map(|p| plan.items[p.index].user.dn.clone())
         .collect();
-    // Users cut off mid-write and never retried: the write may have landed.
-    for (index, retry) in again {
-        let item = &plan.items[index];
-        let reason = format!(
-            "{CUT_OFF} and did not come back ({}); the photo may or may not have been written — undo checks",
-            unreachable.as_deref().unwrap_or("cancelled")
-        );
-        if retry.before.is_some() {
-            log(
-                &journal,
-                &Entry::Failed {
-                    dn: item.user.dn.clone(),
-                    file: item.file.clone(),
-                    reason: reason.clone(),
-                    may_have_landed: true,
-                },
-            );
-        }
-        results[index] = Some(result_for(item, Status::Failed { reason }));
+    let why = unreachable.as_deref().unwrap_or("cancelled").to_string();
+    for p in again {
+        let item = &plan.items[p.index];
+        let status = match (&p.before, p.sent) {
+            // Sent, and no answer came: the write may have landed.
+            (Some(_), true) => ctx.fail(
+                item,
+                format!(
+                    "{CUT_OFF} and did not come back ({why}); the photo may or may not have been written — undo checks"
+                ),
+                true,
+            ),
+            // Recorded but never sent: take the record back, nothing changed.
+            (Some(before), false) => {
+                ctx.take_back(before);
+                ctx.fail(item, format!("{NOT_SENT} ({why})"), false);
+                Status::Skipped {
+                    reason: format!("{NOT_ATTEMPTED_UNREACHABLE} ({why})"),
+                }
+            }
+            (None, _) => Status::Skipped {
+                reason: format!("{NOT_ATTEMPTED_UNREACHABLE} ({why})"),
+            },
+        };
+        results[p.index] = Some(result_for(item, status));
     }
     let cancelled = cancel.is_cancelled() && results.iter().any(Option::is_none);
     if unreachable.is_some() || cancelled {
@@ -273,13 +322,10 @@ pub async fn run(
             },
         }))
         .collect();
-    log(
-        &journal,
-        &Entry::Finished {
-            cancelled,
-            unreachable: unreachable.is_some(),
-        },
-    );
+    ctx.log(&[Entry::Finished {
+        cancelled,
+        unreachable: unreachable.is_some(),
+    }]);
     Report {
         id: plan.id.clone(),
         results,
@@ -288,6 +334,77 @@ pub async fn run(
         unfinished,
         journal: journal_path,
     }
+}
+
+/// Encodes the plan's photos on worker threads, `opts.concurrency` at once, into a bounded
+/// channel (encoding waits when writing falls behind, so memory stays bounded). Photos the
+/// wizard already encoded from unchanged files are passed on as they are. Stops encoding while
+/// `paused` (the link is lost) and when the run is cancelled or the receiver dropped.
+fn encode_all(
+    plan: &Plan,
+    opts: JobOptions,
+    cancel: &Cancel,
+    paused: Arc<AtomicBool>,
+) -> mpsc::Receiver<(usize, Result<Arc<photo::Prepared>, String>)> {
+    let (tx, rx) = mpsc::channel(BATCH_MAX);
+    let items: Vec<(PathBuf, PrepareOptions, Option<Arc<photo::Prepared>>)> = plan
+        .items
+        .iter()
+        .map(|item| {
+            let popts = PrepareOptions {
+                target: plan.target,
+                crop: item.crop,
+                rotate_quarter_turns: item.rotate_quarter_turns,
+                ..PrepareOptions::default()
+            };
+            (item.file.clone(), popts, item.reusable())
+        })
+        .collect();
+    let cancel = cancel.clone();
+    tokio::spawn(async move {
+        let mut running = JoinSet::new();
+        let mut next = 0;
+        loop {
+            let stop = cancel.is_cancelled() || tx.is_closed();
+            while !stop
+                && !paused.load(Ordering::SeqCst)
+                && running.len() < opts.concurrency.max(1)
+                && next < items.len()
+            {
+                let (path, popts, reuse) = items[next].clone();
+                let index = next;
+                next += 1;
+                running.spawn(async move {
+                    if let Some(p) = reuse {
+                        return (index, Ok(p));
+                    }
+                    // The report and journal name the file beside the reason.
+                    let prepared = tokio::task::spawn_blocking(move || {
+                        photo::prepare_file(&path, &popts).map_err(|e| e.reason())
+                    })
+                    .await;
+                    let result = match prepared {
+                        Ok(Ok(p)) => Ok(Arc::new(p)),
+                        Ok(Err(reason)) => Err(reason),
+                        Err(_) => Err("the photo could not be processed".to_string()),
+                    };
+                    (index, result)
+                });
+            }
+            match running.join_next().await {
+                Some(Ok(done)) => {
+                    if tx.send(done).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Err(_)) => {}
+                None if stop || next >= items.len() => return,
+                // Paused with nothing under way: look again shortly.
+                None => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+    rx
 }
 
 fn result_for(item: &PlanItem, status: Status) -> ItemResult {
@@ -300,162 +417,283 @@ fn result_for(item: &PlanItem, status: Status) -> ItemResult {
     }
 }
 
-fn log(journal: &Mutex<Option<Journal>>, entry: &Entry) {
-    if let Ok(mut j) = journal.lock()
-        && let Some(j) = j.as_mut()
-        && let Err(e) = j.append(entry)
-    {
-        tracing::error!("cannot write the import journal: {e}");
-    }
-}
-
 /// What one user's turn came to.
 enum Outcome {
     Done(Status),
     /// The connection was lost under this user: try again after a reconnect.
-    LinkLost(Retry),
+    LinkLost(Pending),
 }
 
-/// What a cut-off attempt had already done, so the next one neither decodes again nor records
-/// our own new photo as the "old" one.
-#[derive(Default)]
-struct Retry {
-    prepared: Option<Arc<photo::Prepared>>,
-    /// The value before the import, recorded by the first attempt.
+/// A user with an encoded photo, waiting for a batch — and, after a cut-off attempt, what
+/// that attempt had done, so the next one neither encodes again nor records our own new photo
+/// as the "old" one.
+struct Pending {
+    index: usize,
+    item: PlanItem,
+    photo: Arc<photo::Prepared>,
+    sha: String,
+    /// The value before the import, recorded by an earlier attempt.
     before: Option<BackupRecord>,
+    /// That attempt sent the write (its outcome is unknown).
+    sent: bool,
 }
 
-/// What every user's turn needs.
-struct Step {
+impl Pending {
+    fn new(index: usize, item: &PlanItem, photo: Arc<photo::Prepared>) -> Self {
+        Self {
+            index,
+            item: item.clone(),
+            sha: sha256_hex(&photo.jpeg),
+            photo,
+            before: None,
+            sent: false,
+        }
+    }
+
+    fn lost(mut self, before: Option<BackupRecord>, sent: bool) -> (usize, Outcome) {
+        self.before = before;
+        self.sent |= sent;
+        (self.index, Outcome::LinkLost(self))
+    }
+}
+
+/// What every batch needs.
+struct Ctx {
     dir: Directory,
     attr: PhotoAttribute,
     backups: BackupStore,
     journal: Arc<Mutex<Option<Journal>>>,
     action: String,
-    popts: PrepareOptions,
 }
 
-impl Step {
-    /// One user: read the file (and let go of it), encode off the async threads, record the
-    /// old value, journal, write, read back.
-    async fn one(&self, item: &PlanItem, retry: Retry) -> Outcome {
-        let dn = &item.user.dn;
-        // Every failure is journaled, so the record says why this user was not written.
-        let fail = |reason: String, may_have_landed: bool| {
-            log(
-                &self.journal,
-                &Entry::Failed {
-                    dn: dn.clone(),
-                    file: item.file.clone(),
-                    reason: reason.clone(),
-                    may_have_landed,
-                },
-            );
-            Outcome::Done(Status::Failed { reason })
-        };
-        // Encoded already: on the first try of a cut-off write, or by the wizard's preview of
-        // this very file (unchanged since), crop and size.
-        let prepared = match retry.prepared.or_else(|| item.reusable()) {
-            Some(p) => p,
-            None => {
-                let (path, popts) = (item.file.clone(), self.popts.clone());
-                // The report and journal name the file beside the reason.
-                let prepared = tokio::task::spawn_blocking(move || {
-                    photo::prepare_file(&path, &popts).map_err(|e| e.reason())
-                })
-                .await;
-                match prepared {
-                    Ok(Ok(p)) => Arc::new(p),
-                    Ok(Err(reason)) => return fail(reason, false),
-                    Err(_) => return fail("the photo could not be processed".into(), false),
-                }
+impl Ctx {
+    fn log(&self, entries: &[Entry]) {
+        if let Ok(mut j) = self.journal.lock()
+            && let Some(j) = j.as_mut()
+            && let Err(e) = j.append_all(entries)
+        {
+            tracing::error!("cannot write the import journal: {e}");
+        }
+    }
+
+    fn failed_entry(item: &PlanItem, reason: &str, may_have_landed: bool) -> Entry {
+        Entry::Failed {
+            dn: item.user.dn.clone(),
+            file: item.file.clone(),
+            reason: reason.to_string(),
+            may_have_landed,
+        }
+    }
+
+    /// A failure, journaled at once (so the record says why this user was not written).
+    fn fail(&self, item: &PlanItem, reason: String, may_have_landed: bool) -> Status {
+        self.log(&[Self::failed_entry(item, &reason, may_have_landed)]);
+        Status::Failed { reason }
+    }
+
+    /// A backup whose change did not happen leaves the user's history.
+    fn take_back(&self, before: &BackupRecord) {
+        if let Err(e) = self.backups.forget(before) {
+            tracing::warn!("cannot take back the record of {}: {e}", before.dn);
+        }
+    }
+
+    /// One batch: read every user's photo with a few searches, record the old values durably
+    /// together, journal the writes together, send them pipelined, read them back with a few
+    /// searches and compare. No write is sent before its old value is on disk; no user is
+    /// "written" before the value read back is the one sent.
+    async fn write_batch(&self, batch: Vec<Pending>) -> Vec<(usize, Outcome)> {
+        let mut out: Vec<(usize, Outcome)> = Vec::with_capacity(batch.len());
+        let mut entries: Vec<Entry> = Vec::new();
+        let who: Vec<Who> = batch.iter().map(|p| Who::from(&p.item.user)).collect();
+        let current = match self.dir.read_photos(&who, &self.attr).await {
+            Ok(c) => c,
+            Err(e) if e.is_link_lost() => {
+                return batch
+                    .into_iter()
+                    .map(|p| {
+                        let before = p.before.clone();
+                        p.lost(before, false)
+                    })
+                    .collect();
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                return batch
+                    .into_iter()
+                    .map(|p| {
+                        let s = self.fail(&p.item, reason.clone(), p.sent);
+                        (p.index, Outcome::Done(s))
+                    })
+                    .collect();
             }
         };
-        let new_sha = sha256_hex(&prepared.jpeg);
-        let lost = |before: Option<BackupRecord>| {
-            Outcome::LinkLost(Retry {
-                prepared: Some(prepared.clone()),
-                before,
-            })
-        };
-        // A retry keeps the first attempt's record while the photo still holds that value, and
-        // only confirms a cut-off write that had landed.
-        let kept = match &retry.before {
-            None => None,
-            Some(first) => match self.dir.read_photo(dn, &self.attr).await {
-                Ok(current) => {
-                    let current = current.as_deref().map(sha256_hex);
-                    if current.as_deref() == Some(new_sha.as_str()) {
-                        return self.written(item, &prepared, &new_sha, first.clone());
-                    }
-                    (current.as_deref() == first.old_sha256()).then(|| first.clone())
+        // Who gets a new record of the value before (and which value), who keeps the record of
+        // an earlier attempt, and who turns out to hold the new photo already.
+        let mut send: Vec<(Pending, Option<BackupRecord>)> = Vec::new();
+        let mut record: Vec<(Pending, Option<Vec<u8>>)> = Vec::new();
+        for (p, cur) in batch.into_iter().zip(current) {
+            let cur = match cur {
+                Ok(c) => c.photo,
+                Err(e) => {
+                    entries.push(Self::failed_entry(&p.item, &e.to_string(), p.sent));
+                    let status = Status::Failed {
+                        reason: e.to_string(),
+                    };
+                    out.push((p.index, Outcome::Done(status)));
+                    continue;
                 }
-                Err(e) if e.is_link_lost() => return lost(retry.before.clone()),
-                Err(e) => return fail(e.to_string(), true),
-            },
-        };
-        let before = match kept {
-            Some(b) => b,
-            None => match self
-                .dir
-                .record_before(&item.user, &self.attr, &self.backups, &self.action)
-                .await
-            {
-                Ok(b) => b,
-                Err(e) if e.is_link_lost() => return lost(retry.before),
-                // On a retry, the cut-off write may have landed.
-                Err(e) => return fail(e.to_string(), retry.before.is_some()),
-            },
-        };
-        log(
-            &self.journal,
-            &Entry::Writing {
-                dn: dn.clone(),
-                file: item.file.clone(),
-                sha256: Some(new_sha.clone()),
-                backup: before.file.clone(),
-                old_sha256: before.old_sha256().map(str::to_string),
-            },
-        );
-        match self
-            .dir
-            .replace_verified(dn, &self.attr, &prepared.jpeg)
-            .await
-        {
-            Ok(()) => self.written(item, &prepared, &new_sha, before),
-            Err(e) if e.is_link_lost() => lost(Some(before)),
-            // A refusal changed nothing; a read-back that differs may hide a landed write.
-            Err(e) => {
-                let maybe = matches!(e, DirectoryError::VerifyFailed { .. });
-                fail(e.to_string(), maybe)
+            };
+            let cur_sha = cur.as_deref().map(sha256_hex);
+            match p.before.clone() {
+                // A cut-off write that had landed: the read is its verification.
+                Some(first) if cur_sha.as_deref() == Some(p.sha.as_str()) => {
+                    out.push(self.written(&p, first, &mut entries));
+                }
+                // Still the value the first attempt recorded: keep that record.
+                Some(first) if cur_sha.as_deref() == first.old_sha256() => {
+                    send.push((p, Some(first)));
+                }
+                _ => record.push((p, cur)),
             }
         }
+        if !record.is_empty() {
+            let owned: Vec<(crate::directory::User, Option<Vec<u8>>)> = record
+                .iter()
+                .map(|(p, cur)| (p.item.user.clone(), cur.clone()))
+                .collect();
+            let (backups, attr, action) = (
+                self.backups.clone(),
+                self.attr.name().to_string(),
+                self.action.clone(),
+            );
+            let saved = tokio::task::spawn_blocking(move || {
+                let refs: Vec<(&crate::directory::User, Option<&[u8]>)> =
+                    owned.iter().map(|(u, c)| (u, c.as_deref())).collect();
+                backups.save_all(&refs, &attr, &action)
+            })
+            .await
+            .unwrap_or_else(|e| Err(DirectoryError::Backup(e.to_string())));
+            match saved {
+                Ok(recs) => send.extend(
+                    record
+                        .into_iter()
+                        .zip(recs)
+                        .map(|((p, _), rec)| (p, Some(rec))),
+                ),
+                // Nothing is sent for users whose old value is not safe on disk.
+                Err(e) => {
+                    for (p, _) in record {
+                        entries.push(Self::failed_entry(&p.item, &e.to_string(), p.sent));
+                        let status = Status::Failed {
+                            reason: e.to_string(),
+                        };
+                        out.push((p.index, Outcome::Done(status)));
+                    }
+                }
+            }
+        }
+        // The writes, journaled together, then sent.
+        entries.extend(send.iter().map(|(p, before)| {
+            let before = before.as_ref().expect("every write has its record");
+            Entry::Writing {
+                dn: p.item.user.dn.clone(),
+                file: p.item.file.clone(),
+                sha256: Some(p.sha.clone()),
+                backup: before.file.clone(),
+                old_sha256: before.old_sha256().map(str::to_string),
+            }
+        }));
+        self.log(&std::mem::take(&mut entries));
+        let changes: Vec<Change> = send
+            .iter()
+            .map(|(p, _)| Change {
+                dn: p.item.user.dn.clone(),
+                value: Some(Arc::new(p.photo.jpeg.clone())),
+            })
+            .collect();
+        let sent = self.dir.send_changes(&changes, &self.attr).await;
+        let mut check: Vec<(Pending, BackupRecord)> = Vec::new();
+        for ((p, before), result) in send.into_iter().zip(sent) {
+            let before = before.expect("every write has its record");
+            match result {
+                Sent::Done => check.push((p, before)),
+                Sent::Unknown(_) => out.push(p.lost(Some(before), true)),
+                Sent::NotSent(_) => out.push(p.lost(Some(before), false)),
+                // A refusal changed nothing: the record goes, the journal says so.
+                Sent::Refused(e) => {
+                    self.take_back(&before);
+                    entries.push(Self::failed_entry(&p.item, &e.to_string(), false));
+                    let status = Status::Failed {
+                        reason: e.to_string(),
+                    };
+                    out.push((p.index, Outcome::Done(status)));
+                }
+            }
+        }
+        // Read back with a few searches; each photo must be exactly the one sent.
+        let who: Vec<Who> = check.iter().map(|(p, _)| Who::from(&p.item.user)).collect();
+        match self.dir.read_photos(&who, &self.attr).await {
+            Ok(back) => {
+                for ((p, before), back) in check.into_iter().zip(back) {
+                    let same = back.as_ref().is_ok_and(|b| {
+                        b.photo.as_deref().map(sha256_hex).as_deref() == Some(&p.sha)
+                    });
+                    if same {
+                        out.push(self.written(&p, before, &mut entries));
+                    } else {
+                        // Someone else changed it meanwhile, or the server kept another value.
+                        let reason = match back {
+                            Err(e) => e.to_string(),
+                            Ok(_) => DirectoryError::VerifyFailed {
+                                dn: p.item.user.dn.clone(),
+                            }
+                            .to_string(),
+                        };
+                        entries.push(Self::failed_entry(&p.item, &reason, true));
+                        out.push((p.index, Outcome::Done(Status::Failed { reason })));
+                    }
+                }
+            }
+            Err(e) if e.is_link_lost() => {
+                out.extend(check.into_iter().map(|(p, b)| p.lost(Some(b), true)));
+            }
+            Err(e) => {
+                for (p, _) in check {
+                    entries.push(Self::failed_entry(&p.item, &e.to_string(), true));
+                    let status = Status::Failed {
+                        reason: e.to_string(),
+                    };
+                    out.push((p.index, Outcome::Done(status)));
+                }
+            }
+        }
+        self.log(&entries);
+        out
     }
 
     fn written(
         &self,
-        item: &PlanItem,
-        prepared: &photo::Prepared,
-        sha: &str,
+        p: &Pending,
         before: BackupRecord,
-    ) -> Outcome {
-        log(
-            &self.journal,
-            &Entry::Written {
-                dn: item.user.dn.clone(),
-                file: item.file.clone(),
-                bytes: prepared.jpeg.len(),
-                sha256: sha.to_string(),
-                backup: before.file.clone(),
-            },
-        );
-        Outcome::Done(Status::Written {
-            bytes: prepared.jpeg.len(),
-            width: prepared.width,
-            height: prepared.height,
-            quality: prepared.quality,
+        entries: &mut Vec<Entry>,
+    ) -> (usize, Outcome) {
+        let photo = &p.photo;
+        entries.push(Entry::Written {
+            dn: p.item.user.dn.clone(),
+            file: p.item.file.clone(),
+            bytes: photo.jpeg.len(),
+            sha256: p.sha.clone(),
+            backup: before.file.clone(),
+        });
+        let status = Status::Written {
+            bytes: photo.jpeg.len(),
+            width: photo.width,
+            height: photo.height,
+            quality: photo.quality,
             backup: before.file,
-        })
+        };
+        (p.index, Outcome::Done(status))
     }
 }
 

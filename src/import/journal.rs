@@ -121,9 +121,21 @@ impl Journal {
 
     /// Writes one line and syncs it: the record must survive a crash right after.
     pub fn append(&mut self, entry: &Entry) -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        self.file.write_all(&line)?;
+        self.append_all(std::slice::from_ref(entry))
+    }
+
+    /// Writes the lines of a batch with one sync: all of them survive a crash once this returns
+    /// (a crash before may keep some, each whole or torn at the end, which [`read`] skips).
+    pub fn append_all(&mut self, entries: &[Entry]) -> std::io::Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut lines = Vec::new();
+        for entry in entries {
+            serde_json::to_writer(&mut lines, entry).map_err(std::io::Error::other)?;
+            lines.push(b'\n');
+        }
+        self.file.write_all(&lines)?;
         self.file.sync_data()
     }
 }

@@ -4,12 +4,14 @@
 //! is left as it is and named. Never "all put back" when something was left.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::job::Cancel;
 use super::journal::{self, Entry, Journal, Touched, UndoneHow};
 use super::link;
 use crate::directory::{
-    BackupStore, Directory, DirectoryError, PhotoAttribute, read_saved, sha256_hex,
+    BackupStore, Change, Directory, DirectoryError, Found, PhotoAttribute, Sent, Who, read_saved,
+    sha256_hex,
 };
 
 /// What an undo did for one user.
@@ -107,9 +109,14 @@ impl UndoReport {
     }
 }
 
+/// Users per undo batch (read together, recorded together, sent pipelined, read back together).
+const BATCH: usize = 100;
+
 /// Undoes the import recorded in `journal_path`. Users an earlier undo settled are skipped, so
-/// an interrupted undo is finished by running it again. A lost connection is ridden out like in
-/// the import; if the server stays away the rest is reported as not attempted.
+/// an interrupted undo is finished by running it again. Users go in batches: their photos read
+/// with a few searches, the values the undo replaces recorded together, the old photos sent
+/// pipelined and read back together. A lost connection is ridden out like in the import; if the
+/// server stays away the rest is reported as not attempted.
 pub async fn undo(
     dir: &Directory,
     journal_path: &Path,
@@ -122,95 +129,232 @@ pub async fn undo(
     } else {
         PhotoAttribute(summary.attribute.clone())
     };
-    let action = format!("undo of import {}", summary.id);
+    let ctx = Batch {
+        dir,
+        attribute: &attribute,
+        backups,
+        action: format!("undo of import {}", summary.id),
+    };
     let mut log = Journal::create(journal_path.to_path_buf())?;
-    let mut results = Vec::new();
+    let mut outcomes: Vec<Option<UndoOutcome>> = vec![None; summary.left.len()];
     let mut stop: Option<String> = None;
-    for t in &summary.left {
-        let name = crate::directory::rdn_value(&t.dn);
+    let mut todo: Vec<usize> = (0..summary.left.len()).collect();
+    while !todo.is_empty() {
         if stop.is_none() && cancel.is_cancelled() {
             stop = Some("cancelled".into());
         }
         if let Some(why) = &stop {
-            results.push(UndoResult {
-                dn: t.dn.clone(),
-                name,
-                outcome: UndoOutcome::NotAttempted(why.clone()),
-            });
-            continue;
+            for i in todo.drain(..) {
+                outcomes[i] = Some(UndoOutcome::NotAttempted(why.clone()));
+            }
+            break;
         }
-        let mut outcome = undo_one(dir, t, &attribute, backups, &action).await;
-        if let Err(e) = &outcome
-            && e.is_link_lost()
-        {
-            outcome = match link::reconnect(dir, cancel).await {
-                Ok(()) => undo_one(dir, t, &attribute, backups, &action).await,
-                Err(why) => {
-                    let why = format!("not attempted: server unreachable ({why})");
-                    stop = Some(why.clone());
-                    Ok(UndoOutcome::NotAttempted(why))
+        let take = todo.len().min(BATCH);
+        let batch: Vec<usize> = todo.drain(..take).collect();
+        let touched: Vec<&Touched> = batch.iter().map(|&i| &summary.left[i]).collect();
+        let mut lost = Vec::new();
+        let mut entries = Vec::new();
+        for (&i, result) in batch.iter().zip(ctx.undo_batch(&touched).await) {
+            let outcome = match result {
+                Err(e) if e.is_link_lost() => {
+                    lost.push(i);
+                    continue;
                 }
+                Err(e) => UndoOutcome::Failed(e.to_string()),
+                Ok(o) => o,
             };
+            let how = match outcome {
+                UndoOutcome::PutBack | UndoOutcome::Removed => Some(UndoneHow::PutBack),
+                UndoOutcome::AlreadyAsBefore => Some(UndoneHow::AlreadyAsBefore),
+                UndoOutcome::ChangedSince => Some(UndoneHow::ChangedSince),
+                UndoOutcome::Failed(_) | UndoOutcome::NotAttempted(_) => None,
+            };
+            if let Some(how) = how {
+                entries.push(Entry::Undone {
+                    dn: summary.left[i].dn.clone(),
+                    how,
+                });
+            }
+            outcomes[i] = Some(outcome);
         }
-        let outcome = outcome.unwrap_or_else(|e| UndoOutcome::Failed(e.to_string()));
-        let how = match outcome {
-            UndoOutcome::PutBack | UndoOutcome::Removed => Some(UndoneHow::PutBack),
-            UndoOutcome::AlreadyAsBefore => Some(UndoneHow::AlreadyAsBefore),
-            UndoOutcome::ChangedSince => Some(UndoneHow::ChangedSince),
-            UndoOutcome::Failed(_) | UndoOutcome::NotAttempted(_) => None,
-        };
-        if let Some(how) = how {
-            log.append(&Entry::Undone {
-                dn: t.dn.clone(),
-                how,
-            })?;
+        log.append_all(&entries)?;
+        if !lost.is_empty() {
+            // Those users go first after the reconnect (the look at each decides again).
+            if let Err(why) = link::reconnect(dir, cancel).await {
+                stop = Some(format!("not attempted: server unreachable ({why})"));
+            }
+            lost.append(&mut todo);
+            todo = lost;
         }
-        results.push(UndoResult {
-            dn: t.dn.clone(),
-            name,
-            outcome,
-        });
     }
+    let results = summary
+        .left
+        .iter()
+        .zip(outcomes)
+        .map(|(t, o)| UndoResult {
+            dn: t.dn.clone(),
+            name: crate::directory::rdn_value(&t.dn),
+            outcome: o.unwrap_or_else(|| UndoOutcome::Failed("not looked at".into())),
+        })
+        .collect();
     let summary = journal::summarize(journal_path)?;
     Ok(UndoReport { summary, results })
 }
 
-async fn undo_one(
-    dir: &Directory,
-    t: &Touched,
-    attribute: &PhotoAttribute,
-    backups: &BackupStore,
-    action: &str,
-) -> Result<UndoOutcome, DirectoryError> {
-    let current = dir.read_photo(&t.dn, attribute).await?;
-    let current_sha = current.as_deref().map(sha256_hex);
-    // The old value, checked against its recorded hash (older journals have none).
-    let old_bytes = match &t.backup {
-        Some(path) => Some(read_saved(path, t.old_sha256.as_deref())?),
-        None => None,
-    };
-    let old_sha = old_bytes.as_deref().map(sha256_hex);
-    let holds_new = current_sha
-        .as_ref()
-        .is_some_and(|c| t.new_sha256.contains(c));
-    if !holds_new {
-        return Ok(if current_sha == old_sha {
-            UndoOutcome::AlreadyAsBefore
+/// What every undo batch needs.
+struct Batch<'a> {
+    dir: &'a Directory,
+    attribute: &'a PhotoAttribute,
+    backups: &'a BackupStore,
+    action: String,
+}
+
+/// One user of a batch on the way: what to put back, and the record of the value it replaces.
+struct PutBack<'t> {
+    at: usize,
+    old: Option<Vec<u8>>,
+    old_sha: Option<String>,
+    found: Found,
+    touched: &'t Touched,
+}
+
+impl Batch<'_> {
+    /// Decides each user from the journal and the photo they hold now, and puts back the old
+    /// value of those who still hold a photo the import sent: recorded first, sent pipelined,
+    /// read back. In order; an error that `is_link_lost` means "look again after a reconnect".
+    async fn undo_batch(&self, touched: &[&Touched]) -> Vec<Result<UndoOutcome, DirectoryError>> {
+        let mut out: Vec<Option<Result<UndoOutcome, DirectoryError>>> =
+            touched.iter().map(|_| None).collect();
+        let who: Vec<Who> = touched.iter().map(|t| Who::dn(t.dn.clone())).collect();
+        let current = match self.dir.read_photos(&who, self.attribute).await {
+            Ok(c) => c,
+            Err(e) => return touched.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let mut put_back: Vec<PutBack> = Vec::new();
+        for (at, (t, found)) in touched.iter().zip(current).enumerate() {
+            let found = match found {
+                Ok(f) => f,
+                Err(e) => {
+                    out[at] = Some(Err(e));
+                    continue;
+                }
+            };
+            // The old value, checked against its recorded hash (older journals have none).
+            let old = match &t.backup {
+                Some(path) => match read_saved(path, t.old_sha256.as_deref()) {
+                    Ok(b) => Some(b),
+                    Err(e) => {
+                        out[at] = Some(Err(e));
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let old_sha = old.as_deref().map(sha256_hex);
+            let current_sha = found.photo.as_deref().map(sha256_hex);
+            let holds_new = current_sha
+                .as_ref()
+                .is_some_and(|c| t.new_sha256.contains(c));
+            if !holds_new {
+                out[at] = Some(Ok(if current_sha == old_sha {
+                    UndoOutcome::AlreadyAsBefore
+                } else {
+                    UndoOutcome::ChangedSince
+                }));
+                continue;
+            }
+            put_back.push(PutBack {
+                at,
+                old,
+                old_sha,
+                found,
+                touched: t,
+            });
+        }
+        // The values the undo replaces (the import's photos) go into each user's history too.
+        let items: Vec<(&crate::directory::User, Option<&[u8]>)> = put_back
+            .iter()
+            .map(|p| (&p.found.user, p.found.photo.as_deref()))
+            .collect();
+        let records = if items.is_empty() {
+            Vec::new()
         } else {
-            UndoOutcome::ChangedSince
-        });
-    }
-    let user = dir.find_user(&t.dn, attribute).await?;
-    match old_bytes {
-        Some(old) => {
-            dir.write_photo_as(&user, attribute, &old, backups, action)
-                .await?;
-            Ok(UndoOutcome::PutBack)
+            match self
+                .backups
+                .save_all(&items, self.attribute.name(), &self.action)
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    for p in &put_back {
+                        out[p.at] = Some(Err(e.clone()));
+                    }
+                    return finish(out);
+                }
+            }
+        };
+        let changes: Vec<Change> = put_back
+            .iter()
+            .map(|p| Change {
+                dn: p.found.user.dn.clone(),
+                value: p.old.clone().map(Arc::new),
+            })
+            .collect();
+        let sent = self.dir.send_changes(&changes, self.attribute).await;
+        let mut check: Vec<&PutBack> = Vec::new();
+        for ((p, rec), result) in put_back.iter().zip(&records).zip(sent) {
+            match result {
+                Sent::Done => check.push(p),
+                Sent::Unknown(e) => out[p.at] = Some(Err(e)),
+                Sent::NotSent(e) => {
+                    self.forget(rec);
+                    out[p.at] = Some(Err(e));
+                }
+                Sent::Refused(e) => {
+                    self.forget(rec);
+                    out[p.at] = Some(Err(e));
+                }
+            }
         }
-        None => {
-            dir.remove_photo_as(&user, attribute, backups, action)
-                .await?;
-            Ok(UndoOutcome::Removed)
+        let who: Vec<Who> = check.iter().map(|p| Who::from(&p.found.user)).collect();
+        match self.dir.read_photos(&who, self.attribute).await {
+            Ok(back) => {
+                for (p, back) in check.iter().zip(back) {
+                    out[p.at] = Some(match back {
+                        Ok(b) if b.photo.as_deref().map(sha256_hex) == p.old_sha => {
+                            Ok(if p.old.is_some() {
+                                UndoOutcome::PutBack
+                            } else {
+                                UndoOutcome::Removed
+                            })
+                        }
+                        Ok(_) => Err(DirectoryError::VerifyFailed {
+                            dn: p.touched.dn.clone(),
+                        }),
+                        Err(e) => Err(e),
+                    });
+                }
+            }
+            Err(e) => {
+                for p in check {
+                    out[p.at] = Some(Err(e.clone()));
+                }
+            }
+        }
+        finish(out)
+    }
+
+    /// A record whose change did not happen leaves the user's history.
+    fn forget(&self, rec: &crate::directory::BackupRecord) {
+        if let Err(e) = self.backups.forget(rec) {
+            tracing::warn!("cannot take back the record of {}: {e}", rec.dn);
         }
     }
+}
+
+fn finish(
+    out: Vec<Option<Result<UndoOutcome, DirectoryError>>>,
+) -> Vec<Result<UndoOutcome, DirectoryError>> {
+    out.into_iter()
+        .map(|o| o.unwrap_or_else(|| Ok(UndoOutcome::Failed("not looked at".into()))))
+        .collect()
 }
