@@ -1,63 +1,96 @@
-//! A TCP proxy on loopback in front of the test DC, for fault tests: `cut()` drops every
-//! connection and refuses new ones (the DC "goes away" for adphoto, while the one shared test
-//! DC keeps serving the other tests), `heal()` lets them through again. An optional one-way
-//! delay per forwarded chunk makes a batch slow enough to be interrupted mid-write.
-//! Plain threads, so blocking tests can use it; TCP_NODELAY on both sides.
+//! A TCP proxy on loopback in front of the test DC, for fault and slow-link tests and the link
+//! bench (`benches/link.rs` includes this file).
+//!
+//! - **Delay**: every chunk is forwarded `delay` after it arrived, in each direction — latency
+//!   without a bandwidth cap: chunks in flight are queued with their due time, never slept on one
+//!   after another (which would turn a 100 kB photo in 4 chunks into 4 delays). TCP_NODELAY on
+//!   both sides, so the proxy adds no Nagle stalls of its own.
+//! - **cut / heal**: the DC "goes away" for adphoto (every connection dropped, new ones closed
+//!   at once) while the one shared test DC keeps serving the other tests.
+//! - **hold_replies / release**: answers from the server wait in the proxy — a test can change
+//!   the directory behind adphoto's back between a write and its read-back.
+//!
+//! Listens on 127.0.0.1 only and refuses any upstream that is not loopback. Runs on its own
+//! thread and tokio runtime, so blocking tests can use it too.
 
-use std::io::{Read as _, Write as _};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener as StdListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
 pub struct Proxy {
     pub port: u16,
     cut: Arc<AtomicBool>,
-    live: Arc<Mutex<Vec<TcpStream>>>,
+    live: Arc<Mutex<Vec<AbortHandle>>>,
+    hold: watch::Sender<bool>,
 }
 
 impl Proxy {
-    /// Listens on 127.0.0.1 (a free port) and forwards to `upstream` (a loopback address).
+    /// Listens on 127.0.0.1 (a free port) and forwards to `upstream` (a loopback address),
+    /// adding `delay` in each direction.
     pub fn start(upstream: SocketAddr, delay: Duration) -> Self {
         assert!(upstream.ip().is_loopback(), "loopback only");
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = StdListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let cut = Arc::new(AtomicBool::new(false));
-        let live: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let live: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
+        let (hold, held) = watch::channel(false);
         let (c, l) = (cut.clone(), live.clone());
         std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                if c.load(Ordering::SeqCst) {
-                    drop(client); // the server is "away": closed at once
-                    continue;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let Ok((client, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    if c.load(Ordering::SeqCst) {
+                        drop(client); // the server is "away": closed at once
+                        continue;
+                    }
+                    let Ok(server) = TcpStream::connect(upstream).await else {
+                        continue;
+                    };
+                    for s in [&client, &server] {
+                        let _ = s.set_nodelay(true);
+                    }
+                    let (cr, cw) = client.into_split();
+                    let (sr, sw) = server.into_split();
+                    let mut handles = Vec::new();
+                    handles.extend(pump(cr, sw, delay, None));
+                    handles.extend(pump(sr, cw, delay, Some(held.clone())));
+                    if let Ok(mut v) = l.lock() {
+                        v.retain(|h| !h.is_finished());
+                        v.extend(handles);
+                    }
                 }
-                let Ok(server) = TcpStream::connect(upstream) else {
-                    continue;
-                };
-                for s in [&client, &server] {
-                    let _ = s.set_nodelay(true);
-                }
-                if let Ok(mut v) = l.lock() {
-                    v.push(client.try_clone().unwrap());
-                    v.push(server.try_clone().unwrap());
-                }
-                pump(
-                    client.try_clone().unwrap(),
-                    server.try_clone().unwrap(),
-                    delay,
-                );
-                pump(server, client, delay);
-            }
+            });
         });
-        Self { port, cut, live }
+        Self {
+            port,
+            cut,
+            live,
+            hold,
+        }
     }
 
     /// The DC goes away: every open connection is dropped, new ones are closed at once.
     pub fn cut(&self) {
         self.cut.store(true, Ordering::SeqCst);
         if let Ok(mut v) = self.live.lock() {
-            for s in v.drain(..) {
-                let _ = s.shutdown(Shutdown::Both);
+            for h in v.drain(..) {
+                h.abort();
             }
         }
     }
@@ -66,23 +99,59 @@ impl Proxy {
     pub fn heal(&self) {
         self.cut.store(false, Ordering::SeqCst);
     }
+
+    /// Answers from the server wait in the proxy until [`Self::release`] (requests still go
+    /// through, so the server applies them).
+    pub fn hold_replies(&self) {
+        self.hold.send_replace(true);
+    }
+
+    pub fn release(&self) {
+        self.hold.send_replace(false);
+    }
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
-    std::thread::spawn(move || {
+/// One direction: a reader stamps each chunk with its due time, a writer sends it then (after
+/// any hold is released). Dropping both ends (abort) closes the connection.
+fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    delay: Duration,
+    held: Option<watch::Receiver<bool>>,
+) -> [AbortHandle; 2] {
+    let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    let reader = tokio::spawn(async move {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = match from.read(&mut buf) {
+            match from.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            if !delay.is_zero() {
-                std::thread::sleep(delay);
-            }
-            if to.write_all(&buf[..n]).is_err() {
-                break;
+                Ok(n) => {
+                    if tx
+                        .send((Instant::now() + delay, buf[..n].to_vec()))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
             }
         }
-        let _ = to.shutdown(Shutdown::Write);
     });
+    let writer = tokio::spawn(async move {
+        let mut held = held;
+        while let Some((due, chunk)) = rx.recv().await {
+            tokio::time::sleep_until(due).await;
+            if let Some(h) = held.as_mut() {
+                while *h.borrow_and_update() {
+                    if h.changed().await.is_err() {
+                        break;
+                    }
+                }
+            }
+            if to.write_all(&chunk).await.is_err() {
+                return;
+            }
+        }
+        let _ = to.shutdown().await;
+    });
+    [reader.abort_handle(), writer.abort_handle()]
 }
