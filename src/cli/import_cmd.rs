@@ -9,7 +9,7 @@ use super::match_cmd::{MatchSource, match_files, parse_pattern};
 use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
 use crate::data_folder::DataFolder;
-use crate::directory::{BackupStore, Directory, PhotoAttribute};
+use crate::directory::{BackupStore, Directory, PhotoAttribute, READ_CHUNK, Who};
 use crate::import::journal;
 use crate::import::{self, Choices, JobOptions, Journal, Plan, Report, Status};
 use crate::matching;
@@ -238,30 +238,41 @@ pub async fn export(
     let pattern = parse_pattern(&args.pattern, &users)?;
     let mut saved = 0;
     let mut failed = 0;
+    // Named first, then read a few hundred at a time with one search per READ_CHUNK users:
+    // over a slow link an export costs a few round trips, not one per user.
+    let mut named: Vec<(&crate::directory::User, String)> = Vec::new();
     for u in users.iter().filter(|u| u.photo_bytes.is_some()) {
-        let Some(name) = pattern
+        match pattern
             .render(u)
             .map(|n| matching::sanitize_file_name(&n))
             .filter(|n| !n.is_empty())
-        else {
-            eprintln!("skipped {}: the pattern gives no name", u.label());
-            failed += 1;
-            continue;
-        };
-        match dir.read_photo(&u.dn, photo).await {
-            Ok(Some(bytes)) => {
-                let ext = if bytes.starts_with(&[0xFF, 0xD8]) {
-                    "jpg"
-                } else {
-                    "bin"
-                };
-                write_file(&args.folder.join(format!("{name}.{ext}")), &bytes)?;
-                saved += 1;
-            }
-            Ok(None) => {}
-            Err(e) => {
-                eprintln!("failed {}: {e}", u.label());
+        {
+            Some(name) => named.push((u, name)),
+            None => {
+                eprintln!("skipped {}: the pattern gives no name", u.label());
                 failed += 1;
+            }
+        }
+    }
+    for group in named.chunks(READ_CHUNK * 4) {
+        let who: Vec<Who> = group.iter().map(|(u, _)| Who::from(*u)).collect();
+        let found = dir.read_photos(&who, photo).await?;
+        for ((u, name), found) in group.iter().zip(found) {
+            match found.map(|f| f.photo) {
+                Ok(Some(bytes)) => {
+                    let ext = if bytes.starts_with(&[0xFF, 0xD8]) {
+                        "jpg"
+                    } else {
+                        "bin"
+                    };
+                    write_file(&args.folder.join(format!("{name}.{ext}")), &bytes)?;
+                    saved += 1;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("failed {}: {e}", u.label());
+                    failed += 1;
+                }
             }
         }
     }

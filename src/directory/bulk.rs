@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ldap3::{Mod, Scope};
 use tokio::task::JoinSet;
@@ -75,14 +75,19 @@ pub enum Sent {
     NotSent(DirectoryError),
 }
 
-/// How many changes may be in flight: starts at 8, doubles each round trip while the server keeps
-/// up (slow start), halves when it says busy/unavailable/unwilling or a change times out, and
-/// then grows by one per window (additive increase) — TCP's rule, for the same reason: find
-/// what the server takes without a setting a person must know.
+/// How many changes may be in flight. Starts at 8 and doubles each round trip while the
+/// server keeps up (slow start); grows by one per window after that. It shrinks when the server
+/// says busy/unavailable/unwilling or a change times out (halved), and — the part that matters
+/// with a DC that works through writes one at a time — when changes come back much later than
+/// the quickest one did: they are queueing in the server, and more in flight would only make
+/// them (and the reads behind them) wait (TCP Vegas's rule). So it settles near "the round
+/// trip's worth plus a little" on any link, without a setting a person must know.
 #[derive(Debug, Clone)]
 pub struct Window {
     size: f64,
     slow_start: bool,
+    /// The quickest answer seen: the link's round trip plus one change's work.
+    base: Option<Duration>,
 }
 
 impl Window {
@@ -93,7 +98,16 @@ impl Window {
         (self.size as usize).clamp(1, Self::MAX)
     }
 
-    pub fn on_done(&mut self) {
+    /// A change came back done after `latency` (from sending to its answer).
+    pub fn on_done(&mut self, latency: Duration) {
+        let base = *self.base.get_or_insert(latency);
+        let base = base.min(latency);
+        self.base = Some(base);
+        if latency > base * 2 + Duration::from_millis(5) {
+            self.slow_start = false;
+            self.size = (self.size - 1.0 / self.size).max(1.0);
+            return;
+        }
         let step = if self.slow_start {
             1.0
         } else {
@@ -113,6 +127,7 @@ impl Default for Window {
         Self {
             size: Self::START as f64,
             slow_start: true,
+            base: None,
         }
     }
 }
@@ -163,7 +178,8 @@ impl LdapBackend {
                 let (me, base, attrs) = (self.clone(), self.base_dn.clone(), attrs.clone());
                 running.spawn(async move {
                     let attrs: Vec<&str> = attrs.iter().map(String::as_str).collect();
-                    me.search_paged(&base, Scope::Subtree, &f, &attrs).await
+                    me.search_paged_on(&base, Scope::Subtree, &f, &attrs, true)
+                        .await
                 });
             }
             let Some(done) = running.join_next().await else {
@@ -212,7 +228,7 @@ impl LdapBackend {
     pub async fn send_changes(&self, changes: &[Change], attr: &str) -> Vec<Sent> {
         let mut out: Vec<Option<Sent>> = (0..changes.len()).map(|_| None).collect();
         let mut queue: VecDeque<(usize, u32)> = (0..changes.len()).map(|i| (i, 0)).collect();
-        let mut running: JoinSet<(usize, u32, Result<()>)> = JoinSet::new();
+        let mut running: JoinSet<(usize, u32, Duration, Result<()>)> = JoinSet::new();
         let mut lost: Option<String> = None;
         loop {
             while lost.is_none() && running.len() < self.window_size() {
@@ -224,18 +240,20 @@ impl LdapBackend {
                     if tries > 0 {
                         tokio::time::sleep(Duration::from_millis(200 << tries)).await;
                     }
-                    (i, tries + 1, me.apply(&change, &attr).await)
+                    let sent = Instant::now();
+                    let result = me.apply(&change, &attr).await;
+                    (i, tries + 1, sent.elapsed(), result)
                 });
             }
             let Some(joined) = running.join_next().await else {
                 break;
             };
-            let Ok((i, tries, result)) = joined else {
+            let Ok((i, tries, latency, result)) = joined else {
                 continue; // a panicked task: its slot stays empty and is reported below
             };
             out[i] = Some(match result {
                 Ok(()) => {
-                    self.window(|w| w.on_done());
+                    self.window(|w| w.on_done(latency));
                     Sent::Done
                 }
                 Err(e) if is_busy(&e) && tries < BUSY_TRIES && lost.is_none() => {
@@ -304,27 +322,33 @@ mod tests {
     }
 
     #[test]
-    fn the_window_grows_while_the_server_keeps_up_and_halves_when_busy() {
+    fn the_window_grows_while_the_server_keeps_up_and_shrinks_when_it_queues_or_is_busy() {
+        let ms = Duration::from_millis;
         let mut w = Window::default();
         assert_eq!(w.size(), Window::START);
         for _ in 0..8 {
-            w.on_done();
+            w.on_done(ms(20));
         }
         assert_eq!(w.size(), 16, "slow start doubles in one window");
         w.on_busy();
         assert_eq!(w.size(), 8);
         for _ in 0..8 {
-            w.on_done();
+            w.on_done(ms(22));
         }
         assert_eq!(w.size(), 8, "after a back-off it grows by one per window");
-        w.on_done();
+        w.on_done(ms(21));
         assert_eq!(w.size(), 9);
+        // Answers three times slower than the quickest: the server is queueing.
+        for _ in 0..20 {
+            w.on_done(ms(60));
+        }
+        assert!(w.size() < 9, "{}", w.size());
         for _ in 0..10 {
             w.on_busy();
         }
         assert_eq!(w.size(), 1);
         for _ in 0..100_000 {
-            w.on_done();
+            w.on_done(ms(20));
         }
         assert_eq!(w.size(), Window::MAX);
     }

@@ -29,11 +29,42 @@ pub struct LdapBackend {
     pages: Arc<AtomicU64>,
     /// Changes in flight at once ([`super::bulk`]), learnt over the connection's life.
     window: Arc<std::sync::Mutex<Window>>,
+    /// A second connection for bulk reads, opened in the background the first time one is
+    /// made: a DC works through one connection's requests in turn, so the reads of the next
+    /// batch (and the grid's thumbnails) would otherwise wait behind this batch's writes.
+    reader: Arc<RwLock<Reader>>,
+}
+
+enum Reader {
+    NotYet,
+    Opening,
+    Open(Ldap),
+    /// Could not be opened: reads share the main connection.
+    Failed,
 }
 
 impl LdapBackend {
     pub async fn connect(opts: &ConnectOptions) -> Result<Self> {
-        let (ldap, endpoint) = open_and_bind(opts).await?;
+        let (mut ldap, endpoint) = opts.open().await?;
+        let given = opts
+            .base_dn
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty());
+        // The RootDSE may be read before signing in: ask for the domain in the same round trip
+        // as the bind (the server answers it first, RFC 4511 4.2.1) — one round trip less for
+        // every connection over a slow link. If that read fails, it is asked again after.
+        let rootdse = {
+            let (ldap, t) = (ldap.clone(), opts.timeout);
+            async move {
+                match given {
+                    Some(_) => None,
+                    None => naming_context(ldap, t).await,
+                }
+            }
+        };
+        let (early, bound) = tokio::join!(rootdse, bind(&mut ldap, opts, &endpoint));
+        bound?;
         let mut backend = Self {
             ldap: Arc::new(RwLock::new(ldap)),
             opts: Arc::new(opts.clone()),
@@ -42,10 +73,12 @@ impl LdapBackend {
             base_dn: String::new(),
             pages: Arc::new(AtomicU64::new(0)),
             window: Arc::default(),
+            reader: Arc::new(RwLock::new(Reader::NotYet)),
         };
-        backend.base_dn = match &opts.base_dn {
-            Some(b) if !b.trim().is_empty() => b.trim().to_string(),
-            _ => backend.default_naming_context().await?,
+        backend.base_dn = match (given, early) {
+            (Some(b), _) => b.to_string(),
+            (None, Some(b)) => b,
+            (None, None) => backend.default_naming_context().await?,
         };
         Ok(backend)
     }
@@ -62,12 +95,39 @@ impl LdapBackend {
         );
         // The old connection is dead or half dead: let it go without waiting for an answer.
         drop(old);
+        // The reading one went with it; it is opened again when next needed.
+        *self.reader.write().unwrap_or_else(|p| p.into_inner()) = Reader::NotYet;
         Ok(())
     }
 
     /// A handle on the current connection.
     fn conn(&self) -> Ldap {
         self.ldap.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// A handle for bulk reads: the reading connection once it is open, the main one until
+    /// then (the first call starts opening it in the background).
+    fn read_conn(&self) -> Ldap {
+        if let Reader::Open(l) = &*self.reader.read().unwrap_or_else(|p| p.into_inner()) {
+            return l.clone();
+        }
+        let mut state = self.reader.write().unwrap_or_else(|p| p.into_inner());
+        if matches!(*state, Reader::NotYet) {
+            *state = Reader::Opening;
+            let (reader, opts) = (self.reader.clone(), self.opts.clone());
+            tokio::spawn(async move {
+                let opened = open_and_bind(&opts).await;
+                let mut state = reader.write().unwrap_or_else(|p| p.into_inner());
+                *state = match opened {
+                    Ok((l, _)) => Reader::Open(l),
+                    Err(e) => {
+                        tracing::debug!("no second connection for reads: {e}");
+                        Reader::Failed
+                    }
+                };
+            });
+        }
+        self.conn()
     }
 
     pub(super) fn window_size(&self) -> usize {
@@ -89,6 +149,31 @@ impl LdapBackend {
 /// Connects and signs in (simple bind or Kerberos).
 async fn open_and_bind(opts: &ConnectOptions) -> Result<(Ldap, Endpoint)> {
     let (mut ldap, endpoint) = opts.open().await?;
+    bind(&mut ldap, opts, &endpoint).await?;
+    Ok((ldap, endpoint))
+}
+
+/// The domain's naming context from the RootDSE, read without signing in; `None` if the
+/// server does not answer it (the caller asks again once signed in).
+async fn naming_context(mut ldap: Ldap, t: Duration) -> Option<String> {
+    let (entries, _) = ldap
+        .with_timeout(t)
+        .search(
+            "",
+            Scope::Base,
+            "(objectClass=*)",
+            vec!["defaultNamingContext"],
+        )
+        .await
+        .ok()?
+        .success()
+        .ok()?;
+    let entry = SearchEntry::construct(entries.into_iter().next()?);
+    first(&entry, "defaultNamingContext").filter(|b| !b.is_empty())
+}
+
+/// Signs in on an open connection (simple bind or Kerberos).
+async fn bind(ldap: &mut Ldap, opts: &ConnectOptions, endpoint: &Endpoint) -> Result<()> {
     let t = opts.timeout;
     let host = endpoint.host.clone();
     let map = |e| DirectoryError::from_ldap(e, &host, t);
@@ -106,9 +191,9 @@ async fn open_and_bind(opts: &ConnectOptions) -> Result<(Ldap, Endpoint)> {
                 .success()
                 .map_err(map)?;
         }
-        Auth::Kerberos => kerberos_bind(&mut ldap, &endpoint, t).await?,
+        Auth::Kerberos => kerberos_bind(ldap, endpoint, t).await?,
     }
-    Ok((ldap, endpoint))
+    Ok(())
 }
 
 impl LdapBackend {
@@ -146,7 +231,8 @@ impl LdapBackend {
             })
     }
 
-    /// One search request on a clone of the shared connection, with the operation timeout.
+    /// One search request on a clone of the shared connection (or the reading one for bulk
+    /// reads), with the operation timeout.
     async fn search(
         &self,
         base: &str,
@@ -154,8 +240,9 @@ impl LdapBackend {
         filter: &str,
         attrs: &[&str],
         page: Option<PagedResults>,
+        bulk: bool,
     ) -> Result<ldap3::SearchResult> {
-        let mut ldap = self.conn();
+        let mut ldap = if bulk { self.read_conn() } else { self.conn() };
         if let Some(control) = page {
             ldap.with_controls(control);
         }
@@ -173,7 +260,7 @@ impl LdapBackend {
         filter: &str,
         attrs: &[&str],
     ) -> Result<Vec<SearchEntry>> {
-        let res = self.search(base, scope, filter, attrs, None).await?;
+        let res = self.search(base, scope, filter, attrs, None, false).await?;
         if res.1.rc == 32 && scope == Scope::Base {
             return Ok(Vec::new());
         }
@@ -182,12 +269,25 @@ impl LdapBackend {
     }
 
     /// A search with the Simple Paged Results control, following the cookie to the end.
-    pub(super) async fn search_paged(
+    async fn search_paged(
         &self,
         base: &str,
         scope: Scope,
         filter: &str,
         attrs: &[&str],
+    ) -> Result<Vec<SearchEntry>> {
+        self.search_paged_on(base, scope, filter, attrs, false)
+            .await
+    }
+
+    /// [`Self::search_paged`], on the reading connection when `bulk`.
+    pub(super) async fn search_paged_on(
+        &self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attrs: &[&str],
+        bulk: bool,
     ) -> Result<Vec<SearchEntry>> {
         let mut cookie = Vec::new();
         let mut out = Vec::new();
@@ -197,7 +297,7 @@ impl LdapBackend {
                 cookie: std::mem::take(&mut cookie),
             };
             let res = self
-                .search(base, scope, filter, attrs, Some(control))
+                .search(base, scope, filter, attrs, Some(control), bulk)
                 .await?;
             let (entries, result) = res.success().map_err(|e| self.err(e))?;
             self.pages.fetch_add(1, Ordering::Relaxed);
@@ -331,6 +431,13 @@ impl LdapBackend {
     }
 
     pub async fn close(&self) {
+        let reader = std::mem::replace(
+            &mut *self.reader.write().unwrap_or_else(|p| p.into_inner()),
+            Reader::Failed,
+        );
+        if let Reader::Open(mut l) = reader {
+            let _ = l.unbind().await;
+        }
         let mut ldap = self.conn();
         let _ = ldap.unbind().await;
     }

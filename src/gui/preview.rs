@@ -23,7 +23,7 @@ pub enum PreviewAction {
     RemovePhoto,
     ExportPhoto,
     /// Put back the state before adphoto's last change (`None`) or before the one given.
-    Restore(Option<BackupRecord>),
+    Restore(Option<Box<BackupRecord>>),
 }
 
 /// History entries shown under the photo (the rest are in the data folder).
@@ -259,7 +259,7 @@ impl Preview {
                                 })
                                 .clicked()
                             {
-                                action = Some(PreviewAction::Restore(Some(r.clone())));
+                                action = Some(PreviewAction::Restore(Some(Box::new(r.clone()))));
                             }
                         });
                     });

@@ -119,11 +119,18 @@ fn available_memory() -> Option<u64> {
     None
 }
 
-/// Users per write batch: one or two searches to read their photos before and after, one
-/// group of backups, one journal sync each way.
+/// Users per write batch: two searches to read their photos before and after, one group of
+/// backups, one journal sync each way. The first batches are smaller, so the first writes go
+/// out soon and the pipeline fills ([`batch_size`]).
 const BATCH_MAX: usize = 100;
-/// Batches under way at once: while one is being sent, the next is read and backed up.
-const BATCHES_IN_FLIGHT: usize = 2;
+/// Batches under way at once: while one is being sent, the next is read and backed up and the
+/// one before is read back.
+const BATCHES_IN_FLIGHT: usize = 3;
+
+/// 16, 32, 64, then 100 users.
+fn batch_size(started: usize) -> usize {
+    (16usize << started.min(3)).min(BATCH_MAX)
+}
 
 /// Runs the plan against `dir`. Never fails as a whole: every user ends written, failed (with
 /// the reason) or skipped, and the report says which. The journal is written as it goes.
@@ -174,6 +181,7 @@ pub async fn run(
     let mut unreachable: Option<String> = None;
     let mut running: JoinSet<Vec<(usize, Outcome)>> = JoinSet::new();
     let mut done = 0;
+    let mut batches = 0;
     let mut finish = |index: usize, status: Status, results: &mut Vec<Option<ItemResult>>| {
         done += 1;
         let result = result_for(&plan.items[index], status);
@@ -188,15 +196,16 @@ pub async fn run(
     loop {
         let go = !link_lost && unreachable.is_none() && !cancel.is_cancelled();
         while go && running.len() < BATCHES_IN_FLIGHT {
+            let size = batch_size(batches);
             let mut batch: Vec<Pending> = Vec::new();
-            while batch.len() < BATCH_MAX
+            while batch.len() < size
                 && let Some(p) = again.pop_front()
             {
                 batch.push(p);
             }
-            let room = BATCH_MAX - batch.len();
+            let room = size - batch.len();
             batch.extend(ready.drain(..room.min(ready.len())));
-            while batch.len() < BATCH_MAX
+            while batch.len() < size
                 && let Ok((index, photo)) = encoded.try_recv()
             {
                 match photo {
@@ -210,6 +219,7 @@ pub async fn run(
             if batch.is_empty() {
                 break;
             }
+            batches += 1;
             let ctx = ctx.clone();
             running.spawn(async move { ctx.write_batch(batch).await });
         }
@@ -224,7 +234,7 @@ pub async fn run(
                         Outcome::LinkLost(p) => {
                             link_lost = true;
                             paused.store(true, Ordering::SeqCst);
-                            again.push_back(p);
+                            again.push_back(*p);
                         }
                     }
                 }
@@ -421,7 +431,7 @@ fn result_for(item: &PlanItem, status: Status) -> ItemResult {
 enum Outcome {
     Done(Status),
     /// The connection was lost under this user: try again after a reconnect.
-    LinkLost(Pending),
+    LinkLost(Box<Pending>),
 }
 
 /// A user with an encoded photo, waiting for a batch — and, after a cut-off attempt, what
@@ -453,7 +463,7 @@ impl Pending {
     fn lost(mut self, before: Option<BackupRecord>, sent: bool) -> (usize, Outcome) {
         self.before = before;
         self.sent |= sent;
-        (self.index, Outcome::LinkLost(self))
+        (self.index, Outcome::LinkLost(Box::new(self)))
     }
 }
 
@@ -503,6 +513,7 @@ impl Ctx {
     /// searches and compare. No write is sent before its old value is on disk; no user is
     /// "written" before the value read back is the one sent.
     async fn write_batch(&self, batch: Vec<Pending>) -> Vec<(usize, Outcome)> {
+        let (t0, size) = (Instant::now(), batch.len());
         let mut out: Vec<(usize, Outcome)> = Vec::with_capacity(batch.len());
         let mut entries: Vec<Entry> = Vec::new();
         let who: Vec<Who> = batch.iter().map(|p| Who::from(&p.item.user)).collect();
@@ -593,6 +604,7 @@ impl Ctx {
                 }
             }
         }
+        let t_read_backup = t0.elapsed();
         // The writes, journaled together, then sent.
         entries.extend(send.iter().map(|(p, before)| {
             let before = before.as_ref().expect("every write has its record");
@@ -612,7 +624,9 @@ impl Ctx {
                 value: Some(Arc::new(p.photo.jpeg.clone())),
             })
             .collect();
+        let t_journal = t0.elapsed();
         let sent = self.dir.send_changes(&changes, &self.attr).await;
+        let t_sent = t0.elapsed();
         let mut check: Vec<(Pending, BackupRecord)> = Vec::new();
         for ((p, before), result) in send.into_iter().zip(sent) {
             let before = before.expect("every write has its record");
@@ -669,6 +683,13 @@ impl Ctx {
             }
         }
         self.log(&entries);
+        tracing::debug!(
+            "batch of {size}: read + backups {:?}, journal {:?}, send {:?}, read back + journal {:?}",
+            t_read_backup,
+            t_journal - t_read_backup,
+            t_sent - t_journal,
+            t0.elapsed() - t_sent
+        );
         out
     }
 

@@ -368,7 +368,7 @@ impl App {
                 self.preview.request(&user.dn);
                 self.worker.send(Command::RestorePhoto {
                     user: Box::new(user),
-                    record: record.map(Box::new),
+                    record,
                 });
             }
         }

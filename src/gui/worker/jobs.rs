@@ -3,6 +3,7 @@
 
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::AbortHandle;
@@ -12,7 +13,9 @@ use super::ReqId;
 use super::preview::{photo_changed, preview};
 use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event};
 use crate::data_folder::{DataFolder, WriteLock};
-use crate::directory::{BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security};
+use crate::directory::{
+    BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, READ_CHUNK, Security, Who,
+};
 use crate::import::{self, Cancel, Encoded, FileStamp, Journal};
 use crate::matching::{self, MatchOptions};
 
@@ -32,7 +35,7 @@ pub(super) struct WorkerState {
     pub(super) data: DataFolder,
     pub(super) backups: BackupStore,
     pub(super) photo: PhotoAttribute,
-    /// At most this many photo reads for thumbnails at once, so scrolling never floods the server.
+    /// At most this many pictures read and decoded at once (file thumbnails, previews).
     pub(super) thumbs: Semaphore,
     /// The cancellable job under way (connect or user listing).
     pub(super) current: Mutex<Option<AbortHandle>>,
@@ -80,9 +83,14 @@ pub(super) async fn dispatch(
     state: Arc<WorkerState>,
     mut rx: mpsc::UnboundedReceiver<(ReqId, Command)>,
 ) {
+    let (thumb_tx, thumb_rx) = mpsc::unbounded_channel();
+    tokio::spawn(thumb_batches(state.clone(), thumb_rx));
     while let Some((id, cmd)) = rx.recv().await {
         let s = state.clone();
         match cmd {
+            Command::Thumb(dn) => {
+                let _ = thumb_tx.send((id, dn));
+            }
             Command::Cancel => {
                 if let Some(h) = state.current.lock().ok().and_then(|mut c| c.take()) {
                     h.abort();
@@ -101,6 +109,53 @@ pub(super) async fn dispatch(
                 tokio::spawn(async move { run(&s, id, cmd).await });
             }
         }
+    }
+}
+
+/// Grid and wizard thumbnails: the requests a frame sends together (the rows in sight) are read
+/// with one search per [`READ_CHUNK`] users instead of one read each — over a link 20 ms away a
+/// screenful is one round trip, not thirty. Two batches at most are under way, so a fast scroll
+/// never floods the server; pictures are decoded off the async threads.
+async fn thumb_batches(s: Arc<WorkerState>, mut rx: mpsc::UnboundedReceiver<(ReqId, String)>) {
+    let limit = Arc::new(Semaphore::new(2));
+    while let Some(first) = rx.recv().await {
+        // A frame sends its requests within a moment: gather them.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        let mut batch = vec![first];
+        while batch.len() < READ_CHUNK
+            && let Ok(more) = rx.try_recv()
+        {
+            batch.push(more);
+        }
+        let Ok(permit) = limit.clone().acquire_owned().await else {
+            return;
+        };
+        let s = s.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let Some(dir) = s.dir() else {
+                for (id, dn) in batch {
+                    s.emit(id, Event::Thumb { dn, image: None });
+                }
+                return;
+            };
+            let who: Vec<Who> = batch.iter().map(|(_, dn)| Who::dn(dn.clone())).collect();
+            let photos: Vec<Option<Vec<u8>>> = match dir.read_photos(&who, &s.photo).await {
+                Ok(found) => found
+                    .into_iter()
+                    .map(|f| f.ok().and_then(|f| f.photo))
+                    .collect(),
+                Err(_) => vec![None; batch.len()],
+            };
+            let s2 = s.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                for ((id, dn), bytes) in batch.into_iter().zip(photos) {
+                    let image = bytes.and_then(|b| photo_bridge::thumbnail(&b, THUMB_SIDE).ok());
+                    s2.emit(id, Event::Thumb { dn, image });
+                }
+            })
+            .await;
+        });
     }
 }
 
@@ -206,27 +261,10 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             let result = dir.children(&dn).await.map_err(|e| e.to_string());
             s.emit(id, Event::Children { dn, result });
         }
-        Command::Thumb(dn) => {
-            let Some(dir) = s.dir() else {
-                s.emit(id, Event::Thumb { dn, image: None });
-                return;
-            };
-            let Ok(_permit) = s.thumbs.acquire().await else {
-                return;
-            };
-            let image = match dir.read_photo(&dn, &s.photo).await {
-                Ok(Some(bytes)) => tokio::task::spawn_blocking(move || {
-                    photo_bridge::thumbnail(&bytes, THUMB_SIDE).ok()
-                })
-                .await
-                .ok()
-                .flatten(),
-                _ => None,
-            };
-            s.emit(id, Event::Thumb { dn, image });
-        }
+        // Taken by `dispatch` into `thumb_batches`.
+        Command::Thumb(_) => {}
         Command::FileThumb(path) => {
-            // The same limit as the grid's reads: a fast scroll never queues hundreds of decodes.
+            // A limit: a fast scroll never queues hundreds of decodes.
             let Ok(_permit) = s.thumbs.acquire().await else {
                 return;
             };
