@@ -260,3 +260,67 @@ fn samba_dc_import_wizard_writes_reads_back_and_undoes() {
         assert_eq!(&back, old, "{dn} is not back as it was");
     }
 }
+
+/// Over a link 20 ms away (the loopback delay proxy), the grid's thumbnails of a screenful of
+/// users with photos are read with a few searches, not one read per row.
+#[test]
+fn thumbnails_over_a_slow_link_are_read_in_batches() {
+    use std::net::SocketAddr;
+    let dc = common::TestDc::get();
+    // 32 users of the big OU with a photo (big1641–1672: no other test uses them).
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let admin = dc.admin().await;
+        let p = adphoto::directory::PhotoAttribute::default();
+        for i in 1641..=1672u32 {
+            let u = admin.find_user(&format!("big{i}"), &p).await.unwrap();
+            let photo = common::picture(64, 64, i as u8, true);
+            admin
+                .replace_photo_unchecked(&u.dn, &p, &photo)
+                .await
+                .unwrap();
+        }
+    });
+    let proxy = common::proxy::Proxy::start(
+        "127.0.0.1:636".parse::<SocketAddr>().unwrap(),
+        std::time::Duration::from_millis(20),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness_any_script(tmp.path());
+    fill_form(&mut h, &dc, &dc.password);
+    replace_text(
+        &mut h,
+        "Server:",
+        &format!("ldaps://localhost:{}", proxy.port),
+    );
+    h.get_by_label("Connect").click();
+    wait_until(&mut h, "the connection", |h| {
+        h.state().connection().is_some()
+    });
+    wait_until(&mut h, "the big OU in the tree", |h| {
+        h.query_by_label("Big").is_some()
+    });
+    h.get_by_label("Big").click();
+    wait_until(&mut h, "the users of the big OU", |h| {
+        h.state().grid().users().len() >= dc.big_count && !h.state().grid().loading
+    });
+    h.get_by_label("With photo").click();
+    type_into(&mut h, "Search:", "Big User 16");
+    wait_until(&mut h, "the 32 users with a photo", |h| {
+        h.state().grid().shown_count() >= 32
+    });
+    // The thumbnails in sight asked for and answered (a screenful is over 20 rows).
+    wait_until(&mut h, "the thumbnails", |h| {
+        h.state().thumb_reads().0 >= 20
+    });
+    for _ in 0..20 {
+        std::thread::sleep(std::time::Duration::from_millis(15));
+        h.step();
+    }
+    let (requests, searches) = h.state().thumb_reads();
+    eprintln!("{requests} thumbnails read with {searches} searches");
+    assert!(
+        searches > 0 && searches * 5 <= requests,
+        "{requests} thumbnails read with {searches} searches"
+    );
+}

@@ -67,7 +67,9 @@ pub async fn users(
     photo: &PhotoAttribute,
     args: &UsersArgs,
 ) -> Result<Outcome, Failure> {
+    let started = std::time::Instant::now();
     let mut users = list(dir, args.ou.as_deref(), args.subtree, photo).await?;
+    tracing::debug!("{} users listed in {:?}", users.len(), started.elapsed());
     let everyone = users.len();
     users.retain(|u| {
         (!args.with_photo || u.photo_bytes.is_some())

@@ -141,6 +141,7 @@ impl ConnectOptions {
         Ok(Endpoint {
             url: format!("{scheme}://{host_in_url}:{port}"),
             host: host.to_string(),
+            port,
             security,
         })
     }
@@ -187,10 +188,18 @@ impl ConnectOptions {
     pub(crate) async fn open(&self) -> Result<(ldap3::Ldap, Endpoint)> {
         let endpoint = self.endpoint()?;
         let settings = self.settings(endpoint.security)?;
-        let opened = tokio::time::timeout(
-            self.timeout,
-            LdapConnAsync::with_settings(settings, &endpoint.url),
-        )
+        let opened = tokio::time::timeout(self.timeout, async {
+            // Our own socket, for TCP_NODELAY (ldap3 leaves Nagle on): a request written while
+            // an earlier one is unacknowledged — every pipelined write — would otherwise wait
+            // for the server's delayed ACK, up to 40 ms.
+            let tcp = tokio::net::TcpStream::connect((endpoint.host.as_str(), endpoint.port))
+                .await
+                .map_err(ldap3::LdapError::from)?;
+            tcp.set_nodelay(true).map_err(ldap3::LdapError::from)?;
+            let tcp = tcp.into_std().map_err(ldap3::LdapError::from)?;
+            let settings = settings.set_std_stream(ldap3::StdStream::Tcp(tcp));
+            LdapConnAsync::with_settings(settings, &endpoint.url).await
+        })
         .await
         .map_err(|_| DirectoryError::Timeout {
             server: endpoint.host.clone(),
@@ -212,6 +221,7 @@ impl ConnectOptions {
 pub struct Endpoint {
     pub url: String,
     pub host: String,
+    pub port: u16,
     pub security: Security,
 }
 

@@ -1,7 +1,7 @@
 //! Table thumbnails: loaded only for rows on screen, cached as textures, memory bounded.
 //!
 //! A table asks [`ThumbCache::get`] for each visible row. A miss queues a load through the
-//! worker, at most [`MAX_IN_FLIGHT`] at a time, so scrolling through 100,000 rows loads only
+//! worker, at most [`MAX_IN_FLIGHT`] at a time (more for stored photos, read in batches), so scrolling through 100,000 rows loads only
 //! what is shown. Past the capacity the least recently shown textures are dropped.
 //!
 //! The user grid keys its cache by DN (the stored photo, [`Command::Thumb`]); the import
@@ -20,7 +20,11 @@ use super::worker::{Command, Owner, Worker};
 
 /// 48×48 RGBA is about 9 kB a texture, so the grid's cache stays under ~20 MB.
 pub const CAPACITY: usize = 2_000;
+/// Loads asked for at once by default: file thumbnails are decoded one by one, so few.
 pub const MAX_IN_FLIGHT: usize = 16;
+/// Stored photos are read in batches of up to 50 ([`crate::directory::READ_CHUNK`]): a whole
+/// screenful is asked for at once and read with one search.
+pub const MAX_IN_FLIGHT_STORED: usize = 48;
 
 /// What a table row shows for one key.
 pub enum Thumb<'a> {
@@ -64,6 +68,7 @@ pub struct ThumbCache<K> {
     /// Frame counter for least-recently-used eviction.
     clock: u64,
     capacity: usize,
+    max_in_flight: usize,
     /// Names the textures (egui's debug views show them).
     prefix: &'static str,
 }
@@ -75,6 +80,7 @@ impl<K: Hash + Eq + Clone + Debug> ThumbCache<K> {
             in_flight: HashSet::new(),
             clock: 0,
             capacity: capacity.max(4),
+            max_in_flight: MAX_IN_FLIGHT,
             prefix,
         }
     }
@@ -91,7 +97,7 @@ impl<K: Hash + Eq + Clone + Debug> ThumbCache<K> {
         if self.in_flight.contains(key) {
             return Thumb::Loading;
         }
-        if self.in_flight.len() >= MAX_IN_FLIGHT {
+        if self.in_flight.len() >= self.max_in_flight {
             return Thumb::Waiting;
         }
         self.in_flight.insert(key.clone());
@@ -165,7 +171,10 @@ pub type DnThumbs = ThumbCache<String>;
 
 impl DnThumbs {
     pub fn for_users() -> Self {
-        Self::new("thumb", CAPACITY)
+        Self {
+            max_in_flight: MAX_IN_FLIGHT_STORED,
+            ..Self::new("thumb", CAPACITY)
+        }
     }
 
     /// The stored photo of `dn`, loaded through [`Command::Thumb`].

@@ -127,9 +127,9 @@ const BATCH_MAX: usize = 100;
 /// one before is read back.
 const BATCHES_IN_FLIGHT: usize = 3;
 
-/// 16, 32, 64, then 100 users.
+/// 8, 16, 32, 64, then 100 users.
 fn batch_size(started: usize) -> usize {
-    (16usize << started.min(3)).min(BATCH_MAX)
+    (8usize << started.min(4)).min(BATCH_MAX)
 }
 
 /// Runs the plan against `dir`. Never fails as a whole: every user ends written, failed (with

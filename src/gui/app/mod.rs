@@ -126,6 +126,11 @@ impl App {
         &self.grid
     }
 
+    /// Thumbnails asked for, and the searches that read them ([`Worker::thumb_reads`]).
+    pub fn thumb_reads(&self) -> (usize, usize) {
+        self.worker.thumb_reads()
+    }
+
     pub fn preview(&self) -> &Preview {
         &self.preview
     }

@@ -1,6 +1,7 @@
 //! The worker's side: each [`Command`] run as a task on the runtime, its events sent back with
 //! the request's id.
 
+use std::sync::atomic::Ordering;
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -39,6 +40,7 @@ pub(super) struct WorkerState {
     pub(super) thumbs: Semaphore,
     /// The cancellable job under way (connect or user listing).
     pub(super) current: Mutex<Option<AbortHandle>>,
+    pub(super) thumb_reads: Arc<super::ThumbReads>,
 }
 
 impl WorkerState {
@@ -140,6 +142,10 @@ async fn thumb_batches(s: Arc<WorkerState>, mut rx: mpsc::UnboundedReceiver<(Req
                 return;
             };
             let who: Vec<Who> = batch.iter().map(|(_, dn)| Who::dn(dn.clone())).collect();
+            let counts = &s.thumb_reads;
+            counts.requests.fetch_add(who.len(), Ordering::Relaxed);
+            let searches = who.len().div_ceil(READ_CHUNK);
+            counts.searches.fetch_add(searches, Ordering::Relaxed);
             let photos: Vec<Option<Vec<u8>>> = match dir.read_photos(&who, &s.photo).await {
                 Ok(found) => found
                     .into_iter()

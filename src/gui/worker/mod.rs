@@ -15,6 +15,7 @@ mod protocol;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -57,6 +58,14 @@ pub struct Worker {
     next_id: Cell<u64>,
     /// Requests of owners other than the app that have not had their answer yet.
     routes: RefCell<HashMap<ReqId, Owner>>,
+    thumb_reads: Arc<ThumbReads>,
+}
+
+/// How the grid's thumbnails were read: requests, and the searches that served them.
+#[derive(Debug, Default)]
+pub struct ThumbReads {
+    pub requests: AtomicUsize,
+    pub searches: AtomicUsize,
 }
 
 impl Worker {
@@ -75,6 +84,7 @@ impl Worker {
             runtime: None,
             next_id: Cell::new(1),
             routes: RefCell::new(HashMap::new()),
+            thumb_reads: Arc::default(),
         };
         match runtime {
             Ok(rt) => {
@@ -87,6 +97,7 @@ impl Worker {
                     photo: PhotoAttribute::default(),
                     thumbs: Semaphore::new(4),
                     current: Mutex::new(None),
+                    thumb_reads: worker.thumb_reads.clone(),
                 });
                 rt.spawn(jobs::dispatch(state, cmd_rx));
                 worker.runtime = Some(rt);
@@ -97,6 +108,15 @@ impl Worker {
             }
         }
         worker
+    }
+
+    /// Thumbnails asked for so far, and the directory searches that read them (tests check
+    /// that a screenful is read with a few searches, not one read per row).
+    pub fn thumb_reads(&self) -> (usize, usize) {
+        (
+            self.thumb_reads.requests.load(Ordering::Relaxed),
+            self.thumb_reads.searches.load(Ordering::Relaxed),
+        )
     }
 
     /// Sends a command of the main window.
