@@ -5,65 +5,19 @@
 //! Needs the Samba test DC: `./dev.sh bench` starts it (or source tests/ad/samba-dc.sh's test-env.sh).
 //! `ADPHOTO_BENCH_WRITES=N` changes the number of photos written (default 2000).
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use adphoto::directory::{
-    Auth, BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security, User, filter,
-};
+#[path = "common/dc.rs"]
+mod dc;
 
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        eprintln!("{name} is not set: run ./dev.sh bench (it starts the Samba test DC)");
-        std::process::exit(2)
-    })
-}
-
-struct Env {
-    url: String,
-    ca: String,
-    admin: String,
-    password: String,
-    big_ou: String,
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+use adphoto::directory::{BackupStore, Depth, PhotoAttribute, User};
+use dc::{Env, median};
 
 fn jpeg(len: usize, seed: u32) -> Vec<u8> {
     let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
     v.extend((0..len - 6).map(|i| ((i as u32).wrapping_mul(2_654_435_761) ^ seed) as u8));
     v.extend([0xFF, 0xD9]);
     v
-}
-
-fn ldap_tool(env: &Env, tool: &str) -> Command {
-    let mut c = Command::new(tool);
-    c.env("LDAPTLS_CACERT", &env.ca).args([
-        "-H",
-        &env.url,
-        "-x",
-        "-D",
-        &env.admin,
-        "-w",
-        &env.password,
-    ]);
-    c
-}
-
-async fn connect(env: &Env) -> Directory {
-    let mut o = ConnectOptions::new(
-        env.url.clone(),
-        Auth::Simple {
-            user: env.admin.clone(),
-            password: env.password.clone(),
-        },
-    );
-    o.security = Security::Ldaps;
-    o.ca_file = Some(env.ca.clone().into());
-    Directory::connect(&o).await.expect("connects")
 }
 
 /// Writes every (user, photo) over `conns` connections, each working through its share in order.
@@ -75,7 +29,7 @@ async fn write_all(env: &Env, jobs: Vec<(User, Vec<u8>)>, conns: usize, safe: bo
     }
     let mut tasks = Vec::new();
     for share in shares {
-        let dir = connect(env).await;
+        let dir = env.connect(&env.url).await;
         let store = BackupStore::new(backups.path());
         tasks.push(tokio::spawn(async move {
             let p = PhotoAttribute::default();
@@ -108,13 +62,7 @@ fn main() {
         );
         return;
     }
-    let env = Env {
-        url: var("ADPHOTO_TEST_LDAPS_URL"),
-        ca: var("ADPHOTO_TEST_CA"),
-        admin: var("ADPHOTO_TEST_ADMIN"),
-        password: var("ADPHOTO_TEST_PASSWORD"),
-        big_ou: var("ADPHOTO_TEST_BIG_OU"),
-    };
+    let env = Env::get();
     let writes: usize = std::env::var("ADPHOTO_BENCH_WRITES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -129,27 +77,13 @@ fn main() {
     for _ in 0..5 {
         let t = Instant::now();
         users = rt.block_on(async {
-            let dir = connect(&env).await;
+            let dir = env.connect(&env.url).await;
             dir.users(&env.big_ou, Depth::OneLevel, &p).await.unwrap()
         });
         ours.push(t.elapsed());
 
         let t = Instant::now();
-        let out = ldap_tool(&env, "ldapsearch")
-            .args([
-                "-LLL",
-                "-E",
-                "pr=500/noprompt",
-                "-b",
-                &env.big_ou,
-                "-s",
-                "one",
-                filter::USERS,
-            ])
-            .args(adphoto::directory::USER_ATTRIBUTES)
-            .arg("thumbnailPhoto")
-            .output()
-            .expect("ldapsearch runs");
+        let out = env.list_big_ou_with_ldapsearch(&env.url);
         theirs.push(t.elapsed());
         assert!(
             out.status.success(),
@@ -197,7 +131,8 @@ fn main() {
     }
     std::fs::write(ldif.path(), text).unwrap();
     let t = Instant::now();
-    let out = ldap_tool(&env, "ldapmodify")
+    let out = env
+        .ldap_tool("ldapmodify", &env.url)
         .arg("-f")
         .arg(ldif.path())
         .output()

@@ -21,54 +21,17 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use adphoto::directory::{
-    Auth, BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security, User, filter,
-};
+#[path = "common/dc.rs"]
+mod dc;
+
+use adphoto::directory::{BackupStore, Depth, PhotoAttribute, User};
 use adphoto::import::{self, Cancel, Encoded, FileStamp, JobOptions, Journal, Plan, PlanItem};
 use adphoto::photo::{self, PrepareOptions, Target};
+use dc::{Env, median};
 use proxy::Proxy;
-
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        eprintln!("{name} is not set: run ./dev.sh bench (it starts the Samba test DC)");
-        std::process::exit(2)
-    })
-}
-
-struct Env {
-    ca: String,
-    admin: String,
-    password: String,
-    big_ou: String,
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
-}
-
-async fn connect(env: &Env, url: &str) -> Directory {
-    let mut o = ConnectOptions::new(
-        url.to_string(),
-        Auth::Simple {
-            user: env.admin.clone(),
-            password: env.password.clone(),
-        },
-    );
-    o.security = Security::Ldaps;
-    o.ca_file = Some(env.ca.clone().into());
-    Directory::connect(&o).await.expect("connects")
-}
-
-fn ldap_tool(env: &Env, tool: &str, url: &str) -> Command {
-    let mut c = Command::new(tool);
-    c.env("LDAPTLS_CACERT", &env.ca)
-        .args(["-H", url, "-x", "-D", &env.admin, "-w", &env.password]);
-    c
 }
 
 /// A 400×500 picture, different per seed, as the photo file of one user.
@@ -134,12 +97,7 @@ fn main() {
         println!("{}: run it with `cargo bench --bench link`", file!());
         return;
     }
-    let env = Env {
-        ca: var("ADPHOTO_TEST_CA"),
-        admin: var("ADPHOTO_TEST_ADMIN"),
-        password: var("ADPHOTO_TEST_PASSWORD"),
-        big_ou: var("ADPHOTO_TEST_BIG_OU"),
-    };
+    let env = Env::get();
     let n: usize = std::env::var("ADPHOTO_BENCH_LINK_USERS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -155,7 +113,7 @@ fn main() {
 
     // Users big1701… of the big OU, straight to the DC.
     let everyone = rt.block_on(async {
-        let dir = connect(&env, "ldaps://localhost:636").await;
+        let dir = env.connect(&env.url).await;
         dir.users(&env.big_ou, Depth::OneLevel, &p).await.unwrap()
     });
     let listed = everyone.len();
@@ -193,12 +151,13 @@ fn main() {
         let proxy = (delay > 0).then(|| Proxy::start(upstream, Duration::from_millis(delay)));
         let url = match &proxy {
             Some(p) => format!("ldaps://localhost:{}", p.port),
-            None => "ldaps://localhost:636".to_string(),
+            None => env.url.clone(),
         };
 
         // Import: one ldapmodify run against adphoto's safe import, connect included in both.
         let t = Instant::now();
-        let out = ldap_tool(&env, "ldapmodify", &url)
+        let out = env
+            .ldap_tool("ldapmodify", &url)
             .arg("-f")
             .arg(&ldif)
             .output()
@@ -213,7 +172,7 @@ fn main() {
         let data = tmp.path().join(format!("data-{delay}"));
         let t = Instant::now();
         let (report, window) = rt.block_on(async {
-            let dir = connect(&env, &url).await;
+            let dir = env.connect(&url).await;
             let backups = BackupStore::new(data.join("backups"));
             let journal = Journal::create(data.join("j.jsonl")).unwrap();
             let report = import::run(
@@ -257,21 +216,7 @@ fn main() {
                 String::from_utf8_lossy(&out.stderr)
             );
             let t = Instant::now();
-            let out = ldap_tool(&env, "ldapsearch", &url)
-                .args([
-                    "-LLL",
-                    "-E",
-                    "pr=500/noprompt",
-                    "-b",
-                    &env.big_ou,
-                    "-s",
-                    "one",
-                    filter::USERS,
-                ])
-                .args(adphoto::directory::USER_ATTRIBUTES)
-                .arg("thumbnailPhoto")
-                .output()
-                .expect("ldapsearch runs");
+            let out = env.list_big_ou_with_ldapsearch(&url);
             b.push(t.elapsed());
             assert!(out.status.success());
         }

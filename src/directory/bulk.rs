@@ -305,10 +305,7 @@ mod tests {
 
     #[test]
     fn guid_filter_is_the_inverse_of_the_text_form() {
-        let raw = [
-            0x67, 0x45, 0x23, 0x01, 0xab, 0x89, 0xef, 0xcd, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
-            0x66, 0x77,
-        ];
+        let raw: [u8; 16] = std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ 0x5a);
         let text = format_guid(&raw).unwrap();
         let f = guid_filter(&text).unwrap();
         let want: String = raw.iter().map(|b| format!("\\{b:02x}")).collect();

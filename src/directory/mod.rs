@@ -189,7 +189,7 @@ impl Directory {
                     .iter()
                     .map(|w| {
                         let photo = d.read_photo(&w.dn, photo.name())?;
-                        let user = d.find_user(&w.dn, "")?;
+                        let user = d.user_at(&w.dn)?;
                         Ok(Found { user, photo })
                     })
                     .collect())
@@ -476,6 +476,11 @@ fn norm_rdns(dn: &str) -> Vec<String> {
 /// DN equality as AD sees it for our purposes: case-insensitive, spaces around RDNs ignored.
 pub fn dn_eq(a: &str, b: &str) -> bool {
     norm_rdns(a) == norm_rdns(b)
+}
+
+/// A DN in one spelling for lookups: two DNs are [`dn_eq`] exactly when their keys are equal.
+pub fn dn_key(dn: &str) -> String {
+    norm_rdns(dn).join(",")
 }
 
 /// Whether `dn` is `base` or lies below it.

@@ -2,10 +2,11 @@
 //! with photo changes written as an LDIF change file that an administrator applies later
 //! (`ldifde -i -f FILE` or `ldapmodify -f FILE`).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::error::{DirectoryError, Result};
-use super::{Container, ContainerKind, Depth, User, dn_eq, parent_dn, rdn_value};
+use super::{Container, ContainerKind, Depth, User, dn_eq, dn_key, parent_dn, rdn_value};
 
 mod format;
 
@@ -15,6 +16,8 @@ pub use format::*;
 #[derive(Debug, Clone)]
 pub struct LdifDirectory {
     entries: Vec<Entry>,
+    /// Entry by [`dn_key`]: batches look up thousands of DNs.
+    index: HashMap<String, usize>,
     base_dn: String,
     changes: PathBuf,
 }
@@ -47,8 +50,14 @@ impl LdifDirectory {
             .map(|e| e.dn.clone())
             .min_by_key(String::len)
             .unwrap_or_else(|| domain_suffix(&entries));
+        let index = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (dn_key(&e.dn), i))
+            .collect();
         Ok(Self {
             entries,
+            index,
             base_dn,
             changes,
         })
@@ -63,11 +72,19 @@ impl LdifDirectory {
     }
 
     fn entry(&self, dn: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| dn_eq(&e.dn, dn))
+        self.entries.get(*self.index.get(&dn_key(dn))?)
     }
 
     fn entry_mut(&mut self, dn: &str) -> Option<&mut Entry> {
-        self.entries.iter_mut().find(|e| dn_eq(&e.dn, dn))
+        self.entries.get_mut(*self.index.get(&dn_key(dn))?)
+    }
+
+    /// The user at exactly this DN.
+    pub fn user_at(&self, dn: &str) -> Result<User> {
+        self.entry(dn)
+            .filter(|e| e.is_user())
+            .map(|e| user_from_entry(e, ""))
+            .ok_or_else(|| DirectoryError::NoSuchObject(dn.to_string()))
     }
 
     /// Containers directly below `dn`, including ones only implied by the DNs of their users

@@ -1,0 +1,92 @@
+//! What the directory benches share: the Samba test DC's settings, a connection, the OpenLDAP
+//! tools pointed at it, and a median.
+#![allow(dead_code)] // each bench uses its part
+
+use std::process::Command;
+use std::time::Duration;
+
+use adphoto::directory::{Auth, ConnectOptions, Directory, Security};
+
+/// A variable of the test DC's test-env.sh; without it the bench says how to start the DC.
+pub fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        eprintln!("{name} is not set: run ./dev.sh bench (it starts the Samba test DC)");
+        std::process::exit(2)
+    })
+}
+
+pub struct Env {
+    pub url: String,
+    pub ca: String,
+    pub admin: String,
+    pub password: String,
+    pub big_ou: String,
+}
+
+impl Env {
+    pub fn get() -> Self {
+        Self {
+            url: var("ADPHOTO_TEST_LDAPS_URL"),
+            ca: var("ADPHOTO_TEST_CA"),
+            admin: var("ADPHOTO_TEST_ADMIN"),
+            password: var("ADPHOTO_TEST_PASSWORD"),
+            big_ou: var("ADPHOTO_TEST_BIG_OU"),
+        }
+    }
+
+    /// Signs in as the administrator over LDAPS at `url` (the DC, or a proxy in front of it).
+    pub async fn connect(&self, url: &str) -> Directory {
+        let mut o = ConnectOptions::new(
+            url.to_string(),
+            Auth::Simple {
+                user: self.admin.clone(),
+                password: self.password.clone(),
+            },
+        );
+        o.security = Security::Ldaps;
+        o.ca_file = Some(self.ca.clone().into());
+        Directory::connect(&o).await.expect("connects")
+    }
+
+    /// `ldapsearch`/`ldapmodify` signed in as the administrator at `url`.
+    pub fn ldap_tool(&self, tool: &str, url: &str) -> Command {
+        let mut c = Command::new(tool);
+        c.env("LDAPTLS_CACERT", &self.ca).args([
+            "-H",
+            url,
+            "-x",
+            "-D",
+            &self.admin,
+            "-w",
+            &self.password,
+        ]);
+        c
+    }
+}
+
+impl Env {
+    /// What an admin would run to list the big OU: `ldapsearch` paged by 500 (adphoto's page
+    /// size), asking for the attributes adphoto asks for.
+    pub fn list_big_ou_with_ldapsearch(&self, url: &str) -> std::process::Output {
+        self.ldap_tool("ldapsearch", url)
+            .args([
+                "-LLL",
+                "-E",
+                "pr=500/noprompt",
+                "-b",
+                &self.big_ou,
+                "-s",
+                "one",
+                adphoto::directory::filter::USERS,
+            ])
+            .args(adphoto::directory::USER_ATTRIBUTES)
+            .arg("thumbnailPhoto")
+            .output()
+            .expect("ldapsearch runs")
+    }
+}
+
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
