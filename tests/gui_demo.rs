@@ -5,10 +5,11 @@ mod gui_common;
 use std::path::Path;
 
 use adphoto::data_folder::DataFolder;
+use adphoto::gui::AppEnv;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
 use gui_common::{
-    click_when_enabled, dropped, grid_cell, harness, type_into, wait_until, write_png,
+    click_when_enabled, dropped, grid_cell, harness, harness_with, type_into, wait_until, write_png,
 };
 
 #[test]
@@ -362,4 +363,57 @@ fn keyboard_moves_through_the_grid_and_ctrl_f_searches() {
     h.run_steps(3);
     assert_eq!(h.state().grid().shown_count(), 1);
     assert!(h.query_by_label("Maja Kowalska").is_some());
+}
+
+/// Without a system file dialog (no portal, no zenity), adphoto's own chooser opens in the
+/// window: it shows only LDIF exports, and the one chosen is opened.
+#[test]
+fn without_a_system_file_dialog_the_own_chooser_opens_an_ldif_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("exports");
+    std::fs::create_dir_all(&folder).unwrap();
+    let demo = adphoto::directory::demo::install(&tmp.path().join("demo")).unwrap();
+    std::fs::copy(&demo, folder.join("export.ldif")).unwrap();
+    std::fs::write(folder.join("notes.txt"), "not an LDIF export").unwrap();
+    let mut env = AppEnv::in_dir(tmp.path());
+    env.own_file_chooser = true;
+    let mut h = harness_with(env);
+
+    h.get_by_label("Open LDIF file…").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Open an LDIF export").is_some());
+    // It starts in the home folder; type the exports folder into its path field.
+    let home = directories::UserDirs::new()
+        .map(|d| d.home_dir().display().to_string())
+        .unwrap();
+    // (The path field comes first; the file-name field may show the same text.)
+    h.get_all_by_value(&home).next().unwrap().focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.key_press(Key::Backspace);
+    h.run_steps(1);
+    h.input_mut()
+        .events
+        .push(egui::Event::Text(folder.display().to_string()));
+    h.run_steps(1);
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("🗋 export.ldif").is_some(),
+        "the export is listed"
+    );
+    assert!(
+        h.query_by_label("🗋 notes.txt").is_none(),
+        "only LDIF exports are shown"
+    );
+    h.get_by_label("🗋 export.ldif").click();
+    h.run_steps(2);
+    h.get_by_label("Open").click();
+    wait_until(&mut h, "the LDIF directory", |h| {
+        h.state().connection().is_some()
+    });
+    assert!(
+        h.query_by_label_contains("Open an LDIF export").is_none(),
+        "the chooser closed"
+    );
 }

@@ -6,6 +6,7 @@
 mod app;
 mod connect_dialog;
 pub mod crop_canvas;
+mod file_chooser;
 pub mod photo_bridge;
 mod preview;
 mod status_bar;

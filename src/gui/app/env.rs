@@ -20,6 +20,9 @@ pub struct AppEnv {
     pub start_ldif: Option<PathBuf>,
     /// Connect-dialog fields given on the command line (`--server`, `--user`, `--ca-file`).
     pub prefill: Prefill,
+    /// Use adphoto's own file chooser from the start (`ADPHOTO_FILE_CHOOSER=builtin`; it is
+    /// used anyway once the system's dialog fails to open).
+    pub own_file_chooser: bool,
 }
 
 /// Fields of the connect dialog given on the command line; they win over the remembered ones.
@@ -41,6 +44,7 @@ impl AppEnv {
             start_demo: false,
             start_ldif: None,
             prefill: Prefill::default(),
+            own_file_chooser: std::env::var("ADPHOTO_FILE_CHOOSER").is_ok_and(|v| v == "builtin"),
         }
     }
 
@@ -52,6 +56,7 @@ impl AppEnv {
             start_demo: false,
             start_ldif: None,
             prefill: Prefill::default(),
+            own_file_chooser: false,
         }
     }
 }

@@ -6,6 +6,18 @@ use super::App;
 use crate::gui::worker::{Event, FilePurpose, Owner, Reply, ReqId};
 
 impl App {
+    /// A file or folder was chosen, in the system's dialog or adphoto's own.
+    pub(super) fn file_picked(&mut self, purpose: FilePurpose, path: std::path::PathBuf) {
+        match purpose {
+            FilePurpose::SetPhoto(dn) => self.crop_photo_from_file(&dn, path),
+            FilePurpose::ExportPhoto { dn, .. } => self.export_photo_to(&dn, path),
+            FilePurpose::CaFile => self.connect.set_ca_file(path),
+            FilePurpose::Ldif => self.open_ldif(path),
+            FilePurpose::ImportFolder => self.set_import_folder(&path),
+            FilePurpose::ImportReport => self.save_import_report(path),
+        }
+    }
+
     /// One reply from the worker.
     pub(super) fn on_reply(&mut self, ctx: &egui::Context, reply: Reply) {
         let Reply { id, owner, event } = reply;
@@ -139,17 +151,22 @@ impl App {
                 self.status.error(e);
             }
             Event::JobDone(m) => self.status.ok(m),
-            Event::FilePicked { purpose, path } => {
-                let Some(path) = path else { return };
-                match purpose {
-                    FilePurpose::SetPhoto(dn) => self.crop_photo_from_file(&dn, path),
-                    FilePurpose::ExportPhoto { dn, .. } => self.export_photo_to(&dn, path),
-                    FilePurpose::CaFile => self.connect.set_ca_file(path),
-                    FilePurpose::Ldif => self.open_ldif(path),
-                    FilePurpose::ImportFolder => self.set_import_folder(&path),
-                    FilePurpose::ImportReport => self.save_import_report(path),
+            Event::FilePicked {
+                purpose,
+                path,
+                native_failed,
+            } => match path {
+                Some(path) => self.file_picked(purpose, path),
+                None if native_failed => {
+                    self.own_file_chooser = true;
+                    self.status.ok(
+                        "The system's file dialog could not open (no desktop portal or zenity): \
+                         adphoto's own file chooser is used instead.",
+                    );
+                    self.chooser.open(purpose, None);
                 }
-            }
+                None => {}
+            },
             // Their effects on the whole window are in `note`; the rest is the wizard's.
             Event::ImportDone(_) | Event::Undone(_) | Event::ImportProgress(_) => {}
             // Answers for a wizard or a canvas closed since.

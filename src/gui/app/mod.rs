@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::connect_dialog::{ConnectAction, ConnectDialog};
 use super::crop_canvas::{CropAction, CropCanvas};
+use super::file_chooser::FileChooser;
 use super::preview::{Preview, PreviewAction};
 use super::status_bar::StatusBar;
 use super::thumbs::DnThumbs;
@@ -52,6 +53,10 @@ pub struct App {
     unfinished: Vec<journal::Summary>,
     /// "Set photo…": the user, the chosen file and its crop canvas.
     set_photo_crop: Option<(User, PathBuf, CropCanvas)>,
+    /// adphoto's own file chooser, for when the system's dialog cannot open.
+    chooser: FileChooser,
+    /// The system's dialog failed once (or `ADPHOTO_FILE_CHOOSER=builtin`): use ours.
+    own_file_chooser: bool,
 }
 
 impl App {
@@ -99,7 +104,10 @@ impl App {
             wizard: None,
             unfinished: Vec::new(),
             set_photo_crop: None,
+            chooser: FileChooser::default(),
+            own_file_chooser: false,
         };
+        app.own_file_chooser = app.env.own_file_chooser;
         app.unfinished = notices::unfinished_imports(&app.data);
         if let Some(ldif) = app.env.start_ldif.clone() {
             app.open_ldif(ldif);
@@ -328,9 +336,14 @@ impl App {
         }
     }
 
-    /// Opens a file dialog (on the worker); the choice comes back as `Event::FilePicked`.
-    fn pick(&self, purpose: FilePurpose) {
-        self.worker.send(Command::PickFile(purpose));
+    /// Opens the system's file dialog (on the worker; the choice comes back as
+    /// `Event::FilePicked`), or adphoto's own once the system's could not open.
+    fn pick(&mut self, purpose: FilePurpose) {
+        if self.own_file_chooser {
+            self.chooser.open(purpose, None);
+        } else {
+            self.worker.send(Command::PickFile(purpose));
+        }
     }
 
     /// After a failed photo job, ask again what is stored now.
@@ -362,11 +375,10 @@ impl App {
                         .clone()
                         .unwrap_or_else(|| user.label())
                 );
-                self.worker
-                    .send(Command::PickFile(FilePurpose::ExportPhoto {
-                        dn: user.dn,
-                        suggested,
-                    }));
+                self.pick(FilePurpose::ExportPhoto {
+                    dn: user.dn,
+                    suggested,
+                });
             }
             PreviewAction::Restore(record) => {
                 self.photo_job = true;
@@ -449,6 +461,9 @@ impl App {
             self.on_reply(&ctx, reply);
         }
         self.thumbs.tick();
+        if let Some((purpose, path)) = self.chooser.ui(&ctx) {
+            self.file_picked(purpose, path);
+        }
         if self.connection.is_some()
             && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F5))
         {

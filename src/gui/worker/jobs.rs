@@ -420,8 +420,19 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             }
         }
         Command::PickFile(purpose) => {
+            let opened = std::time::Instant::now();
             let path = super::dialogs::pick_file(&purpose).await;
-            s.emit(id, Event::FilePicked { purpose, path });
+            // Nobody chooses or cancels within a quarter second: a dialog that came back
+            // that fast without a path never opened (rfd only says so on stderr).
+            let native_failed = path.is_none() && opened.elapsed() < Duration::from_millis(250);
+            s.emit(
+                id,
+                Event::FilePicked {
+                    purpose,
+                    path,
+                    native_failed,
+                },
+            );
         }
         Command::Scan { folder, recursive } => {
             let result = off_thread(move || {

@@ -183,6 +183,9 @@ pub enum Event {
     FilePicked {
         purpose: FilePurpose,
         path: Option<PathBuf>,
+        /// The system's dialog could not open (it closed at once without a choice): the
+        /// window shows its own chooser instead.
+        native_failed: bool,
     },
     Cancelled,
     Scanned(Result<ScanResult, String>),
