@@ -142,13 +142,13 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     // Resize: the Outlook preset; summary.
     h.get_by_label("Next").click();
     h.run_steps(2);
-    assert!(h.query_by_label("Outlook: 96 px, ≤ 10 kB").is_some());
+    assert!(h.query_by_label("Outlook: 96 px, ≤ 10 KiB").is_some());
     // The results, encoded on the worker, with their sizes.
     wait_until(&mut h, "the resize previews", |h| {
         h.state().wizard().unwrap().encoded_count() == 5
     });
     assert!(h.query_by_label("Jan Novák").is_some());
-    assert!(h.query_all_by_label_contains(" kB").count() >= 7);
+    assert!(h.query_all_by_label_contains(" KiB").count() >= 7);
 
     // The crop canvas: open it from a result, shrink the frame by its corner handle, rotate, apply.
     let before = open_crop_canvas(&mut h, "Jan Novák");

@@ -101,7 +101,7 @@ fn print_table(users: &[User]) {
     for u in users {
         let photo = u
             .photo_bytes
-            .map(|b| format!("{:.1} kB", b as f64 / 1024.0))
+            .map(crate::photo::human_bytes)
             .unwrap_or_else(|| "-".into());
         say!(
             "{:<sam_w$}  {:>7}  {}",

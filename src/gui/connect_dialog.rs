@@ -46,14 +46,20 @@ pub struct ConnectDialog {
     pub notice: Option<String>,
     /// A connect is under way.
     pub busy: bool,
+    /// The server suggested from this computer's domain, and where it was found.
+    hint: Option<crate::settings::DomainHint>,
 }
 
 impl ConnectDialog {
     pub fn new(mut prefs: ConnectPrefs, store: ProfileStore) -> Self {
-        if prefs.server.trim().is_empty()
-            && let Some(domain) = crate::settings::default_domain()
-        {
-            prefs.server = domain;
+        let hint = prefs
+            .server
+            .trim()
+            .is_empty()
+            .then(crate::settings::domain_hint)
+            .flatten();
+        if let Some(h) = &hint {
+            prefs.server.clone_from(&h.domain);
         }
         let (profiles, error) = match store.load() {
             Ok(p) => (p, None),
@@ -69,6 +75,7 @@ impl ConnectDialog {
             error,
             notice: None,
             busy: false,
+            hint,
         }
     }
 
@@ -196,6 +203,11 @@ impl ConnectDialog {
                     .labelled_by(l.id)
                     .on_hover_text("A domain controller's name, the domain's name, or a URL (ldaps://…, ldap://…)");
                     ui.end_row();
+                    if let Some(h) = self.hint.as_ref().filter(|h| h.domain == self.prefs.server) {
+                        ui.label("");
+                        ui.small(egui::RichText::new(&h.source).weak());
+                        ui.end_row();
+                    }
 
                     ui.label("Security:");
                     ui.horizontal(|ui| {

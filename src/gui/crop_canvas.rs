@@ -316,10 +316,10 @@ impl CropCanvas {
                     Some((t, bytes)) => {
                         ui.add(egui::Image::new(t).fit_to_exact_size(Vec2::splat(128.0)));
                         ui.label(format!(
-                            "{} × {} px, {:.1} kB",
+                            "{} × {} px, {}",
                             self.target.size,
                             self.target.size,
-                            *bytes as f64 / 1024.0
+                            crate::photo::human_bytes(*bytes)
                         ));
                     }
                     None => {

@@ -91,7 +91,27 @@ impl Preset {
             Preset::Outlook => "Outlook",
             Preset::Large => "Large",
         };
-        format!("{name}: {} px, ≤ {} kB", t.size, t.max_bytes / 1024)
+        format!("{name}: {} px, ≤ {}", t.size, human_bytes(t.max_bytes))
+    }
+}
+
+/// A size in one format everywhere (window, command line, reports): binary units, as the byte
+/// budgets are (10 KiB = 10,240 bytes): `812 B`, `1.8 KiB`, `10 KiB`, `2.4 MiB`.
+pub fn human_bytes(n: usize) -> String {
+    const KIB: f64 = 1024.0;
+    let n_f = n as f64;
+    let (value, unit) = if n < 1024 {
+        return format!("{n} B");
+    } else if n_f < KIB * KIB {
+        (n_f / KIB, "KiB")
+    } else {
+        (n_f / (KIB * KIB), "MiB")
+    };
+    // Whole numbers without ".0": budgets read "10 KiB".
+    if (value - value.round()).abs() < 0.05 {
+        format!("{:.0} {unit}", value.round())
+    } else {
+        format!("{value:.1} {unit}")
     }
 }
 
@@ -102,7 +122,7 @@ impl FromStr for Preset {
             "outlook" => Ok(Preset::Outlook),
             "large" => Ok(Preset::Large),
             other => Err(format!(
-                "unknown preset {other:?}: use \"outlook\" (96 px, 10 kB) or \"large\" (648 px, 100 kB)"
+                "unknown preset {other:?}: use \"outlook\" (96 px, 10 KiB) or \"large\" (648 px, 100 KiB)"
             )),
         }
     }

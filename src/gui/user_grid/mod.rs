@@ -572,7 +572,10 @@ mod tests {
 
     #[test]
     fn human_sizes() {
+        // One format in the window and the CLI: the 1,881 bytes once shown as 1.8 and 1.9 kB.
         assert_eq!(human_bytes(812), "812 B");
-        assert_eq!(human_bytes(4200), "4.2 kB");
+        assert_eq!(human_bytes(1881), "1.8 KiB");
+        assert_eq!(human_bytes(10_240), "10 KiB");
+        assert_eq!(human_bytes(3 << 20), "3 MiB");
     }
 }

@@ -30,13 +30,4 @@ pub(super) fn haystack(u: &User) -> String {
     .to_lowercase()
 }
 
-/// `4.2 kB`, `812 B`.
-pub fn human_bytes(n: usize) -> String {
-    if n < 1000 {
-        format!("{n} B")
-    } else if n < 1_000_000 {
-        format!("{:.1} kB", n as f64 / 1000.0)
-    } else {
-        format!("{:.1} MB", n as f64 / 1_000_000.0)
-    }
-}
+pub use crate::photo::human_bytes;

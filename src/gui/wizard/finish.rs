@@ -202,7 +202,7 @@ fn results_ui(ui: &mut egui::Ui, report: &Report) {
             ui.label(&r.name);
             match &r.status {
                 Status::Written { bytes, .. } => {
-                    ui.label(format!("written ({:.1} kB)", *bytes as f64 / 1024.0))
+                    ui.label(format!("written ({})", crate::photo::human_bytes(*bytes)))
                 }
                 Status::Failed { reason } => {
                     ui.colored_label(ui.visuals().error_fg_color, format!("failed: {reason}"))

@@ -109,7 +109,7 @@ impl ResizeStep {
                 ui.add(
                     egui::DragValue::new(&mut self.custom_kb)
                         .range(1..=1000)
-                        .suffix(" kB"),
+                        .suffix(" KiB"),
                 );
             });
             if let Err(e) = self.target() {
@@ -194,8 +194,7 @@ fn preview_cell_ui(
                 r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
                 clicked = r.on_hover_text("Adjust the crop").clicked();
                 ui.label(user);
-                let kb = encoded.photo.jpeg.len() as f64 / 1024.0;
-                ui.weak(format!("{kb:.1} kB"));
+                ui.weak(crate::photo::human_bytes(encoded.photo.jpeg.len()));
             }
             Some(Slot::Done(Err(e))) => {
                 ui.label(user);
