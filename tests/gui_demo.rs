@@ -417,3 +417,53 @@ fn without_a_system_file_dialog_the_own_chooser_opens_an_ldif_export() {
         "the chooser closed"
     );
 }
+
+/// WCAG contrast ratio of two colours.
+fn contrast(a: egui::Color32, b: egui::Color32) -> f32 {
+    let lum = |c: egui::Color32| {
+        let ch = |v: u8| {
+            let v = v as f32 / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * ch(c.r()) + 0.7152 * ch(c.g()) + 0.0722 * ch(c.b())
+    };
+    let (l1, l2) = (lum(a), lum(b));
+    (l1.max(l2) + 0.05) / (l1.min(l2) + 0.05)
+}
+
+/// Light, dark or the system's, chosen in the Settings menu and remembered; in both, text and
+/// the warning and error colours stand out from the background (WCAG: 4.5:1 for text, 3:1 for
+/// hints and signal colours).
+#[test]
+fn the_theme_is_chosen_in_settings_remembered_and_readable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(tmp.path());
+    for (name, theme) in [("Light", egui::Theme::Light), ("Dark", egui::Theme::Dark)] {
+        h.get_by_label("Settings").click();
+        h.run_steps(2);
+        h.get_by_label(name).click();
+        h.run_steps(3);
+        assert_eq!(h.ctx.theme(), theme);
+        let v = h.ctx.global_style().visuals.clone();
+        let bg = v.panel_fill;
+        for (what, fg, least) in [
+            ("text", v.text_color(), 4.5),
+            ("weak text", v.weak_text_color(), 3.0),
+            ("warning", v.warn_fg_color, 3.0),
+            ("error", v.error_fg_color, 3.0),
+        ] {
+            let c = contrast(fg, bg);
+            assert!(c >= least, "{name}: {what} contrast {c:.1} < {least}");
+        }
+    }
+    assert_eq!(h.state().prefs().theme, egui::ThemePreference::Dark);
+    // Remembered: a new window with these preferences starts dark.
+    let prefs = h.state().prefs();
+    let text = serde_json::to_string(&prefs).unwrap();
+    let back: adphoto::gui::Prefs = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.theme, egui::ThemePreference::Dark);
+}

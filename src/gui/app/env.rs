@@ -68,6 +68,9 @@ pub struct Prefs {
     pub connect: ConnectPrefs,
     pub grid: GridPrefs,
     pub include_sub_ous: bool,
+    /// Light, dark, or the system's (the default).
+    #[serde(default)]
+    pub theme: egui::ThemePreference,
 }
 
 impl Default for Prefs {
@@ -76,6 +79,7 @@ impl Default for Prefs {
             connect: ConnectPrefs::default(),
             grid: GridPrefs::default(),
             include_sub_ous: true,
+            theme: egui::ThemePreference::System,
         }
     }
 }
