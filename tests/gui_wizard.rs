@@ -1072,3 +1072,68 @@ fn one_crop_encodes_one_preview_and_the_summary_is_made_once() {
         before
     );
 }
+
+/// The keyboard through the wizard: Enter is Next, Esc goes back, and closes from the first
+/// step; on the crop canvas the arrows move the frame, + zooms in, Enter applies, Esc cancels
+/// — and the wizard behind it does not act on those keys.
+#[test]
+fn enter_and_esc_drive_the_wizard_and_the_crop_canvas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photos_with(tmp.path(), &[("amehta.jpg", 400, 500)]);
+    let mut h = wizard_on_folder(tmp.path(), &photos, 1);
+    let step = |h: &Harness<'static, App>| h.state().wizard().unwrap().step;
+    assert_eq!(step(&h), Step::Folder);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert_eq!(step(&h), Step::Pattern);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert_eq!(step(&h), Step::Folder);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    h.get_by_label("Logon name (jdoe)").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert_eq!(step(&h), Step::Automatch);
+    h.get_by_label("Automatch").click();
+    wait_until(&mut h, "the match", |h| {
+        h.query_by_label("Matching files (1)").is_some()
+    });
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert_eq!(step(&h), Step::Resize);
+    // The crop canvas: keys move and zoom its frame; Esc closes it, not the step.
+    wait_until(&mut h, "the preview", |h| {
+        h.query_by_label("Adjust crop of Arjun Mehta").is_some()
+    });
+    let before = gui_common::open_crop_canvas(&mut h, "Arjun Mehta");
+    let canvas = |h: &Harness<'static, App>| h.state().wizard().unwrap().canvas().unwrap().crop();
+    h.key_press(egui::Key::Plus);
+    h.run_steps(2);
+    let zoomed = canvas(&h);
+    assert!(zoomed.width < before.width, "{before:?} -> {zoomed:?}");
+    h.key_press(egui::Key::ArrowRight);
+    h.key_press(egui::Key::ArrowDown);
+    h.run_steps(2);
+    let moved = canvas(&h);
+    assert!(
+        moved.x > zoomed.x && moved.y > zoomed.y,
+        "{zoomed:?} -> {moved:?}"
+    );
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(h.state().wizard().unwrap().canvas().is_none());
+    assert_eq!(step(&h), Step::Resize, "Esc closed the canvas only");
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert_eq!(step(&h), Step::Automatch);
+    for _ in 0..3 {
+        h.key_press(egui::Key::Escape);
+        h.run_steps(2);
+    }
+    assert!(
+        h.state().wizard().is_none(),
+        "Esc from the first step closes the wizard"
+    );
+}

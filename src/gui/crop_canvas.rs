@@ -172,8 +172,57 @@ impl CropCanvas {
         self.pos.y = self.pos.y.clamp(0.0, (self.full.y - self.side).max(0.0));
     }
 
+    /// The keyboard: Enter applies, Esc cancels, the arrows move the frame (Shift: five times
+    /// as far), + and − zoom in and out around its centre. Taken from the input, so the grid
+    /// or the wizard behind the canvas does not act on them too.
+    fn keys(&mut self, ui: &mut egui::Ui) -> Option<CropAction> {
+        use egui::{Key, Modifiers};
+        let (enter, esc, step, zoom) = ui.input_mut(|i| {
+            let enter = i.consume_key(Modifiers::NONE, Key::Enter);
+            let esc = i.consume_key(Modifiers::NONE, Key::Escape);
+            let mut step = Vec2::ZERO;
+            for (m, far) in [(Modifiers::NONE, 1.0), (Modifiers::SHIFT, 5.0)] {
+                for (key, dir) in [
+                    (Key::ArrowLeft, Vec2::new(-1.0, 0.0)),
+                    (Key::ArrowRight, Vec2::new(1.0, 0.0)),
+                    (Key::ArrowUp, Vec2::new(0.0, -1.0)),
+                    (Key::ArrowDown, Vec2::new(0.0, 1.0)),
+                ] {
+                    if i.consume_key(m, key) {
+                        step += dir * far;
+                    }
+                }
+            }
+            let mut zoom = 1.0;
+            for key in [Key::Plus, Key::Equals] {
+                if i.consume_key(Modifiers::NONE, key) || i.consume_key(Modifiers::SHIFT, key) {
+                    zoom *= 0.95;
+                }
+            }
+            if i.consume_key(Modifiers::NONE, Key::Minus) {
+                zoom /= 0.95;
+            }
+            (enter, esc, step, zoom)
+        });
+        if self.image.is_some() {
+            // One step is 1% of the picture's shorter side.
+            self.pos += step * (self.full.x.min(self.full.y) * 0.01);
+            if zoom != 1.0 {
+                let centre = self.pos + Vec2::splat(self.side / 2.0);
+                self.side *= zoom;
+                self.clamp();
+                self.pos = centre - Vec2::splat(self.side / 2.0);
+            }
+            self.clamp();
+        }
+        if esc {
+            return Some(CropAction::Cancel);
+        }
+        (enter && self.image.is_some()).then(|| CropAction::Apply(self.crop(), self.turns))
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, worker: &Worker) -> Option<CropAction> {
-        let mut action = None;
+        let mut action = self.keys(ui);
         ui.horizontal(|ui| {
             ui.strong("Crop");
             ui.weak(
@@ -200,10 +249,10 @@ impl CropCanvas {
                 self.set_crop(a);
                 self.clamp();
             }
-            if ui.button("Apply").clicked() {
+            if ui.button("Apply").on_hover_text("Enter").clicked() {
                 action = Some(CropAction::Apply(self.crop(), self.turns));
             }
-            if ui.button("Cancel crop").clicked() {
+            if ui.button("Cancel crop").on_hover_text("Esc").clicked() {
                 action = Some(CropAction::Cancel);
             }
         });

@@ -322,39 +322,64 @@ impl Wizard {
     }
 
     /// Cancel, Back, Next / Start import; on the Finish page Cancel import or Close.
+    /// Enter is Next (Start import on the Summary); Esc goes back a step,
+    /// and closes the wizard from the first step or a finished import. While the crop canvas is
+    /// open, the keys are its own.
     fn buttons_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) -> Option<WizardAction> {
+        let (enter, esc) = if self.canvas().is_some() {
+            (false, false)
+        } else {
+            // Esc in a text field only leaves the field.
+            let typing = ui.ctx().egui_wants_keyboard_input();
+            ui.input_mut(|i| {
+                (
+                    i.consume_key(egui::Modifiers::NONE, egui::Key::Enter),
+                    !typing && i.consume_key(egui::Modifiers::NONE, egui::Key::Escape),
+                )
+            })
+        };
         if self.step == Step::Finish {
             if self.finish.running() {
                 if ui.button("Cancel import").clicked() {
                     self.finish.cancel();
                 }
-            } else if ui.button("Close").clicked() {
+            // Not Enter: the report stays until the user has read it and chooses to close.
+            } else if ui.button("Close").on_hover_text("Esc").clicked() || esc {
                 return Some(WizardAction::Close);
             }
             return None;
         }
-        if ui.button("Cancel").clicked() {
+        if ui.button("Cancel").clicked() || (esc && self.step == Step::Folder) {
             return Some(WizardAction::Close);
         }
+        let back = self.step != Step::Folder;
         if ui
-            .add_enabled(self.step != Step::Folder, egui::Button::new("Back"))
+            .add_enabled(back, egui::Button::new("Back"))
+            .on_hover_text("Esc")
             .clicked()
+            || (esc && back)
         {
             self.step = self.step.back();
+            return None;
         }
         if self.step == Step::Summary {
             let plan = self.summary.plan().filter(|p| !p.items.is_empty()).cloned();
-            if ui
+            if (ui
                 .add_enabled(plan.is_some(), egui::Button::new("Start import"))
+                .on_hover_text("Enter")
                 .clicked()
+                || enter)
                 && let Some(plan) = plan
             {
                 self.finish.start(plan, &self.data, worker);
                 self.step = Step::Finish;
             }
-        } else if ui
+        } else if (ui
             .add_enabled(self.can_go_next(), egui::Button::new("Next"))
+            .on_hover_text("Enter")
             .clicked()
+            || enter)
+            && self.can_go_next()
         {
             self.go_next();
         }
