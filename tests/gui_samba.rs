@@ -211,7 +211,7 @@ fn samba_dc_import_wizard_writes_reads_back_and_undoes() {
         h.query_by_label("Matching files (8)").is_some()
     });
     // The file without match goes to big1010, found by searching its name.
-    assign_unmatched(&mut h, "User 1010", "Big User 1010");
+    assign_unmatched(&mut h, "User 1010", "Big User 1010 (big1010)");
     // big1009 has two files: pick one.
     pick_ambiguous(&mut h, "BIG1009.jpg");
     click_through(&mut h, &["Next"]);

@@ -133,11 +133,22 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
 
     // Assign the file without match by searching a name (diacritics ignored).
     assert!(h.query_by_label("new-hire.png").is_none());
-    assign_unmatched(&mut h, "novak", "Jan Novák");
+    let users_without = |h: &Harness<'static, App>| {
+        (0..=32).find(|n| {
+            h.query_by_label(&format!("Users without file ({n})"))
+                .is_some()
+        })
+    };
+    let before = users_without(&h).unwrap();
+    assign_unmatched(&mut h, "novak", "Jan Novák (jnovak)");
     assert!(h.query_by_label("new-hire.png").is_some());
+    // The tab counts follow: nothing left without match, one user fewer without file.
+    assert!(h.query_by_label("Files without match (0)").is_some());
+    assert_eq!(users_without(&h).unwrap(), before - 1);
 
-    // Pick the right file of the ambiguous pair.
+    // Pick the right file of the ambiguous pair; nothing is left ambiguous.
     pick_ambiguous(&mut h, "jsmith.png");
+    assert!(h.query_by_label("Ambiguous (0)").is_some());
 
     // Resize: the Outlook preset; summary.
     h.get_by_label("Next").click();
@@ -252,10 +263,19 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     }
 
     // Undo this import: the users without a photo before have none again.
+    let written_rows = h.query_all_by_label_contains("written (").count();
+    assert!(written_rows >= 3, "{written_rows} rows say written");
     h.get_by_label("Undo this import").click();
     wait_until(&mut h, "the undo", |h| {
         h.query_by_label_contains("Undone:").is_some()
     });
+    // Every written row now says what the undo did; the account is beside each name.
+    assert_eq!(h.query_all_by_label_contains("written (").count(), 0);
+    assert_eq!(
+        h.query_all_by_label_contains("put back (").count(),
+        written_rows
+    );
+    assert!(h.query_by_label("jnovak").is_some());
     let dir = Directory::open_ldif(
         &tmp.path().join("data/demo/demo.ldif"),
         DataFolder::new(tmp.path().join("data"))
@@ -442,8 +462,8 @@ fn files_without_match_tab_shows_the_picture_and_the_users_photos() {
     wait_until(&mut h, "the found user's current photo", |h| {
         h.query_by_label("Current photo of Jonas Berg").is_some()
     });
-    click_through(&mut h, &["Jonas Berg"]);
-    assert!(h.query_by_label("assigned to Jonas Berg").is_some());
+    click_through(&mut h, &["Jonas Berg (jberg)"]);
+    assert!(h.query_by_label("assigned to Jonas Berg (jberg)").is_some());
     assert!(h.query_by_label("Current photo of Jonas Berg").is_some());
     assert!(h.query_by_label("Photo file new-hire.png").is_some());
 

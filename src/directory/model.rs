@@ -98,6 +98,16 @@ impl User {
         }
     }
 
+    /// The label with the logon name beside it, "Anna Berg (aberg)": two people of the same
+    /// name told apart wherever a choice or a result names them.
+    pub fn label_with_account(&self) -> String {
+        let label = self.label();
+        match self.sam_account_name.as_deref() {
+            Some(sam) if !sam.is_empty() && sam != label => format!("{label} ({sam})"),
+            _ => label,
+        }
+    }
+
     /// Sets an attribute read from the directory, by its LDAP name.
     pub fn set_attr(&mut self, name: &str, value: String) {
         let slot = match name.to_ascii_lowercase().as_str() {

@@ -200,6 +200,22 @@ impl Choices {
         self.crops.insert((file, user), crop);
     }
 
+    /// Files without match not given to anyone yet (the count on their tab).
+    pub fn unassigned_files(&self) -> usize {
+        self.unmatched
+            .iter()
+            .filter(|x| x.assigned.is_none())
+            .count()
+    }
+
+    /// Ambiguous cases where no file has been chosen for anyone yet (the count on their tab).
+    pub fn unsettled_cases(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| c.choice.iter().all(Option::is_none))
+            .count()
+    }
+
     /// Users without file who have not been given one yet.
     pub fn free_users(&self) -> Vec<usize> {
         let taken: HashSet<usize> = self.unmatched.iter().filter_map(|x| x.assigned).collect();

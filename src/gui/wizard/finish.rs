@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::ask;
 use crate::data_folder::DataFolder;
 use crate::gui::worker::{Command, ReqId, Worker};
-use crate::import::{Cancel, Journal, Plan, Progress, Report, Status, UndoReport};
+use crate::import::{Cancel, Journal, Plan, Progress, Report, Status, UndoOutcome, UndoReport};
 
 const OFFLINE_NOTE: &str = "Hybrid tenants (Entra ID / Microsoft 365) show the new photos after the next Entra Connect sync.";
 
@@ -157,7 +157,8 @@ impl FinishStep {
         });
         undo_ui(ui, job.undo.as_ref());
         ui.separator();
-        results_ui(ui, report);
+        let undone = job.undo.as_ref().and_then(|u| u.as_ref().ok());
+        results_ui(ui, report, undone);
         if let Some(plan) = retry {
             self.start(plan, data, worker);
         }
@@ -196,10 +197,44 @@ fn undo_ui(ui: &mut egui::Ui, undo: Option<&Result<UndoReport, String>>) {
     }
 }
 
-fn results_ui(ui: &mut egui::Ui, report: &Report) {
+/// One row per user: name and account (two "John Smith" are told apart), what the import did,
+/// and — after Undo — what the undo did.
+fn results_ui(ui: &mut egui::Ui, report: &Report, undone: Option<&UndoReport>) {
     egui::Grid::new("results").striped(true).show(ui, |ui| {
         for r in &report.results {
             ui.label(&r.name);
+            ui.weak(r.sam_account_name.as_deref().unwrap_or(""));
+            let after_undo = undone.and_then(|u| {
+                u.results
+                    .iter()
+                    .find(|x| crate::directory::dn_eq(&x.dn, &r.dn))
+                    .map(|x| &x.outcome)
+            });
+            if let Some(outcome) = after_undo {
+                let text = match outcome {
+                    UndoOutcome::PutBack => "put back (the photo from before)".to_string(),
+                    UndoOutcome::Removed => "put back (no photo, as before)".to_string(),
+                    UndoOutcome::AlreadyAsBefore => "as before (the write had not landed)".into(),
+                    UndoOutcome::ChangedSince => {
+                        "changed by someone since: left as it is".to_string()
+                    }
+                    UndoOutcome::Failed(e) => format!("NOT put back: {e}"),
+                    UndoOutcome::NotAttempted(e) => format!("NOT put back: {e}"),
+                };
+                let warn = matches!(
+                    outcome,
+                    UndoOutcome::Failed(_)
+                        | UndoOutcome::NotAttempted(_)
+                        | UndoOutcome::ChangedSince
+                );
+                if warn {
+                    ui.colored_label(ui.visuals().warn_fg_color, text);
+                } else {
+                    ui.label(text);
+                }
+                ui.end_row();
+                continue;
+            }
             match &r.status {
                 Status::Written { bytes, .. } => {
                     ui.label(format!("written ({})", crate::photo::human_bytes(*bytes)))

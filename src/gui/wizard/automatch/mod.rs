@@ -163,13 +163,16 @@ fn tabs_ui(ui: &mut egui::Ui, tab: &mut Tab, c: &Choices) {
             ),
             (
                 Tab::FilesWithout,
-                format!("Files without match ({})", c.unmatched().len()),
+                format!("Files without match ({})", c.unassigned_files()),
             ),
             (
                 Tab::UsersWithout,
-                format!("Users without file ({})", c.users_without_file().len()),
+                format!("Users without file ({})", c.free_users().len()),
             ),
-            (Tab::Ambiguous, format!("Ambiguous ({})", c.cases().len())),
+            (
+                Tab::Ambiguous,
+                format!("Ambiguous ({})", c.unsettled_cases()),
+            ),
         ];
         for (t, label) in tabs {
             ui.selectable_value(tab, t, label);

@@ -78,7 +78,7 @@ impl MatchTabs<'_> {
                     row.col(|ui| match x.assigned {
                         Some(u) => {
                             self.current_ui(ui, u, SMALL_THUMB);
-                            ui.label(format!("assigned to {}", users[u].label()));
+                            ui.label(format!("assigned to {}", users[u].label_with_account()));
                             if ui.small_button("Unassign").clicked() {
                                 assign = Some(None);
                             }
@@ -91,7 +91,7 @@ impl MatchTabs<'_> {
                                 for &u in found.iter().take(SUGGESTIONS) {
                                     ui.horizontal(|ui| {
                                         self.current_ui(ui, u, SMALL_THUMB);
-                                        if ui.button(users[u].label()).clicked() {
+                                        if ui.button(users[u].label_with_account()).clicked() {
                                             assign = Some(Some(u));
                                             search.clear();
                                         }
