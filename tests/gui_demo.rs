@@ -467,3 +467,55 @@ fn the_theme_is_chosen_in_settings_remembered_and_readable() {
     let back: adphoto::gui::Prefs = serde_json::from_str(&text).unwrap();
     assert_eq!(back.theme, egui::ThemePreference::Dark);
 }
+
+/// At 900×600 (a laptop, a remote session) everything a person needs is on screen: the filters,
+/// the counts, every grid column and the preview's actions — inside the window, not clipped.
+#[test]
+fn at_900_by_600_nothing_is_clipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(tmp.path());
+    h.set_size(egui::vec2(900.0, 600.0));
+    h.run_steps(3);
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.state().grid().users().len() == 32
+    });
+    grid_cell(&h, "Arjun Mehta").click();
+    wait_until(&mut h, "the preview", |h| {
+        h.query_by_label("Set photo…").is_some()
+    });
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(900.0, 600.0));
+    for label in [
+        "Import…",
+        "Settings",
+        "Disconnect",
+        "With photo",
+        "Without photo",
+        "32 users",
+        "1 selected",
+        "Name ⏶",
+        "Account",
+        "Mail",
+        "Title / Department",
+        "Photo",
+        "Set photo…",
+    ] {
+        let rects: Vec<egui::Rect> = h.query_all_by_label(label).map(|n| n.rect()).collect();
+        assert!(!rects.is_empty(), "{label} is not shown");
+        for r in rects {
+            assert!(
+                window.contains_rect(r) && r.width() > 4.0,
+                "{label} at {r:?} is not inside the 900×600 window"
+            );
+        }
+    }
+    // The preview keeps its width whatever is selected: the grid does not move.
+    let before = h.get_by_label("Title / Department").rect();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(3);
+    assert_eq!(h.state().grid().selected_count(), 32);
+    assert_eq!(h.get_by_label("Title / Department").rect(), before);
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert_eq!(h.get_by_label("Title / Department").rect(), before);
+}

@@ -276,6 +276,16 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
         written_rows
     );
     assert!(h.query_by_label("jnovak").is_some());
+    // The outcome stays in the status bar, with its time and where, until dismissed — the
+    // reload's "32 users loaded." does not replace it.
+    let pinned = h.state().status().pinned().unwrap().0.to_string();
+    assert!(
+        pinned.contains("Import undone in ") && pinned.contains("DC=demo"),
+        "{pinned}"
+    );
+    h.get_by_label("×").click();
+    h.run_steps(2);
+    assert!(h.state().status().pinned().is_none());
     let dir = Directory::open_ldif(
         &tmp.path().join("data/demo/demo.ldif"),
         DataFolder::new(tmp.path().join("data"))

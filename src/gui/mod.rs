@@ -28,7 +28,7 @@ pub fn run(env: AppEnv) -> ExitCode {
         .with_title("adphoto")
         .with_app_id("adphoto")
         .with_inner_size([1280.0, 800.0])
-        .with_min_inner_size([760.0, 480.0]);
+        .with_min_inner_size([900.0, 600.0]);
     // The window and taskbar icon (a bad PNG only costs the icon, never the window).
     if let Ok(icon) = eframe::icon_data::from_png_bytes(crate::icon::ICON_PNG_256) {
         viewport = viewport.with_icon(icon);

@@ -1,13 +1,28 @@
-//! The status bar: the job under way (with Cancel) and the last outcome.
+//! The status bar: the job under way (with Cancel) and the last outcome. An outcome that
+//! matters (an import, an undo) is pinned with its local time and stays until dismissed; a
+//! routine message ("32 users loaded.") never replaces it.
 
 #[derive(Default)]
 pub struct StatusBar {
     /// The job under way, e.g. "Loading users of Sales…", and whether it can be cancelled.
     pub job: Option<(String, bool)>,
     message: Option<(String, bool)>,
+    pinned: Option<(String, bool)>,
 }
 
 impl StatusBar {
+    /// An outcome to keep in sight until the user dismisses it, stamped with the local time.
+    pub fn pin(&mut self, text: impl Into<String>, is_error: bool) {
+        self.job = None;
+        let when = crate::clock::local_display(&crate::clock::now_rfc3339());
+        self.pinned = Some((format!("{when} — {}", text.into()), is_error));
+    }
+
+    /// The pinned outcome, if not dismissed.
+    pub fn pinned(&self) -> Option<(&str, bool)> {
+        self.pinned.as_ref().map(|(m, e)| (m.as_str(), *e))
+    }
+
     pub fn ok(&mut self, text: impl Into<String>) {
         self.job = None;
         self.message = Some((text.into(), false));
@@ -18,9 +33,12 @@ impl StatusBar {
         self.message = Some((text.into(), true));
     }
 
-    /// The last message, and whether it was an error.
+    /// The last routine message (else the pinned outcome), and whether it is an error.
     pub fn message(&self) -> Option<(&str, bool)> {
-        self.message.as_ref().map(|(m, e)| (m.as_str(), *e))
+        self.message
+            .as_ref()
+            .or(self.pinned.as_ref())
+            .map(|(m, e)| (m.as_str(), *e))
     }
 
     /// Returns true when Cancel was clicked.
@@ -40,12 +58,24 @@ impl StatusBar {
                 }
                 ui.separator();
             }
-            if let Some((m, is_err)) = &self.message {
+            let show = |ui: &mut egui::Ui, (m, is_err): &(String, bool)| {
                 if *is_err {
                     ui.colored_label(ui.visuals().error_fg_color, m);
                 } else {
                     ui.label(m);
                 }
+            };
+            if let Some(p) = &self.pinned {
+                show(ui, p);
+                if ui.small_button("×").on_hover_text("Dismiss").clicked() {
+                    self.pinned = None;
+                }
+                if let Some(m) = &self.message {
+                    ui.separator();
+                    show(ui, m);
+                }
+            } else if let Some(m) = &self.message {
+                show(ui, m);
             } else if self.job.is_none() {
                 ui.weak("Ready");
             }

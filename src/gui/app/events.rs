@@ -6,6 +6,14 @@ use super::App;
 use crate::gui::worker::{Event, FilePurpose, Owner, Reply, ReqId};
 
 impl App {
+    /// "ldaps://dc1:636, DC=example,DC=com": where a change went, for the notices.
+    fn connection_place(&self) -> String {
+        match &self.connection {
+            Some(c) => format!("{}, {}", c.target, c.base_dn),
+            None => "the directory".into(),
+        }
+    }
+
     /// A file or folder was chosen, in the system's dialog or adphoto's own.
     pub(super) fn file_picked(&mut self, purpose: FilePurpose, path: std::path::PathBuf) {
         match purpose {
@@ -42,24 +50,32 @@ impl App {
     fn note(&mut self, event: &Event) {
         match event {
             Event::ImportDone(report) => {
-                self.status.ok(format!(
-                    "Import: {} written, {} failed, {} skipped.",
-                    report.written(),
-                    report.failed(),
-                    report.skipped()
-                ));
+                let failed = report.failed() > 0 || report.unreachable.is_some();
+                self.status.pin(
+                    format!(
+                        "Import into {}: {} written, {} failed, {} skipped.",
+                        self.connection_place(),
+                        report.written(),
+                        report.failed(),
+                        report.skipped()
+                    ),
+                    failed,
+                );
                 self.thumbs.clear();
                 self.load_users();
             }
             Event::Undone(result) => {
+                let place = self.connection_place();
                 match result {
-                    Ok(r) if r.complete() => {
-                        self.status.ok(format!("Import undone: {}.", r.describe()))
-                    }
-                    Ok(r) => self
-                        .status
-                        .error(format!("Import partly undone: {}.", r.describe())),
-                    Err(e) => self.status.error(e.clone()),
+                    Ok(r) if r.complete() => self.status.pin(
+                        format!("Import undone in {place}: {}.", r.describe()),
+                        false,
+                    ),
+                    Ok(r) => self.status.pin(
+                        format!("Import partly undone in {place}: {}.", r.describe()),
+                        true,
+                    ),
+                    Err(e) => self.status.pin(e.clone(), true),
                 }
                 // An undo that left users behind is offered again (read on the worker, not here).
                 if let Ok(r) = result

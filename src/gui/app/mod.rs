@@ -562,7 +562,8 @@ impl App {
         let mut tree_action = None;
         egui::Panel::left("tree")
             .resizable(true)
-            .default_size(230.0)
+            .default_size(210.0)
+            .min_size(140.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
                 tree_action = self.tree.ui(ui, &mut self.include_sub_ous, &self.worker);
@@ -579,9 +580,10 @@ impl App {
         }
 
         let mut preview_action = None;
+        // A fixed width: the grid must not jump when the selection (and so the preview) changes.
         egui::Panel::right("preview")
-            .resizable(true)
-            .default_size(260.0)
+            .resizable(false)
+            .exact_size(240.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
                 let selected = self.grid.selected_users();

@@ -148,13 +148,14 @@ impl UserGrid {
 
     /// Search box and filter buttons.
     pub fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
+        // Wraps onto a second line in a narrow window rather than losing the counts.
+        ui.horizontal_wrapped(|ui| {
             let l = ui.label("Search:");
             let search = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.search)
                         .hint_text("name, account, mail, title…")
-                        .desired_width(220.0),
+                        .desired_width(ui.available_width().clamp(120.0, 220.0)),
                 )
                 .labelled_by(l.id)
                 .on_hover_text(
@@ -272,18 +273,22 @@ impl UserGrid {
                     *sort_clicked = Some(key);
                 }
             };
+        // Column widths share the width there is (a 900 px window leaves ~400 px here), so
+        // every column stays in sight; they are laid out again when the width changes by
+        // 100 px (a person's own resizing holds until then).
+        let width = (ui.available_width() - ROW_HEIGHT - 4.0 - 64.0).max(300.0);
         let table = TableBuilder::new(ui)
-            .id_salt("user-grid")
+            .id_salt(("user-grid", (width / 100.0) as i32))
             .striped(true)
             .sense(Sense::click())
             .resizable(true)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
             .column(Column::exact(ROW_HEIGHT + 4.0))
-            .column(Column::initial(190.0).at_least(80.0).clip(true))
-            .column(Column::initial(120.0).at_least(60.0).clip(true))
-            .column(Column::initial(210.0).at_least(60.0).clip(true))
-            .column(Column::initial(200.0).at_least(60.0).clip(true))
-            .column(Column::remainder().at_least(60.0))
+            .column(Column::initial(width * 0.28).at_least(70.0).clip(true))
+            .column(Column::initial(width * 0.18).at_least(50.0).clip(true))
+            .column(Column::initial(width * 0.28).at_least(50.0).clip(true))
+            .column(Column::initial(width * 0.22).at_least(50.0).clip(true))
+            .column(Column::remainder().at_least(56.0))
             .min_scrolled_height(0.0);
         let table = match self.scroll_to.take() {
             Some(row) => table.scroll_to_row(row, None),
