@@ -74,6 +74,14 @@ pub struct ThumbCache<K> {
 }
 
 impl<K: Hash + Eq + Clone + Debug> ThumbCache<K> {
+    /// Why `key` could not be loaded, once that is known.
+    pub fn failure(&self, key: &K) -> Option<String> {
+        match self.slots.get(key) {
+            Some((Slot::Missing(why), _)) => Some(why.clone()),
+            _ => None,
+        }
+    }
+
     pub fn new(prefix: &'static str, capacity: usize) -> Self {
         Self {
             slots: HashMap::new(),

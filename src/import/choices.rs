@@ -51,6 +51,8 @@ pub enum Skip {
     NoFile,
     /// The user lacks an attribute the pattern reads, so no file name can match them.
     NoKey { attributes: String },
+    /// The matched file cannot be used (not a picture, cut short, damaged).
+    Damaged { file: String, reason: String },
 }
 
 impl fmt::Display for Skip {
@@ -64,6 +66,7 @@ impl fmt::Display for Skip {
             Skip::NoKey { attributes } => {
                 write!(f, "no matching file: no {attributes} in the directory")
             }
+            Skip::Damaged { file, reason } => write!(f, "{file} cannot be used: {reason}"),
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct Choices {
     key_attributes: String,
     cases: Vec<Case>,
     crops: HashMap<(usize, usize), ManualCrop>,
+    /// Files found unusable, with why: their pairs start unticked.
+    damaged: HashMap<usize, String>,
 }
 
 impl Choices {
@@ -116,7 +121,26 @@ impl Choices {
                 })
                 .collect(),
             crops: HashMap::new(),
+            damaged: HashMap::new(),
         }
+    }
+
+    /// File `file` cannot be used (`reason` in plain words): the pairs using it are unticked,
+    /// and their users are skipped with that reason unless a person ticks them again. Once per
+    /// file: a person's later tick is not undone.
+    pub fn mark_damaged(&mut self, file: usize, reason: impl Into<String>) {
+        if self.damaged.contains_key(&file) {
+            return;
+        }
+        self.damaged.insert(file, reason.into());
+        for p in self.pairs.iter_mut().filter(|p| p.file == file) {
+            p.on = false;
+        }
+    }
+
+    /// Why file `file` cannot be used, when it was found so.
+    pub fn damage(&self, file: usize) -> Option<&str> {
+        self.damaged.get(&file).map(String::as_str)
     }
 
     pub fn pairs(&self) -> &[Pair] {
@@ -273,8 +297,18 @@ impl Choices {
     }
 
     fn reason_unchosen(&self, u: usize, files: &[PhotoFile]) -> Skip {
-        if self.pairs.iter().any(|p| p.user == u) {
-            return Skip::LeftOut;
+        if let Some(p) = self.pairs.iter().find(|p| p.user == u) {
+            return match self.damaged.get(&p.file) {
+                Some(reason) => Skip::Damaged {
+                    file: files
+                        .get(p.file)
+                        .and_then(|f| f.path.file_name())
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    reason: reason.clone(),
+                },
+                None => Skip::LeftOut,
+            };
         }
         if let Some(x) = self
             .cases
@@ -470,6 +504,28 @@ mod tests {
         assert_eq!(c.unused_files(), [0, 2, 4]);
         c.include_all(true);
         assert_eq!(c.unused_files(), [2, 4]);
+    }
+
+    #[test]
+    fn a_damaged_file_is_left_out_with_its_reason_until_ticked_again() {
+        let (users, files, mut c) = fixture();
+        // anna.berg.jpg (file 0) turns out not to be a picture.
+        c.mark_damaged(0, "not a picture");
+        assert_eq!(c.damage(0), Some("not a picture"));
+        let plan = c.plan(&users, &files, Target::outlook(), PhotoAttribute::default());
+        let r = reasons(&plan);
+        assert_eq!(
+            r[0],
+            (
+                "aberg".into(),
+                "anna.berg.jpg cannot be used: not a picture".into()
+            )
+        );
+        // A person who ticks it again is not overruled by a second report.
+        let i = c.pairs().iter().position(|p| p.file == 0).unwrap();
+        c.include(i, true);
+        c.mark_damaged(0, "not a picture");
+        assert!(c.pairs()[i].on);
     }
 
     #[test]

@@ -449,12 +449,21 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
         } => {
             // A panic in Automatch comes back as an error, never as "nothing matched".
             let result = off_thread(move || {
-                Ok(matching::automatch(
-                    &files,
-                    &users,
-                    &pattern,
-                    &MatchOptions::default(),
-                ))
+                let result =
+                    matching::automatch(&files, &users, &pattern, &MatchOptions::default());
+                // Every matched file's header, in parallel: the unusable ones start unticked.
+                use rayon::prelude::*;
+                let damaged = result
+                    .matched
+                    .par_iter()
+                    .filter_map(|m| {
+                        let path = &files.get(m.file)?.path;
+                        crate::photo::check_file(path)
+                            .err()
+                            .map(|e| (m.file, e.reason()))
+                    })
+                    .collect();
+                Ok((result, damaged))
             })
             .await;
             s.emit(id, Event::Matched(result));

@@ -189,8 +189,9 @@ pub enum Event {
     },
     Cancelled,
     Scanned(Result<ScanResult, String>),
-    /// Automatch's result (an error if it failed, never an empty match in its place).
-    Matched(Result<MatchResult, String>),
+    /// Automatch's result (an error if it failed, never an empty match in its place), with the
+    /// matched files that are not usable pictures (file index, why).
+    Matched(Result<(MatchResult, Vec<(usize, String)>), String>),
     CropLoaded(Result<photo_bridge::CropSource, String>),
     CropEncoded(Result<(Thumbnail, usize), String>),
     /// A resize-step preview: the picture, and the photo as it would be written.

@@ -50,6 +50,12 @@ impl MatchTabs<'_> {
         file_thumb_ui(ui, thumb, path, side)
     }
 
+    /// Why file `f`'s picture could not be loaded, once it is known.
+    pub(super) fn file_failure(&self, f: usize) -> Option<String> {
+        let path = &self.files.get(f)?.path;
+        self.file_thumbs.failure(path)
+    }
+
     /// User `u`'s photo in the directory now, at `side` points.
     pub(super) fn current_ui(&mut self, ui: &mut egui::Ui, u: usize, side: f32) {
         if let Some(user) = self.users.get(u) {

@@ -76,16 +76,20 @@ impl AutomatchStep {
     pub(in crate::gui::wizard) fn matched(
         &mut self,
         id: ReqId,
-        result: Result<MatchResult, String>,
+        result: Result<(MatchResult, Vec<(usize, String)>), String>,
     ) {
         // Not waiting for it any more: the folder changed since it was asked.
         let Some((_, pattern)) = self.pending.take_if(|(p, _)| *p == id) else {
             return;
         };
         match result {
-            Ok(r) => {
+            Ok((r, damaged)) => {
                 self.searches = vec![String::new(); r.files_without_match.len()];
-                self.choices = Some(Choices::new(r, &pattern));
+                let mut choices = Choices::new(r, &pattern);
+                for (file, why) in damaged {
+                    choices.mark_damaged(file, why);
+                }
+                self.choices = Some(choices);
                 self.error = None;
             }
             Err(e) => {

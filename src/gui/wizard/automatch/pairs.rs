@@ -35,17 +35,27 @@ impl MatchTabs<'_> {
             .body(|body| {
                 body.rows(PAIR_ROW, choices.pairs().len(), |mut row| {
                     let i = row.index();
-                    if let Some(&p) = choices.pairs().get(i)
-                        && let Some(on) = self.pair_row_ui(&mut row, p)
-                    {
-                        choices.include(i, on);
+                    if let Some(&p) = choices.pairs().get(i) {
+                        let damage = choices.damage(p.file).map(str::to_string);
+                        if let Some(on) = self.pair_row_ui(&mut row, p, damage.as_deref()) {
+                            choices.include(i, on);
+                        }
+                        // A picture that cannot be shown is left out, once, saying why.
+                        if let Some(why) = self.file_failure(p.file) {
+                            choices.mark_damaged(p.file, why);
+                        }
                     }
                 });
             });
     }
 
-    /// One pair; returns the tick when it was clicked.
-    fn pair_row_ui(&mut self, row: &mut egui_extras::TableRow<'_, '_>, p: Pair) -> Option<bool> {
+    /// One pair; returns the tick when it was clicked. `damage`: why its file cannot be used.
+    fn pair_row_ui(
+        &mut self,
+        row: &mut egui_extras::TableRow<'_, '_>,
+        p: Pair,
+        damage: Option<&str>,
+    ) -> Option<bool> {
         let users = self.users;
         let (Some(user), Some(file)) = (users.get(p.user), self.files.get(p.file)) else {
             return None;
@@ -61,10 +71,17 @@ impl MatchTabs<'_> {
             ui.add(egui::Label::new(&label).truncate());
         });
         row.col(|ui| file_name_ui(ui, &file.path));
-        row.col(|ui| {
-            if user.photo_bytes.is_some() {
+        row.col(|ui| match damage {
+            Some(why) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("cannot be used: {why}"),
+                );
+            }
+            None if user.photo_bytes.is_some() => {
                 ui.weak("replaces current photo (backed up)");
             }
+            None => {}
         });
         (on != p.on).then_some(on)
     }
