@@ -178,7 +178,14 @@ fn exit_codes_for_connection_usage_and_item_errors() {
 
     let out = adphoto(&dc.cli_env(), &["tree"]);
     assert_eq!(out.status.code(), Some(2), "untrusted certificate");
-    assert!(stderr(&out).contains("not trusted"), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(said.contains("not trusted"), "{said}");
+    // The command line's own remedies, not the window's checkbox.
+    assert!(
+        said.contains("--ca-file") && said.contains("--insecure"),
+        "{said}"
+    );
+    assert!(!said.contains("tick"), "{said}");
 
     let out = adphoto(&[], &["tree"]);
     assert_eq!(out.status.code(), Some(2));

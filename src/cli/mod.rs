@@ -136,7 +136,7 @@ impl From<crate::directory::DirectoryError> for Failure {
     fn from(e: crate::directory::DirectoryError) -> Self {
         Self {
             code: if e.is_connection_error() { 2 } else { 1 },
-            message: e.to_string(),
+            message: e.advice_for_command_line(),
         }
     }
 }

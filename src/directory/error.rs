@@ -30,9 +30,9 @@ pub enum DirectoryError {
         "The server requires an encrypted connection: use LDAPS or StartTLS, or Kerberos sign-in ({detail})."
     )]
     TlsRequired { detail: String },
-    #[error(
-        "The server's certificate is not trusted: {detail}. Add your company's CA file, or — for a lab server only — choose \"trust this server's certificate\"."
-    )]
+    /// What to do about it differs between the window and the command line: each face adds
+    /// its own advice ([`Self::advice_for_window`], [`Self::advice_for_command_line`]).
+    #[error("The server's certificate is not trusted: {detail}.")]
     CertificateUntrusted { detail: String },
     #[error("You don't have the right to change this: {detail}")]
     InsufficientRights { detail: String },
@@ -222,17 +222,54 @@ fn io_failure(server: &str, timeout: Duration, err: &std::io::Error) -> Director
     }
 }
 
+/// rustls's verdict in plain words (the raw text stays in brackets for the administrator).
 fn tls_failure(text: &str) -> DirectoryError {
-    let detail = if text.contains("UnknownIssuer") {
-        "it was issued by an unknown authority".to_string()
+    let cause = if text.contains("CaUsedAsEndEntity") || text.contains("SelfSigned") {
+        "it is self-signed: the server vouches for itself, no certificate authority does"
+    } else if text.contains("UnknownIssuer") {
+        "it was issued by an authority this computer does not know"
     } else if text.contains("NotValidForName") || text.contains("not valid for") {
-        "it was issued for another name than the server address you typed".to_string()
+        "it is not valid for the server address you typed (issued for another name, or it \
+         names none: no subjectAltName)"
+    } else if text.contains("NotValidYet") {
+        "it is not valid yet (check this computer's clock)"
     } else if text.contains("Expired") {
-        "it has expired".to_string()
+        "it has expired"
+    } else if text.contains("Revoked") {
+        "it was revoked"
     } else {
+        ""
+    };
+    let detail = if cause.is_empty() {
         text.to_string()
+    } else {
+        format!("{cause} [{text}]")
     };
     DirectoryError::CertificateUntrusted { detail }
+}
+
+impl DirectoryError {
+    /// The error with what a person can do about it in the window.
+    pub fn advice_for_window(&self) -> String {
+        match self {
+            DirectoryError::CertificateUntrusted { .. } => format!(
+                "{self} Choose your company's CA certificate under \"CA certificate\", or — for \
+                 a lab server only — tick \"Trust this server's certificate (lab only)\"."
+            ),
+            _ => self.to_string(),
+        }
+    }
+
+    /// The error with what a person can do about it on the command line.
+    pub fn advice_for_command_line(&self) -> String {
+        match self {
+            DirectoryError::CertificateUntrusted { .. } => format!(
+                "{self} Give your company's CA certificate with --ca-file FILE (PEM), or — for a \
+                 lab server only — --insecure."
+            ),
+            _ => self.to_string(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -191,7 +191,7 @@ async fn connect(s: &WorkerState, id: ReqId, opts: ConnectOptions) {
             replace_dir(s, dir).await;
             s.emit(id, Event::Connected(info));
         }
-        Err(e) => s.emit(id, Event::ConnectFailed(e.to_string())),
+        Err(e) => s.emit(id, Event::ConnectFailed(e.advice_for_window())),
     }
 }
 
