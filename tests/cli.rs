@@ -186,6 +186,15 @@ fn exit_codes_for_connection_usage_and_item_errors() {
         "{said}"
     );
     assert!(!said.contains("tick"), "{said}");
+    // It names the certificate; pinned with the flag it offers, the same command works.
+    let fp = said
+        .split("--pin-sha256 ")
+        .nth(1)
+        .and_then(|rest| rest.split([',', ' ']).next())
+        .unwrap_or_else(|| panic!("no fingerprint offered: {said}"))
+        .to_string();
+    let out = adphoto(&dc.cli_env(), &["--pin-sha256", &fp, "tree"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     let out = adphoto(&[], &["tree"]);
     assert_eq!(out.status.code(), Some(2));

@@ -76,16 +76,46 @@ async fn unknown_certificate_is_refused_unless_explicitly_trusted() {
     let mut o = dc.admin_options();
     o.ca_file = None;
     let err = Directory::connect(&o).await.err().expect("refused");
-    match &err {
-        DirectoryError::CertificateUntrusted { detail } => {
+    let seen = match &err {
+        DirectoryError::CertificateUntrusted { detail, sha256 } => {
             assert!(
                 detail.contains("authority this computer does not know"),
                 "{detail}"
-            )
+            );
+            sha256
+                .clone()
+                .expect("the refused certificate's fingerprint")
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(err.advice_for_window().contains("CA certificate"));
+    assert!(
+        err.advice_for_command_line()
+            .contains(&format!("--pin-sha256 {seen}"))
+    );
+    // The fingerprint is the DC's certificate's, as openssl shows it.
+    let pem =
+        std::path::Path::new(&std::env::var("ADPHOTO_DC_DIR").unwrap()).join("tls/server.pem");
+    {
+        use rustls_pki_types::pem::PemObject as _;
+        let der = rustls_pki_types::CertificateDer::from_pem_file(&pem).unwrap();
+        assert_eq!(adphoto::directory::fingerprint(&der), seen);
+    }
+    // Pinned, exactly that certificate is trusted (no CA file)…
+    o.pin_sha256 = Some(seen.to_lowercase().replace(':', ""));
+    Directory::connect(&o)
+        .await
+        .expect("the pinned certificate connects");
+    // …and any other one is a clear stop, naming both.
+    o.pin_sha256 = Some("00".repeat(32));
+    match Directory::connect(&o).await.err().expect("refused") {
+        DirectoryError::CertificateChanged { pinned, now } => {
+            assert!(pinned.starts_with("00:00"), "{pinned}");
+            assert_eq!(now.as_deref(), Some(seen.as_str()));
         }
         other => panic!("{other:?}"),
     }
-    assert!(err.advice_for_window().contains("CA certificate"));
+    o.pin_sha256 = None;
     o.insecure_skip_verify = true;
     Directory::connect(&o)
         .await
@@ -98,7 +128,7 @@ async fn certificate_for_another_name_is_refused() {
     // The certificate names localhost but, on purpose, no IP address.
     let o = dc.options("ldaps://127.0.0.1", &dc.admin, &dc.password);
     match Directory::connect(&o).await {
-        Err(DirectoryError::CertificateUntrusted { detail }) => {
+        Err(DirectoryError::CertificateUntrusted { detail, .. }) => {
             assert!(detail.contains("another name"), "{detail}")
         }
         other => panic!("expected a name mismatch, got {:?}", other.map(|_| ())),

@@ -32,6 +32,11 @@ pub struct ConnectionArgs {
     /// Extra CA certificate(s) (PEM) to trust, besides the system's.
     #[arg(long, value_name = "PEM", global = true)]
     pub ca_file: Option<PathBuf>,
+    /// Trust exactly the server certificate with this SHA-256 fingerprint (hex, colons allowed),
+    /// e.g. a self-signed DC's, after checking it with its administrator. Any other certificate
+    /// is refused.
+    #[arg(long, value_name = "HEX", global = true, conflicts_with = "insecure")]
+    pub pin_sha256: Option<String>,
     /// DANGER: accept any server certificate (lab servers only).
     #[arg(long, global = true)]
     pub insecure: bool,
@@ -114,6 +119,7 @@ impl ConnectionArgs {
         };
         opts.ca_file = self.ca_file.clone();
         opts.insecure_skip_verify = self.insecure;
+        opts.pin_sha256 = self.pin_sha256.clone();
         opts.base_dn = self.base.clone();
         opts.timeout = Duration::from_secs(self.timeout.max(1));
         if self.insecure {

@@ -70,6 +70,10 @@ pub struct ConnectOptions {
     pub ca_file: Option<PathBuf>,
     /// Accept any certificate. Only for lab servers; the UI and the CLI name it loudly.
     pub insecure_skip_verify: bool,
+    /// Trust exactly the certificate with this SHA-256 fingerprint (hex, colons allowed) and
+    /// nothing else: a self-signed DC a person has looked at. Another certificate — even one a
+    /// CA vouches for — is refused as "changed".
+    pub pin_sha256: Option<String>,
     /// Search base; discovered from the RootDSE (defaultNamingContext) when `None`.
     pub base_dn: Option<String>,
     /// Limit for connecting and for each operation, so a dead server never hangs the app.
@@ -84,6 +88,7 @@ impl ConnectOptions {
             auth,
             ca_file: None,
             insecure_skip_verify: false,
+            pin_sha256: None,
             base_dn: None,
             timeout: Duration::from_secs(15),
         }
@@ -146,18 +151,22 @@ impl ConnectOptions {
         })
     }
 
-    pub(crate) fn settings(&self, security: Security) -> Result<LdapConnSettings> {
+    /// ldap3's settings, and the fingerprint of the certificate the server presents (filled in
+    /// during the handshake, so a refusal can name the certificate it refused).
+    pub(crate) fn settings(&self, security: Security) -> Result<(LdapConnSettings, Seen)> {
         let mut settings = LdapConnSettings::new()
             .set_conn_timeout(self.timeout)
             .set_starttls(security == Security::StartTls);
+        let seen = Seen::default();
         if security != Security::Plain {
-            settings = settings.set_config(self.tls_config()?);
+            settings = settings.set_config(self.tls_config(&seen)?);
         }
-        Ok(settings)
+        Ok((settings, seen))
     }
 
-    /// System roots plus the optional CA file, or — only when asked — no verification at all.
-    fn tls_config(&self) -> Result<Arc<ClientConfig>> {
+    /// System roots plus the optional CA file; or exactly one pinned certificate; or — only
+    /// when asked — no verification at all.
+    fn tls_config(&self, seen: &Seen) -> Result<Arc<ClientConfig>> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
@@ -170,6 +179,23 @@ impl ConnectOptions {
                 .with_no_client_auth();
             return Ok(Arc::new(config));
         }
+        if let Some(pin) = &self.pin_sha256 {
+            let pin = normalize_fingerprint(pin).ok_or_else(|| DirectoryError::BadUrl {
+                url: pin.clone(),
+                detail: "a SHA-256 fingerprint is 64 hex digits (colons allowed)".into(),
+            })?;
+            tracing::info!("trusting only the certificate {pin} for {}", self.server);
+            let verifier = Pinned {
+                pin,
+                provider,
+                seen: seen.clone(),
+            };
+            let config = builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+                .with_no_client_auth();
+            return Ok(Arc::new(config));
+        }
         let mut roots = system_roots().clone();
         if let Some(path) = &self.ca_file {
             for cert in read_pem_certs(path)? {
@@ -179,15 +205,28 @@ impl ConnectOptions {
                 })?;
             }
         }
+        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .build()
+        .map_err(|e| DirectoryError::Connection(e.to_string()))?;
+        let verifier = Recording {
+            inner: webpki,
+            seen: seen.clone(),
+        };
         Ok(Arc::new(
-            builder.with_root_certificates(roots).with_no_client_auth(),
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+                .with_no_client_auth(),
         ))
     }
 
     /// Opens the TCP/TLS connection and spawns its driver on the current tokio runtime.
     pub(crate) async fn open(&self) -> Result<(ldap3::Ldap, Endpoint)> {
         let endpoint = self.endpoint()?;
-        let settings = self.settings(endpoint.security)?;
+        let (settings, seen) = self.settings(endpoint.security)?;
         let opened = tokio::time::timeout(self.timeout, async {
             // Our own socket, for TCP_NODELAY (ldap3 leaves Nagle on): a request written while
             // an earlier one is unacknowledged — every pipelined write — would otherwise wait
@@ -205,8 +244,30 @@ impl ConnectOptions {
             server: endpoint.host.clone(),
             after: self.timeout,
         })?;
-        let (conn, ldap) =
-            opened.map_err(|e| DirectoryError::from_ldap(e, &endpoint.host, self.timeout))?;
+        let (conn, ldap) = opened.map_err(|e| {
+            match DirectoryError::from_ldap(e, &endpoint.host, self.timeout) {
+                DirectoryError::CertificateUntrusted { detail, .. }
+                    if detail.contains(PIN_MISMATCH) =>
+                {
+                    DirectoryError::CertificateChanged {
+                        pinned: self
+                            .pin_sha256
+                            .as_deref()
+                            .and_then(normalize_fingerprint)
+                            .unwrap_or_default(),
+                        now: seen.get(),
+                    }
+                }
+                // Name the certificate that was refused: a person can compare it, pin it.
+                DirectoryError::CertificateUntrusted { detail, .. } => {
+                    DirectoryError::CertificateUntrusted {
+                        detail,
+                        sha256: seen.get(),
+                    }
+                }
+                other => other,
+            }
+        })?;
         tokio::spawn(async move {
             if let Err(e) = conn.drive().await {
                 tracing::debug!("LDAP connection ended: {e}");
@@ -277,6 +338,160 @@ fn read_pem_certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>
         return Err(bad("no PEM certificate in it".into()));
     }
     Ok(certs)
+}
+
+/// The fingerprint of the certificate the server presented in this handshake.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Seen(Arc<std::sync::Mutex<Option<String>>>);
+
+impl Seen {
+    fn set(&self, cert: &CertificateDer<'_>) {
+        if let Ok(mut s) = self.0.lock() {
+            *s = Some(fingerprint(cert));
+        }
+    }
+
+    fn get(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|s| s.clone())
+    }
+}
+
+/// SHA-256 of a certificate, as browsers and `openssl x509 -fingerprint -sha256` show it:
+/// upper-case hex pairs joined by colons.
+pub fn fingerprint(cert: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(cert)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// A fingerprint as people paste it (any case, with or without colons or spaces) in the form
+/// [`fingerprint`] gives; `None` unless it is 32 bytes of hex.
+pub fn normalize_fingerprint(text: &str) -> Option<String> {
+    let hex: String = text
+        .chars()
+        .filter(|c| !matches!(c, ':' | ' ' | '-'))
+        .collect();
+    let bytes = hex::decode(hex).ok().filter(|b| b.len() == 32)?;
+    Some(fingerprint_of_digest(&bytes))
+}
+
+fn fingerprint_of_digest(d: &[u8]) -> String {
+    d.iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// The usual verification (CA chain, name, dates), noting which certificate was presented.
+#[derive(Debug)]
+struct Recording {
+    inner: Arc<rustls::client::WebPkiServerVerifier>,
+    seen: Seen,
+}
+
+impl ServerCertVerifier for Recording {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        self.seen.set(end_entity);
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// Exactly one certificate, by its fingerprint: the handshake's signatures are still checked
+/// against it (the server must hold its private key); chain, name and dates are what the
+/// person accepted when they pinned it.
+#[derive(Debug)]
+struct Pinned {
+    pin: String,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    seen: Seen,
+}
+
+/// The marker [`super::error`] turns into "the certificate changed".
+pub(crate) const PIN_MISMATCH: &str = "adphoto: pinned certificate changed";
+
+impl ServerCertVerifier for Pinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        self.seen.set(end_entity);
+        if fingerprint(end_entity) == self.pin {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General(PIN_MISMATCH.into()))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
 }
 
 /// The explicit opt-out: accepts any server certificate but still checks handshake signatures.

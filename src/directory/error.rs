@@ -32,8 +32,17 @@ pub enum DirectoryError {
     TlsRequired { detail: String },
     /// What to do about it differs between the window and the command line: each face adds
     /// its own advice ([`Self::advice_for_window`], [`Self::advice_for_command_line`]).
-    #[error("The server's certificate is not trusted: {detail}.")]
-    CertificateUntrusted { detail: String },
+    #[error("The server's certificate is not trusted: {detail}.{}", fingerprint_note(.sha256))]
+    CertificateUntrusted {
+        detail: String,
+        /// The refused certificate's SHA-256 fingerprint, when the handshake got that far.
+        sha256: Option<String>,
+    },
+    #[error(
+        "The server's certificate has CHANGED since you trusted it (pinned SHA-256 {pinned}, now {}). It may be a new certificate — or someone between you and the server. Ask the server's administrator before trusting the new one.",
+        .now.as_deref().unwrap_or("unknown")
+    )]
+    CertificateChanged { pinned: String, now: Option<String> },
     #[error("You don't have the right to change this: {detail}")]
     InsufficientRights { detail: String },
     #[error("The photo is too large for {attribute}: {bytes} bytes, the limit is {limit} bytes.")]
@@ -91,6 +100,7 @@ impl DirectoryError {
                 | EmptyPassword
                 | TlsRequired { .. }
                 | CertificateUntrusted { .. }
+                | CertificateChanged { .. }
                 | Unreachable { .. }
                 | Timeout { .. }
                 | Kerberos { .. }
@@ -245,7 +255,17 @@ fn tls_failure(text: &str) -> DirectoryError {
     } else {
         format!("{cause} [{text}]")
     };
-    DirectoryError::CertificateUntrusted { detail }
+    DirectoryError::CertificateUntrusted {
+        detail,
+        sha256: None,
+    }
+}
+
+fn fingerprint_note(sha256: &Option<String>) -> String {
+    match sha256 {
+        Some(f) => format!(" Its SHA-256 fingerprint: {f}."),
+        None => String::new(),
+    }
 }
 
 impl DirectoryError {
@@ -263,9 +283,16 @@ impl DirectoryError {
     /// The error with what a person can do about it on the command line.
     pub fn advice_for_command_line(&self) -> String {
         match self {
-            DirectoryError::CertificateUntrusted { .. } => format!(
-                "{self} Give your company's CA certificate with --ca-file FILE (PEM), or — for a \
-                 lab server only — --insecure."
+            DirectoryError::CertificateUntrusted { sha256, .. } => format!(
+                "{self} Give your company's CA certificate with --ca-file FILE (PEM){}, or — for \
+                 a lab server only — --insecure.",
+                match sha256 {
+                    Some(f) => format!(
+                        ", or trust exactly this certificate (after checking its fingerprint \
+                         with the server's administrator) with --pin-sha256 {f}"
+                    ),
+                    None => String::new(),
+                }
             ),
             _ => self.to_string(),
         }
