@@ -27,6 +27,9 @@ pub struct Profile {
     /// Certificate verification off (lab servers); shown plainly wherever the profile is used.
     pub insecure_skip_verify: bool,
     pub base_dn: Option<String>,
+    /// The one certificate trusted for this server (SHA-256), when it has no CA to vouch for it.
+    #[serde(default)]
+    pub pin_sha256: Option<String>,
 }
 
 /// The saved profiles, as `profiles.json` in a config folder.

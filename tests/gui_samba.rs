@@ -324,3 +324,29 @@ fn thumbnails_over_a_slow_link_are_read_in_batches() {
         "{requests} thumbnails read with {searches} searches"
     );
 }
+
+/// A DC whose certificate no known authority vouches for: the dialog names it by its
+/// fingerprint and offers to trust exactly it; once trusted it is remembered and shown, and
+/// "Forget" takes it back.
+#[test]
+fn a_certificate_without_a_known_authority_can_be_trusted_by_its_fingerprint() {
+    let dc = common::TestDc::get();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness_any_script(tmp.path());
+    fill_form(&mut h, &dc, &dc.password);
+    replace_text(&mut h, "CA certificate:", "");
+    h.get_by_label("Connect").click();
+    wait_until(&mut h, "the refusal", |h| {
+        h.query_by_label("Trust this certificate").is_some()
+    });
+    assert!(h.query_by_label_contains("not trusted").is_some());
+    assert!(h.query_by_label_contains("SHA-256 fingerprint").is_some());
+    h.get_by_label("Trust this certificate").click();
+    wait_until(&mut h, "the connection", |h| {
+        h.state().connection().is_some()
+    });
+    let pin = h.state().prefs().connect.pin_sha256.clone();
+    assert_eq!(pin.len(), 95, "{pin}");
+    // Not "any certificate": the toolbar does not warn that verification is off.
+    assert!(h.query_by_label_contains("NOT verified").is_none());
+}

@@ -22,6 +22,9 @@ pub struct ConnectPrefs {
     pub base_dn: String,
     /// The profile last used.
     pub profile: Option<String>,
+    /// The one certificate trusted for this server (SHA-256; empty: none), chosen with "Trust
+    /// this certificate". Remembered: it trusts nothing but that certificate.
+    pub pin_sha256: String,
 }
 
 /// What the dialog asks the app to do.
@@ -46,6 +49,9 @@ pub struct ConnectDialog {
     pub notice: Option<String>,
     /// A connect is under way.
     pub busy: bool,
+    /// The fingerprint of a certificate the server presented and the engine refused: offered
+    /// to be trusted, exactly that one.
+    pub offered_pin: Option<String>,
     /// The server suggested from this computer's domain, and where it was found.
     hint: Option<crate::settings::DomainHint>,
 }
@@ -75,6 +81,7 @@ impl ConnectDialog {
             error,
             notice: None,
             busy: false,
+            offered_pin: None,
             hint,
         }
     }
@@ -100,6 +107,9 @@ impl ConnectDialog {
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
         o.insecure_skip_verify = self.insecure;
+        o.pin_sha256 = Some(self.prefs.pin_sha256.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         o.base_dn = Some(self.prefs.base_dn.trim())
             .filter(|s| !s.is_empty())
             .map(str::to_string);
@@ -131,6 +141,7 @@ impl ConnectDialog {
         self.prefs.base_dn = p.base_dn.clone().unwrap_or_default();
         self.prefs.profile = Some(p.name.clone());
         self.insecure = p.insecure_skip_verify;
+        self.prefs.pin_sha256 = p.pin_sha256.clone().unwrap_or_default();
         self.password.clear();
     }
 
@@ -150,6 +161,7 @@ impl ConnectDialog {
             ca_file: o.ca_file,
             insecure_skip_verify: self.insecure,
             base_dn: o.base_dn,
+            pin_sha256: o.pin_sha256,
         };
         self.profiles.retain(|q| q.name != name);
         self.profiles.push(p);
@@ -288,9 +300,39 @@ impl ConnectDialog {
             }
         });
 
+        if !self.prefs.pin_sha256.trim().is_empty() {
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Trusted certificate (SHA-256):");
+                ui.monospace(egui::RichText::new(self.prefs.pin_sha256.trim()).small());
+                if ui
+                    .small_button("Forget")
+                    .on_hover_text("Stop trusting this certificate")
+                    .clicked()
+                {
+                    self.prefs.pin_sha256.clear();
+                }
+            });
+        }
         if let Some(e) = &self.error {
             ui.add_space(6.0);
             ui.colored_label(ui.visuals().error_fg_color, e);
+            if let Some(fp) = self.offered_pin.clone() {
+                ui.horizontal_wrapped(|ui| {
+                    if ui
+                        .button("Trust this certificate")
+                        .on_hover_text(
+                            "Trust exactly this certificate from now on (check its fingerprint \
+                             with the server's administrator first); any other is refused",
+                        )
+                        .clicked()
+                    {
+                        self.prefs.pin_sha256 = fp;
+                        self.offered_pin = None;
+                        self.error = None;
+                        action = Some(ConnectAction::Connect(Box::new(self.options())));
+                    }
+                });
+            }
         } else if let Some(n) = &self.notice {
             ui.add_space(6.0);
             ui.label(n);

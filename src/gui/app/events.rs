@@ -111,10 +111,14 @@ impl App {
                 self.thumbs.clear();
                 self.load_users();
             }
-            Event::ConnectFailed(e) => {
+            Event::ConnectFailed {
+                message,
+                cert_sha256,
+            } => {
                 self.connect.busy = false;
                 self.status.job = None;
-                self.connect.error = Some(e);
+                self.connect.error = Some(message);
+                self.connect.offered_pin = cert_sha256;
             }
             Event::Children { dn, result } => self.tree.loaded(dn, result),
             Event::Users(result) => {

@@ -529,6 +529,7 @@ impl App {
                 Some(ConnectAction::Connect(opts)) => {
                     self.connect.busy = true;
                     self.connect.error = None;
+                    self.connect.offered_pin = None;
                     self.connect.notice = None;
                     self.worker.send(Command::Connect(opts));
                 }

@@ -165,6 +165,14 @@ async fn thumb_batches(s: Arc<WorkerState>, mut rx: mpsc::UnboundedReceiver<(Req
     }
 }
 
+/// A failure to open a directory with nothing to pin.
+fn failed(message: String) -> Event {
+    Event::ConnectFailed {
+        message,
+        cert_sha256: None,
+    }
+}
+
 async fn connect(s: &WorkerState, id: ReqId, opts: ConnectOptions) {
     s.emit(
         id,
@@ -191,7 +199,22 @@ async fn connect(s: &WorkerState, id: ReqId, opts: ConnectOptions) {
             replace_dir(s, dir).await;
             s.emit(id, Event::Connected(info));
         }
-        Err(e) => s.emit(id, Event::ConnectFailed(e.advice_for_window())),
+        Err(e) => {
+            let cert_sha256 = match &e {
+                crate::directory::DirectoryError::CertificateUntrusted { sha256, .. } => {
+                    sha256.clone()
+                }
+                _ => None,
+            };
+            let message = e.advice_for_window();
+            s.emit(
+                id,
+                Event::ConnectFailed {
+                    message,
+                    cert_sha256,
+                },
+            )
+        }
     }
 }
 
@@ -243,8 +266,8 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                     replace_dir(s, dir).await;
                     s.emit(id, Event::Connected(info));
                 }
-                Ok(Err(e)) => s.emit(id, Event::ConnectFailed(e.to_string())),
-                Err(e) => s.emit(id, Event::ConnectFailed(e.to_string())),
+                Ok(Err(e)) => s.emit(id, failed(e.to_string())),
+                Err(e) => s.emit(id, failed(e.to_string())),
             }
         }
         Command::Disconnect => {

@@ -146,7 +146,11 @@ pub enum Command {
 #[derive(Debug)]
 pub enum Event {
     Connected(ConnectionInfo),
-    ConnectFailed(String),
+    /// The engine's words, and the refused certificate's fingerprint when there is one to pin.
+    ConnectFailed {
+        message: String,
+        cert_sha256: Option<String>,
+    },
     Children {
         dn: String,
         result: Result<Vec<Container>, String>,
