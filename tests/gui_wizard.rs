@@ -1173,3 +1173,20 @@ fn enter_and_esc_drive_the_wizard_and_the_crop_canvas() {
         "Esc from the first step closes the wizard"
     );
 }
+
+/// A picture smaller than the size asked is written as it is (never enlarged), and its preview
+/// says so before anything is written.
+#[test]
+fn a_picture_smaller_than_the_size_is_flagged_on_the_resize_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photos_with(tmp.path(), &[("amehta.jpg", 60, 70)]);
+    let mut h = wizard_on_folder(tmp.path(), &photos, 1);
+    click_through(&mut h, &["Next", "Logon name (jdoe)", "Next", "Automatch"]);
+    wait_until(&mut h, "the match", |h| {
+        h.query_by_label("Matching files (1)").is_some()
+    });
+    click_through(&mut h, &["Next"]);
+    wait_until(&mut h, "the preview and its warning", |h| {
+        h.query_by_label("⚠ smaller than asked").is_some()
+    });
+}

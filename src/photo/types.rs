@@ -218,6 +218,32 @@ pub struct Prepared {
     pub face_found: bool,
 }
 
+/// Below this JPEG quality a face turns to blocks: the budget is too small for the size.
+pub const LOW_QUALITY: u8 = 40;
+
+impl Prepared {
+    /// What a person should know before this photo is written: the byte budget forced a very
+    /// low quality, or the picture gave less than the size asked (photos are never enlarged).
+    pub fn warnings(&self, target: &Target) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.quality < LOW_QUALITY {
+            out.push(format!(
+                "low quality (JPEG quality {}): {} is a small budget for {} px",
+                self.quality,
+                human_bytes(target.max_bytes),
+                target.size
+            ));
+        }
+        if self.width < target.size {
+            out.push(format!(
+                "smaller than asked: {} px instead of {} (the picture has no more)",
+                self.width, target.size
+            ));
+        }
+        out
+    }
+}
+
 /// Image formats we read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Format {
@@ -266,4 +292,31 @@ pub struct Thumbnail {
     pub height: u32,
     /// `width * height * 4` bytes, RGBA, rows top to bottom.
     pub rgba: Vec<u8>,
+}
+
+#[cfg(test)]
+mod warning_tests {
+    use super::*;
+
+    #[test]
+    fn low_quality_and_small_pictures_are_named() {
+        let photo = |width: u32, quality: u8| Prepared {
+            jpeg: vec![0xFF, 0xD8],
+            width,
+            height: width,
+            quality,
+            crop: CropRect::new(0, 0, width, width),
+            face_found: true,
+        };
+        let outlook = Target::outlook();
+        assert!(photo(96, 85).warnings(&outlook).is_empty());
+        let w = photo(96, 12).warnings(&outlook);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("low quality (JPEG quality 12)"), "{w:?}");
+        let w = photo(60, 90).warnings(&outlook);
+        assert_eq!(
+            w,
+            ["smaller than asked: 60 px instead of 96 (the picture has no more)"]
+        );
+    }
 }

@@ -131,7 +131,8 @@ impl ResizeStep {
             chosen.len()
         ));
         let side = 112.0;
-        let cell = egui::vec2(side + 16.0, side + 44.0);
+        // Room for the name, the size and a warning line.
+        let cell = egui::vec2(side + 16.0, side + 62.0);
         let per_row =
             ((ui.available_width() / (cell.x + ui.spacing().item_spacing.x)) as usize).max(1);
         let rows = chosen.len().div_ceil(per_row);
@@ -151,7 +152,7 @@ impl ResizeStep {
                             let crop = choices.crop(f, u);
                             shown.push((f, crop));
                             let slot = self.previews.get(&file.path, crop, target);
-                            if preview_cell_ui(ui, cell, side, &user.label(), slot) {
+                            if preview_cell_ui(ui, cell, side, &user.label(), slot, &target) {
                                 open = Some((f, u));
                             }
                         }
@@ -179,6 +180,7 @@ fn preview_cell_ui(
     side: f32,
     user: &str,
     slot: Option<&Slot>,
+    target: &crate::photo::Target,
 ) -> bool {
     let mut clicked = false;
     ui.allocate_ui(cell, |ui| {
@@ -195,6 +197,13 @@ fn preview_cell_ui(
                 clicked = r.on_hover_text("Adjust the crop").clicked();
                 ui.label(user);
                 ui.weak(crate::photo::human_bytes(encoded.photo.jpeg.len()));
+                // One short line; all of it on hover (the cell has room for one).
+                let warnings = encoded.photo.warnings(target);
+                if let Some(first) = warnings.first() {
+                    let short = first.split([':', '(']).next().unwrap_or(first).trim();
+                    ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {short}"))
+                        .on_hover_text(warnings.join("\n"));
+                }
             }
             Some(Slot::Done(Err(e))) => {
                 ui.label(user);
