@@ -1119,6 +1119,19 @@ fn enter_and_esc_drive_the_wizard_and_the_crop_canvas() {
     let mut h = wizard_on_folder(tmp.path(), &photos, 1);
     let step = |h: &Harness<'static, App>| h.state().wizard().unwrap().step;
     assert_eq!(step(&h), Step::Folder);
+    // Tab stays in the wizard: the toolbar behind it waits (and takes no focus).
+    use egui_kittest::kittest::NodeT as _;
+    for label in ["Disconnect", "Refresh", "Settings"] {
+        assert!(
+            h.get_by_label(label).accesskit_node().is_disabled(),
+            "{label} is live behind the wizard"
+        );
+    }
+    for _ in 0..6 {
+        h.key_press(egui::Key::Tab);
+        h.run_steps(1);
+        assert!(!h.get_by_label("Disconnect").is_focused());
+    }
     h.key_press(egui::Key::Enter);
     h.run_steps(2);
     assert_eq!(step(&h), Step::Pattern);

@@ -405,6 +405,13 @@ impl App {
     }
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+        // While the wizard is open the toolbar waits (disabled widgets take no focus), so Tab
+        // moves through the wizard's own controls and nothing behind it changes the directory.
+        let wizard_open = self.wizard.is_some();
+        ui.add_enabled_ui(!wizard_open, |ui| self.toolbar_items_ui(ui));
+    }
+
+    fn toolbar_items_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.strong("adphoto");
             ui.menu_button("Settings", |ui| self.settings_menu(ui));
