@@ -208,6 +208,14 @@ impl BackupStore {
         Ok(())
     }
 
+    /// [`Self::forget`] where a failure can only be reported: the change is settled either way,
+    /// and a record left behind names a state the user really had.
+    pub fn take_back(&self, rec: &BackupRecord) {
+        if let Err(e) = self.forget(rec) {
+            tracing::warn!("cannot take back the record of {}: {e}", rec.dn);
+        }
+    }
+
     /// This user's history (matched by objectGUID, else by DN), oldest first.
     pub fn list(&self, user: &User) -> Result<Vec<BackupRecord>> {
         let dir = self

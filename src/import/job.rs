@@ -287,7 +287,7 @@ pub async fn run(
             ),
             // Recorded but never sent: take the record back, nothing changed.
             (Some(before), false) => {
-                ctx.take_back(before);
+                ctx.backups.take_back(before);
                 ctx.fail(item, format!("{NOT_SENT} ({why})"), false);
                 Status::Skipped {
                     reason: format!("{NOT_ATTEMPTED_UNREACHABLE} ({why})"),
@@ -460,6 +460,17 @@ impl Pending {
         }
     }
 
+    /// A failure within a batch; its journal line goes out with the batch's.
+    fn failed(
+        self,
+        reason: String,
+        may_have_landed: bool,
+        entries: &mut Vec<Entry>,
+    ) -> (usize, Outcome) {
+        entries.push(Ctx::failed_entry(&self.item, &reason, may_have_landed));
+        (self.index, Outcome::Done(Status::Failed { reason }))
+    }
+
     fn lost(mut self, before: Option<BackupRecord>, sent: bool) -> (usize, Outcome) {
         self.before = before;
         self.sent |= sent;
@@ -501,13 +512,6 @@ impl Ctx {
         Status::Failed { reason }
     }
 
-    /// A backup whose change did not happen leaves the user's history.
-    fn take_back(&self, before: &BackupRecord) {
-        if let Err(e) = self.backups.forget(before) {
-            tracing::warn!("cannot take back the record of {}: {e}", before.dn);
-        }
-    }
-
     /// One batch: read every user's photo with a few searches, record the old values durably
     /// together, journal the writes together, send them pipelined, read them back with a few
     /// searches and compare. No write is sent before its old value is on disk; no user is
@@ -547,11 +551,8 @@ impl Ctx {
             let cur = match cur {
                 Ok(c) => c.photo,
                 Err(e) => {
-                    entries.push(Self::failed_entry(&p.item, &e.to_string(), p.sent));
-                    let status = Status::Failed {
-                        reason: e.to_string(),
-                    };
-                    out.push((p.index, Outcome::Done(status)));
+                    let sent = p.sent;
+                    out.push(p.failed(e.to_string(), sent, &mut entries));
                     continue;
                 }
             };
@@ -595,11 +596,8 @@ impl Ctx {
                 // Nothing is sent for users whose old value is not safe on disk.
                 Err(e) => {
                     for (p, _) in record {
-                        entries.push(Self::failed_entry(&p.item, &e.to_string(), p.sent));
-                        let status = Status::Failed {
-                            reason: e.to_string(),
-                        };
-                        out.push((p.index, Outcome::Done(status)));
+                        let sent = p.sent;
+                        out.push(p.failed(e.to_string(), sent, &mut entries));
                     }
                 }
             }
@@ -636,12 +634,8 @@ impl Ctx {
                 Sent::NotSent(_) => out.push(p.lost(Some(before), false)),
                 // A refusal changed nothing: the record goes, the journal says so.
                 Sent::Refused(e) => {
-                    self.take_back(&before);
-                    entries.push(Self::failed_entry(&p.item, &e.to_string(), false));
-                    let status = Status::Failed {
-                        reason: e.to_string(),
-                    };
-                    out.push((p.index, Outcome::Done(status)));
+                    self.backups.take_back(&before);
+                    out.push(p.failed(e.to_string(), false, &mut entries));
                 }
             }
         }
@@ -664,8 +658,7 @@ impl Ctx {
                             }
                             .to_string(),
                         };
-                        entries.push(Self::failed_entry(&p.item, &reason, true));
-                        out.push((p.index, Outcome::Done(Status::Failed { reason })));
+                        out.push(p.failed(reason, true, &mut entries));
                     }
                 }
             }
@@ -674,11 +667,7 @@ impl Ctx {
             }
             Err(e) => {
                 for (p, _) in check {
-                    entries.push(Self::failed_entry(&p.item, &e.to_string(), true));
-                    let status = Status::Failed {
-                        reason: e.to_string(),
-                    };
-                    out.push((p.index, Outcome::Done(status)));
+                    out.push(p.failed(e.to_string(), true, &mut entries));
                 }
             }
         }

@@ -305,12 +305,9 @@ impl Batch<'_> {
             match result {
                 Sent::Done => check.push(p),
                 Sent::Unknown(e) => out[p.at] = Some(Err(e)),
-                Sent::NotSent(e) => {
-                    self.forget(rec);
-                    out[p.at] = Some(Err(e));
-                }
-                Sent::Refused(e) => {
-                    self.forget(rec);
+                // Never sent, or refused: nothing changed, so the record goes.
+                Sent::NotSent(e) | Sent::Refused(e) => {
+                    self.backups.take_back(rec);
                     out[p.at] = Some(Err(e));
                 }
             }
@@ -341,13 +338,6 @@ impl Batch<'_> {
             }
         }
         finish(out)
-    }
-
-    /// A record whose change did not happen leaves the user's history.
-    fn forget(&self, rec: &crate::directory::BackupRecord) {
-        if let Err(e) = self.backups.forget(rec) {
-            tracing::warn!("cannot take back the record of {}: {e}", rec.dn);
-        }
     }
 }
 
