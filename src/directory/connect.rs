@@ -187,7 +187,7 @@ impl ConnectOptions {
             tracing::info!("trusting only the certificate {pin} for {}", self.server);
             let verifier = Pinned {
                 pin,
-                provider,
+                signatures: AcceptAnyCertificate(provider),
                 seen: seen.clone(),
             };
             let config = builder
@@ -360,11 +360,7 @@ impl Seen {
 /// upper-case hex pairs joined by colons.
 pub fn fingerprint(cert: &[u8]) -> String {
     use sha2::Digest as _;
-    sha2::Sha256::digest(cert)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    colon_hex(&sha2::Sha256::digest(cert))
 }
 
 /// A fingerprint as people paste it (any case, with or without colons or spaces) in the form
@@ -375,11 +371,12 @@ pub fn normalize_fingerprint(text: &str) -> Option<String> {
         .filter(|c| !matches!(c, ':' | ' ' | '-'))
         .collect();
     let bytes = hex::decode(hex).ok().filter(|b| b.len() == 32)?;
-    Some(fingerprint_of_digest(&bytes))
+    Some(colon_hex(&bytes))
 }
 
-fn fingerprint_of_digest(d: &[u8]) -> String {
-    d.iter()
+fn colon_hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
         .map(|b| format!("{b:02X}"))
         .collect::<Vec<_>>()
         .join(":")
@@ -435,7 +432,8 @@ impl ServerCertVerifier for Recording {
 #[derive(Debug)]
 struct Pinned {
     pin: String,
-    provider: Arc<rustls::crypto::CryptoProvider>,
+    /// The handshake-signature checks, which are the same as the opt-out's.
+    signatures: AcceptAnyCertificate,
     seen: Seen,
 }
 
@@ -465,12 +463,7 @@ impl ServerCertVerifier for Pinned {
         cert: &CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -479,18 +472,11 @@ impl ServerCertVerifier for Pinned {
         cert: &CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.signatures.supported_verify_schemes()
     }
 }
 
