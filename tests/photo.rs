@@ -943,3 +943,36 @@ fn damaged_jpeg_data_is_refused_not_written_grey() {
         "corrupt entropy data must be refused"
     );
 }
+
+/// The header check before Automatch: a photo whose header sits behind 240 kB of metadata is
+/// still read (the first 64 KiB are not enough, the first MiB is); a text file named .jpg and
+/// an empty file are refused in plain words.
+#[test]
+fn the_header_check_reads_past_large_metadata_and_refuses_non_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut small = Vec::new();
+    Encoder::new(&mut small, 90)
+        .encode(&[128u8; 40 * 30 * 3], 40, 30, ColorType::Rgb)
+        .unwrap();
+    // SOI, then four 60 kB APP13 blocks, then the rest of the JPEG.
+    let mut big = small[..2].to_vec();
+    for _ in 0..4 {
+        let body = vec![b'x'; 60_000];
+        big.extend([0xFF, 0xED]);
+        big.extend(((body.len() + 2) as u16).to_be_bytes());
+        big.extend(body);
+    }
+    big.extend(&small[2..]);
+    let path = dir.path().join("metadata-heavy.jpg");
+    std::fs::write(&path, &big).unwrap();
+    let info = adphoto::photo::check_file(&path).unwrap();
+    assert_eq!((info.width, info.height), (40, 30));
+
+    let text = dir.path().join("notes.jpg");
+    std::fs::write(&text, "a text file, not a JPEG").unwrap();
+    let err = adphoto::photo::check_file(&text).unwrap_err();
+    assert!(err.reason().contains("not an image"), "{err}");
+    let empty = dir.path().join("empty.jpg");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(adphoto::photo::check_file(&empty).is_err());
+}

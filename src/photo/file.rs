@@ -18,29 +18,46 @@ pub fn prepare_file(path: &Path, opts: &PrepareOptions) -> Result<Prepared, File
     })
 }
 
-/// Checks that `path` is a picture adphoto can read, from its header only (the first MiB; the
-/// whole file for TIFF, whose directory may sit at the end): a quick look at hundreds of files
-/// before anything is decoded, so files that are not pictures, empty or cut short in their
-/// header are left out up front. Damage further in is found when the photo is encoded.
+/// Checks that `path` is a picture adphoto can read, from its header only: a quick look at
+/// hundreds of files before anything is decoded, so files that are not pictures, empty or cut
+/// short in their header are left out up front. Damage further in is found when the photo is
+/// encoded. Reads the first 64 KiB, which holds the header of nearly every photo; only when
+/// that is not enough, the first MiB (large metadata blocks) or the whole file (TIFF, whose
+/// directory may sit at the end).
 pub fn check_file(path: &Path) -> Result<super::ImageInfo, FileError> {
     use std::io::Read as _;
-    const PREFIX: u64 = 1 << 20;
+    const FIRST: u64 = 64 << 10;
+    const MORE: u64 = 1 << 20;
     let read = |e: std::io::Error| FileError::Read {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let mut head = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(PREFIX).read_to_end(&mut head))
-        .map_err(read)?;
-    let tiff = head.starts_with(b"II*\0") || head.starts_with(b"MM\0*");
-    if tiff && head.len() as u64 == PREFIX {
-        head = std::fs::read(path).map_err(read)?;
+    let prefix = |limit: u64| -> Result<Vec<u8>, FileError> {
+        let mut head = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit).read_to_end(&mut head))
+            .map_err(read)?;
+        Ok(head)
+    };
+    let mut head = prefix(FIRST)?;
+    let mut limit = FIRST;
+    loop {
+        let inspected = super::inspect(&head);
+        let tiff = head.starts_with(b"II*\0") || head.starts_with(b"MM\0*");
+        // Found, or the whole file was read, or as much as a non-TIFF header may need.
+        let done = inspected.is_ok() || (head.len() as u64) < limit || (limit == MORE && !tiff);
+        if done {
+            return inspected.map_err(|error| FileError::Photo {
+                path: path.to_path_buf(),
+                error,
+            });
+        }
+        (head, limit) = if tiff {
+            (std::fs::read(path).map_err(read)?, u64::MAX)
+        } else {
+            (prefix(MORE)?, MORE)
+        };
     }
-    super::inspect(&head).map_err(|error| FileError::Photo {
-        path: path.to_path_buf(),
-        error,
-    })
 }
 
 /// Why a picture file could not become a directory photo. Shown whole, it names the file.
