@@ -191,6 +191,24 @@ impl BackupStore {
         Ok(records)
     }
 
+    /// [`Self::save_all`] on a blocking thread, for async callers (the import and the undo):
+    /// the syncs never hold up the connection's traffic.
+    pub async fn save_all_off_thread(
+        &self,
+        items: Vec<(User, Option<Vec<u8>>)>,
+        attribute: &str,
+        action: &str,
+    ) -> Result<Vec<BackupRecord>> {
+        let (store, attribute, action) = (self.clone(), attribute.to_string(), action.to_string());
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<(&User, Option<&[u8]>)> =
+                items.iter().map(|(u, b)| (u, b.as_deref())).collect();
+            store.save_all(&refs, &attribute, &action)
+        })
+        .await
+        .unwrap_or_else(|e| Err(DirectoryError::Backup(e.to_string())))
+    }
+
     /// Takes back a record whose change never happened (the server refused it, or it was never
     /// sent): a history must not show a change that did not take place. The record goes first,
     /// then its photo; a crash between the two leaves an orphan photo, never a record without one.

@@ -570,22 +570,14 @@ impl Ctx {
             }
         }
         if !record.is_empty() {
-            let owned: Vec<(crate::directory::User, Option<Vec<u8>>)> = record
+            let owned = record
                 .iter()
                 .map(|(p, cur)| (p.item.user.clone(), cur.clone()))
                 .collect();
-            let (backups, attr, action) = (
-                self.backups.clone(),
-                self.attr.name().to_string(),
-                self.action.clone(),
-            );
-            let saved = tokio::task::spawn_blocking(move || {
-                let refs: Vec<(&crate::directory::User, Option<&[u8]>)> =
-                    owned.iter().map(|(u, c)| (u, c.as_deref())).collect();
-                backups.save_all(&refs, &attr, &action)
-            })
-            .await
-            .unwrap_or_else(|e| Err(DirectoryError::Backup(e.to_string())));
+            let saved = self
+                .backups
+                .save_all_off_thread(owned, self.attr.name(), &self.action)
+                .await;
             match saved {
                 Ok(recs) => send.extend(
                     record

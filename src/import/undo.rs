@@ -272,16 +272,17 @@ impl Batch<'_> {
             });
         }
         // The values the undo replaces (the import's photos) go into each user's history too.
-        let items: Vec<(&crate::directory::User, Option<&[u8]>)> = put_back
+        let items: Vec<_> = put_back
             .iter()
-            .map(|p| (&p.found.user, p.found.photo.as_deref()))
+            .map(|p| (p.found.user.clone(), p.found.photo.clone()))
             .collect();
         let records = if items.is_empty() {
             Vec::new()
         } else {
             match self
                 .backups
-                .save_all(&items, self.attribute.name(), &self.action)
+                .save_all_off_thread(items, self.attribute.name(), &self.action)
+                .await
             {
                 Ok(r) => r,
                 Err(e) => {
