@@ -1,6 +1,7 @@
 //! The import job: plan → encode (parallel) → back up old photo → write → read back and compare,
 //! with progress, cancel, a per-user report (CSV) and a journal that survives a crash.
 
+mod batch;
 mod choices;
 mod job;
 pub mod journal;

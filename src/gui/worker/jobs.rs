@@ -1,7 +1,6 @@
 //! The worker's side: each [`Command`] run as a task on the runtime, its events sent back with
 //! the request's id.
 
-use std::sync::atomic::Ordering;
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,9 +13,7 @@ use super::ReqId;
 use super::preview::{photo_changed, preview};
 use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event};
 use crate::data_folder::{DataFolder, WriteLock};
-use crate::directory::{
-    BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, READ_CHUNK, Security, Who,
-};
+use crate::directory::{BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security};
 use crate::import::{self, Cancel, Encoded, FileStamp, Journal};
 use crate::matching::{self, MatchOptions};
 
@@ -86,7 +83,7 @@ pub(super) async fn dispatch(
     mut rx: mpsc::UnboundedReceiver<(ReqId, Command)>,
 ) {
     let (thumb_tx, thumb_rx) = mpsc::unbounded_channel();
-    tokio::spawn(thumb_batches(state.clone(), thumb_rx));
+    tokio::spawn(super::thumbs::thumb_batches(state.clone(), thumb_rx));
     while let Some((id, cmd)) = rx.recv().await {
         let s = state.clone();
         match cmd {
@@ -111,57 +108,6 @@ pub(super) async fn dispatch(
                 tokio::spawn(async move { run(&s, id, cmd).await });
             }
         }
-    }
-}
-
-/// Grid and wizard thumbnails: the requests a frame sends together (the rows in sight) are read
-/// with one search per [`READ_CHUNK`] users instead of one read each — over a link 20 ms away a
-/// screenful is one round trip, not thirty. Two batches at most are under way, so a fast scroll
-/// never floods the server; pictures are decoded off the async threads.
-async fn thumb_batches(s: Arc<WorkerState>, mut rx: mpsc::UnboundedReceiver<(ReqId, String)>) {
-    let limit = Arc::new(Semaphore::new(2));
-    while let Some(first) = rx.recv().await {
-        // A frame sends its requests within a moment: gather them.
-        tokio::time::sleep(Duration::from_millis(2)).await;
-        let mut batch = vec![first];
-        while batch.len() < READ_CHUNK
-            && let Ok(more) = rx.try_recv()
-        {
-            batch.push(more);
-        }
-        let Ok(permit) = limit.clone().acquire_owned().await else {
-            return;
-        };
-        let s = s.clone();
-        tokio::spawn(async move {
-            let _permit = permit;
-            let Some(dir) = s.dir() else {
-                for (id, dn) in batch {
-                    s.emit(id, Event::Thumb { dn, image: None });
-                }
-                return;
-            };
-            let who: Vec<Who> = batch.iter().map(|(_, dn)| Who::dn(dn.clone())).collect();
-            let counts = &s.thumb_reads;
-            counts.requests.fetch_add(who.len(), Ordering::Relaxed);
-            let searches = who.len().div_ceil(READ_CHUNK);
-            counts.searches.fetch_add(searches, Ordering::Relaxed);
-            let photos: Vec<Option<Vec<u8>>> = match dir.read_photos(&who, &s.photo).await {
-                Ok(found) => found
-                    .into_iter()
-                    .map(|f| f.ok().and_then(|f| f.photo))
-                    .collect(),
-                Err(_) => vec![None; batch.len()],
-            };
-            let s2 = s.clone();
-            let _ = tokio::task::spawn_blocking(move || {
-                for ((id, dn), bytes) in batch.into_iter().zip(photos) {
-                    let image = bytes.and_then(|b| photo_bridge::thumbnail(&b, THUMB_SIDE).ok());
-                    s2.emit(id, Event::Thumb { dn, image });
-                }
-            })
-            .await;
-        });
     }
 }
 

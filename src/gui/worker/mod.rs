@@ -12,6 +12,7 @@ mod dialogs;
 mod jobs;
 mod preview;
 mod protocol;
+mod thumbs;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
