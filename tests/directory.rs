@@ -77,14 +77,27 @@ async fn unknown_certificate_is_refused_unless_explicitly_trusted() {
     o.ca_file = None;
     let err = Directory::connect(&o).await.err().expect("refused");
     let seen = match &err {
-        DirectoryError::CertificateUntrusted { detail, sha256 } => {
+        DirectoryError::CertificateUntrusted { detail, cert } => {
             assert!(
                 detail.contains("authority this computer does not know"),
                 "{detail}"
             );
-            sha256
-                .clone()
-                .expect("the refused certificate's fingerprint")
+            // The certificate as openssl shows it: who it is for, who issued it, its names.
+            let cert = cert.as_ref().expect("the refused certificate");
+            assert!(cert.subject.contains("CN=localhost"), "{cert:?}");
+            assert!(cert.issuer.contains("CN=adphoto test CA"), "{cert:?}");
+            assert!(!cert.self_signed);
+            assert!(
+                cert.names.iter().any(|n| n == "dc1.example.test"),
+                "{cert:?}"
+            );
+            assert!(cert.not_before < cert.not_after, "{cert:?}");
+            assert!(
+                err.to_string()
+                    .contains("issued to O=adphoto tests, CN=localhost"),
+                "{err}"
+            );
+            cert.sha256.clone()
         }
         other => panic!("{other:?}"),
     };
@@ -129,7 +142,11 @@ async fn certificate_for_another_name_is_refused() {
     let o = dc.options("ldaps://127.0.0.1", &dc.admin, &dc.password);
     match Directory::connect(&o).await {
         Err(DirectoryError::CertificateUntrusted { detail, .. }) => {
-            assert!(detail.contains("another name"), "{detail}")
+            // It says which names the certificate is for.
+            assert!(
+                detail.contains("another name (localhost, dc1.example.test"),
+                "{detail}"
+            )
         }
         other => panic!("expected a name mismatch, got {:?}", other.map(|_| ())),
     }

@@ -33,16 +33,25 @@ fn samba_dc_connect_wrong_password_tree_selection_and_photo() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = harness_any_script(tmp.path());
 
-    // A wrong password: the engine's plain words, in the dialog.
+    // A wrong password: the engine's plain words, in the dialog, under the Connect button,
+    // which stays where it was.
     fill_form(&mut h, &dc, "not-the-password");
+    let connect_at = h.get_by_label("Connect").rect();
     h.get_by_label("Connect").click();
     wait_until(&mut h, "the wrong-password message", |h| {
         h.query_by_label("Wrong user name or password.").is_some()
     });
     assert!(h.state().connection().is_none());
+    assert_eq!(h.get_by_label("Connect").rect(), connect_at);
+    let error_at = h.get_by_label("Wrong user name or password.").rect();
+    assert!(
+        error_at.top() > connect_at.bottom(),
+        "{error_at:?} {connect_at:?}"
+    );
 
-    // The right one.
+    // The right one; the old message goes as soon as the password changes.
     replace_text(&mut h, "Password:", &dc.password);
+    assert!(h.query_by_label("Wrong user name or password.").is_none());
     h.get_by_label("Connect").click();
     wait_until(&mut h, "the connection", |h| {
         h.state().connection().is_some()
@@ -341,6 +350,16 @@ fn a_certificate_without_a_known_authority_can_be_trusted_by_its_fingerprint() {
     });
     assert!(h.query_by_label_contains("not trusted").is_some());
     assert!(h.query_by_label_contains("SHA-256 fingerprint").is_some());
+    // The certificate itself, as a person checks it with the server's administrator.
+    assert!(h.query_by_label("O=adphoto tests, CN=localhost").is_some());
+    assert!(
+        h.query_by_label("O=adphoto tests, CN=adphoto test CA")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("localhost, dc1.example.test")
+            .is_some()
+    );
     h.get_by_label("Trust this certificate").click();
     wait_until(&mut h, "the connection", |h| {
         h.state().connection().is_some()

@@ -10,6 +10,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use serde::{Deserialize, Serialize};
 
+use super::certificate::CertSummary;
 use super::error::{DirectoryError, Result};
 
 /// Transport security. AD (and our test DC) refuses a simple bind without one of the first two.
@@ -255,14 +256,24 @@ impl ConnectOptions {
                             .as_deref()
                             .and_then(normalize_fingerprint)
                             .unwrap_or_default(),
-                        now: seen.get(),
+                        now: seen.get().map(|c| c.sha256),
                     }
                 }
-                // Name the certificate that was refused: a person can compare it, pin it.
+                // Name the certificate that was refused: a person can compare it, pin it. A
+                // name mismatch is explained from what the certificate names.
                 DirectoryError::CertificateUntrusted { detail, .. } => {
+                    let cert = seen.get();
+                    let detail = match &cert {
+                        Some(c) if detail.starts_with(super::error::NAME_MISMATCH) => {
+                            // Keep rustls's own words in brackets for the administrator.
+                            let raw = detail.find(" [").map_or("", |i| &detail[i..]);
+                            format!("{}{raw}", c.name_mismatch_cause(&endpoint.host))
+                        }
+                        _ => detail,
+                    };
                     DirectoryError::CertificateUntrusted {
                         detail,
-                        sha256: seen.get(),
+                        cert: cert.map(Box::new),
                     }
                 }
                 other => other,
@@ -340,18 +351,18 @@ fn read_pem_certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>
     Ok(certs)
 }
 
-/// The fingerprint of the certificate the server presented in this handshake.
+/// The certificate the server presented in this handshake.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Seen(Arc<std::sync::Mutex<Option<String>>>);
+pub(crate) struct Seen(Arc<std::sync::Mutex<Option<CertSummary>>>);
 
 impl Seen {
     fn set(&self, cert: &CertificateDer<'_>) {
         if let Ok(mut s) = self.0.lock() {
-            *s = Some(fingerprint(cert));
+            *s = Some(CertSummary::from_der(cert));
         }
     }
 
-    fn get(&self) -> Option<String> {
+    fn get(&self) -> Option<CertSummary> {
         self.0.lock().ok().and_then(|s| s.clone())
     }
 }

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use ldap3::{LdapError, LdapResult};
 
+use super::certificate::CertSummary;
+
 pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -32,11 +34,12 @@ pub enum DirectoryError {
     TlsRequired { detail: String },
     /// What to do about it differs between the window and the command line: each face adds
     /// its own advice ([`Self::advice_for_window`], [`Self::advice_for_command_line`]).
-    #[error("The server's certificate is not trusted: {detail}.{}", fingerprint_note(.sha256))]
+    #[error("The server's certificate is not trusted: {detail}.{}", cert_note(.cert))]
     CertificateUntrusted {
         detail: String,
-        /// The refused certificate's SHA-256 fingerprint, when the handshake got that far.
-        sha256: Option<String>,
+        /// The refused certificate (subject, issuer, dates, names, SHA-256), when the
+        /// handshake got that far.
+        cert: Option<Box<CertSummary>>,
     },
     #[error(
         "The server's certificate has CHANGED since you trusted it (pinned SHA-256 {pinned}, now {}). It may be a new certificate — or someone between you and the server. Ask the server's administrator before trusting the new one.",
@@ -232,6 +235,11 @@ fn io_failure(server: &str, timeout: Duration, err: &std::io::Error) -> Director
     }
 }
 
+/// The cause of a name mismatch before the certificate is known; `connect` replaces it with
+/// one naming what the certificate is for ([`CertSummary::name_mismatch_cause`]).
+pub(crate) const NAME_MISMATCH: &str = "it is not valid for the server address you typed \
+     (issued for another name, or it names none: no subjectAltName)";
+
 /// rustls's verdict in plain words (the raw text stays in brackets for the administrator).
 fn tls_failure(text: &str) -> DirectoryError {
     let cause = if text.contains("CaUsedAsEndEntity") || text.contains("SelfSigned") {
@@ -239,8 +247,7 @@ fn tls_failure(text: &str) -> DirectoryError {
     } else if text.contains("UnknownIssuer") {
         "it was issued by an authority this computer does not know"
     } else if text.contains("NotValidForName") || text.contains("not valid for") {
-        "it is not valid for the server address you typed (issued for another name, or it \
-         names none: no subjectAltName)"
+        NAME_MISMATCH
     } else if text.contains("NotValidYet") {
         "it is not valid yet (check this computer's clock)"
     } else if text.contains("Expired") {
@@ -255,15 +262,12 @@ fn tls_failure(text: &str) -> DirectoryError {
     } else {
         format!("{cause} [{text}]")
     };
-    DirectoryError::CertificateUntrusted {
-        detail,
-        sha256: None,
-    }
+    DirectoryError::CertificateUntrusted { detail, cert: None }
 }
 
-fn fingerprint_note(sha256: &Option<String>) -> String {
-    match sha256 {
-        Some(f) => format!(" Its SHA-256 fingerprint: {f}."),
+fn cert_note(cert: &Option<Box<CertSummary>>) -> String {
+    match cert {
+        Some(c) => format!(" {}", c.describe()),
         None => String::new(),
     }
 }
@@ -272,9 +276,17 @@ impl DirectoryError {
     /// The error with what a person can do about it in the window.
     pub fn advice_for_window(&self) -> String {
         match self {
-            DirectoryError::CertificateUntrusted { .. } => format!(
-                "{self} Choose your company's CA certificate under \"CA certificate\", or — for \
-                 a lab server only — tick \"Trust this server's certificate (lab only)\"."
+            // The window shows the certificate itself beside this text.
+            DirectoryError::CertificateUntrusted { detail, cert } => format!(
+                "The server's certificate is not trusted: {detail}. Choose your company's CA \
+                 certificate under \"CA certificate\"{}. For a lab server only: \"Trust any \
+                 certificate (lab only)\".",
+                if cert.is_some() {
+                    ", or — after checking the fingerprint below with the server's \
+                     administrator — \"Trust this certificate\""
+                } else {
+                    ""
+                }
             ),
             _ => self.to_string(),
         }
@@ -283,10 +295,10 @@ impl DirectoryError {
     /// The error with what a person can do about it on the command line.
     pub fn advice_for_command_line(&self) -> String {
         match self {
-            DirectoryError::CertificateUntrusted { sha256, .. } => format!(
+            DirectoryError::CertificateUntrusted { cert, .. } => format!(
                 "{self} Give your company's CA certificate with --ca-file FILE (PEM){}, or — for \
                  a lab server only — --insecure.",
-                match sha256 {
+                match cert.as_ref().map(|c| &c.sha256) {
                     Some(f) => format!(
                         ", or trust exactly this certificate (after checking its fingerprint \
                          with the server's administrator) with --pin-sha256 {f}"

@@ -6,6 +6,7 @@
 
 mod backup;
 mod bulk;
+mod certificate;
 mod connect;
 pub mod demo;
 mod error;
@@ -23,6 +24,7 @@ use crate::data_folder::DataFolder;
 
 pub use backup::{BackupRecord, BackupStore, read_saved, sha256_hex, user_key};
 pub use bulk::{Change, Found, READ_CHUNK, Sent, Who, Window, guid_filter};
+pub use certificate::CertSummary;
 pub use connect::{Auth, ConnectOptions, Endpoint, Security, fingerprint, normalize_fingerprint};
 pub use error::{DirectoryError, Result};
 pub use ldap::{LdapBackend, PAGE_SIZE, format_guid};

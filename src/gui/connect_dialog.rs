@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::directory::{Auth, ConnectOptions, Security};
+use crate::directory::{Auth, CertSummary, ConnectOptions, Security};
 use crate::settings::{Profile, ProfileStore};
 
 /// The form's fields that are remembered between runs. Never the password; never the
@@ -49,9 +49,9 @@ pub struct ConnectDialog {
     pub notice: Option<String>,
     /// A connect is under way.
     pub busy: bool,
-    /// The fingerprint of a certificate the server presented and the engine refused: offered
-    /// to be trusted, exactly that one.
-    pub offered_pin: Option<String>,
+    /// A certificate the server presented and the engine refused: shown, and offered to be
+    /// trusted (exactly that one).
+    pub offered_cert: Option<Box<CertSummary>>,
     /// The server suggested from this computer's domain, and where it was found.
     hint: Option<crate::settings::DomainHint>,
 }
@@ -81,7 +81,7 @@ impl ConnectDialog {
             error,
             notice: None,
             busy: false,
-            offered_pin: None,
+            offered_cert: None,
             hint,
         }
     }
@@ -184,16 +184,46 @@ impl ConnectDialog {
         self.prefs.profile = None;
     }
 
-    pub fn ui(&mut self, ctx: &egui::Context) -> Option<ConnectAction> {
+    /// What the last connect was tried with (the profile's name aside): a change makes its
+    /// error stale.
+    fn fields(&self) -> (ConnectPrefs, bool, u64) {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut prefs = self.prefs.clone();
+        prefs.profile = None;
+        // The password only as a hash, so no second copy of it lives on.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.password.hash(&mut h);
+        (prefs, self.insecure, h.finish())
+    }
+
+    /// A failed connect: the message, and the refused certificate when there is one.
+    pub fn failed(&mut self, message: String, cert: Option<Box<CertSummary>>) {
+        self.error = Some(message);
+        self.offered_cert = cert;
+    }
+
+    /// The dialog, pinned to the top of `area` (the window below its toolbar and notices): it
+    /// grows downwards when an error appears, so nothing above it moves.
+    pub fn ui(&mut self, ctx: &egui::Context, area: egui::Rect) -> Option<ConnectAction> {
         let mut action = None;
+        let before = self.fields();
         egui::Window::new("Connect to Active Directory")
             .collapsible(false)
             .resizable(false)
-            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .constrain_to(area)
+            .anchor(
+                egui::Align2::CENTER_TOP,
+                [0.0, 24.0_f32.min(area.height() / 20.0)],
+            )
             .default_width(460.0)
             .show(ctx, |ui| {
                 action = self.form_ui(ui);
             });
+        // An error about settings that have since changed no longer applies.
+        if action.is_none() && self.fields() != before {
+            self.error = None;
+            self.offered_cert = None;
+        }
         action
     }
 
@@ -290,7 +320,7 @@ impl ConnectDialog {
                     ui.end_row();
                 });
             ui.add_space(4.0);
-            ui.checkbox(&mut self.insecure, "Trust this server's certificate (lab only)")
+            ui.checkbox(&mut self.insecure, "Trust any certificate (lab only)")
                 .on_hover_text("Accept any certificate: use only for a test server you control");
             if self.insecure {
                 ui.colored_label(
@@ -313,30 +343,6 @@ impl ConnectDialog {
                 }
             });
         }
-        if let Some(e) = &self.error {
-            ui.add_space(6.0);
-            ui.colored_label(ui.visuals().error_fg_color, e);
-            if let Some(fp) = self.offered_pin.clone() {
-                ui.horizontal_wrapped(|ui| {
-                    if ui
-                        .button("Trust this certificate")
-                        .on_hover_text(
-                            "Trust exactly this certificate from now on (check its fingerprint \
-                             with the server's administrator first); any other is refused",
-                        )
-                        .clicked()
-                    {
-                        self.prefs.pin_sha256 = fp;
-                        self.offered_pin = None;
-                        self.error = None;
-                        action = Some(ConnectAction::Connect(Box::new(self.options())));
-                    }
-                });
-            }
-        } else if let Some(n) = &self.notice {
-            ui.add_space(6.0);
-            ui.label(n);
-        }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             if self.busy {
@@ -353,6 +359,7 @@ impl ConnectDialog {
                 action = Some(ConnectAction::Connect(Box::new(self.options())));
             }
         });
+        action = self.outcome_ui(ui).or(action);
         ui.separator();
         ui.add_enabled_ui(!self.busy, |ui| {
             ui.horizontal(|ui| {
@@ -372,6 +379,36 @@ impl ConnectDialog {
                 }
             });
         });
+        action
+    }
+
+    /// The last error or notice, under the Connect button; for a refused certificate, the
+    /// certificate itself and "Trust this certificate".
+    fn outcome_ui(&mut self, ui: &mut egui::Ui) -> Option<ConnectAction> {
+        let mut action = None;
+        if let Some(e) = &self.error {
+            ui.add_space(6.0);
+            ui.colored_label(ui.visuals().error_fg_color, e);
+            if let Some(cert) = self.offered_cert.clone() {
+                certificate_ui(ui, &cert);
+                if ui
+                    .button("Trust this certificate")
+                    .on_hover_text(
+                        "Trust exactly this certificate from now on (check its fingerprint \
+                         with the server's administrator first); any other is refused",
+                    )
+                    .clicked()
+                {
+                    self.prefs.pin_sha256 = cert.sha256.clone();
+                    self.offered_cert = None;
+                    self.error = None;
+                    action = Some(ConnectAction::Connect(Box::new(self.options())));
+                }
+            }
+        } else if let Some(n) = &self.notice {
+            ui.add_space(6.0);
+            ui.label(n);
+        }
         action
     }
 
@@ -433,4 +470,38 @@ impl ConnectDialog {
             }
         });
     }
+}
+
+/// The refused certificate as a person checks it: who it is for, who vouches for it, when it
+/// is valid, and the fingerprint to read out to the server's administrator.
+fn certificate_ui(ui: &mut egui::Ui, cert: &CertSummary) {
+    ui.add_space(4.0);
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        egui::Grid::new("refused-certificate")
+            .num_columns(2)
+            .spacing([10.0, 4.0])
+            .show(ui, |ui| {
+                ui.label("Issued to:");
+                ui.label(&cert.subject);
+                ui.end_row();
+                ui.label("Issued by:");
+                if cert.self_signed {
+                    ui.label("itself (self-signed)");
+                } else {
+                    ui.label(&cert.issuer);
+                }
+                ui.end_row();
+                ui.label("Valid:");
+                ui.label(format!("{} to {}", cert.not_before, cert.not_after));
+                ui.end_row();
+                ui.label("Server names:");
+                ui.label(cert.names_text());
+                ui.end_row();
+                ui.label("SHA-256 fingerprint:");
+                ui.add(
+                    egui::Label::new(egui::RichText::new(&cert.sha256).monospace().small()).wrap(),
+                );
+                ui.end_row();
+            });
+    });
 }

@@ -111,14 +111,10 @@ impl App {
                 self.thumbs.clear();
                 self.load_users();
             }
-            Event::ConnectFailed {
-                message,
-                cert_sha256,
-            } => {
+            Event::ConnectFailed { message, cert } => {
                 self.connect.busy = false;
                 self.status.job = None;
-                self.connect.error = Some(message);
-                self.connect.offered_pin = cert_sha256;
+                self.connect.failed(message, cert);
             }
             Event::Children { dn, result } => self.tree.loaded(dn, result),
             Event::Users(result) => {

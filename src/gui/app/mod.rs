@@ -437,20 +437,23 @@ impl App {
         });
 
         if !self.unfinished.is_empty() {
-            self.unfinished_ui(&ctx);
+            self.unfinished_ui(ui);
         }
 
         if self.connection.is_none() {
+            // Below the toolbar and any notice: the dialog is pinned to its top edge, so it
+            // grows downwards and its Connect button never moves.
+            let area = ui.available_rect_before_wrap();
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.centered_and_justified(|ui| {
                     ui.weak("Connect to a directory, or open the demo directory to look around.");
                 });
             });
-            match self.connect.ui(&ctx) {
+            match self.connect.ui(&ctx, area) {
                 Some(ConnectAction::Connect(opts)) => {
                     self.connect.busy = true;
                     self.connect.error = None;
-                    self.connect.offered_pin = None;
+                    self.connect.offered_cert = None;
                     self.connect.notice = None;
                     self.worker.send(Command::Connect(opts));
                 }

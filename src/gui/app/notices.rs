@@ -7,15 +7,15 @@ use crate::import::journal;
 
 impl App {
     /// The notice about imports that never finished (the app was closed or crashed mid-way).
-    pub(super) fn unfinished_ui(&mut self, ctx: &egui::Context) {
+    /// A banner under the toolbar rather than a floating window: it stays readable beside the
+    /// connect dialog and never covers it.
+    pub(super) fn unfinished_ui(&mut self, root: &mut egui::Ui) {
         let mut dismiss = false;
         let mut undo = None;
         let connected = self.connection.is_some();
-        egui::Window::new("Unfinished imports")
-            .collapsible(false)
-            .resizable(false)
-            .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
-            .show(ctx, |ui| {
+        egui::Panel::top("unfinished-imports").show(root, |ui| {
+                ui.add_space(4.0);
+                ui.strong("Unfinished imports");
                 ui.label("These imports stopped before the end. Each can be undone: every user it wrote is checked and put back as they were (users whose photo was changed since are left alone).");
                 for j in &self.unfinished {
                     ui.horizontal(|ui| {
@@ -32,6 +32,7 @@ impl App {
                 if ui.button("Keep them").clicked() {
                     dismiss = true;
                 }
+                ui.add_space(4.0);
             });
         if let Some(j) = undo {
             self.unfinished.retain(|s| s.path != j);

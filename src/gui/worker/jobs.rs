@@ -115,7 +115,7 @@ pub(super) async fn dispatch(
 fn failed(message: String) -> Event {
     Event::ConnectFailed {
         message,
-        cert_sha256: None,
+        cert: None,
     }
 }
 
@@ -146,20 +146,12 @@ async fn connect(s: &WorkerState, id: ReqId, opts: ConnectOptions) {
             s.emit(id, Event::Connected(info));
         }
         Err(e) => {
-            let cert_sha256 = match &e {
-                crate::directory::DirectoryError::CertificateUntrusted { sha256, .. } => {
-                    sha256.clone()
-                }
+            let cert = match &e {
+                crate::directory::DirectoryError::CertificateUntrusted { cert, .. } => cert.clone(),
                 _ => None,
             };
             let message = e.advice_for_window();
-            s.emit(
-                id,
-                Event::ConnectFailed {
-                    message,
-                    cert_sha256,
-                },
-            )
+            s.emit(id, Event::ConnectFailed { message, cert })
         }
     }
 }

@@ -146,10 +146,10 @@ pub enum Command {
 #[derive(Debug)]
 pub enum Event {
     Connected(ConnectionInfo),
-    /// The engine's words, and the refused certificate's fingerprint when there is one to pin.
+    /// The engine's words, and the refused certificate when there is one to pin.
     ConnectFailed {
         message: String,
-        cert_sha256: Option<String>,
+        cert: Option<Box<crate::directory::CertSummary>>,
     },
     Children {
         dn: String,
