@@ -94,7 +94,7 @@ async fn unknown_certificate_is_refused_unless_explicitly_trusted() {
             assert!(cert.not_before < cert.not_after, "{cert:?}");
             assert!(
                 err.to_string()
-                    .contains("issued to O=adphoto tests, CN=localhost"),
+                    .contains("Issued to:    O=adphoto tests, CN=localhost"),
                 "{err}"
             );
             cert.sha256.clone()

@@ -88,10 +88,10 @@ impl CertSummary {
         }
     }
 
-    /// One paragraph for the command line and logs.
+    /// Indented lines for the command line and logs, as the window's table shows them.
     pub fn describe(&self) -> String {
         format!(
-            "Certificate: issued to {}; by {}; valid {} to {}; for names {}; SHA-256 {}.",
+            "  Issued to:    {}\n  Issued by:    {}\n  Valid:        {} to {}\n  Server names: {}\n  SHA-256:      {}",
             self.subject,
             if self.self_signed {
                 "itself (self-signed)"

@@ -267,7 +267,7 @@ fn tls_failure(text: &str) -> DirectoryError {
 
 fn cert_note(cert: &Option<Box<CertSummary>>) -> String {
     match cert {
-        Some(c) => format!(" {}", c.describe()),
+        Some(c) => format!("\n{}\n", c.describe()),
         None => String::new(),
     }
 }
@@ -296,8 +296,9 @@ impl DirectoryError {
     pub fn advice_for_command_line(&self) -> String {
         match self {
             DirectoryError::CertificateUntrusted { cert, .. } => format!(
-                "{self} Give your company's CA certificate with --ca-file FILE (PEM){}, or — for \
-                 a lab server only — --insecure.",
+                "{}\nGive your company's CA certificate with --ca-file FILE (PEM){}, or — for a \
+                 lab server only — --insecure.",
+                self.to_string().trim_end(),
                 match cert.as_ref().map(|c| &c.sha256) {
                     Some(f) => format!(
                         ", or trust exactly this certificate (after checking its fingerprint \
