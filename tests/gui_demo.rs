@@ -114,6 +114,8 @@ fn demo_directory_tree_selection_filter_and_photo_round_trip() {
             .photo_bytes
     };
     assert_eq!(oskar(&h), Some(bytes));
+    // A dropped file writes at once, so the way back is offered right there.
+    assert!(h.query_by_label("Undo").is_some());
     assert!(
         h.state()
             .status()
@@ -135,6 +137,19 @@ fn demo_directory_tree_selection_filter_and_photo_round_trip() {
         h.state().preview().info().is_some()
     });
     assert_eq!(h.state().preview().info().unwrap().2, bytes);
+
+    // Removed again, the toast's Undo brings it back too (a restore itself offers no Undo).
+    assert!(h.query_by_label("Undo").is_none());
+    click_when_enabled(&mut h, "Remove photo");
+    wait_until(&mut h, "the toast", |h| {
+        h.query_by_label("Oskar Lindqvist: photo removed.")
+            .is_some()
+            && h.query_by_label("Undo").is_some()
+    });
+    assert_eq!(oskar(&h), None);
+    h.get_by_label("Undo").click();
+    wait_until(&mut h, "the photo put back", |h| oskar(h) == Some(bytes));
+    assert!(h.query_by_label("Undo").is_none());
 
     // The offline change file holds what was done, for an administrator to apply.
     let changes = DataFolder::new(tmp.path().join("data"))

@@ -11,6 +11,7 @@ pub mod photo_bridge;
 mod preview;
 mod status_bar;
 mod thumbs;
+mod toast;
 mod tree_panel;
 pub mod user_grid;
 pub mod wizard;

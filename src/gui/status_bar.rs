@@ -67,7 +67,12 @@ impl StatusBar {
             };
             if let Some(p) = &self.pinned {
                 show(ui, p);
-                if ui.small_button("×").on_hover_text("Dismiss").clicked() {
+                // A fixed id: a job's spinner appearing before it must not make the click
+                // land on a button that, by its position-derived id, is a different one.
+                let dismiss = ui
+                    .push_id("pinned-dismiss", |ui| ui.small_button("×"))
+                    .inner;
+                if dismiss.on_hover_text("Dismiss").clicked() {
                     self.pinned = None;
                 }
                 if let Some(m) = &self.message {

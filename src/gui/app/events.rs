@@ -3,6 +3,7 @@
 //! here whoever asked.
 
 use super::App;
+use crate::gui::toast::Toast;
 use crate::gui::worker::{Event, FilePurpose, Owner, Reply, ReqId};
 
 impl App {
@@ -155,9 +156,14 @@ impl App {
                 dn,
                 photo_bytes,
                 message,
+                undo,
             } => {
                 self.grid.set_photo_bytes(&dn, photo_bytes);
                 self.thumbs.invalidate(&dn);
+                self.toast = undo.and_then(|text| {
+                    let user = self.grid.users().iter().find(|u| u.dn == dn)?.clone();
+                    Some(Toast::new(user, text))
+                });
                 self.status.ok(message);
             }
             Event::JobStarted { text, cancellable } => self.status.job = Some((text, cancellable)),

@@ -15,6 +15,7 @@ use super::file_chooser::FileChooser;
 use super::preview::{Preview, PreviewAction};
 use super::status_bar::StatusBar;
 use super::thumbs::DnThumbs;
+use super::toast::{Toast, ToastAction};
 use super::tree_panel::{TreeAction, TreePanel};
 use super::user_grid::{GridAction, UserGrid};
 use super::wizard::{Wizard, WizardAction};
@@ -59,6 +60,8 @@ pub struct App {
     /// The system's dialog failed once (or `ADPHOTO_FILE_CHOOSER=builtin`): use ours.
     own_file_chooser: bool,
     theme: egui::ThemePreference,
+    /// "Photo of … removed. [Undo]" after a one-user change.
+    toast: Option<Toast>,
 }
 
 impl App {
@@ -108,6 +111,7 @@ impl App {
             set_photo_crop: None,
             chooser: FileChooser::default(),
             own_file_chooser: false,
+            toast: None,
             theme: prefs.theme,
         };
         ctx.set_theme(app.theme);
@@ -369,6 +373,28 @@ impl App {
         }
     }
 
+    fn toast_ui(&mut self, ctx: &egui::Context, area: egui::Rect) {
+        let Some(toast) = self.toast.as_mut().filter(|_| self.wizard.is_none()) else {
+            return;
+        };
+        match toast.ui(ctx, area) {
+            Some(ToastAction::Undo) => {
+                let user = toast.user.clone();
+                self.toast = None;
+                if self.grid.selected_users().iter().any(|u| u.dn == user.dn) {
+                    self.photo_job = true;
+                    self.preview.request(&user.dn);
+                }
+                self.worker.send(Command::RestorePhoto {
+                    user: Box::new(user),
+                    record: None,
+                });
+            }
+            Some(ToastAction::Close) => self.toast = None,
+            None => {}
+        }
+    }
+
     fn preview_action(&mut self, action: PreviewAction) {
         let Some(user) = self.grid.selected_users().first().map(|u| (*u).clone()) else {
             return;
@@ -519,11 +545,13 @@ impl App {
         }
 
         let mut grid_actions = Vec::new();
+        let grid_area = ui.available_rect_before_wrap();
         egui::CentralPanel::default().show(ui, |ui| {
             self.grid.toolbar_ui(ui);
             ui.separator();
             grid_actions = self.grid.ui(ui, &mut self.thumbs, &self.worker);
         });
+        self.toast_ui(&ctx, grid_area);
         for a in grid_actions {
             match a {
                 GridAction::SelectionChanged => self.selection_changed(),

@@ -270,7 +270,11 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                         id,
                         &user,
                         Some(bytes),
-                        format!("Photo of {name} set ({bytes} bytes)."),
+                        format!(
+                            "Photo of {name} set ({}).",
+                            crate::photo::human_bytes(bytes)
+                        ),
+                        Some(format!("New photo for {name}.")),
                     )
                     .await;
                 }
@@ -300,6 +304,7 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                         &user,
                         None,
                         format!("Photo of {name} removed (a backup was kept)."),
+                        Some(format!("{name}: photo removed.")),
                     )
                     .await;
                 }
@@ -342,6 +347,7 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                         &user,
                         (outcome.bytes > 0).then_some(outcome.bytes),
                         message,
+                        None,
                     )
                     .await;
                 }

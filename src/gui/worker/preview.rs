@@ -15,6 +15,7 @@ pub(super) async fn photo_changed(
     user: &User,
     photo_bytes: Option<usize>,
     message: String,
+    undo: Option<String>,
 ) {
     let dn = user.dn.clone();
     s.emit(
@@ -23,6 +24,7 @@ pub(super) async fn photo_changed(
             dn,
             photo_bytes,
             message,
+            undo,
         },
     );
     preview(s, id, user).await;

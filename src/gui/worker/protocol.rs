@@ -176,6 +176,9 @@ pub enum Event {
         dn: String,
         photo_bytes: Option<usize>,
         message: String,
+        /// For a set or a remove, which "Undo" (restore previous) takes back — not a restore —
+        /// the toast's short text.
+        undo: Option<String>,
     },
     /// A job began; `cancellable` jobs can be stopped with [`Command::Cancel`].
     JobStarted {
