@@ -86,6 +86,21 @@ impl ConnectDialog {
         }
     }
 
+    /// The server field is empty or holds an untouched suggestion: a better one may replace it.
+    pub fn takes_suggestion(&self) -> bool {
+        let server = self.prefs.server.trim();
+        server.is_empty() || self.hint.as_ref().is_some_and(|h| h.domain == server)
+    }
+
+    /// A domain controller found in DNS: it replaces an empty field or the guess from the
+    /// Kerberos realm (a DC's name beats the domain's), never what the person typed.
+    pub fn offer_hint(&mut self, hint: crate::settings::DomainHint) {
+        if self.takes_suggestion() {
+            self.prefs.server.clone_from(&hint.domain);
+            self.hint = Some(hint);
+        }
+    }
+
     /// Fills in the CA file (after the file dialog).
     pub fn set_ca_file(&mut self, path: PathBuf) {
         self.prefs.ca_file = path.display().to_string();
@@ -504,4 +519,36 @@ fn certificate_ui(ui: &mut egui::Ui, cert: &CertSummary) {
                 ui.end_row();
             });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::DomainHint;
+
+    fn hint(server: &str) -> DomainHint {
+        DomainHint {
+            domain: server.into(),
+            source: "found via DNS".into(),
+        }
+    }
+
+    #[test]
+    fn a_dc_found_in_dns_replaces_a_guess_but_never_what_was_typed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::new(tmp.path());
+        let mut d = ConnectDialog::new(ConnectPrefs::default(), store.clone());
+        d.prefs.server.clear();
+        d.hint = None;
+        d.offer_hint(hint("dc1.corp.test"));
+        assert_eq!(d.prefs.server, "dc1.corp.test");
+        // An untouched suggestion gives way to a better one…
+        d.offer_hint(hint("dc2.corp.test"));
+        assert_eq!(d.prefs.server, "dc2.corp.test");
+        // …a typed server does not.
+        d.prefs.server = "ldaps://mine.corp.test".into();
+        d.offer_hint(hint("dc3.corp.test"));
+        assert_eq!(d.prefs.server, "ldaps://mine.corp.test");
+        assert!(!d.takes_suggestion());
+    }
 }

@@ -23,6 +23,9 @@ pub struct AppEnv {
     /// Use adphoto's own file chooser from the start (`ADPHOTO_FILE_CHOOSER=builtin`; it is
     /// used anyway once the system's dialog fails to open).
     pub own_file_chooser: bool,
+    /// Look for a domain controller in DNS (SRV records of this computer's DNS domain) to
+    /// suggest in the connect dialog. Off in tests: they make no connection beyond loopback.
+    pub discover_dc: bool,
 }
 
 /// Fields of the connect dialog given on the command line; they win over the remembered ones.
@@ -45,6 +48,7 @@ impl AppEnv {
             start_ldif: None,
             prefill: Prefill::default(),
             own_file_chooser: std::env::var("ADPHOTO_FILE_CHOOSER").is_ok_and(|v| v == "builtin"),
+            discover_dc: true,
         }
     }
 
@@ -57,6 +61,7 @@ impl AppEnv {
             start_ldif: None,
             prefill: Prefill::default(),
             own_file_chooser: false,
+            discover_dc: false,
         }
     }
 }

@@ -173,6 +173,8 @@ impl App {
                 self.status.error(e);
             }
             Event::JobDone(m) => self.status.ok(m),
+            Event::ServerSuggested(Some(hint)) => self.connect.offer_hint(hint),
+            Event::ServerSuggested(None) => {}
             Event::FilePicked {
                 purpose,
                 path,

@@ -540,6 +540,10 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                 Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
             ),
         },
+        Command::SuggestServer => {
+            let found = crate::directory::suggest_from_dns().await;
+            s.emit(id, Event::ServerSuggested(found));
+        }
         Command::Connect(_) | Command::Users { .. } | Command::Cancel => {}
     }
 }

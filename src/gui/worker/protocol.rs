@@ -138,6 +138,8 @@ pub enum Command {
         path: PathBuf,
         text: String,
     },
+    /// Look for a domain controller in DNS to suggest in the connect dialog.
+    SuggestServer,
     /// Stops the connect or user listing under way.
     Cancel,
 }
@@ -187,6 +189,8 @@ pub enum Event {
     },
     JobFailed(String),
     JobDone(String),
+    /// A domain controller found in DNS (SRV), or nothing.
+    ServerSuggested(Option<crate::settings::DomainHint>),
     FilePicked {
         purpose: FilePurpose,
         path: Option<PathBuf>,
