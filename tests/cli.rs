@@ -546,3 +546,90 @@ fn demo_flag_runs_commands_on_the_demo_directory() {
     let users: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(users.len(), without - 1, "amehta has a photo now");
 }
+
+/// The least-privilege helpdesk account (thumbnailPhoto under OU=Staff only): `users --rights`
+/// says where it may write, and an import leaves the others out before sending anything.
+#[test]
+fn the_helpdesk_account_is_told_where_it_may_not_write_before_anything_is_sent() {
+    let dc = TestDc::get();
+    let ca = dc.ca.display().to_string();
+    let env = vec![
+        ("ADPHOTO_SERVER", dc.ldaps_url.clone()),
+        ("ADPHOTO_USER", dc.helpdesk.clone()),
+        ("ADPHOTO_PASSWORD", dc.helpdesk_password.clone()),
+    ];
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| adphoto_after(data.path(), &env, &["--ca-file", &ca], args);
+
+    let rights = |ou: &str| -> Vec<Option<bool>> {
+        let out = run(&["users", "--ou", ou, "--rights", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let users: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let users = users.as_array().unwrap().clone();
+        assert!(!users.is_empty());
+        users
+            .iter()
+            .map(|u| u["can_write_photo"].as_bool())
+            .collect()
+    };
+    let base = std::env::var("ADPHOTO_TEST_BASE").unwrap();
+    let platform = format!("OU=Platform,OU=Engineering,OU=Staff,{base}");
+    let contractors = format!("OU=Contractors,{base}");
+    assert!(rights(&platform).iter().all(|r| *r == Some(true)));
+    assert!(rights(&contractors).iter().all(|r| *r == Some(false)));
+    // Without --rights the listing does not ask (it costs the DC a computation per user).
+    let out = run(&["users", "--ou", &platform, "--json"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("can_write_photo"));
+
+    // One file for a user it may change, one for a contractor: the dry run says which is left
+    // out and why.
+    let folder = tempfile::tempdir().unwrap();
+    for u in ["ojonsson", "ddsouza"] {
+        std::fs::write(
+            folder.path().join(format!("{u}.jpg")),
+            common::picture(300, 300, 7, true),
+        )
+        .unwrap();
+    }
+    let f = folder.path().to_str().unwrap();
+    let out = run(&[
+        "import",
+        "--folder",
+        f,
+        "--pattern",
+        "{sAMAccountName}",
+        "--dry-run",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(said.contains("1 photos to write"), "{said}");
+    assert!(
+        said.lines()
+            .any(|l| l.contains("skip") && l.contains("ddsouza") && l.contains("may not change")),
+        "{said}"
+    );
+
+    // The contractor alone: nothing is sent, so nothing is refused and no record is made.
+    std::fs::remove_file(folder.path().join("ojonsson.jpg")).unwrap();
+    let out = run(&[
+        "import",
+        "--folder",
+        f,
+        "--pattern",
+        "{sAMAccountName}",
+        "--yes",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Nothing to write"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        !data.path().join("backups").exists()
+            || std::fs::read_dir(data.path().join("backups"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+}

@@ -63,7 +63,11 @@ pub async fn import(
     let m = match_files(&args.source, &users)?;
     // Automatch's proposal as it is: what the wizard starts from before anyone edits it.
     let choices = Choices::new(m.result, &m.pattern);
-    let plan = choices.plan(&users, &m.scan.files, target, photo.clone());
+    let mut plan = choices.plan(&users, &m.scan.files, target, photo.clone());
+    // Users this account may not change are left out before anything is sent (dry run too).
+    if let Err(e) = import::check_rights(dir, &mut plan).await {
+        eprintln!("Note: your rights could not be checked ({e}); the server refuses what it must.");
+    }
     let unused = choices.unused_files();
     let sum = plan.summary();
     let backups = BackupStore::in_folder(data);
@@ -88,12 +92,12 @@ pub async fn import(
             };
             say!(
                 "  write  {} ← {}{replacing}",
-                item.user.label(),
+                item.user.label_with_account(),
                 item.file.display()
             );
         }
         for (u, why) in &plan.skipped {
-            say!("  skip   {}: {why}", u.label());
+            say!("  skip   {}: {why}", u.label_with_account());
         }
         for &f in &unused {
             say!("  unused {}", m.scan.files[f].path.display());

@@ -162,7 +162,59 @@ impl LdapBackend {
     /// Each of `who` as found, in order; `Err(NoSuchObject)` for one not in the directory. The
     /// outer `Err` is a failure of the whole read (connection lost).
     pub async fn read_many(&self, who: &[Who], attr: &str) -> Result<Vec<Result<Found>>> {
-        let mut found: Vec<Found> = Vec::new();
+        let entries = self
+            .entries_for(who, &[attr, "objectGUID", "sAMAccountName"])
+            .await?;
+        Ok(who
+            .iter()
+            .zip(entries)
+            .map(|(w, e)| {
+                let e = e.ok_or_else(|| DirectoryError::NoSuchObject(w.dn.clone()))?;
+                Ok(Found {
+                    user: User {
+                        dn: e.dn.clone(),
+                        object_guid: binary(&e, "objectGUID").and_then(|b| format_guid(&b)),
+                        sam_account_name: first(&e, "sAMAccountName"),
+                        ..Default::default()
+                    },
+                    photo: binary(&e, attr).filter(|b| !b.is_empty()),
+                })
+            })
+            .collect())
+    }
+
+    /// Whether the signed-in account may write `attr` on each of `who`, in order, as the DC
+    /// computes it (allowedAttributesEffective, which AD and Samba give for the bound account;
+    /// absent when it may write nothing). `None` for an entry not found.
+    ///
+    /// Asked only for the users about to be changed, never with a listing: the attribute is
+    /// computed per entry (helpdesk: 2,100 users listed in 2.1 s instead of 0.32 s) and an
+    /// administrator's holds every attribute (12 kB an entry).
+    pub async fn photo_rights(&self, who: &[Who], attr: &str) -> Result<Vec<Option<bool>>> {
+        let entries = self
+            .entries_for(who, &["allowedAttributesEffective", "objectGUID"])
+            .await?;
+        Ok(entries
+            .into_iter()
+            .map(|e| {
+                e.map(|e| {
+                    e.attrs
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("allowedAttributesEffective"))
+                        .is_some_and(|(_, v)| v.iter().any(|a| a.eq_ignore_ascii_case(attr)))
+                })
+            })
+            .collect())
+    }
+
+    /// The entries of `who` with `attrs`, in order (`None`: not in the directory): a few
+    /// searches of [`READ_CHUNK`] OR-ed objectGUIDs (DNs when there is none), some in flight.
+    async fn entries_for(
+        &self,
+        who: &[Who],
+        attrs: &[&str],
+    ) -> Result<Vec<Option<ldap3::SearchEntry>>> {
+        let mut found: Vec<Option<ldap3::SearchEntry>> = Vec::new();
         let mut by_guid: HashMap<String, usize> = HashMap::new();
         let mut by_dn: HashMap<String, usize> = HashMap::new();
         let mut chunks: VecDeque<String> = who
@@ -170,7 +222,7 @@ impl LdapBackend {
             .map(|c| format!("(|{})", c.iter().map(who_filter).collect::<String>()))
             .collect();
         let mut running: JoinSet<Result<Vec<ldap3::SearchEntry>>> = JoinSet::new();
-        let attrs = [attr, "objectGUID", "sAMAccountName"].map(str::to_string);
+        let attrs: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
         loop {
             while running.len() < READS_IN_FLIGHT
                 && let Some(f) = chunks.pop_front()
@@ -188,21 +240,14 @@ impl LdapBackend {
             let entries =
                 done.map_err(|e| DirectoryError::Connection(format!("a read failed: {e}")))??;
             for e in entries {
-                let user = User {
-                    dn: e.dn.clone(),
-                    object_guid: binary(&e, "objectGUID").and_then(|b| format_guid(&b)),
-                    sam_account_name: first(&e, "sAMAccountName"),
-                    ..Default::default()
-                };
-                if let Some(g) = &user.object_guid {
-                    by_guid.insert(g.clone(), found.len());
+                if let Some(g) = binary(&e, "objectGUID").and_then(|b| format_guid(&b)) {
+                    by_guid.insert(g, found.len());
                 }
                 by_dn.insert(e.dn.to_lowercase(), found.len());
-                let photo = binary(&e, attr).filter(|b| !b.is_empty());
-                found.push(Found { user, photo });
+                found.push(Some(e));
             }
         }
-        // Each user once: a photo is taken out, not copied.
+        // Each entry once: taken out, not copied (a photo can be 100 kB).
         Ok(who
             .iter()
             .map(|w| {
@@ -211,13 +256,7 @@ impl LdapBackend {
                     .as_ref()
                     .and_then(|g| by_guid.get(&g.to_lowercase()))
                     .or_else(|| by_dn.get(&w.dn.to_lowercase()));
-                match at {
-                    Some(&i) => Ok(Found {
-                        user: found[i].user.clone(),
-                        photo: found[i].photo.take(),
-                    }),
-                    None => Err(DirectoryError::NoSuchObject(w.dn.clone())),
-                }
+                at.and_then(|&i| found[i].take())
             })
             .collect())
     }

@@ -201,6 +201,20 @@ impl Directory {
         }
     }
 
+    /// Whether the signed-in account may change each user's photo (in order): `Some(false)` for
+    /// one the DC says it may not, `None` when not known (offline, or not found).
+    pub async fn photo_rights(
+        &self,
+        who: &[Who],
+        photo: &PhotoAttribute,
+    ) -> Result<Vec<Option<bool>>> {
+        match &self.backend {
+            Backend::Ldap(l) => l.photo_rights(who, photo.name()).await,
+            // An offline directory writes a change file: anyone may.
+            Backend::Offline(_) => Ok(vec![None; who.len()]),
+        }
+    }
+
     /// Sends changes with no record and no check, pipelined: the step under the batch paths
     /// (import, undo), which record every old value durably before calling this.
     pub async fn send_changes(&self, changes: &[Change], photo: &PhotoAttribute) -> Vec<Sent> {

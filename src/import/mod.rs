@@ -13,6 +13,17 @@ mod undo;
 pub use choices::{Case, Choices, ManualCrop, Pair, Skip, Unmatched};
 pub use job::{Cancel, JobOptions, Progress, run};
 pub use journal::Journal;
-pub use plan::{Encoded, FileStamp, Plan, PlanItem, PlanSummary, new_id};
+pub use plan::{Encoded, FileStamp, NO_RIGHT, Plan, PlanItem, PlanSummary, new_id};
 pub use report::{ItemResult, Report, Status};
 pub use undo::{UndoOutcome, UndoReport, UndoResult, undo};
+
+/// Leaves out of `plan` the users the signed-in account may not change, as the server computes
+/// it, before anything is sent; returns how many. The window's Summary does the same in two
+/// halves (the worker asks, the page applies [`Plan::leave_out_unwritable`]).
+pub async fn check_rights(
+    dir: &crate::directory::Directory,
+    plan: &mut Plan,
+) -> crate::directory::Result<usize> {
+    let rights = dir.photo_rights(&plan.who(), &plan.attribute).await?;
+    Ok(plan.leave_out_unwritable(&rights))
+}

@@ -65,6 +65,10 @@ pub struct Plan {
     pub skipped: Vec<(User, String)>,
 }
 
+/// Why a user the account may not change is left out.
+pub const NO_RIGHT: &str =
+    "your account may not change this user's photo (checked with the server before sending)";
+
 /// The numbers the summary step shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PlanSummary {
@@ -83,6 +87,28 @@ impl Plan {
             attribute,
             skipped: Vec::new(),
         }
+    }
+
+    /// Who is to be written, for [`crate::directory::Directory::photo_rights`].
+    pub fn who(&self) -> Vec<crate::directory::Who> {
+        self.items.iter().map(|i| (&i.user).into()).collect()
+    }
+
+    /// Moves the users the signed-in account may not change (`rights[i] == Some(false)`, in the
+    /// order of [`Self::who`]) to the skipped list, before anything is sent; returns how many.
+    /// Unknown rights (`None`) stay: the server is the judge, and a refusal leaves no trace.
+    pub fn leave_out_unwritable(&mut self, rights: &[Option<bool>]) -> usize {
+        let items = std::mem::take(&mut self.items);
+        let mut left_out = 0;
+        for (i, item) in items.into_iter().enumerate() {
+            if rights.get(i).copied().flatten() == Some(false) {
+                left_out += 1;
+                self.skipped.push((item.user, NO_RIGHT.to_string()));
+            } else {
+                self.items.push(item);
+            }
+        }
+        left_out
     }
 
     /// The report of a run that could not start (another writer holds the lock): every user
