@@ -242,7 +242,7 @@ fn samba_dc_import_wizard_writes_reads_back_and_undoes() {
     h.get_by_label("Next").click();
     h.run_steps(2);
     assert!(h.query_by_label("10 photos to write").is_some());
-    h.get_by_label("Start import").click();
+    click_when_enabled(&mut h, "Start import");
     wait_until(&mut h, "the import", |h| {
         h.state().wizard().unwrap().report().is_some()
     });
@@ -368,4 +368,54 @@ fn a_certificate_without_a_known_authority_can_be_trusted_by_its_fingerprint() {
     assert_eq!(pin.len(), 95, "{pin}");
     // Not "any certificate": the toolbar does not warn that verification is off.
     assert!(h.query_by_label_contains("NOT verified").is_none());
+}
+
+/// The least-privilege helpdesk account and two contractors it may not change: the Summary
+/// says so before Finish, leaves them out, and there is nothing to start.
+#[test]
+fn the_summary_leaves_out_users_the_account_may_not_change() {
+    let dc = common::TestDc::get();
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = tmp.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    for u in ["pquinn", "ddsouza"] {
+        write_png(&photos.join(format!("{u}.png")), 240, 260);
+    }
+    let mut h = harness_any_script(tmp.path());
+    replace_text(&mut h, "Server:", &dc.ldaps_url);
+    h.get_by_label("User name and password").click();
+    h.run_steps(2);
+    type_into(&mut h, "User:", &dc.helpdesk);
+    type_into(&mut h, "Password:", &dc.helpdesk_password);
+    type_into(&mut h, "CA certificate:", &dc.ca.display().to_string());
+    h.get_by_label("Connect").click();
+    wait_until(&mut h, "the top-level OUs", |h| {
+        h.query_by_label("Contractors").is_some()
+    });
+    h.get_by_label("Contractors").click();
+    wait_until(&mut h, "the contractors", |h| {
+        !h.state().grid().loading && h.state().grid().users().len() >= 2
+    });
+    h.get_by_label("Import…").click();
+    h.run_steps(2);
+    gui_common::choose_folder(&mut h, &photos, 2);
+    click_through(&mut h, &["Next", "Next", "Automatch"]);
+    wait_until(&mut h, "the match", |h| {
+        h.query_by_label("Matching files (2)").is_some()
+    });
+    click_through(&mut h, &["Next", "Next"]);
+    wait_until(&mut h, "the rights check", |h| {
+        h.query_by_label_contains("2 users you may not change").is_some()
+    });
+    assert!(h.query_by_label("0 photos to write").is_some());
+    assert!(h.query_by_label("2 users skipped").is_some());
+    let plan = h.state().wizard().unwrap().plan().unwrap().clone();
+    assert!(plan.items.is_empty());
+    assert!(plan.skipped.iter().all(|(_, why)| why == adphoto::import::NO_RIGHT));
+    use egui_kittest::kittest::NodeT as _;
+    assert!(
+        h.get_by_label("Start import")
+            .accesskit_node()
+            .is_disabled()
+    );
 }

@@ -14,8 +14,8 @@ use adphoto::import::journal::{Entry, Journal, UndoneHow};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use gui_common::{
-    assign_unmatched, click_through, drag, harness, open_crop_canvas, pick_ambiguous, type_into,
-    wait_until, write_png,
+    assign_unmatched, click_through, click_when_enabled, drag, harness, open_crop_canvas,
+    pick_ambiguous, type_into, wait_until, write_png,
 };
 
 fn write_jpeg(path: &Path, w: u32, h: u32) {
@@ -198,7 +198,7 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     assert!(h.query_by_label("Attribute: thumbnailPhoto").is_some());
 
     // Finish: the job runs on the worker with a journal.
-    h.get_by_label("Start import").click();
+    click_when_enabled(&mut h, "Start import");
     wait_until(&mut h, "the import", |h| {
         h.state().wizard().unwrap().report().is_some()
     });
@@ -738,7 +738,8 @@ fn restore_previous_after_an_undone_import_goes_back_to_no_photo() {
     wait_until(&mut h, "the resize preview", |h| {
         h.state().wizard().unwrap().encoded_count() > 0
     });
-    click_through(&mut h, &["Next", "Start import"]);
+    click_through(&mut h, &["Next"]);
+    click_when_enabled(&mut h, "Start import");
     wait_until(&mut h, "the import", |h| {
         h.state().wizard().unwrap().report().is_some()
     });
@@ -879,7 +880,8 @@ fn cancel_during_the_import_stops_between_users_and_undo_restores() {
     wait_until(&mut h, "the resize previews", |h| {
         h.state().wizard().unwrap().encoded_count() > 0
     });
-    click_through(&mut h, &["Next", "Start import"]);
+    click_through(&mut h, &["Next"]);
+    click_when_enabled(&mut h, "Start import");
     // Cancel once the first users are written (so Undo has something to put back).
     wait_until(&mut h, "the first written users", |h| {
         h.query_by_label_contains("Writing photos: ").is_some()
@@ -1011,7 +1013,7 @@ fn the_window_and_the_command_line_plan_the_same_import() {
     assert_eq!(rows.iter().filter(|r| r.contains("ambiguous")).count(), 1);
 
     // The window's own import: the skipped rows are the list's.
-    h.get_by_label("Start import").click();
+    click_when_enabled(&mut h, "Start import");
     wait_until(&mut h, "the import", |h| {
         h.state().wizard().unwrap().report().is_some()
     });

@@ -199,7 +199,8 @@ impl App {
             | Event::Matched(_)
             | Event::Encoded(_)
             | Event::CropLoaded(_)
-            | Event::CropEncoded(_) => {}
+            | Event::CropEncoded(_)
+            | Event::PhotoRights(_) => {}
             Event::Cancelled => {
                 self.connect.busy = false;
                 self.grid.loading = false;

@@ -197,6 +197,7 @@ impl Wizard {
             Event::ImportProgress(p) => self.finish.progress(id, p),
             Event::ImportDone(report) => self.finish.done(id, *report),
             Event::Undone(result) => self.finish.undone(id, result),
+            Event::PhotoRights(result) => self.summary.rights_arrived(id, result),
             other => return Some(other),
         }
         None
@@ -300,7 +301,7 @@ impl Wizard {
                         .ui(ui, worker, &self.users, files, &mut self.automatch);
                 }
                 Step::Summary => {
-                    if self.summary.ui(ui, &self.data, &self.attribute) {
+                    if self.summary.ui(ui, worker, &self.data, &self.attribute) {
                         action = Some(WizardAction::PickReport);
                     }
                 }
@@ -363,7 +364,11 @@ impl Wizard {
             return None;
         }
         if self.step == Step::Summary {
-            let plan = self.summary.plan().filter(|p| !p.items.is_empty()).cloned();
+            let plan = self
+                .summary
+                .plan()
+                .filter(|p| !p.items.is_empty() && self.summary.ready())
+                .cloned();
             if (ui
                 .add_enabled(plan.is_some(), egui::Button::new("Start import"))
                 .on_hover_text("Enter")

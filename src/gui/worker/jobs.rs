@@ -540,6 +540,17 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                 Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
             ),
         },
+        Command::PhotoRights(who) => {
+            let Some(dir) = s.dir() else {
+                s.emit(id, Event::PhotoRights(Err(NOT_CONNECTED.into())));
+                return;
+            };
+            let result = dir
+                .photo_rights(&who, &s.photo)
+                .await
+                .map_err(|e| e.to_string());
+            s.emit(id, Event::PhotoRights(result));
+        }
         Command::SuggestServer => {
             let found = crate::directory::suggest_from_dns().await;
             s.emit(id, Event::ServerSuggested(found));

@@ -138,6 +138,8 @@ pub enum Command {
         path: PathBuf,
         text: String,
     },
+    /// May the signed-in account change these users' photos (the wizard's Summary)?
+    PhotoRights(Vec<crate::directory::Who>),
     /// Look for a domain controller in DNS to suggest in the connect dialog.
     SuggestServer,
     /// Stops the connect or user listing under way.
@@ -189,6 +191,8 @@ pub enum Event {
     },
     JobFailed(String),
     JobDone(String),
+    /// Per user asked, in order: may the account change the photo (`None`: not known).
+    PhotoRights(Result<Vec<Option<bool>>, String>),
     /// A domain controller found in DNS (SRV), or nothing.
     ServerSuggested(Option<crate::settings::DomainHint>),
     FilePicked {
