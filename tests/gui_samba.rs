@@ -396,6 +396,25 @@ fn the_summary_leaves_out_users_the_account_may_not_change() {
     wait_until(&mut h, "the contractors", |h| {
         !h.state().grid().loading && h.state().grid().users().len() >= 2
     });
+    // One of them selected: the preview says it is read-only and offers no write.
+    let name = h
+        .state()
+        .grid()
+        .users()
+        .iter()
+        .find(|u| u.sam_account_name.as_deref() == Some("ddsouza"))
+        .unwrap()
+        .label();
+    grid_cell(&h, &name).click();
+    wait_until(&mut h, "the read-only preview", |h| {
+        h.query_by_label("Read only: no right to change").is_some()
+    });
+    {
+        use egui_kittest::kittest::NodeT as _;
+        assert!(h.get_by_label("Set photo…").accesskit_node().is_disabled());
+    }
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(2);
     h.get_by_label("Import…").click();
     h.run_steps(2);
     gui_common::choose_folder(&mut h, &photos, 2);
@@ -405,13 +424,18 @@ fn the_summary_leaves_out_users_the_account_may_not_change() {
     });
     click_through(&mut h, &["Next", "Next"]);
     wait_until(&mut h, "the rights check", |h| {
-        h.query_by_label_contains("2 users you may not change").is_some()
+        h.query_by_label_contains("2 users you may not change")
+            .is_some()
     });
     assert!(h.query_by_label("0 photos to write").is_some());
     assert!(h.query_by_label("2 users skipped").is_some());
     let plan = h.state().wizard().unwrap().plan().unwrap().clone();
     assert!(plan.items.is_empty());
-    assert!(plan.skipped.iter().all(|(_, why)| why == adphoto::import::NO_RIGHT));
+    assert!(
+        plan.skipped
+            .iter()
+            .all(|(_, why)| why == adphoto::import::NO_RIGHT)
+    );
     use egui_kittest::kittest::NodeT as _;
     assert!(
         h.get_by_label("Start import")

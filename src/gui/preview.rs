@@ -40,7 +40,12 @@ pub struct Preview {
     history: Vec<BackupRecord>,
     error: Option<String>,
     loading: bool,
+    /// The server says the signed-in account may not change this photo.
+    no_right: bool,
 }
+
+const NO_RIGHT: &str = "Your account may not change this user's photo (the server says so: \
+     ask an administrator for write access to thumbnailPhoto in this OU)";
 
 /// Displayed side of the photo, in points.
 pub const SHOW_SIDE: f32 = 192.0;
@@ -70,6 +75,13 @@ impl Preview {
     /// The stored photo's pixel size and bytes, once loaded.
     pub fn info(&self) -> Option<(u32, u32, usize)> {
         self.info
+    }
+
+    /// Whether the account may change the shown user's photo, as the server answered.
+    pub fn set_can_write(&mut self, dn: &str, can_write: Option<bool>) {
+        if self.dn.as_deref() == Some(dn) {
+            self.no_right = can_write == Some(false);
+        }
     }
 
     /// The worker's answer.
@@ -173,17 +185,24 @@ impl Preview {
         }
         ui.add_space(8.0);
         let has_photo = self.info.is_some();
+        let may = !self.no_right;
+        if self.no_right {
+            ui.colored_label(ui.visuals().warn_fg_color, "Read only: no right to change")
+                .on_hover_text(NO_RIGHT);
+        }
         ui.add_enabled_ui(!busy && !self.loading, |ui| {
             if ui
-                .button("Set photo…")
+                .add_enabled(may, egui::Button::new("Set photo…"))
+                .on_disabled_hover_text(NO_RIGHT)
                 .on_hover_text("Choose an image file; it is cropped to a square, resized and written (the old photo is backed up). You can also drop a file on the user's row.")
                 .clicked()
             {
                 action = Some(PreviewAction::SetPhoto);
             }
             if ui
-                .add_enabled(has_photo, egui::Button::new("Remove photo"))
+                .add_enabled(has_photo && may, egui::Button::new("Remove photo"))
                 .on_hover_text("Removes the photo from the directory (a backup is kept)")
+                .on_disabled_hover_text(if may { "This user has no photo" } else { NO_RIGHT })
                 .clicked()
             {
                 action = Some(PreviewAction::RemovePhoto);
@@ -210,9 +229,13 @@ impl Preview {
                 None => String::new(),
             };
             if ui
-                .add_enabled(last.is_some(), egui::Button::new("Restore previous"))
+                .add_enabled(last.is_some() && may, egui::Button::new("Restore previous"))
                 .on_hover_text(hover)
-                .on_disabled_hover_text("adphoto has not changed this user's photo yet")
+                .on_disabled_hover_text(if may {
+                    "adphoto has not changed this user's photo yet"
+                } else {
+                    NO_RIGHT
+                })
                 .clicked()
             {
                 action = Some(PreviewAction::Restore(None));
@@ -220,7 +243,7 @@ impl Preview {
         });
         if !self.history.is_empty() {
             ui.add_space(8.0);
-            if let Some(a) = self.history_ui(ui, busy || self.loading) {
+            if let Some(a) = self.history_ui(ui, busy || self.loading || self.no_right) {
                 action = Some(a);
             }
         }

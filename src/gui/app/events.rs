@@ -148,8 +148,10 @@ impl App {
                 photo,
                 history,
                 error,
+                can_write,
             } => {
                 self.preview.loaded(ctx, &dn, photo, history, error);
+                self.preview.set_can_write(&dn, can_write);
                 self.photo_job = false;
             }
             Event::PhotoChanged {

@@ -39,13 +39,21 @@ pub(super) async fn preview(s: &WorkerState, id: ReqId, user: &User) {
                 photo: None,
                 history: Vec::new(),
                 error: Some(NOT_CONNECTED.into()),
+                can_write: None,
             },
         );
         return;
     };
     let dn = user.dn.clone();
     let history = s.backups.history(user, s.photo.name()).unwrap_or_default();
-    match dir.read_photo(&dn, &s.photo).await {
+    // Whether the account may change it, asked alongside (one entry: a few kB at most).
+    let who = [crate::directory::Who::from(user)];
+    let (photo, rights) = tokio::join!(
+        dir.read_photo(&dn, &s.photo),
+        dir.photo_rights(&who, &s.photo)
+    );
+    let can_write = rights.ok().and_then(|r| r.first().copied().flatten());
+    match photo {
         Ok(Some(bytes)) => {
             let decoded = off_thread(move || {
                 let (width, height) = photo_bridge::dimensions(&bytes).unwrap_or((0, 0));
@@ -68,6 +76,7 @@ pub(super) async fn preview(s: &WorkerState, id: ReqId, user: &User) {
                     photo,
                     history,
                     error,
+                    can_write,
                 },
             );
         }
@@ -78,6 +87,7 @@ pub(super) async fn preview(s: &WorkerState, id: ReqId, user: &User) {
                 photo: None,
                 history,
                 error: None,
+                can_write,
             },
         ),
         Err(e) => s.emit(
@@ -87,6 +97,7 @@ pub(super) async fn preview(s: &WorkerState, id: ReqId, user: &User) {
                 photo: None,
                 history,
                 error: Some(e.to_string()),
+                can_write,
             },
         ),
     }

@@ -174,6 +174,8 @@ pub enum Event {
         /// adphoto's changes to this user's photo, newest first.
         history: Vec<BackupRecord>,
         error: Option<String>,
+        /// May the signed-in account change it (`None`: not known, e.g. offline).
+        can_write: Option<bool>,
     },
     /// A photo was written, removed or restored: the user's new photo size (None: no photo).
     PhotoChanged {
