@@ -54,6 +54,12 @@ impl DataFolder {
         self.root.join("locks")
     }
 
+    /// Pictures handed to the crop canvas that are not files of the user's (a stored photo to
+    /// edit, an image pasted from the clipboard). Private like the rest; overwritten freely.
+    pub fn scratch(&self) -> PathBuf {
+        self.root.join("scratch")
+    }
+
     /// Takes the write lock for one directory. A second writer (another terminal, the window
     /// while a command runs) gets [`LockError::Busy`] at once, naming the holder. The lock is
     /// the operating system's (flock / LockFileEx): it dies with its process, so a lock left by

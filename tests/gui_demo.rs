@@ -534,3 +534,144 @@ fn at_900_by_600_nothing_is_clipped() {
     h.run_steps(3);
     assert_eq!(h.get_by_label("Title / Department").rect(), before);
 }
+
+/// The row menu (right-click and the Menu key), copy and paste between users, a picture from
+/// the system's clipboard through the crop canvas, and "Edit current photo".
+#[test]
+fn row_menu_copy_paste_and_edit_current_photo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(tmp.path());
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.query_by_label("Amelia Hart").is_some()
+    });
+    let bytes_of = |h: &egui_kittest::Harness<'static, adphoto::gui::App>, name: &str| {
+        h.state()
+            .grid()
+            .users()
+            .iter()
+            .find(|u| u.label() == name)
+            .unwrap()
+            .photo_bytes
+    };
+    let users = h.state().grid().users().to_vec();
+    let with: Vec<String> = users
+        .iter()
+        .filter(|u| u.photo_bytes.is_some())
+        .map(|u| u.label())
+        .collect();
+    let without: Vec<String> = users
+        .iter()
+        .filter(|u| u.photo_bytes.is_none())
+        .map(|u| u.label())
+        .collect();
+    let (source, a, b) = (&with[0], &without[0], &without[1]);
+
+    // Right-click a user with a photo: the menu offers the single-user actions; copy.
+    grid_cell(&h, source).click_secondary();
+    h.run_steps(2);
+    assert_eq!(h.state().grid().selected_count(), 1);
+    // (The preview panel has some of the same buttons: the menu's are the extra ones.)
+    for (item, shown) in [
+        ("Set photo…", 2),
+        ("Edit current photo…", 1),
+        ("Export…", 1),
+        ("Remove photo", 2),
+        ("Restore previous", 2),
+        ("Paste photo", 1),
+    ] {
+        assert_eq!(h.query_all_by_label(item).count(), shown, "{item}");
+    }
+    h.get_by_label("Copy photo").click();
+    wait_until(&mut h, "the copy", |h| {
+        h.state()
+            .status()
+            .message()
+            .is_some_and(|(m, _)| m.contains("copied"))
+    });
+
+    // Two users without a photo selected, Ctrl+V: both get exactly the copied photo.
+    grid_cell(&h, a).click();
+    h.run_steps(1);
+    grid_cell(&h, b).click_modifiers(Modifiers::COMMAND);
+    h.run_steps(2);
+    h.event(egui::Event::Paste(String::new()));
+    wait_until(&mut h, "the paste", |h| {
+        bytes_of(h, a).is_some() && bytes_of(h, b).is_some()
+    });
+    assert_eq!(bytes_of(&h, a), bytes_of(&h, source));
+    assert_eq!(bytes_of(&h, b), bytes_of(&h, source));
+
+    // The Menu key opens the same menu on the selection, with the count.
+    h.key_press(Key::Menu);
+    h.run_steps(2);
+    assert!(h.query_by_label("Remove photo (2 users)").is_some());
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Remove photo (2 users)").is_none(),
+        "Esc closed the menu"
+    );
+    assert_eq!(h.state().grid().selected_count(), 2, "…and only the menu");
+
+    // A picture from another program pasted on one user opens the crop canvas; Apply writes it.
+    let c = &without[2];
+    grid_cell(&h, c).click();
+    h.run_steps(2);
+    assert_eq!(h.state().grid().selected_count(), 1);
+    let picture = egui::ColorImage::from_rgba_unmultiplied(
+        [200, 240],
+        &(0..200 * 240)
+            .flat_map(|i| [(i % 200) as u8, (i / 240) as u8, 90, 255])
+            .collect::<Vec<u8>>(),
+    );
+    h.event(egui::Event::PasteImage(std::sync::Arc::new(picture)));
+    wait_until(&mut h, "the crop canvas", |h| {
+        h.state().photo_crop().is_some()
+    });
+    wait_until(&mut h, "the canvas to load", |h| {
+        h.query_by_label("Apply").is_some_and(|n| {
+            use egui_kittest::kittest::NodeT as _;
+            !n.accesskit_node().is_disabled()
+        })
+    });
+    h.get_by_label("Apply").click();
+    wait_until(&mut h, "the pasted picture written", |h| {
+        bytes_of(h, c).is_some()
+    });
+
+    // Edit current photo: the stored photo on the canvas, written back through the same path
+    // (one more change in its history).
+    grid_cell(&h, source).click_secondary();
+    h.run_steps(2);
+    h.get_by_label("Edit current photo…").click();
+    wait_until(&mut h, "the canvas on the stored photo", |h| {
+        h.state().photo_crop().is_some()
+            && h.query_by_label("Apply").is_some_and(|n| {
+                use egui_kittest::kittest::NodeT as _;
+                !n.accesskit_node().is_disabled()
+            })
+    });
+    for _ in 0..3 {
+        eprintln!(
+            "DBG apply {:?} cancel {:?}",
+            h.get_by_label("Apply").rect(),
+            h.get_by_label("Cancel crop").rect()
+        );
+        h.step();
+    }
+    h.get_by_label("Apply").click();
+    wait_until(&mut h, "the edited photo written", |h| {
+        h.state()
+            .status()
+            .message()
+            .is_some_and(|(m, _)| m.starts_with(&format!("Photo of {source} set")))
+    });
+    wait_until(&mut h, "its history", |h| {
+        h.query_by_label_contains("History (").is_some()
+    });
+    assert!(
+        h.query_by_label("History (1)").is_some(),
+        "one change recorded"
+    );
+}

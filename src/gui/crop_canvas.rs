@@ -12,6 +12,8 @@ use crate::photo::{CropRect, Target};
 
 /// Smallest crop side in full-picture pixels.
 const MIN_SIDE: f32 = 16.0;
+/// The result column beside the picture.
+const RESULT_WIDTH: f32 = 150.0;
 
 /// What the canvas asks of its owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,7 +251,13 @@ impl CropCanvas {
                 self.set_crop(a);
                 self.clamp();
             }
-            if ui.button("Apply").on_hover_text("Enter").clicked() {
+            // Not before the picture is there: there is no crop to apply yet.
+            if ui
+                .add_enabled(self.image.is_some(), egui::Button::new("Apply"))
+                .on_hover_text("Enter")
+                .on_disabled_hover_text("The picture is still loading")
+                .clicked()
+            {
                 action = Some(CropAction::Apply(self.crop(), self.turns));
             }
             if ui.button("Cancel crop").on_hover_text("Esc").clicked() {
@@ -258,11 +266,15 @@ impl CropCanvas {
         });
         let mut dragging = false;
         ui.horizontal_top(|ui| {
+            let avail = 440.0_f32;
             let Some(tex) = self.image.clone() else {
-                ui.spinner();
+                // The picture's room while it loads, so the window does not grow under the
+                // pointer when it arrives.
+                let (rect, _) = ui.allocate_exact_size(Vec2::splat(avail), Sense::hover());
+                egui::Spinner::new()
+                    .paint_at(ui, Rect::from_center_size(rect.center(), Vec2::splat(24.0)));
                 return;
             };
-            let avail = 440.0_f32;
             let scale = avail / self.full.x.max(self.full.y).max(1.0);
             let size = self.full * scale;
             let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
@@ -360,6 +372,8 @@ impl CropCanvas {
             }
 
             ui.vertical(|ui| {
+                // A fixed width, whatever the result's label says: the window keeps its size.
+                ui.set_width(RESULT_WIDTH);
                 ui.label("Result");
                 match &self.preview {
                     Some((t, bytes)) => {

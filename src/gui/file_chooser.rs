@@ -86,6 +86,9 @@ fn dialog_for(purpose: &FilePurpose) -> FileDialog {
         FilePurpose::ImportFolder => FileDialog::select_folder()
             .title("Choose the folder of photos")
             .open_button_text("Choose this folder".into()),
+        FilePurpose::ExportFolder(_) => FileDialog::select_folder()
+            .title("Choose the folder to save the photos in")
+            .open_button_text("Save here".into()),
         FilePurpose::ImportReport => FileDialog::save_file()
             .title("Save the import report")
             .default_filename("import-report.csv"),

@@ -4,7 +4,7 @@
 
 use super::App;
 use crate::gui::toast::Toast;
-use crate::gui::worker::{Event, FilePurpose, Owner, Reply, ReqId};
+use crate::gui::worker::{Command, Event, FilePurpose, Owner, Reply, ReqId};
 
 impl App {
     /// "ldaps://dc1:636, DC=example,DC=com": where a change went, for the notices.
@@ -24,6 +24,19 @@ impl App {
             FilePurpose::Ldif => self.open_ldif(path),
             FilePurpose::ImportFolder => self.set_import_folder(&path),
             FilePurpose::ImportReport => self.save_import_report(path),
+            FilePurpose::ExportFolder(dns) => {
+                let users = self
+                    .grid
+                    .users()
+                    .iter()
+                    .filter(|u| dns.contains(&u.dn))
+                    .cloned()
+                    .collect();
+                self.worker.send(Command::ExportPhotos {
+                    users,
+                    folder: path,
+                });
+            }
         }
     }
 
@@ -175,6 +188,8 @@ impl App {
                 self.status.error(e);
             }
             Event::JobDone(m) => self.status.ok(m),
+            Event::PhotoCopied { name, jpeg, image } => self.photo_copied(ctx, name, jpeg, image),
+            Event::CropReady { dn, file } => self.crop_photo_from_file(&dn, file),
             Event::ServerSuggested(Some(hint)) => self.connect.offer_hint(hint),
             Event::ServerSuggested(None) => {}
             Event::FilePicked {

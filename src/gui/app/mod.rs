@@ -5,6 +5,7 @@
 mod env;
 mod events;
 mod notices;
+mod row_actions;
 mod toolbar;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +63,8 @@ pub struct App {
     theme: egui::ThemePreference,
     /// "Photo of … removed. [Undo]" after a one-user change.
     toast: Option<Toast>,
+    /// The photo copied with "Copy photo" / Ctrl+C, to paste on other users.
+    copied: Option<row_actions::CopiedPhoto>,
 }
 
 impl App {
@@ -112,6 +115,7 @@ impl App {
             chooser: FileChooser::default(),
             own_file_chooser: false,
             toast: None,
+            copied: None,
             theme: prefs.theme,
         };
         ctx.set_theme(app.theme);
@@ -278,7 +282,9 @@ impl App {
         egui::Window::new(format!("New photo of {}", user.label()))
             .collapsible(false)
             .resizable(false)
-            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            // Pinned by its top edge (where its buttons are): a picture taller or shorter than
+            // the last one must not move them.
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 40.0])
             .show(ctx, |ui| action = canvas.ui(ui, &self.worker));
         match action {
             Some(CropAction::Apply(crop, turns)) => {
@@ -552,7 +558,8 @@ impl App {
         egui::CentralPanel::default().show(ui, |ui| {
             self.grid.toolbar_ui(ui);
             ui.separator();
-            grid_actions = self.grid.ui(ui, &mut self.thumbs, &self.worker);
+            let can_paste = self.copied.is_some();
+            grid_actions = self.grid.ui(ui, &mut self.thumbs, &self.worker, can_paste);
         });
         self.toast_ui(&ctx, grid_area);
         for a in grid_actions {
@@ -565,6 +572,8 @@ impl App {
                     }
                 }
                 GridAction::DropMissed(m) => self.status.error(m),
+                GridAction::Row(a) => self.row_action(a),
+                GridAction::PasteImage(img) => self.paste_image(img),
             }
         }
     }

@@ -11,6 +11,7 @@ use egui::{Key, Modifiers, Rect, Sense};
 use egui_extras::{Column, TableBuilder};
 
 mod prefs;
+mod row_menu;
 mod texts;
 
 pub use prefs::{GridPrefs, PhotoFilter, SortKey};
@@ -20,6 +21,8 @@ pub use texts::{human_bytes, title_text};
 use super::thumbs::DnThumbs;
 use super::worker::Worker;
 use crate::directory::User;
+use row_menu::clipboard_actions;
+pub use row_menu::{MenuState, RowAction, menu_ui};
 
 /// Something the app must act on after the grid was drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +35,10 @@ pub enum GridAction {
     },
     /// Files were dropped where no single user could be told.
     DropMissed(String),
+    /// A row menu item, Ctrl+C or Ctrl+V: for the selected users.
+    Row(RowAction),
+    /// An image from the system's clipboard was pasted (Ctrl+V) onto the selection.
+    PasteImage(std::sync::Arc<egui::ColorImage>),
 }
 
 pub const ROW_HEIGHT: f32 = 28.0;
@@ -55,6 +62,8 @@ pub struct UserGrid {
     scroll_to: Option<usize>,
     /// Ctrl+F was pressed: the search box takes the focus.
     focus_search: bool,
+    /// The row menu opened from the keyboard: on this row (index into `users`), under it.
+    key_menu: Option<(usize, Option<egui::Pos2>)>,
     /// Row rectangles drawn this frame, to know which row a dropped file landed on.
     row_rects: Vec<(usize, Rect)>,
     pub loading: bool,
@@ -197,11 +206,13 @@ impl UserGrid {
     }
 
     /// The table. Returns what changed.
+    /// The table. `can_paste`: a photo was copied, so the row menu offers Paste.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         thumbs: &mut DnThumbs,
         worker: &Worker,
+        can_paste: bool,
     ) -> Vec<GridAction> {
         let mut actions = Vec::new();
         if self.refresh_view() {
@@ -215,10 +226,27 @@ impl UserGrid {
         }
         // Keyboard: only when no text field has the focus (Ctrl+A there selects text).
         if !ui.ctx().egui_wants_keyboard_input() {
+            let menu_key = ui.input_mut(|i| {
+                i.consume_key(Modifiers::NONE, Key::Menu)
+                    || i.consume_key(Modifiers::SHIFT, Key::F10)
+            }) && !self.selected.is_empty();
+            if menu_key && self.lead.is_none_or(|l| !self.selected.contains(&l)) {
+                self.lead = self
+                    .view
+                    .iter()
+                    .copied()
+                    .find(|i| self.selected.contains(i));
+            }
+            if menu_key {
+                self.key_menu = self.lead.map(|l| (l, None));
+            }
+            actions.extend(clipboard_actions(ui));
+            // Esc closes an open menu first (the menu sees it), then clears the selection.
+            let menu_open = self.key_menu.is_some() || egui::Popup::is_any_open(ui.ctx());
             let (all, esc) = ui.input_mut(|i| {
                 (
                     i.consume_key(Modifiers::COMMAND, Key::A),
-                    i.consume_key(Modifiers::NONE, Key::Escape),
+                    !menu_open && i.consume_key(Modifiers::NONE, Key::Escape),
                 )
             });
             if all {
@@ -253,6 +281,8 @@ impl UserGrid {
         });
         self.row_rects.clear();
         let mut clicked: Option<(usize, Modifiers)> = None;
+        let mut secondary: Option<usize> = None;
+        let mut menu_action: Option<RowAction> = None;
         let mut sort_clicked: Option<SortKey> = None;
         let prefs = self.prefs.clone();
         let header =
@@ -298,6 +328,7 @@ impl UserGrid {
         let view = &self.view;
         let selected = &self.selected;
         let row_rects = &mut self.row_rects;
+        let key_menu = &mut self.key_menu;
         table
             .header(ROW_HEIGHT, |mut row| {
                 row.col(|ui| {
@@ -346,6 +377,46 @@ impl UserGrid {
                     if resp.clicked() {
                         clicked = Some((idx, click_modifiers(&resp.ctx)));
                     }
+                    // Right-click acts on the selection when the row is in it, else on the row
+                    // alone (it becomes the selection), as file managers do.
+                    if resp.secondary_clicked() && !selected.contains(&idx) {
+                        secondary = Some(idx);
+                    }
+                    let state = MenuState {
+                        users: if selected.contains(&idx) {
+                            selected.len()
+                        } else {
+                            1
+                        },
+                        has_photo: u.photo_bytes.is_some(),
+                        can_paste,
+                    };
+                    egui::Popup::context_menu(&resp).show(|ui| {
+                        if let Some(a) = menu_ui(ui, state) {
+                            menu_action = Some(a);
+                        }
+                    });
+                    // The Menu key / Shift+F10: the same menu, under the row it is for.
+                    if let Some((row_idx, at)) = key_menu
+                        && *row_idx == idx
+                    {
+                        let pos = *at.get_or_insert(
+                            resp.rect.left_bottom() + egui::vec2(ROW_HEIGHT * 2.0, 0.0),
+                        );
+                        let mut open = true;
+                        egui::Popup::menu(&resp)
+                            .id(egui::Id::unique("row-menu-from-keyboard"))
+                            .open_bool(&mut open)
+                            .at_position(pos)
+                            .show(|ui| {
+                                if let Some(a) = menu_ui(ui, state) {
+                                    menu_action = Some(a);
+                                }
+                            });
+                        if !open || menu_action.is_some() {
+                            *key_menu = None;
+                        }
+                    }
                 });
             });
 
@@ -357,9 +428,12 @@ impl UserGrid {
                 self.prefs.descending = false;
             }
         }
-        if let Some((idx, mods)) = clicked {
+        if let Some((idx, mods)) = clicked.or(secondary.map(|i| (i, Modifiers::NONE))) {
             self.click(idx, mods);
             actions.push(GridAction::SelectionChanged);
+        }
+        if let Some(a) = menu_action {
+            actions.push(GridAction::Row(a));
         }
         actions.extend(self.dropped_files(ui.ctx()));
         actions

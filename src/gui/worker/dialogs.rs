@@ -45,6 +45,12 @@ pub(super) async fn pick_file(purpose: &FilePurpose) -> Option<PathBuf> {
                 .pick_folder()
                 .await
         }
+        FilePurpose::ExportFolder(_) => {
+            dialog
+                .set_title("Choose the folder to save the photos in")
+                .pick_folder()
+                .await
+        }
         FilePurpose::ImportReport => {
             dialog
                 .set_title("Save the import report")

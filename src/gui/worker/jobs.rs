@@ -49,7 +49,7 @@ impl WorkerState {
     }
 
     /// The directory, or a "not connected" failure for request `id`.
-    fn dir_or_fail(&self, id: ReqId) -> Option<Directory> {
+    pub(super) fn dir_or_fail(&self, id: ReqId) -> Option<Directory> {
         let dir = self.dir();
         if dir.is_none() {
             self.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
@@ -63,7 +63,7 @@ impl WorkerState {
 
     /// The data folder's write lock for `dir`, shared with the command line: one writer per
     /// directory. Held for the one change or the whole job, never while idle.
-    async fn lock(&self, dir: &Directory, what: &str) -> Result<WriteLock, String> {
+    pub(super) async fn lock(&self, dir: &Directory, what: &str) -> Result<WriteLock, String> {
         self.data
             .lock_writes(&dir.lock_key().await, &format!("adphoto window: {what}"))
             .map_err(|e| e.to_string())
@@ -540,6 +540,16 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                 Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
             ),
         },
+        Command::CopyPhoto(user) => super::row_actions::copy(s, id, *user).await,
+        Command::PastePhoto { users, jpeg } => super::row_actions::paste(s, id, users, jpeg).await,
+        Command::RemovePhotos(users) => super::row_actions::remove(s, id, users).await,
+        Command::ExportPhotos { users, folder } => {
+            super::row_actions::export(s, id, users, folder).await
+        }
+        Command::EditPhoto(user) => super::row_actions::edit(s, id, *user).await,
+        Command::PasteImage { user, image } => {
+            super::row_actions::pasted_image(s, id, *user, image).await
+        }
         Command::PhotoRights(who) => {
             let Some(dir) = s.dir() else {
                 s.emit(id, Event::PhotoRights(Err(NOT_CONNECTED.into())));

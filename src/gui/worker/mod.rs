@@ -12,6 +12,7 @@ mod dialogs;
 mod jobs;
 mod preview;
 mod protocol;
+mod row_actions;
 mod thumbs;
 
 use std::cell::{Cell, RefCell};

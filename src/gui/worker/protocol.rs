@@ -3,6 +3,7 @@
 //! that id, so a reply reaches the view that asked, whatever is on screen by then.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::super::photo_bridge::{self, Thumbnail};
 use crate::directory::{BackupRecord, ConnectOptions, Container, Depth, User};
@@ -56,6 +57,8 @@ pub enum FilePurpose {
     ImportFolder,
     /// Where to save the import report (CSV).
     ImportReport,
+    /// The folder to save these users' photos in (DNs).
+    ExportFolder(Vec<String>),
 }
 
 /// What the window asks the engine to do.
@@ -138,6 +141,27 @@ pub enum Command {
         path: PathBuf,
         text: String,
     },
+    /// Read a user's stored photo into the window's clipboard ("Copy photo", Ctrl+C).
+    CopyPhoto(Box<User>),
+    /// Write a copied photo to each of these users ("Paste photo", Ctrl+V).
+    PastePhoto {
+        users: Vec<User>,
+        jpeg: Arc<Vec<u8>>,
+    },
+    /// Remove the photo of each of these users.
+    RemovePhotos(Vec<User>),
+    /// Save each user's stored photo as `<account>.jpg` in `folder`.
+    ExportPhotos {
+        users: Vec<User>,
+        folder: PathBuf,
+    },
+    /// Hand a user's stored photo to the crop canvas ("Edit current photo").
+    EditPhoto(Box<User>),
+    /// Hand an image pasted from the system's clipboard to the crop canvas for `user`.
+    PasteImage {
+        user: Box<User>,
+        image: Arc<egui::ColorImage>,
+    },
     /// May the signed-in account change these users' photos (the wizard's Summary)?
     PhotoRights(Vec<crate::directory::Who>),
     /// Look for a domain controller in DNS to suggest in the connect dialog.
@@ -193,6 +217,17 @@ pub enum Event {
     },
     JobFailed(String),
     JobDone(String),
+    /// A stored photo, read for the clipboard, and a picture of it for the system's.
+    PhotoCopied {
+        name: String,
+        jpeg: Arc<Vec<u8>>,
+        image: Option<Thumbnail>,
+    },
+    /// A picture is ready for the crop canvas of `dn` (a stored photo to edit, a pasted image).
+    CropReady {
+        dn: String,
+        file: PathBuf,
+    },
     /// Per user asked, in order: may the account change the photo (`None`: not known).
     PhotoRights(Result<Vec<Option<bool>>, String>),
     /// A domain controller found in DNS (SRV), or nothing.

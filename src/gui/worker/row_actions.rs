@@ -1,0 +1,240 @@
+//! The grid's right-click actions that are more than one user's Set / Remove / Restore: copy a
+//! stored photo, paste it onto many users, remove many, export many, and hand a stored photo
+//! or a pasted image to the crop canvas. Every write goes through the engine's safe path
+//! ([`Directory::write_photo`] / [`Directory::remove_photo`]: the old value is saved first).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::ReqId;
+use super::jobs::{WorkerState, off_thread};
+use super::preview::photo_changed;
+use super::protocol::Event;
+use crate::directory::{Directory, User};
+
+/// Reads `user`'s stored photo for the window's clipboard (and a picture of it for the
+/// system's).
+pub(super) async fn copy(s: &WorkerState, id: ReqId, user: User) {
+    let Some(dir) = s.dir_or_fail(id) else {
+        return;
+    };
+    let name = user.label();
+    match dir.read_photo(&user.dn, &s.photo).await {
+        Ok(Some(bytes)) => {
+            let bytes = Arc::new(bytes);
+            let for_image = bytes.clone();
+            let image = off_thread(move || super::super::photo_bridge::thumbnail(&for_image, 1024))
+                .await
+                .ok();
+            s.emit(
+                id,
+                Event::PhotoCopied {
+                    name,
+                    jpeg: bytes,
+                    image,
+                },
+            );
+        }
+        Ok(None) => s.emit(
+            id,
+            Event::JobFailed(format!("{name} has no photo to copy.")),
+        ),
+        Err(e) => s.emit(
+            id,
+            Event::JobFailed(format!("Photo of {name} not copied: {e}")),
+        ),
+    }
+}
+
+/// Writes the copied photo (already as the directory keeps it) to each of `users`, one after
+/// the other under the write lock; each old photo is saved first.
+pub(super) async fn paste(s: &WorkerState, id: ReqId, users: Vec<User>, jpeg: Arc<Vec<u8>>) {
+    let (photo, backups) = (s.photo.clone(), s.backups.clone());
+    each(s, id, users, "paste a photo", |dir, user| {
+        let (jpeg, photo, backups) = (jpeg.clone(), photo.clone(), backups.clone());
+        async move {
+            dir.write_photo(&user, &photo, &jpeg, &backups)
+                .await
+                .map(|o| Some(o.bytes))
+        }
+    })
+    .await;
+}
+
+/// Removes the photo of each of `users` (each saved first).
+pub(super) async fn remove(s: &WorkerState, id: ReqId, users: Vec<User>) {
+    let (photo, backups) = (s.photo.clone(), s.backups.clone());
+    each(s, id, users, "remove photos", |dir, user| {
+        let (photo, backups) = (photo.clone(), backups.clone());
+        async move {
+            dir.remove_photo(&user, &photo, &backups)
+                .await
+                .map(|_| None)
+        }
+    })
+    .await;
+}
+
+/// One write per user, reported as it goes; the grid and previews follow each.
+async fn each<F, Fut>(s: &WorkerState, id: ReqId, users: Vec<User>, what: &str, write: F)
+where
+    F: Fn(Directory, User) -> Fut,
+    Fut: std::future::Future<Output = crate::directory::Result<Option<usize>>>,
+{
+    let Some(dir) = s.dir_or_fail(id) else {
+        return;
+    };
+    let _lock = match s.lock(&dir, what).await {
+        Ok(l) => l,
+        Err(e) => return s.emit(id, Event::JobFailed(e)),
+    };
+    let total = users.len();
+    let (mut done, mut failed) = (0, Vec::new());
+    for (i, user) in users.into_iter().enumerate() {
+        s.emit(
+            id,
+            Event::JobStarted {
+                text: format!("{} of {total}: {}…", i + 1, user.label()),
+                cancellable: false,
+            },
+        );
+        match write(dir.clone(), user.clone()).await {
+            Ok(bytes) => {
+                done += 1;
+                let message = format!("Photo of {} changed (the old one is saved).", user.label());
+                photo_changed(s, id, &user, bytes, message, None).await;
+            }
+            Err(e) => failed.push(format!("{}: {e}", user.label_with_account())),
+        }
+    }
+    if failed.is_empty() {
+        s.emit(
+            id,
+            Event::JobDone(format!(
+                "{done} of {total} users changed; each old photo is saved (Restore previous)."
+            )),
+        );
+    } else {
+        s.emit(
+            id,
+            Event::JobFailed(format!(
+                "{done} of {total} users changed; not changed: {}",
+                failed.join("; ")
+            )),
+        );
+    }
+}
+
+/// Saves each user's stored photo as `<account>.jpg` in `folder`.
+pub(super) async fn export(s: &WorkerState, id: ReqId, users: Vec<User>, folder: PathBuf) {
+    let Some(dir) = s.dir_or_fail(id) else {
+        return;
+    };
+    let who: Vec<_> = users.iter().map(Into::into).collect();
+    let found = match dir.read_photos(&who, &s.photo).await {
+        Ok(f) => f,
+        Err(e) => return s.emit(id, Event::JobFailed(format!("Photos not read: {e}"))),
+    };
+    let (mut saved, mut without) = (0, 0);
+    let mut failed = Vec::new();
+    for (user, found) in users.iter().zip(found) {
+        let Some(photo) = found.ok().and_then(|f| f.photo) else {
+            without += 1;
+            continue;
+        };
+        let name = crate::matching::sanitize_file_name(
+            user.sam_account_name.as_deref().unwrap_or(&user.label()),
+        );
+        let path = folder.join(format!("{name}.jpg"));
+        match std::fs::write(&path, &photo) {
+            Ok(()) => saved += 1,
+            Err(e) => failed.push(format!("{}: {e}", path.display())),
+        }
+    }
+    let mut text = format!("{saved} photos saved to {}", folder.display());
+    if without > 0 {
+        text.push_str(&format!("; {without} users have none"));
+    }
+    if failed.is_empty() {
+        s.emit(id, Event::JobDone(format!("{text}.")));
+    } else {
+        s.emit(
+            id,
+            Event::JobFailed(format!("{text}; not saved: {}", failed.join("; "))),
+        );
+    }
+}
+
+/// Writes `user`'s stored photo to a scratch file for the crop canvas ("Edit current photo").
+pub(super) async fn edit(s: &WorkerState, id: ReqId, user: User) {
+    let Some(dir) = s.dir_or_fail(id) else {
+        return;
+    };
+    let name = user.label();
+    let bytes = match dir.read_photo(&user.dn, &s.photo).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return s.emit(
+                id,
+                Event::JobFailed(format!("{name} has no photo to edit.")),
+            );
+        }
+        Err(e) => {
+            return s.emit(
+                id,
+                Event::JobFailed(format!("Photo of {name} not read: {e}")),
+            );
+        }
+    };
+    let file = scratch_file(s, &user, "current.jpg");
+    let written = file.clone();
+    let result = off_thread(move || write_scratch(&written, &bytes)).await;
+    ready(s, id, user, file, result);
+}
+
+/// Saves an image pasted from the system's clipboard as a PNG for the crop canvas.
+pub(super) async fn pasted_image(
+    s: &WorkerState,
+    id: ReqId,
+    user: User,
+    image: Arc<egui::ColorImage>,
+) {
+    let file = scratch_file(s, &user, "pasted.png");
+    let written = file.clone();
+    let result = off_thread(move || {
+        let [w, h] = image.size;
+        let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+        let img = image::RgbaImage::from_raw(w as u32, h as u32, rgba)
+            .ok_or("the pasted image is empty")?;
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .map_err(|e| e.to_string())?;
+        write_scratch(&written, &png)
+    })
+    .await;
+    ready(s, id, user, file, result);
+}
+
+fn ready(s: &WorkerState, id: ReqId, user: User, file: PathBuf, result: Result<(), String>) {
+    match result {
+        Ok(()) => s.emit(id, Event::CropReady { dn: user.dn, file }),
+        Err(e) => s.emit(
+            id,
+            Event::JobFailed(format!("The picture cannot be opened: {e}")),
+        ),
+    }
+}
+
+fn scratch_file(s: &WorkerState, user: &User, what: &str) -> PathBuf {
+    let who = crate::matching::sanitize_file_name(
+        user.sam_account_name.as_deref().unwrap_or(&user.label()),
+    );
+    s.data.scratch().join(format!("{who}-{what}"))
+}
+
+fn write_scratch(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        crate::data_folder::create_private_dir(dir).map_err(|e| e.to_string())?;
+    }
+    crate::data_folder::write_private(path, bytes, false).map_err(|e| e.to_string())
+}
