@@ -675,3 +675,55 @@ fn row_menu_copy_paste_and_edit_current_photo() {
         "one change recorded"
     );
 }
+
+/// Contacts (address-book entries without an account) are listed when asked for, marked as
+/// contacts, and take a photo like a user.
+#[test]
+fn contacts_are_shown_on_request_and_take_a_photo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(tmp.path());
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.query_by_label("Amelia Hart").is_some()
+    });
+    assert!(
+        h.query_by_label("Acme Supplies (contact)").is_none(),
+        "users only by default"
+    );
+    h.get_by_label("Show:").click();
+    h.run_steps(2);
+    h.get_by_label("Contacts").click();
+    wait_until(&mut h, "the contacts", |h| {
+        !h.state().grid().loading && h.query_by_label("Acme Supplies (contact)").is_some()
+    });
+    assert_eq!(h.state().grid().users().len(), 1);
+    assert_eq!(
+        h.state().grid().users()[0].kind,
+        adphoto::directory::Kind::Contact
+    );
+    assert!(
+        h.query_by_label("contact").is_some(),
+        "the account column says so"
+    );
+    assert_eq!(
+        h.state().prefs().grid.which,
+        adphoto::directory::Which::Contacts
+    );
+
+    // A photo dropped on the contact is written like a user's.
+    let png = tmp.path().join("acme.png");
+    write_png(&png, 300, 300);
+    grid_cell(&h, "Acme Supplies (contact)").hover();
+    h.run_steps(1);
+    h.input_mut().dropped_files.push(dropped(&png));
+    wait_until(&mut h, "the contact's photo", |h| {
+        h.state().grid().users()[0].photo_bytes.is_some()
+    });
+
+    h.get_by_label("Show:").click();
+    h.run_steps(2);
+    h.get_by_label("Users and contacts").click();
+    wait_until(&mut h, "users and contacts", |h| {
+        !h.state().grid().loading && h.state().grid().users().len() == 33
+    });
+}

@@ -5,6 +5,9 @@
 /// `objectClass=user` drops contacts.
 pub const USERS: &str = "(&(objectCategory=person)(objectClass=user))";
 
+/// Contacts: address-book entries without an account (Exchange mail contacts).
+pub const CONTACTS: &str = "(objectClass=contact)";
+
 /// What the OU tree shows: OUs and plain containers (CN=Users), without AD's system-only ones.
 pub const CONTAINERS: &str = "(&(|(objectClass=organizationalUnit)(objectClass=container)(objectClass=builtinDomain))(!(showInAdvancedViewOnly=TRUE)))";
 

@@ -11,7 +11,7 @@ use ldap3::{Ldap, Mod, Scope, SearchEntry};
 use super::bulk::Window;
 use super::connect::{Auth, ConnectOptions, Endpoint};
 use super::error::{DirectoryError, Result};
-use super::{Container, ContainerKind, Depth, USER_ATTRIBUTES, User, filter};
+use super::{Container, ContainerKind, Depth, Kind, USER_ATTRIBUTES, User, Which, filter};
 
 /// Page size for searches. AD's MaxPageSize is 1000; staying below it never trips the limit.
 pub const PAGE_SIZE: i32 = 500;
@@ -328,15 +328,25 @@ impl LdapBackend {
         Ok(out)
     }
 
-    pub async fn users(&self, base: &str, depth: Depth, photo_attr: &str) -> Result<Vec<User>> {
+    pub async fn users(
+        &self,
+        base: &str,
+        depth: Depth,
+        photo_attr: &str,
+        which: Which,
+    ) -> Result<Vec<User>> {
         let scope = match depth {
             Depth::OneLevel => Scope::OneLevel,
             Depth::Subtree => Scope::Subtree,
         };
         let mut attrs: Vec<&str> = USER_ATTRIBUTES.to_vec();
         attrs.push(photo_attr);
+        // Users and contacts are told apart by their classes; a users-only listing needs not.
+        if which.has_contacts() {
+            attrs.push("objectClass");
+        }
         let entries = self
-            .search_paged(base, scope, filter::USERS, &attrs)
+            .search_paged(base, scope, &which.filter(), &attrs)
             .await?;
         let mut users: Vec<User> = entries
             .into_iter()
@@ -521,6 +531,12 @@ fn user_from_entry(e: SearchEntry, photo_attr: &str) -> User {
         ..Default::default()
     };
     for (k, v) in e.attrs {
+        if k.eq_ignore_ascii_case("objectClass") {
+            if v.iter().any(|c| c.eq_ignore_ascii_case("contact")) {
+                u.kind = Kind::Contact;
+            }
+            continue;
+        }
         if k.eq_ignore_ascii_case("objectGUID") || k.eq_ignore_ascii_case(photo_attr) {
             continue;
         }

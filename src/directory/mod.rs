@@ -156,9 +156,20 @@ impl Directory {
         depth: Depth,
         photo: &PhotoAttribute,
     ) -> Result<Vec<User>> {
+        self.people(base, depth, photo, Which::Users).await
+    }
+
+    /// Users, contacts or both in a container ([`User::kind`] tells them apart).
+    pub async fn people(
+        &self,
+        base: &str,
+        depth: Depth,
+        photo: &PhotoAttribute,
+        which: Which,
+    ) -> Result<Vec<User>> {
         match &self.backend {
-            Backend::Ldap(l) => l.users(base, depth, photo.name()).await,
-            Backend::Offline(d) => Ok(d.lock().await.users(base, depth, photo.name())),
+            Backend::Ldap(l) => l.users(base, depth, photo.name(), which).await,
+            Backend::Offline(d) => Ok(d.lock().await.users(base, depth, photo.name(), which)),
         }
     }
 

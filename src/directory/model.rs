@@ -48,6 +48,9 @@ pub struct User {
     /// Size of the current photo in bytes; `None` when the user has none.
     #[serde(rename = "photoBytes")]
     pub photo_bytes: Option<usize>,
+    /// A user account or a contact (an address-book entry, e.g. an Exchange mail contact).
+    #[serde(default)]
+    pub kind: Kind,
     /// Every other single-valued text attribute the directory returned (`cn`, `employeeNumber`, …),
     /// keyed by the name the server used. Naming patterns may use any of them.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
@@ -91,10 +94,12 @@ impl User {
         }
         match (self.given_name.as_deref(), self.sn.as_deref()) {
             (Some(g), Some(s)) => format!("{g} {s}"),
+            // A contact has no account: its common name, as the address book shows it.
             _ => self
                 .sam_account_name
                 .clone()
-                .unwrap_or_else(|| self.dn.clone()),
+                .or_else(|| self.attr("cn").map(str::to_string))
+                .unwrap_or_else(|| super::rdn_value(&self.dn)),
         }
     }
 
@@ -104,6 +109,7 @@ impl User {
         let label = self.label();
         match self.sam_account_name.as_deref() {
             Some(sam) if !sam.is_empty() && sam != label => format!("{label} ({sam})"),
+            _ if self.kind == Kind::Contact => format!("{label} (contact)"),
             _ => label,
         }
     }
@@ -146,6 +152,41 @@ pub struct Container {
     /// The RDN value, for display ("Sales" for `OU=Sales,DC=example,DC=test`).
     pub name: String,
     pub kind: ContainerKind,
+}
+
+/// What a listed entry is. Contacts (objectClass contact) have no account but are in the
+/// address book, and can hold a photo too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    #[default]
+    User,
+    Contact,
+}
+
+/// Which entries a listing holds: users (the default), contacts, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Which {
+    #[default]
+    Users,
+    Contacts,
+    Both,
+}
+
+impl Which {
+    pub fn has_contacts(self) -> bool {
+        self != Which::Users
+    }
+
+    /// The LDAP filter for this choice.
+    pub fn filter(self) -> String {
+        match self {
+            Which::Users => super::filter::USERS.to_string(),
+            Which::Contacts => super::filter::CONTACTS.to_string(),
+            Which::Both => format!("(|{}{})", super::filter::USERS, super::filter::CONTACTS),
+        }
+    }
 }
 
 /// How deep a user search goes below its base.

@@ -50,6 +50,10 @@ impl Entry {
         self.has_class("user") && !self.has_class("computer")
     }
 
+    pub(super) fn is_contact(&self) -> bool {
+        self.has_class("contact")
+    }
+
     pub(super) fn container_kind(&self) -> Option<ContainerKind> {
         if self.has_class("organizationalUnit") {
             Some(ContainerKind::OrganizationalUnit)

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::error::{DirectoryError, Result};
-use super::{Container, ContainerKind, Depth, User, dn_eq, dn_key, parent_dn, rdn_value};
+use super::{
+    Container, ContainerKind, Depth, Kind, User, Which, dn_eq, dn_key, parent_dn, rdn_value,
+};
 
 mod format;
 
@@ -136,11 +138,15 @@ impl LdifDirectory {
         out
     }
 
-    pub fn users(&self, base: &str, depth: Depth, photo_attr: &str) -> Vec<User> {
+    pub fn users(&self, base: &str, depth: Depth, photo_attr: &str, which: Which) -> Vec<User> {
         let mut users: Vec<User> = self
             .entries
             .iter()
-            .filter(|e| e.is_user())
+            .filter(|e| match which {
+                Which::Users => e.is_user(),
+                Which::Contacts => e.is_contact(),
+                Which::Both => e.is_user() || e.is_contact(),
+            })
             .filter(|e| match depth {
                 Depth::OneLevel => parent_dn(&e.dn).is_some_and(|p| dn_eq(p, base)),
                 Depth::Subtree => super::dn_is_under(&e.dn, base),
@@ -239,6 +245,11 @@ fn user_from_entry(e: &Entry, photo_attr: &str) -> User {
             .first()
             .map(Vec::len)
             .filter(|&n| n > 0),
+        kind: if e.is_contact() {
+            Kind::Contact
+        } else {
+            Kind::User
+        },
         ..Default::default()
     };
     for (name, values) in &e.attrs {
@@ -300,6 +311,7 @@ sAMAccountName: alee\n";
             "OU=Sales,DC=example,DC=test",
             Depth::OneLevel,
             "thumbnailPhoto",
+            Which::Users,
         );
         assert_eq!(users.len(), 1, "{users:?}");
         let u = &users[0];
@@ -307,8 +319,29 @@ sAMAccountName: alee\n";
         assert_eq!(u.given_name.as_deref(), Some("José"));
         assert_eq!(u.sn.as_deref(), Some("García"));
         assert_eq!(u.photo_bytes, Some(4));
-        let all = d.users("DC=example,DC=test", Depth::Subtree, "thumbnailPhoto");
+        let all = d.users(
+            "DC=example,DC=test",
+            Depth::Subtree,
+            "thumbnailPhoto",
+            Which::Users,
+        );
         assert_eq!(all.len(), 2);
+        // The contact is listed when asked for, and marked as one.
+        let contacts = d.users(
+            "DC=example,DC=test",
+            Depth::Subtree,
+            "thumbnailPhoto",
+            Which::Contacts,
+        );
+        assert_eq!(contacts.len(), 1, "{contacts:?}");
+        assert_eq!(contacts[0].kind, crate::directory::Kind::Contact);
+        let both = d.users(
+            "DC=example,DC=test",
+            Depth::Subtree,
+            "thumbnailPhoto",
+            Which::Both,
+        );
+        assert_eq!(both.len(), 3);
     }
 
     #[test]

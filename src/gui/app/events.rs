@@ -146,7 +146,12 @@ impl App {
                             self.preview.clear();
                         }
                         self.selection_changed();
-                        self.status.ok(format!("{n} users loaded."));
+                        let noun = match self.grid.prefs.which {
+                            crate::directory::Which::Users => "users",
+                            crate::directory::Which::Contacts => "contacts",
+                            crate::directory::Which::Both => "users and contacts",
+                        };
+                        self.status.ok(format!("{n} {noun} loaded."));
                     }
                     Err(e) => self.status.error(e),
                 }

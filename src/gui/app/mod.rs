@@ -329,7 +329,8 @@ impl App {
         } else {
             Depth::OneLevel
         };
-        self.users_request = Some(self.worker.send(Command::Users { base, depth }));
+        let which = self.grid.prefs.which;
+        self.users_request = Some(self.worker.send(Command::Users { base, depth, which }));
     }
 
     fn refresh(&mut self) {
@@ -554,14 +555,18 @@ impl App {
         }
 
         let mut grid_actions = Vec::new();
+        let mut reload = false;
         let grid_area = ui.available_rect_before_wrap();
         egui::CentralPanel::default().show(ui, |ui| {
-            self.grid.toolbar_ui(ui);
+            reload = self.grid.toolbar_ui(ui);
             ui.separator();
             let can_paste = self.copied.is_some();
             grid_actions = self.grid.ui(ui, &mut self.thumbs, &self.worker, can_paste);
         });
         self.toast_ui(&ctx, grid_area);
+        if reload {
+            self.load_users();
+        }
         for a in grid_actions {
             match a {
                 GridAction::SelectionChanged => self.selection_changed(),

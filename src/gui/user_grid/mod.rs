@@ -156,9 +156,25 @@ impl UserGrid {
     }
 
     /// Search box and filter buttons.
-    pub fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+    /// The search box, filters and counts. Returns true when the user chose to list other
+    /// entries (users, contacts, both): the listing must be read again.
+    pub fn toolbar_ui(&mut self, ui: &mut egui::Ui) -> bool {
+        let which_before = self.prefs.which;
         // Wraps onto a second line in a narrow window rather than losing the counts.
         ui.horizontal_wrapped(|ui| {
+            use crate::directory::Which;
+            let l = ui.label("Show:");
+            egui::ComboBox::from_id_salt("grid-which")
+                .selected_text(prefs::which_label(self.prefs.which))
+                .show_ui(ui, |ui| {
+                    for w in [Which::Users, Which::Contacts, Which::Both] {
+                        ui.selectable_value(&mut self.prefs.which, w, prefs::which_label(w));
+                    }
+                })
+                .response
+                .labelled_by(l.id)
+                .on_hover_text("Contacts: address-book entries without an account (mail contacts); they can have a photo too");
+            ui.separator();
             let l = ui.label("Search:");
             let search = ui
                 .add(
@@ -186,10 +202,15 @@ impl UserGrid {
             let shown = self.view.len();
             let total = self.users.len();
             let sel = self.selected.len();
+            let noun = match self.prefs.which {
+                crate::directory::Which::Users => "users",
+                crate::directory::Which::Contacts => "contacts",
+                crate::directory::Which::Both => "entries",
+            };
             if shown == total {
-                ui.label(format!("{total} users"));
+                ui.label(format!("{total} {noun}"));
             } else {
-                ui.label(format!("{shown} of {total} users"));
+                ui.label(format!("{shown} of {total} {noun}"));
             }
             ui.label(format!("{sel} selected")).on_hover_text(
                 "Click selects, Ctrl-click adds or removes, Shift-click selects a range; \
@@ -203,6 +224,7 @@ impl UserGrid {
                 );
             }
         });
+        self.prefs.which != which_before
     }
 
     /// The table. Returns what changed.
@@ -355,10 +377,15 @@ impl UserGrid {
                         ui.add(egui::Label::new(u.label()).truncate());
                     });
                     row.col(|ui| {
-                        ui.add(
-                            egui::Label::new(u.sam_account_name.as_deref().unwrap_or(""))
-                                .truncate(),
-                        );
+                        if u.kind == crate::directory::Kind::Contact {
+                            ui.weak("contact")
+                                .on_hover_text("An address-book contact: no account");
+                        } else {
+                            ui.add(
+                                egui::Label::new(u.sam_account_name.as_deref().unwrap_or(""))
+                                    .truncate(),
+                            );
+                        }
                     });
                     row.col(|ui| {
                         ui.add(egui::Label::new(u.mail.as_deref().unwrap_or("")).truncate());

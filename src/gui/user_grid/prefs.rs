@@ -37,6 +37,18 @@ pub enum SortKey {
 #[serde(default)]
 pub struct GridPrefs {
     pub filter: PhotoFilter,
+    /// Users (the default), contacts, or both.
+    pub which: crate::directory::Which,
     pub sort: SortKey,
     pub descending: bool,
+}
+
+/// The grid's words for a listing choice.
+pub fn which_label(w: crate::directory::Which) -> &'static str {
+    use crate::directory::Which;
+    match w {
+        Which::Users => "Users",
+        Which::Contacts => "Contacts",
+        Which::Both => "Users and contacts",
+    }
 }

@@ -100,8 +100,8 @@ pub(super) async fn dispatch(
                 let h = tokio::spawn(async move { connect(&s, id, *opts).await });
                 state.set_current(h.abort_handle());
             }
-            Command::Users { base, depth } => {
-                let h = tokio::spawn(async move { users(&s, id, base, depth).await });
+            Command::Users { base, depth, which } => {
+                let h = tokio::spawn(async move { users(&s, id, base, depth, which).await });
                 state.set_current(h.abort_handle());
             }
             cmd => {
@@ -163,7 +163,13 @@ async fn replace_dir(s: &WorkerState, dir: Directory) {
     }
 }
 
-async fn users(s: &WorkerState, id: ReqId, base: String, depth: Depth) {
+async fn users(
+    s: &WorkerState,
+    id: ReqId,
+    base: String,
+    depth: Depth,
+    which: crate::directory::Which,
+) {
     let Some(dir) = s.dir() else {
         s.emit(id, Event::Users(Err(NOT_CONNECTED.into())));
         return;
@@ -176,7 +182,7 @@ async fn users(s: &WorkerState, id: ReqId, base: String, depth: Depth) {
         },
     );
     let result = dir
-        .users(&base, depth, &s.photo)
+        .people(&base, depth, &s.photo, which)
         .await
         .map_err(|e| e.to_string());
     s.emit(id, Event::Users(result));

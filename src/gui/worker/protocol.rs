@@ -74,6 +74,8 @@ pub enum Command {
     Users {
         base: String,
         depth: Depth,
+        /// Users, contacts or both.
+        which: crate::directory::Which,
     },
     Thumb(String),
     /// Import wizard: a thumbnail of a photo file, for the matching table.
