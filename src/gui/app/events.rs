@@ -24,6 +24,7 @@ impl App {
             FilePurpose::Ldif => self.open_ldif(path),
             FilePurpose::ImportFolder => self.set_import_folder(&path),
             FilePurpose::ImportReport => self.save_import_report(path),
+            FilePurpose::ImportMap => self.set_import_map(&path),
         }
     }
 
@@ -197,6 +198,7 @@ impl App {
             Event::FileThumb { .. }
             | Event::Scanned(_)
             | Event::Matched(_)
+            | Event::Suggested(_)
             | Event::Encoded(_)
             | Event::CropLoaded(_)
             | Event::CropEncoded(_) => {}
