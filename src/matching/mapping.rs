@@ -136,7 +136,9 @@ impl MapFile {
     /// Parses a mapping file's bytes (see the module documentation). Checks that the key column
     /// names an attribute the directory is read with; not yet that users have it.
     pub fn parse(bytes: &[u8]) -> Result<MapFile, MapError> {
-        let text = decode(bytes);
+        // Line ends as Excel (CRLF) or old Macs (CR) write them, made LF: the csv reader
+        // numbers lines by LF only.
+        let text = decode(bytes).replace("\r\n", "\n").replace('\r', "\n");
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
         let header_line = text
             .lines()
@@ -517,10 +519,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_kind_of_bad_row_is_listed_with_its_row_number() {
-        let m = apply(
-            "employeeID;file\n\
+    const EVERY_KIND: &str = "employeeID;file\n\
              E1;a.jpg\n\
              E2;missing.jpg\n\
              E77;b.jpg\n\
@@ -531,7 +530,19 @@ mod tests {
              E4;d.jpg\n\
              E2;sub/e.jpg\n\
              E3;sub/e.jpg\n\
-             E1;a.jpg\n",
+             E1;a.jpg\n";
+
+    #[test]
+    fn every_kind_of_bad_row_is_listed_with_its_row_number() {
+        let m = apply(EVERY_KIND);
+        // Excel's line ends (CRLF) and old Macs' (CR) number the rows the same.
+        assert_eq!(
+            problems(&apply(&EVERY_KIND.replace('\n', "\r\n"))),
+            problems(&m)
+        );
+        assert_eq!(
+            problems(&apply(&EVERY_KIND.replace('\n', "\r"))),
+            problems(&m)
         );
         assert_eq!(
             problems(&m),

@@ -149,7 +149,7 @@ mod tests {
     }
 
     fn files(names: &[String]) -> Vec<PhotoFile> {
-        names.iter().map(|n| PhotoFile::from_path(n)).collect()
+        names.iter().map(PhotoFile::from_path).collect()
     }
 
     #[test]
@@ -263,8 +263,18 @@ mod tests {
     #[test]
     #[ignore = "timing: run on demand"]
     fn suggest_speed() {
+        // Every attribute the directory reads filled in: the most candidates there can be.
         let users: Vec<User> = (0..2000)
-            .map(|i| user(i, &format!("Given{i}"), &format!("Family{}", i % 1500)))
+            .map(|i| {
+                let mut u = user(i, &format!("Given{i}"), &format!("Family{}", i % 1500));
+                u.user_principal_name = Some(format!("user{i}@example.test"));
+                u.display_name = Some(format!("Given{i} Family{}", i % 1500));
+                u.department = Some(format!("Dept{}", i % 20));
+                u.title = Some("Clerk".into());
+                u.set_attr("employeeNumber", format!("{}", 5000 + i));
+                u.set_attr("cn", format!("Given{i} Family{}", i % 1500));
+                u
+            })
             .collect();
         let names: Vec<String> = users
             .iter()
