@@ -258,8 +258,9 @@ mod tests {
         assert!(texts.contains(&"{sn}{givenName}".to_string()));
     }
 
-    /// 2,000 users × 2,000 files, as the wizard runs it (release: `cargo test --release --lib
-    /// suggest_speed -- --ignored --nocapture`).
+    /// 2,000 users × 2,000 files, as the wizard runs it. Optimised: `CARGO_PROFILE_DEV_OPT_LEVEL=3
+    /// CARGO_PROFILE_DEV_DEBUG_ASSERTIONS=false cargo test --lib suggest_speed -- --ignored
+    /// --nocapture` (12–25 ms for 23 candidates on 2 busy cores; about 130 ms unoptimised).
     #[test]
     #[ignore = "timing: run on demand"]
     fn suggest_speed() {

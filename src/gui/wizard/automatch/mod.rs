@@ -105,7 +105,12 @@ impl AutomatchStep {
             Err(e) => {
                 self.choices = None;
                 self.bad_rows.clear();
-                self.error = Some(format!("Automatch failed: {e}"));
+                // A mapping file that cannot be used says so itself; anything else is a bug.
+                self.error = Some(if e.contains("the mapping file") {
+                    format!("⚠ {e}")
+                } else {
+                    format!("Automatch failed: {e}")
+                });
             }
         }
     }
