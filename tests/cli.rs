@@ -631,5 +631,131 @@ fn the_helpdesk_account_is_told_where_it_may_not_write_before_anything_is_sent()
                 .unwrap()
                 .next()
                 .is_none()
+
+/// `match --suggest` finds the pattern a folder is named by; `--map` pairs files named by an
+/// unrelated id through a mapping file, listing its bad rows by number; `import --dry-run
+/// --map` plans the good rows. All on the demo directory (no DC).
+#[test]
+fn match_suggest_and_map_on_the_demo_directory() {
+    let data = tempfile::tempdir().unwrap();
+    let photos = data.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    for name in ["D1001.jpg", "D1002.png", "D1003.jpg", "group.jpg"] {
+        std::fs::write(photos.join(name), picture(120, 160, 3, false)).unwrap();
+    }
+    let folder = photos.to_str().unwrap();
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &["--demo", "match", "--folder", folder, "--suggest", "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let top: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        top[0],
+        serde_json::json!({"pattern": "{employeeID}", "label": "Employee ID (10042)", "matched": 3, "ambiguous": 0})
+    );
+    assert!(top.as_array().unwrap().len() <= 3);
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &["--demo", "match", "--folder", folder, "--suggest"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let best = text.lines().nth(1).unwrap_or_default();
+    assert!(
+        best.starts_with("{employeeID} ")
+            && best.contains(" 3/4 ")
+            && best.ends_with("Employee ID (10042)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Best: --pattern \"{employeeID}\" (3 of 4 files match)."),
+        "{text}"
+    );
+
+    // Files named by an HR id that is in no directory attribute.
+    let hr = data.path().join("hr");
+    std::fs::create_dir_all(&hr).unwrap();
+    for name in ["hr-17.jpg", "hr-18.jpg", "hr-19.jpg"] {
+        std::fs::write(hr.join(name), picture(120, 160, 4, false)).unwrap();
+    }
+    let map = data.path().join("map.csv");
+    std::fs::write(
+        &map,
+        "\u{FEFF}file;employeeID\r\nhr-17.jpg;D1001\r\nhr-18.jpg;D9999\r\nmissing.jpg;D1002\r\n\
+         hr-19.jpg;D1003\r\nhr-19.jpg;D1004\r\n",
+    )
+    .unwrap();
+    let (hr, map) = (hr.to_str().unwrap(), map.to_str().unwrap());
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &["--demo", "match", "--folder", hr, "--map", map, "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["counts"]["matched"], 1, "{v}");
+    assert!(
+        v["matched"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("hr-17.jpg")
+    );
+    let bad: Vec<(u64, &str)> = v["bad_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["row"].as_u64().unwrap(), b["problem"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        bad,
+        [
+            (3, "no_user"),
+            (4, "file_not_found"),
+            (5, "file_twice"),
+            (6, "file_twice")
+        ]
+    );
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &[
+            "--demo",
+            "import",
+            "--folder",
+            hr,
+            "--map",
+            map,
+            "--dry-run",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("1 photos to write"), "{text}");
+    assert!(
+        text.contains("  row 3: no user has employeeID 'D9999'\n"),
+        "{text}"
+    );
+    // A mapping file whose column is no attribute: a usage error, said plainly.
+    std::fs::write(data.path().join("bad.csv"), "hr id,file\n17,hr-17.jpg\n").unwrap();
+    let bad_map = data.path().join("bad.csv");
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &[
+            "--demo",
+            "match",
+            "--folder",
+            hr,
+            "--map",
+            bad_map.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("\"hr id\" is not an attribute"),
+        "{}",
+        stderr(&out)
     );
 }

@@ -1205,3 +1205,71 @@ fn a_picture_smaller_than_the_size_is_flagged_on_the_resize_step() {
         h.query_by_label("⚠ smaller than asked").is_some()
     });
 }
+
+/// A folder named by employeeID: the pattern step suggests {employeeID} with its count, a click
+/// on the suggestion fills in the pattern, and Automatch pairs every file by it.
+#[test]
+fn the_pattern_step_suggests_the_pattern_the_files_are_named_by() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photos_with(
+        tmp.path(),
+        &[
+            ("D1001.jpg", 120, 120),
+            ("D1002.png", 120, 120),
+            ("D1005.jpg", 120, 120),
+        ],
+    );
+    let mut h = wizard_on_folder(tmp.path(), &photos, 3);
+    click_through(&mut h, &["Next"]);
+    let best = "Suggested: {employeeID} — 3 of 3 files match · Employee ID (10042)";
+    wait_until(&mut h, "the suggestions", |h| {
+        h.query_by_label(best).is_some()
+    });
+    // The default pattern (logon name) matches none of these: the click changes it.
+    click_through(&mut h, &[best]);
+    assert_eq!(
+        h.get_by_label("Pattern:").value().as_deref(),
+        Some("{employeeID}")
+    );
+    click_through(&mut h, &["Next", "Automatch"]);
+    wait_until(&mut h, "the match", |h| {
+        h.query_by_label("Matching files (3)").is_some()
+    });
+}
+
+/// A mapping file instead of a pattern: files named by an HR id are paired through it, and
+/// its bad rows are listed with their row numbers on the Automatch page.
+#[test]
+fn a_mapping_file_pairs_files_and_lists_its_bad_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photos_with(
+        tmp.path(),
+        &[("hr-17.jpg", 120, 120), ("hr-18.png", 120, 120)],
+    );
+    let map = tmp.path().join("hr.csv");
+    std::fs::write(
+        &map,
+        "employeeID;file\nD1001;hr-17.jpg\nD1002;hr-18.png\nD9999;hr-19.jpg\n",
+    )
+    .unwrap();
+    let mut h = wizard_on_folder(tmp.path(), &photos, 2);
+    click_through(&mut h, &["Next"]);
+    h.state_mut().set_import_map(&map);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Using hr.csv instead of a pattern")
+            .is_some()
+    );
+    click_through(&mut h, &["Next", "Automatch"]);
+    wait_until(&mut h, "the match", |h| {
+        h.query_by_label("Matching files (2)").is_some()
+    });
+    assert!(
+        h.query_by_label("1 rows of the mapping file left out")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("row 4: the file 'hr-19.jpg' is not among the photos")
+            .is_some()
+    );
+}

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::match_cmd::{MatchSource, match_files, parse_pattern};
+use super::match_cmd::{MatchSource, bad_rows_text, match_files, parse_pattern};
 use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
 use crate::data_folder::DataFolder;
@@ -83,6 +83,8 @@ pub async fn import(
         target.size,
         target.max_bytes
     );
+    // A mapping file's bad rows: left out, said before anything is written.
+    say_inline!("{}", bad_rows_text(&m.bad_rows));
     if args.dry_run {
         for item in &plan.items {
             let replacing = if item.user.photo_bytes.is_some() {

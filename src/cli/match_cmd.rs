@@ -1,5 +1,6 @@
-//! `adphoto match`: pair a folder of photos with directory users by a naming pattern and show the
-//! result groups, as text or as JSON. Writes nothing to the directory.
+//! `adphoto match`: pair a folder of photos with directory users by a naming pattern (or a
+//! mapping file) and show the result groups, as text or as JSON; or, with `--suggest`, the
+//! patterns that match most files. Writes nothing to the directory.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,10 @@ use serde_json::{Value, json};
 
 use super::{Failure, Outcome};
 use crate::directory::User;
-use crate::matching::{MatchOptions, MatchResult, Pattern, ScanResult, automatch, scan_folder};
+use crate::matching::{
+    BadRow, MapFile, MatchOptions, MatchResult, Pattern, ScanResult, Suggestion, automatch,
+    scan_folder, suggest_patterns,
+};
 
 /// Where the photos are, how they are named, and whose they are: shared by `match` and `import`.
 #[derive(Debug, Clone, clap::Args)]
@@ -17,8 +21,14 @@ pub struct MatchSource {
     #[arg(long, value_name = "DIR")]
     pub folder: PathBuf,
     /// Naming pattern, e.g. "{sAMAccountName}", "{givenName}.{sn}", "photo-{employeeID}".
-    #[arg(long, value_name = "PATTERN")]
-    pub pattern: String,
+    #[arg(long, value_name = "PATTERN", conflicts_with = "map")]
+    pub pattern: Option<String>,
+    /// A CSV mapping file instead of a pattern: a header row with a "file" column and one
+    /// attribute column (e.g. "employeeID,file"; "," or ";"); each row gives one file (relative
+    /// to --folder, or absolute) to the user with that attribute value. Bad rows are listed and
+    /// left out.
+    #[arg(long, value_name = "CSV")]
+    pub map: Option<PathBuf>,
     /// Match against the users of this OU (default: the whole domain).
     #[arg(long, value_name = "DN")]
     pub ou: Option<String>,
@@ -38,39 +48,181 @@ pub struct MatchSource {
 pub struct MatchArgs {
     #[command(flatten)]
     pub source: MatchSource,
-    /// Print a JSON object instead of text.
+    /// Instead of matching: try every preset and attribute combination the users' data allows
+    /// and show the three patterns that match most files.
+    #[arg(long, conflicts_with_all = ["pattern", "map"])]
+    pub suggest: bool,
+    /// Print a JSON object instead of text (with --suggest: an array).
     #[arg(long)]
     pub json: bool,
 }
 
 /// What matching found, with what it was given.
 pub struct Matched {
+    /// The naming pattern; with a mapping file, its key attribute alone (`{employeeID}`).
     pub pattern: Pattern,
     pub opts: MatchOptions,
     pub scan: ScanResult,
     pub result: MatchResult,
+    /// The mapping file's rows left out (none without --map).
+    pub bad_rows: Vec<BadRow>,
 }
 
-/// Parses and checks the pattern against `users`, scans the folder, runs Automatch.
-/// A malformed or unknown pattern, or an unreadable folder, is a usage error (exit 2).
+/// Parses and checks the pattern against `users` (or reads the mapping file), scans the
+/// folder, runs Automatch (or applies the mapping). A malformed or unknown pattern, an unusable
+/// mapping file or an unreadable folder is a usage error (exit 2); bad rows of a mapping file
+/// are not.
 pub fn match_files(source: &MatchSource, users: &[User]) -> Result<Matched, Failure> {
-    let pattern = parse_pattern(&source.pattern, users)?;
-    let scan = scan_folder(&source.folder, source.recursive).map_err(|e| {
-        Failure::usage(format!(
-            "cannot read the folder {}: {e}",
-            source.folder.display()
-        ))
-    })?;
+    let map = source
+        .map
+        .as_deref()
+        .map(MapFile::read)
+        .transpose()
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let pattern = match (&map, &source.pattern) {
+        (Some(m), _) => m.pattern(),
+        (None, Some(p)) => parse_pattern(p, users)?,
+        (None, None) => {
+            return Err(Failure::usage(
+                "say how the files are named: --pattern \"{sAMAccountName}\" (or another pattern), \
+                 --map FILE.csv, or find out with `adphoto match --folder DIR --suggest`",
+            ));
+        }
+    };
+    let scan = scan(source)?;
     let opts = MatchOptions {
         strict: source.strict,
     };
-    let result = automatch(&scan.files, users, &pattern, &opts);
+    let (result, bad_rows) = match &map {
+        Some(m) => {
+            let mapped = m
+                .apply(&source.folder, &scan.files, users, &opts)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            (mapped.result, mapped.bad_rows)
+        }
+        None => (automatch(&scan.files, users, &pattern, &opts), Vec::new()),
+    };
     Ok(Matched {
         pattern,
         opts,
         scan,
         result,
+        bad_rows,
     })
+}
+
+fn scan(source: &MatchSource) -> Result<ScanResult, Failure> {
+    scan_folder(&source.folder, source.recursive).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read the folder {}: {e}",
+            source.folder.display()
+        ))
+    })
+}
+
+/// `--suggest`: the three patterns that match most files, as a table or a JSON array.
+fn suggest(args: &MatchArgs, users: &[User]) -> Result<Outcome, Failure> {
+    let scan = scan(&args.source)?;
+    let opts = MatchOptions {
+        strict: args.source.strict,
+    };
+    let all = suggest_patterns(&scan.files, users, &opts);
+    let top = &all[..all.len().min(3)];
+    if args.json {
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&suggestions_json(top)).unwrap_or_default()
+        );
+    } else {
+        say_inline!("{}", suggestions_text(top, scan.files.len(), users.len()));
+    }
+    Ok(Outcome::Ok)
+}
+
+/// `[{pattern, label, matched, ambiguous}]`, best first.
+pub fn suggestions_json(top: &[Suggestion]) -> Value {
+    Value::Array(
+        top.iter()
+            .map(|s| {
+                json!({
+                    "pattern": s.pattern.to_string(),
+                    "label": s.label,
+                    "matched": s.matched,
+                    "ambiguous": s.ambiguous,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// A small table of the suggestions, best first, with how to use the best.
+pub fn suggestions_text(top: &[Suggestion], files: usize, users: usize) -> String {
+    let mut out = String::new();
+    if top.is_empty() {
+        let _ = writeln!(
+            out,
+            "No preset or attribute matches any of the {files} photo file(s) to the {users} user(s). \
+             If the files are named by an id from another system, give a mapping file with --map."
+        );
+        return out;
+    }
+    let w = top
+        .iter()
+        .map(|s| s.pattern.to_string().chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("PATTERN".len());
+    let _ = writeln!(
+        out,
+        "{:<w$}  {:>7}  {:>9}  LABEL",
+        "PATTERN", "MATCHED", "AMBIGUOUS"
+    );
+    for s in top {
+        let _ = writeln!(
+            out,
+            "{:<w$}  {:>7}  {:>9}  {}",
+            s.pattern.to_string(),
+            format!("{}/{files}", s.matched),
+            s.ambiguous,
+            s.label
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nBest: --pattern \"{}\" ({} of {files} files match).",
+        top[0].pattern, top[0].matched
+    );
+    out
+}
+
+/// The bad rows of a mapping file, one a line, for the terminal.
+pub fn bad_rows_text(bad_rows: &[BadRow]) -> String {
+    let mut out = String::new();
+    if !bad_rows.is_empty() {
+        let _ = writeln!(out, "\nMapping file rows left out ({}):", bad_rows.len());
+        for b in bad_rows {
+            let _ = writeln!(out, "  {}", b.message);
+        }
+    }
+    out
+}
+
+/// `[{row, file, key, problem, message}]`.
+pub fn bad_rows_json(bad_rows: &[BadRow]) -> Value {
+    Value::Array(
+        bad_rows
+            .iter()
+            .map(|b| {
+                json!({
+                    "row": b.row,
+                    "file": b.file,
+                    "key": b.key,
+                    "problem": b.problem.code(),
+                    "message": b.message,
+                })
+            })
+            .collect(),
+    )
 }
 
 /// The pattern a person typed, checked against `users`; a bad one is a usage error (exit 2).
@@ -81,11 +233,24 @@ pub fn parse_pattern(text: &str, users: &[User]) -> Result<Pattern, Failure> {
 
 /// Runs the command against `users` (already listed from --ou/--subtree by the caller).
 pub fn run(args: &MatchArgs, users: &[User]) -> Result<Outcome, Failure> {
+    if args.suggest {
+        return suggest(args, users);
+    }
     let m = match_files(&args.source, users)?;
     if args.json {
-        let v = report_json(&m.result, &m.scan, users);
+        let mut v = report_json(&m.result, &m.scan, users);
+        if args.source.map.is_some() {
+            v["bad_rows"] = bad_rows_json(&m.bad_rows);
+        }
         say!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
+        if let Some(map) = &args.source.map {
+            say!(
+                "Mapping file {} (by {}).",
+                map.display(),
+                m.pattern.attributes().join(", ")
+            );
+        }
         say_inline!(
             "{}",
             report_text(
@@ -97,6 +262,7 @@ pub fn run(args: &MatchArgs, users: &[User]) -> Result<Outcome, Failure> {
                 &args.source.folder
             )
         );
+        say_inline!("{}", bad_rows_text(&m.bad_rows));
     }
     Ok(Outcome::Ok)
 }
@@ -105,7 +271,8 @@ pub fn run(args: &MatchArgs, users: &[User]) -> Result<Outcome, Failure> {
 /// `users_without_file` (`[dn]`), `ambiguous` (`[{files, candidates}]`, candidates as DNs) and
 /// `ignored` (`[file]`); besides those, `users_without_key` (the users without file whose pattern
 /// attributes are missing), `skipped_folders`, `scan_errors` (`[{folder, error}]`) and `counts`.
-/// Files are paths as scanned (the folder joined with the name).
+/// Files are paths as scanned (the folder joined with the name). With `--map`, `bad_rows`
+/// (`[{row, file, key, problem, message}]`) too.
 pub fn report_json(result: &MatchResult, scan: &ScanResult, users: &[User]) -> Value {
     let file = |i: usize| path_str(&scan.files[i].path);
     let dn = |i: usize| users[i].dn.clone();
@@ -378,7 +545,7 @@ mod tests {
         .unwrap();
         let a = cli.args;
         assert_eq!(a.source.folder, PathBuf::from("/p"));
-        assert_eq!(a.source.pattern, "{Login}");
+        assert_eq!(a.source.pattern.as_deref(), Some("{Login}"));
         assert_eq!(a.source.ou.as_deref(), Some("OU=Staff,DC=x"));
         assert!(a.source.subtree && a.source.strict && a.json && a.source.recursive);
         let a = Cli::try_parse_from(["match", "--folder", "/p", "--pattern", "{sn}"])
@@ -394,17 +561,126 @@ mod tests {
     }
 
     #[test]
+    fn suggest_and_map_arguments() {
+        let a = Cli::try_parse_from(["match", "--folder", "/p", "--suggest", "--json"])
+            .unwrap()
+            .args;
+        assert!(a.suggest && a.json && a.source.pattern.is_none());
+        let a = Cli::try_parse_from(["match", "--folder", "/p", "--map", "ids.csv"])
+            .unwrap()
+            .args;
+        assert_eq!(a.source.map.as_deref(), Some(Path::new("ids.csv")));
+        for conflicting in [
+            &["--suggest", "--pattern", "{sn}"][..],
+            &["--suggest", "--map", "m.csv"],
+            &["--pattern", "{sn}", "--map", "m.csv"],
+        ] {
+            let mut argv = vec!["match", "--folder", "/p"];
+            argv.extend_from_slice(conflicting);
+            assert!(Cli::try_parse_from(argv).is_err(), "{conflicting:?}");
+        }
+    }
+
+    #[test]
+    fn suggestions_table_and_json() {
+        let tmp = folder();
+        let users = users();
+        let scan = scan_folder(tmp.path(), false).unwrap();
+        let all = suggest_patterns(&scan.files, &users, &MatchOptions::default());
+        let text = suggestions_text(&all[..all.len().min(3)], scan.files.len(), users.len());
+        assert!(
+            text.starts_with("PATTERN           MATCHED  AMBIGUOUS  LABEL\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("{givenName}.{sn}      1/3          1  First.Last (John.Doe)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Best: --pattern \"{givenName}.{sn}\""),
+            "{text}"
+        );
+        let v = suggestions_json(&all[..1]);
+        assert_eq!(
+            v,
+            json!([{"pattern": "{givenName}.{sn}", "label": "First.Last (John.Doe)", "matched": 1, "ambiguous": 1}])
+        );
+        assert!(suggestions_text(&[], 3, 5).starts_with("No preset or attribute matches"));
+    }
+
+    #[test]
+    fn a_mapping_file_matches_and_lists_its_bad_rows() {
+        let tmp = folder();
+        let mut users = users();
+        users[2].employee_id = Some("E3".into());
+        users[3].employee_id = Some("E4".into());
+        let map = tmp.path().join("ids.csv");
+        std::fs::write(
+            &map,
+            "\u{FEFF}file;employeeID\nstranger.jpg;E3\nJohn.Doe.jpg;E99\nnone.jpg;E4\n",
+        )
+        .unwrap();
+        let source = MatchSource {
+            folder: tmp.path().to_path_buf(),
+            pattern: None,
+            map: Some(map.clone()),
+            ou: None,
+            subtree: false,
+            recursive: false,
+            strict: false,
+        };
+        let m = match_files(&source, &users).unwrap();
+        assert_eq!(m.pattern.to_string(), "{employeeID}");
+        assert_eq!(m.result.matched.len(), 1);
+        assert_eq!(users[m.result.matched[0].user].dn, users[2].dn);
+        let rows: Vec<usize> = m.bad_rows.iter().map(|b| b.row).collect();
+        assert_eq!(rows, [3, 4]);
+        let v = bad_rows_json(&m.bad_rows);
+        assert_eq!(v[0]["problem"], "no_user");
+        assert_eq!(v[1]["problem"], "file_not_found");
+        let text = bad_rows_text(&m.bad_rows);
+        assert!(
+            text.contains(
+                "Mapping file rows left out (2):\n  row 3: no user has employeeID 'E99'\n"
+            ),
+            "{text}"
+        );
+        // An unusable mapping file, or neither a pattern nor a map, is a usage error.
+        std::fs::write(&map, "who,file\n").unwrap();
+        let err = match_files(&source, &users).err().unwrap();
+        assert_eq!(err.code, 2);
+        assert!(
+            err.message.contains("\"who\" is not an attribute"),
+            "{}",
+            err.message
+        );
+        let none = MatchSource {
+            map: None,
+            ..source
+        };
+        assert!(
+            match_files(&none, &users)
+                .err()
+                .unwrap()
+                .message
+                .contains("--suggest")
+        );
+    }
+
+    #[test]
     fn bad_pattern_or_folder_exit_codes() {
         let tmp = folder();
         let args = |pattern: &str, folder: &Path| MatchArgs {
             source: MatchSource {
                 folder: folder.to_path_buf(),
-                pattern: pattern.into(),
+                pattern: Some(pattern.into()),
+                map: None,
                 ou: None,
                 subtree: false,
                 recursive: false,
                 strict: false,
             },
+            suggest: false,
             json: true,
         };
         let users = users();

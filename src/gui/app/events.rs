@@ -37,6 +37,7 @@ impl App {
                     folder: path,
                 });
             }
+            FilePurpose::ImportMap => self.set_import_map(&path),
         }
     }
 
@@ -219,6 +220,7 @@ impl App {
             Event::FileThumb { .. }
             | Event::Scanned(_)
             | Event::Matched(_)
+            | Event::Suggested(_)
             | Event::Encoded(_)
             | Event::CropLoaded(_)
             | Event::CropEncoded(_)

@@ -209,6 +209,14 @@ impl App {
         }
     }
 
+    /// Gives the wizard a mapping file instead of a pattern: what "Mapping file…" does after
+    /// its dialog, and what tests use.
+    pub fn set_import_map(&mut self, path: &Path) {
+        if let Some(w) = &mut self.wizard {
+            w.set_map_file(path);
+        }
+    }
+
     /// Saves the wizard's import report as CSV: what "Save report…" does after its dialog.
     pub fn save_import_report(&mut self, path: PathBuf) {
         if let Some(w) = &self.wizard {
@@ -513,6 +521,7 @@ impl App {
                 Some(WizardAction::Close) => self.wizard = None,
                 Some(WizardAction::PickFolder) => self.pick(FilePurpose::ImportFolder),
                 Some(WizardAction::PickReport) => self.pick(FilePurpose::ImportReport),
+                Some(WizardAction::PickMap) => self.pick(FilePurpose::ImportMap),
                 None => {}
             }
             return;

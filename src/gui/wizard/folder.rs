@@ -45,6 +45,13 @@ impl FolderStep {
         }
     }
 
+    /// The folder last scanned (file names in a mapping file are relative to it).
+    pub(super) fn path(&self) -> Option<PathBuf> {
+        self.scanned
+            .as_ref()
+            .map(|(folder, _)| PathBuf::from(folder.trim()))
+    }
+
     pub(super) fn scanned(&mut self, id: ReqId, result: Result<ScanResult, String>) {
         // Not the folder shown now: typed over since it was asked.
         if self.pending == Some(id) {

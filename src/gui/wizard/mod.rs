@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use super::crop_canvas::CropCanvas;
 use super::thumbs::DnThumbs;
-use super::worker::{Command, Event, Owner, ReqId, Worker};
+use super::worker::{Command, Event, MatchBy, Owner, ReqId, Worker};
 use crate::data_folder::DataFolder;
 use crate::directory::{PhotoAttribute, User};
 use crate::import::{Plan, Report};
@@ -82,6 +82,8 @@ pub enum WizardAction {
     PickFolder,
     /// Where to save the list (Summary) or the report (Finish) as CSV.
     PickReport,
+    /// A mapping file instead of a pattern (Pattern step).
+    PickMap,
 }
 
 pub struct Wizard {
@@ -122,6 +124,12 @@ impl Wizard {
     /// folder is scanned at once: there is no typing to wait for.
     pub fn set_folder(&mut self, path: &Path) {
         self.folder.set(path);
+    }
+
+    /// Uses a mapping file instead of the pattern (what "Mapping file…" does after its dialog;
+    /// tests call it directly). It is read when Automatch runs.
+    pub fn set_map_file(&mut self, path: &Path) {
+        self.pattern.map = Some(path.to_path_buf());
     }
 
     /// How many folder scans were asked of the worker (tests).
@@ -190,6 +198,7 @@ impl Wizard {
             }
             Event::Scanned(result) => self.folder.scanned(id, result),
             Event::Matched(result) => self.automatch.matched(id, result),
+            Event::Suggested(result) => self.pattern.suggested(id, result),
             Event::Encoded(result) => self.resize.previews.arrived(ctx, id, result),
             e @ (Event::CropLoaded(_) | Event::CropEncoded(_)) => {
                 return self.resize.canvas_reply(ctx, id, e);
@@ -223,7 +232,7 @@ impl Wizard {
     fn can_go_next(&self) -> bool {
         match self.step {
             Step::Folder => !self.files().is_empty(),
-            Step::Pattern => self.pattern.parsed(&self.users).is_ok(),
+            Step::Pattern => self.match_by().is_some(),
             Step::Automatch => self.automatch.has_chosen(),
             Step::Resize => self.resize.target().is_ok(),
             Step::Summary | Step::Finish => false,
@@ -241,6 +250,7 @@ impl Wizard {
     /// A new scan began: matches, crops and previews point into the old list of files by
     /// index, so they go.
     fn files_changed(&mut self) {
+        self.pattern.files_changed();
         self.automatch.reset();
         self.resize.reset();
         self.summary = SummaryStep::default();
@@ -293,7 +303,12 @@ impl Wizard {
                         action = Some(WizardAction::PickFolder);
                     }
                 }
-                Step::Pattern => self.pattern.ui(ui, &self.users),
+                Step::Pattern => {
+                    let files = self.folder.files();
+                    if self.pattern.ui(ui, worker, &self.users, files).pick_map {
+                        action = Some(WizardAction::PickMap);
+                    }
+                }
                 Step::Automatch => {}
                 Step::Resize => {
                     let files = self.folder.files();
@@ -316,10 +331,22 @@ impl Wizard {
     }
 
     fn automatch_ui(&mut self, ui: &mut egui::Ui, worker: &Worker, thumbs: &mut DnThumbs) {
-        let pattern = self.pattern.parsed(&self.users).ok();
+        let how = self.match_by();
         let files = self.folder.files();
         self.automatch
-            .ui(ui, worker, thumbs, &self.users, files, pattern.as_ref());
+            .ui(ui, worker, thumbs, &self.users, files, how.as_ref());
+    }
+
+    /// How Automatch is to pair the files: the mapping file when one is chosen, else the
+    /// pattern (None while it does not parse).
+    fn match_by(&self) -> Option<MatchBy> {
+        match &self.pattern.map {
+            Some(file) => Some(MatchBy::Map {
+                file: file.clone(),
+                folder: self.folder.path()?,
+            }),
+            None => self.pattern.parsed(&self.users).ok().map(MatchBy::Pattern),
+        }
     }
 
     /// Cancel, Back, Next / Start import; on the Finish page Cancel import or Close.

@@ -59,6 +59,14 @@ pub(super) async fn pick_file(purpose: &FilePurpose) -> Option<PathBuf> {
                 .save_file()
                 .await
         }
+        FilePurpose::ImportMap => {
+            dialog
+                .set_title("Choose the mapping file (CSV)")
+                .add_filter("CSV", &["csv", "txt"])
+                .add_filter("All files", &["*"])
+                .pick_file()
+                .await
+        }
         FilePurpose::Ldif => {
             dialog
                 .set_title("Open an LDIF export")

@@ -11,7 +11,7 @@ use tokio::task::AbortHandle;
 use super::super::photo_bridge;
 use super::ReqId;
 use super::preview::{photo_changed, preview};
-use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event};
+use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event, MatchAnswer, MatchBy};
 use crate::data_folder::{DataFolder, WriteLock};
 use crate::directory::{BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security};
 use crate::import::{self, Cancel, Encoded, FileStamp, Journal};
@@ -415,15 +415,24 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             .await;
             s.emit(id, Event::Scanned(result));
         }
-        Command::Automatch {
-            files,
-            users,
-            pattern,
-        } => {
+        Command::Automatch { files, users, how } => {
             // A panic in Automatch comes back as an error, never as "nothing matched".
             let result = off_thread(move || {
-                let result =
-                    matching::automatch(&files, &users, &pattern, &MatchOptions::default());
+                let opts = MatchOptions::default();
+                let (result, pattern, bad_rows) = match how {
+                    MatchBy::Pattern(p) => (
+                        matching::automatch(&files, &users, &p, &opts),
+                        p,
+                        Vec::new(),
+                    ),
+                    MatchBy::Map { file, folder } => {
+                        let map = matching::MapFile::read(&file).map_err(|e| e.to_string())?;
+                        let mapped = map
+                            .apply(&folder, &files, &users, &opts)
+                            .map_err(|e| e.to_string())?;
+                        (mapped.result, map.pattern(), mapped.bad_rows)
+                    }
+                };
                 // Every matched file's header, in parallel: the unusable ones start unticked.
                 use rayon::prelude::*;
                 let damaged = result
@@ -436,10 +445,26 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                             .map(|e| (m.file, e.reason()))
                     })
                     .collect();
-                Ok((result, damaged))
+                Ok(Box::new(MatchAnswer {
+                    result,
+                    damaged,
+                    pattern,
+                    bad_rows,
+                }))
             })
             .await;
             s.emit(id, Event::Matched(result));
+        }
+        Command::SuggestPatterns { files, users } => {
+            let result = off_thread(move || {
+                Ok(matching::suggest_patterns(
+                    &files,
+                    &users,
+                    &MatchOptions::default(),
+                ))
+            })
+            .await;
+            s.emit(id, Event::Suggested(result));
         }
         Command::Import {
             plan,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::super::photo_bridge::{self, Thumbnail};
 use crate::directory::{BackupRecord, ConnectOptions, Container, Depth, User};
 use crate::import::{Cancel, Encoded, Plan, Progress, Report, UndoReport};
-use crate::matching::{MatchResult, Pattern, PhotoFile, ScanResult};
+use crate::matching::{BadRow, MatchResult, Pattern, PhotoFile, ScanResult, Suggestion};
 
 /// How the window is connected, for the toolbar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +59,31 @@ pub enum FilePurpose {
     ImportReport,
     /// The folder to save these users' photos in (DNs).
     ExportFolder(Vec<String>),
+    /// A mapping file (CSV: file → attribute value) for the import wizard.
+    ImportMap,
+}
+
+/// How Automatch pairs files with users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatchBy {
+    Pattern(Pattern),
+    /// A mapping file, its file names relative to `folder`.
+    Map {
+        file: PathBuf,
+        folder: PathBuf,
+    },
+}
+
+/// Automatch's answer.
+#[derive(Debug)]
+pub struct MatchAnswer {
+    pub result: MatchResult,
+    /// The matched files that are not usable pictures (file index, why).
+    pub damaged: Vec<(usize, String)>,
+    /// The pattern used; for a mapping file its key attribute alone (`{employeeID}`).
+    pub pattern: Pattern,
+    /// A mapping file's rows left out.
+    pub bad_rows: Vec<BadRow>,
 }
 
 /// What the window asks the engine to do.
@@ -108,7 +133,12 @@ pub enum Command {
     Automatch {
         files: Vec<PhotoFile>,
         users: Vec<User>,
-        pattern: Pattern,
+        how: MatchBy,
+    },
+    /// Import wizard: the naming patterns that match most files.
+    SuggestPatterns {
+        files: Vec<PhotoFile>,
+        users: Vec<User>,
     },
     /// Import wizard: run the plan (with a journal at `journal`); stop it with `cancel`.
     Import {
@@ -243,9 +273,11 @@ pub enum Event {
     },
     Cancelled,
     Scanned(Result<ScanResult, String>),
-    /// Automatch's result (an error if it failed, never an empty match in its place), with the
-    /// matched files that are not usable pictures (file index, why).
-    Matched(Result<(MatchResult, Vec<(usize, String)>), String>),
+    /// Automatch's result (an error if it failed, or the mapping file is unusable; never an
+    /// empty match in its place).
+    Matched(Result<Box<MatchAnswer>, String>),
+    /// The naming patterns that match most files, best first.
+    Suggested(Result<Vec<Suggestion>, String>),
     CropLoaded(Result<photo_bridge::CropSource, String>),
     CropEncoded(Result<(Thumbnail, usize), String>),
     /// A resize-step preview: the picture, and the photo as it would be written.

@@ -11,9 +11,9 @@ mod users_without;
 use super::ask;
 use crate::directory::User;
 use crate::gui::thumbs::{DnThumbs, FileThumbs};
-use crate::gui::worker::{Command, ReqId, Worker};
+use crate::gui::worker::{Command, MatchAnswer, MatchBy, ReqId, Worker};
 use crate::import::Choices;
-use crate::matching::{MatchResult, Pattern, PhotoFile};
+use crate::matching::{BadRow, PhotoFile};
 
 use cells::MatchTabs;
 
@@ -28,9 +28,11 @@ enum Tab {
 }
 
 pub(in crate::gui::wizard) struct AutomatchStep {
-    /// The Automatch under way, with the pattern it was asked for.
-    pending: Option<(ReqId, Pattern)>,
+    /// The Automatch under way.
+    pending: Option<ReqId>,
     choices: Option<Choices>,
+    /// The mapping file's rows left out (a mapping file instead of a pattern).
+    bad_rows: Vec<BadRow>,
     /// Automatch failed (a bug, said plainly rather than shown as "nothing matched").
     error: Option<String>,
     tab: Tab,
@@ -45,6 +47,7 @@ impl Default for AutomatchStep {
         Self {
             pending: None,
             choices: None,
+            bad_rows: Vec::new(),
             error: None,
             tab: Tab::default(),
             searches: Vec::new(),
@@ -76,25 +79,38 @@ impl AutomatchStep {
     pub(in crate::gui::wizard) fn matched(
         &mut self,
         id: ReqId,
-        result: Result<(MatchResult, Vec<(usize, String)>), String>,
+        result: Result<Box<MatchAnswer>, String>,
     ) {
         // Not waiting for it any more: the folder changed since it was asked.
-        let Some((_, pattern)) = self.pending.take_if(|(p, _)| *p == id) else {
+        if self.pending.take_if(|p| *p == id).is_none() {
             return;
-        };
+        }
         match result {
-            Ok((r, damaged)) => {
-                self.searches = vec![String::new(); r.files_without_match.len()];
-                let mut choices = Choices::new(r, &pattern);
+            Ok(answer) => {
+                let MatchAnswer {
+                    result,
+                    damaged,
+                    pattern,
+                    bad_rows,
+                } = *answer;
+                self.searches = vec![String::new(); result.files_without_match.len()];
+                let mut choices = Choices::new(result, &pattern);
                 for (file, why) in damaged {
                     choices.mark_damaged(file, why);
                 }
                 self.choices = Some(choices);
+                self.bad_rows = bad_rows;
                 self.error = None;
             }
             Err(e) => {
                 self.choices = None;
-                self.error = Some(format!("Automatch failed: {e}"));
+                self.bad_rows.clear();
+                // A mapping file that cannot be used says so itself; anything else is a bug.
+                self.error = Some(if e.contains("the mapping file") {
+                    format!("⚠ {e}")
+                } else {
+                    format!("Automatch failed: {e}")
+                });
             }
         }
     }
@@ -106,33 +122,42 @@ impl AutomatchStep {
         thumbs: &mut DnThumbs,
         users: &[User],
         files: &[PhotoFile],
-        pattern: Option<&Pattern>,
+        how: Option<&MatchBy>,
     ) {
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(self.pending.is_none(), egui::Button::new("Automatch"))
                 .clicked()
-                && let Some(pattern) = pattern
+                && let Some(how) = how
             {
                 let id = ask(
                     worker,
                     Command::Automatch {
                         files: files.to_vec(),
                         users: users.to_vec(),
-                        pattern: pattern.clone(),
+                        how: how.clone(),
                     },
                 );
-                self.pending = Some((id, pattern.clone()));
+                self.pending = Some(id);
             }
             if self.pending.is_some() {
                 ui.spinner();
             }
-            if let Some(p) = pattern {
-                ui.weak(format!("pattern {p}"));
+            match how {
+                Some(MatchBy::Pattern(p)) => {
+                    ui.weak(format!("pattern {p}"));
+                }
+                Some(MatchBy::Map { file, .. }) => {
+                    ui.weak(format!("mapping file {}", file.display()));
+                }
+                None => {}
             }
         });
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        if !self.bad_rows.is_empty() {
+            bad_rows_ui(ui, &self.bad_rows);
         }
         let Some(choices) = &mut self.choices else {
             ui.weak("Pairs the files with the users by their names.");
@@ -155,6 +180,26 @@ impl AutomatchStep {
             Tab::Ambiguous => tabs.ambiguous_ui(ui, choices),
         }
     }
+}
+
+/// The mapping file's rows left out, each with its row number and why.
+fn bad_rows_ui(ui: &mut egui::Ui, bad_rows: &[BadRow]) {
+    egui::CollapsingHeader::new(format!(
+        "{} rows of the mapping file left out",
+        bad_rows.len()
+    ))
+    .id_salt("bad_rows")
+    .default_open(true)
+    .show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .id_salt("bad_rows_scroll")
+            .max_height(120.0)
+            .show(ui, |ui| {
+                for b in bad_rows {
+                    ui.colored_label(ui.visuals().warn_fg_color, &b.message);
+                }
+            });
+    });
 }
 
 /// The automatch page's tabs, with their counts.
