@@ -631,6 +631,8 @@ fn the_helpdesk_account_is_told_where_it_may_not_write_before_anything_is_sent()
                 .unwrap()
                 .next()
                 .is_none()
+    );
+}
 
 /// `match --suggest` finds the pattern a folder is named by; `--map` pairs files named by an
 /// unrelated id through a mapping file, listing its bad rows by number; `import --dry-run
