@@ -761,3 +761,109 @@ fn match_suggest_and_map_on_the_demo_directory() {
         stderr(&out)
     );
 }
+
+/// Contacts on the test DC (Anna Müller of Acme, a mail contact in OU=Sales): listed with
+/// `--contacts` and marked, a photo set by DN, imported with `--contacts`, exported by its name.
+#[test]
+fn contacts_are_listed_set_imported_and_exported_with_contacts() {
+    let dc = TestDc::get();
+    let base = std::env::var("ADPHOTO_TEST_BASE").unwrap();
+    let sales = format!("OU=Sales,OU=Staff,{base}");
+    let data = tempfile::tempdir().unwrap();
+    let ca = dc.ca.display().to_string();
+    let env = dc.cli_env();
+    let run = |args: &[&str]| adphoto_after(data.path(), &env, &["--ca-file", &ca], args);
+
+    let out = run(&["users", "--ou", &sales, "--json"]);
+    let plain: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        plain
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["kind"] == "user")
+    );
+    let out = run(&["users", "--ou", &sales, "--contacts", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let contacts: Vec<&serde_json::Value> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["kind"] == "contact")
+        .collect();
+    assert_eq!(contacts.len(), 1, "{all}");
+    let contact_dn = contacts[0]["dn"].as_str().unwrap().to_string();
+    let mail = contacts[0]["mail"].as_str().unwrap().to_string();
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        plain.as_array().unwrap().len() + 1
+    );
+
+    // Set by DN (a contact has no logon name), read back.
+    let pic = data.path().join("acme.jpg");
+    std::fs::write(&pic, common::picture(200, 240, 11, true)).unwrap();
+    let out = run(&["photo", "set", &contact_dn, pic.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Imported by mail with --contacts (without it, the file finds nobody).
+    let folder = data.path().join("photos");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join(format!("{mail}.jpg")),
+        common::picture(260, 300, 12, true),
+    )
+    .unwrap();
+    let f = folder.to_str().unwrap();
+    let import = |contacts: bool| {
+        let mut a = vec![
+            "import",
+            "--folder",
+            f,
+            "--pattern",
+            "{mail}",
+            "--ou",
+            &sales,
+            "--yes",
+        ];
+        if contacts {
+            a.push("--contacts");
+        }
+        run(&a)
+    };
+    let out = import(false);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Nothing to write"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = import(true);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 written")
+            || String::from_utf8_lossy(&out.stdout).contains("1 written"),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+
+    // Exported under its name (the default pattern, sAMAccountName, gives none).
+    let export_to = data.path().join("export");
+    let out = run(&[
+        "export",
+        "--folder",
+        export_to.to_str().unwrap(),
+        "--ou",
+        &sales,
+        "--contacts",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: Vec<String> = std::fs::read_dir(&export_to)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("Anna Müller (Acme")),
+        "{names:?}"
+    );
+}

@@ -46,6 +46,9 @@ pub struct ExportArgs {
     /// Include users in sub-OUs of --ou.
     #[arg(long)]
     pub subtree: bool,
+    /// Save contacts' photos too (named by their cn when the pattern gives nothing).
+    #[arg(long)]
+    pub contacts: bool,
     /// File name pattern (".jpg" is added).
     #[arg(long, value_name = "PATTERN", default_value = "{sAMAccountName}")]
     pub pattern: String,
@@ -58,8 +61,14 @@ pub async fn import(
     args: &ImportArgs,
 ) -> Result<Outcome, Failure> {
     let target = args.target.target().map_err(Failure::usage)?;
-    let users =
-        super::users_cmd::list(dir, args.source.ou.as_deref(), args.source.subtree, photo).await?;
+    let users = super::users_cmd::list(
+        dir,
+        args.source.ou.as_deref(),
+        args.source.subtree,
+        args.source.contacts,
+        photo,
+    )
+    .await?;
     let m = match_files(&args.source, &users)?;
     // Automatch's proposal as it is: what the wizard starts from before anyone edits it.
     let choices = Choices::new(m.result, &m.pattern);
@@ -240,7 +249,8 @@ pub async fn export(
     photo: &PhotoAttribute,
     args: &ExportArgs,
 ) -> Result<Outcome, Failure> {
-    let users = super::users_cmd::list(dir, args.ou.as_deref(), args.subtree, photo).await?;
+    let users =
+        super::users_cmd::list(dir, args.ou.as_deref(), args.subtree, args.contacts, photo).await?;
     let pattern = parse_pattern(&args.pattern, &users)?;
     let mut saved = 0;
     let mut failed = 0;
@@ -248,8 +258,11 @@ pub async fn export(
     // over a slow link an export costs a few round trips, not one per user.
     let mut named: Vec<(&crate::directory::User, String)> = Vec::new();
     for u in users.iter().filter(|u| u.photo_bytes.is_some()) {
+        // A contact has no account name: its cn names the file when the pattern gives nothing.
+        let contact = u.kind == crate::directory::Kind::Contact;
         match pattern
             .render(u)
+            .or_else(|| contact.then(|| u.label()))
             .map(|n| matching::sanitize_file_name(&n))
             .filter(|n| !n.is_empty())
         {

@@ -35,6 +35,9 @@ pub struct MatchSource {
     /// Include users in sub-OUs of --ou.
     #[arg(long)]
     pub subtree: bool,
+    /// Take contacts (address-book entries without an account) as well as users.
+    #[arg(long)]
+    pub contacts: bool,
     /// Look for photos in sub-folders of --folder too.
     #[arg(long, short = 'r')]
     pub recursive: bool,

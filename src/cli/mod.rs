@@ -220,9 +220,14 @@ async fn run(
         Command::Users(args) => users_cmd::users(&dir, &photo, &args).await,
         Command::Photo(cmd) => photo_cmd::run(&dir, data, &photo, cmd).await,
         Command::Match(args) => {
-            let users =
-                users_cmd::list(&dir, args.source.ou.as_deref(), args.source.subtree, &photo)
-                    .await?;
+            let users = users_cmd::list(
+                &dir,
+                args.source.ou.as_deref(),
+                args.source.subtree,
+                args.source.contacts,
+                &photo,
+            )
+            .await?;
             match_cmd::run(&args, &users)
         }
         Command::Import(args) => import_cmd::import(&dir, data, &photo, &args).await,

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::{Failure, Outcome};
-use crate::directory::{Depth, Directory, PhotoAttribute, User};
+use crate::directory::{Depth, Directory, PhotoAttribute, User, Which};
 
 #[derive(Debug, Args)]
 pub struct UsersArgs {
@@ -19,9 +19,13 @@ pub struct UsersArgs {
     /// Only users without a photo.
     #[arg(long)]
     pub without_photo: bool,
-    /// Print JSON (an array of users with their attributes and photoBytes).
+    /// Print JSON (an array of users with their attributes, photoBytes and kind).
     #[arg(long)]
     pub json: bool,
+    /// List contacts (address-book entries without an account) as well as users; JSON marks
+    /// each entry "kind": "user" or "contact".
+    #[arg(long)]
+    pub contacts: bool,
     /// Also ask the server whether your account may change each user's photo (the PHOTO
     /// column's "no right", "can_write_photo" in JSON). Costs the DC a computation per user
     /// (about 1 ms each), so it is not part of a plain listing.
@@ -30,11 +34,12 @@ pub struct UsersArgs {
 }
 
 /// The users a command works on: those of `ou` (one level, or the subtree), or without `ou`
-/// every user of the domain.
+/// every user of the domain; with `contacts`, the contacts there too.
 pub async fn list(
     dir: &Directory,
     ou: Option<&str>,
     subtree: bool,
+    contacts: bool,
     photo: &PhotoAttribute,
 ) -> Result<Vec<User>, Failure> {
     let depth = if subtree || ou.is_none() {
@@ -42,7 +47,10 @@ pub async fn list(
     } else {
         Depth::OneLevel
     };
-    Ok(dir.users(ou.unwrap_or(dir.base_dn()), depth, photo).await?)
+    let which = if contacts { Which::Both } else { Which::Users };
+    Ok(dir
+        .people(ou.unwrap_or(dir.base_dn()), depth, photo, which)
+        .await?)
 }
 
 pub async fn tree(dir: &Directory, json: bool) -> Result<Outcome, Failure> {
@@ -73,7 +81,7 @@ pub async fn users(
     args: &UsersArgs,
 ) -> Result<Outcome, Failure> {
     let started = std::time::Instant::now();
-    let mut users = list(dir, args.ou.as_deref(), args.subtree, photo).await?;
+    let mut users = list(dir, args.ou.as_deref(), args.subtree, args.contacts, photo).await?;
     tracing::debug!("{} users listed in {:?}", users.len(), started.elapsed());
     let everyone = users.len();
     users.retain(|u| {
@@ -126,10 +134,21 @@ fn print_table(users: &[User], rights: Option<&[Option<bool>]>) {
         };
         say!(
             "{:<sam_w$}  {:>7}  {}",
-            u.sam_account_name.as_deref().unwrap_or("?"),
+            match u.kind {
+                crate::directory::Kind::Contact => "(contact)",
+                crate::directory::Kind::User => u.sam_account_name.as_deref().unwrap_or("?"),
+            },
             photo,
             u.label()
         );
     }
-    eprintln!("{} users", users.len());
+    let contacts = users
+        .iter()
+        .filter(|u| u.kind == crate::directory::Kind::Contact)
+        .count();
+    if contacts > 0 {
+        eprintln!("{} users, {contacts} contacts", users.len() - contacts);
+    } else {
+        eprintln!("{} users", users.len());
+    }
 }

@@ -359,8 +359,10 @@ impl LdapBackend {
     pub async fn find_user(&self, who: &str, photo_attr: &str) -> Result<User> {
         let mut attrs: Vec<&str> = USER_ATTRIBUTES.to_vec();
         attrs.push(photo_attr);
+        attrs.push("objectClass");
         let entries = if filter::looks_like_dn(who) {
-            self.search_once(who.trim(), Scope::Base, filter::USERS, &attrs)
+            // By DN a contact is found too (it has no logon name to be found by).
+            self.search_once(who.trim(), Scope::Base, &Which::Both.filter(), &attrs)
                 .await
                 .or_else(|e| match e {
                     // No such entry, or not a valid DN after all (invalidDNSyntax).

@@ -163,7 +163,7 @@ impl LdifDirectory {
         let hits: Vec<&Entry> = self
             .entries
             .iter()
-            .filter(|e| e.is_user())
+            .filter(|e| e.is_user() || (e.is_contact() && dn_eq(&e.dn, who_t)))
             .filter(|e| {
                 dn_eq(&e.dn, who_t)
                     || ["sAMAccountName", "userPrincipalName"].iter().any(|a| {
