@@ -629,6 +629,7 @@ mod tests {
             map: Some(map.clone()),
             ou: None,
             subtree: false,
+            contacts: false,
             recursive: false,
             strict: false,
         };
@@ -680,6 +681,7 @@ mod tests {
                 map: None,
                 ou: None,
                 subtree: false,
+                contacts: false,
                 recursive: false,
                 strict: false,
             },
