@@ -180,7 +180,7 @@ impl UserGrid {
                 .add(
                     egui::TextEdit::singleline(&mut self.search)
                         .hint_text("name, account, mail, title…")
-                        .desired_width(ui.available_width().clamp(120.0, 220.0)),
+                        .desired_width(ui.available_width().clamp(110.0, 160.0)),
                 )
                 .labelled_by(l.id)
                 .on_hover_text(
