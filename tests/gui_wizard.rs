@@ -302,6 +302,17 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     h.get_by_label("Close").click();
     h.run_steps(2);
     assert!(h.state().wizard().is_none());
+
+    // Opened again, the wizard starts from this import's folder, pattern and size (remembered
+    // per profile, in the window's preferences).
+    h.get_by_label("Import…").click();
+    wait_until(&mut h, "the remembered folder scanned", |h| {
+        h.query_by_label("6 images found").is_some()
+    });
+    let memory = h.state().wizard().unwrap().memory();
+    assert_eq!(memory.folder.as_deref(), Some(photos.as_path()));
+    assert_eq!(memory.pattern.as_deref(), Some("{sAMAccountName}"));
+    assert_eq!(h.state().prefs().imports.get(None), Some(&memory));
 }
 
 /// The demo wizard with `photos` chosen and scanned: `images` found.

@@ -76,6 +76,9 @@ pub struct Prefs {
     /// Light, dark, or the system's (the default).
     #[serde(default)]
     pub theme: egui::ThemePreference,
+    /// The import wizard's last folder, pattern or mapping file and size, per profile.
+    #[serde(default)]
+    pub imports: crate::gui::wizard::ImportMemories,
 }
 
 impl Default for Prefs {
@@ -85,6 +88,7 @@ impl Default for Prefs {
             grid: GridPrefs::default(),
             include_sub_ous: true,
             theme: egui::ThemePreference::System,
+            imports: Default::default(),
         }
     }
 }

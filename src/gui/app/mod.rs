@@ -63,6 +63,10 @@ pub struct App {
     theme: egui::ThemePreference,
     /// "Photo of … removed. [Undo]" after a one-user change.
     toast: Option<Toast>,
+    /// The import wizard's last choices, per profile (remembered between runs).
+    imports: crate::gui::wizard::ImportMemories,
+    /// This wizard's choices were remembered (its import started).
+    wizard_remembered: bool,
     /// The photo copied with "Copy photo" / Ctrl+C, to paste on other users.
     copied: Option<row_actions::CopiedPhoto>,
 }
@@ -117,6 +121,8 @@ impl App {
             toast: None,
             copied: None,
             theme: prefs.theme,
+            imports: prefs.imports,
+            wizard_remembered: false,
         };
         ctx.set_theme(app.theme);
         // egui's light orange for warnings is 2.8:1 on its light panels: too faint for "⚠ not
@@ -147,6 +153,7 @@ impl App {
             grid: self.grid.prefs.clone(),
             include_sub_ous: self.include_sub_ous,
             theme: self.theme,
+            imports: self.imports.clone(),
         }
     }
 
@@ -199,7 +206,13 @@ impl App {
         } else {
             selected.into_iter().cloned().collect()
         };
-        self.wizard = Some(Wizard::new(users, &self.data));
+        let profile = self.connect.prefs.profile.as_deref();
+        self.wizard = Some(Wizard::remembering(
+            users,
+            &self.data,
+            self.imports.get(profile),
+        ));
+        self.wizard_remembered = false;
     }
 
     /// Sets the wizard's photo folder: what Browse… does after its dialog, and what tests use.
@@ -517,6 +530,12 @@ impl App {
             egui::CentralPanel::default().show(ui, |ui| {
                 action = w.ui(ui, &self.worker, &mut self.thumbs);
             });
+            // Once an import starts, its folder, pattern and size are this profile's defaults.
+            if w.step == super::wizard::Step::Finish && !self.wizard_remembered {
+                self.wizard_remembered = true;
+                let profile = self.connect.prefs.profile.clone();
+                self.imports.set(profile.as_deref(), w.memory());
+            }
             match action {
                 Some(WizardAction::Close) => self.wizard = None,
                 Some(WizardAction::PickFolder) => self.pick(FilePurpose::ImportFolder),

@@ -14,7 +14,7 @@ const SCAN_DEBOUNCE: f64 = 0.3;
 #[derive(Default)]
 pub(super) struct FolderStep {
     folder: String,
-    recursive: bool,
+    pub(super) recursive: bool,
     /// When the folder text last changed (egui time, s): the scan waits until typing pauses.
     edited: Option<f64>,
     /// Scans asked of the worker (tests: typing a path asks once, not once a keystroke).

@@ -10,6 +10,7 @@
 mod automatch;
 mod finish;
 mod folder;
+mod memory;
 mod pattern;
 mod previews;
 mod resize;
@@ -28,6 +29,7 @@ use crate::photo::CropRect;
 use automatch::AutomatchStep;
 use finish::FinishStep;
 use folder::FolderStep;
+pub use memory::{ImportMemories, ImportMemory};
 use pattern::PatternStep;
 use resize::ResizeStep;
 use summary::SummaryStep;
@@ -100,6 +102,36 @@ pub struct Wizard {
 }
 
 impl Wizard {
+    /// A wizard started from what was chosen last time for this profile.
+    pub fn remembering(users: Vec<User>, data: &DataFolder, memory: Option<&ImportMemory>) -> Self {
+        let mut w = Self::new(users, data);
+        if let Some(m) = memory {
+            if let Some(folder) = &m.folder {
+                w.folder.set(folder);
+            }
+            w.folder.recursive = m.recursive;
+            if let Some(p) = &m.pattern {
+                w.pattern.text.clone_from(p);
+            }
+            w.pattern.map.clone_from(&m.map);
+            w.resize.remember(m.preset, m.custom);
+        }
+        w
+    }
+
+    /// The choices to remember for next time (when an import starts).
+    pub fn memory(&self) -> ImportMemory {
+        let (preset, custom) = self.resize.choice();
+        ImportMemory {
+            folder: self.folder.path(),
+            recursive: self.folder.recursive,
+            pattern: Some(self.pattern.text.clone()),
+            map: self.pattern.map.clone(),
+            preset,
+            custom,
+        }
+    }
+
     /// A wizard for `users`; journals and backups go into `data`.
     pub fn new(users: Vec<User>, data: &DataFolder) -> Self {
         Self {

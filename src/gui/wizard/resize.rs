@@ -35,6 +35,19 @@ impl Default for ResizeStep {
 }
 
 impl ResizeStep {
+    /// The size chosen: a preset, or a custom (pixels, kB).
+    pub(super) fn choice(&self) -> (Option<Preset>, Option<(u32, u32)>) {
+        (self.size, Some((self.custom_px, self.custom_kb)))
+    }
+
+    /// Starts from a remembered size.
+    pub(super) fn remember(&mut self, preset: Option<Preset>, custom: Option<(u32, u32)>) {
+        self.size = preset;
+        if let Some((px, kb)) = custom {
+            (self.custom_px, self.custom_kb) = (px, kb);
+        }
+    }
+
     pub(super) fn target(&self) -> Result<Target, String> {
         match self.size {
             Some(p) => Ok(p.target()),
