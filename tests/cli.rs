@@ -867,3 +867,58 @@ fn contacts_are_listed_set_imported_and_exported_with_contacts() {
         "{names:?}"
     );
 }
+
+/// `match --check` looks at every matched picture: a face photo passes, a small picture without
+/// a face is flagged with both reasons (demo directory, no DC).
+#[test]
+fn match_check_flags_pictures_without_a_face_or_too_small() {
+    let data = tempfile::tempdir().unwrap();
+    let photos = data.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/face.jpg"),
+        photos.join("arahman.jpg"),
+    )
+    .unwrap();
+    image::RgbImage::from_fn(60, 80, |x, y| image::Rgb([x as u8 * 4, y as u8 * 3, 90]))
+        .save(photos.join("ahart.png"))
+        .unwrap();
+    let folder = photos.to_str().unwrap();
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &[
+            "--demo",
+            "match",
+            "--folder",
+            folder,
+            "--pattern",
+            "{sAMAccountName}",
+            "--check",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = |file: &str| -> Vec<String> {
+        v["matched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["file"].as_str().unwrap().ends_with(file))
+            .unwrap()["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(warnings("arahman.jpg").is_empty(), "{v}");
+    let small = warnings("ahart.png");
+    assert_eq!(small.len(), 2, "{small:?}");
+    assert_eq!(small[0], "no face found");
+    assert!(
+        small[1].contains("smaller than 96 px (60 × 80)"),
+        "{small:?}"
+    );
+}

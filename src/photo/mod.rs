@@ -17,6 +17,7 @@ mod jpeg;
 mod orient;
 pub(crate) mod resize;
 mod rows;
+mod sanity;
 mod thumbnail;
 mod types;
 
@@ -26,6 +27,7 @@ pub use error::PhotoError;
 pub use face::FaceBox;
 pub use file::{FileError, check_file, prepare_file};
 pub use orient::{turn, turned_dims};
+pub use sanity::{PhotoFacts, facts, warnings as photo_warnings};
 pub use thumbnail::{decode_upright, thumbnail};
 pub use types::*;
 
