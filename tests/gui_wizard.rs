@@ -555,6 +555,9 @@ fn matching_tab_shows_the_photos_and_warns_about_a_broken_file() {
             .count(),
         1
     );
+    // The two test pictures are gradients: each row says no face was found (before anything
+    // is written), beside the rest of what the row says.
+    assert_eq!(h.query_all_by_label_contains("⚠ no face found").count(), 2);
     let reason = "not an image";
     assert!(
         h.query_by_label_contains("cannot be used: the file is not an image")

@@ -14,6 +14,21 @@ pub fn file_thumbnail(path: &std::path::Path, max_side: u32) -> Result<Thumbnail
     thumbnail(&read(path)?, max_side)
 }
 
+/// The picture in an image file for the matching table, and what the photo checks need to
+/// know about it (its size, its face), from one read of the file.
+pub fn file_thumbnail_and_facts(
+    path: &std::path::Path,
+    max_side: u32,
+) -> (Result<Thumbnail, String>, Option<crate::photo::PhotoFacts>) {
+    match read(path) {
+        Ok(bytes) => (
+            thumbnail(&bytes, max_side),
+            crate::photo::facts(&bytes).ok(),
+        ),
+        Err(e) => (Err(e), None),
+    }
+}
+
 /// A file's bytes, or why not in plain words.
 fn read(path: &std::path::Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))

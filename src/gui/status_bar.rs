@@ -45,6 +45,24 @@ impl StatusBar {
     pub fn ui(&mut self, ui: &mut egui::Ui, extra: &str) -> bool {
         let mut cancel = false;
         ui.horizontal(|ui| {
+            let show = |ui: &mut egui::Ui, (m, is_err): &(String, bool)| {
+                if *is_err {
+                    ui.colored_label(ui.visuals().error_fg_color, m);
+                } else {
+                    ui.label(m);
+                }
+            };
+            // The pinned outcome first: jobs coming and going after it never move its ×.
+            if let Some(p) = &self.pinned {
+                show(ui, p);
+                let dismiss = ui
+                    .push_id("pinned-dismiss", |ui| ui.small_button("×"))
+                    .inner;
+                if dismiss.on_hover_text("Dismiss").clicked() {
+                    self.pinned = None;
+                }
+                ui.separator();
+            }
             if let Some((job, cancellable)) = &self.job {
                 ui.spinner();
                 ui.label(job);
@@ -58,30 +76,9 @@ impl StatusBar {
                 }
                 ui.separator();
             }
-            let show = |ui: &mut egui::Ui, (m, is_err): &(String, bool)| {
-                if *is_err {
-                    ui.colored_label(ui.visuals().error_fg_color, m);
-                } else {
-                    ui.label(m);
-                }
-            };
-            if let Some(p) = &self.pinned {
-                show(ui, p);
-                // A fixed id: a job's spinner appearing before it must not make the click
-                // land on a button that, by its position-derived id, is a different one.
-                let dismiss = ui
-                    .push_id("pinned-dismiss", |ui| ui.small_button("×"))
-                    .inner;
-                if dismiss.on_hover_text("Dismiss").clicked() {
-                    self.pinned = None;
-                }
-                if let Some(m) = &self.message {
-                    ui.separator();
-                    show(ui, m);
-                }
-            } else if let Some(m) = &self.message {
+            if let Some(m) = &self.message {
                 show(ui, m);
-            } else if self.job.is_none() {
+            } else if self.job.is_none() && self.pinned.is_none() {
                 ui.weak("Ready");
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {

@@ -225,7 +225,14 @@ impl Wizard {
     /// no use for it (the app shows it instead).
     pub fn handle(&mut self, ctx: &egui::Context, id: ReqId, event: Event) -> Option<Event> {
         match event {
-            Event::FileThumb { path, result } => {
+            Event::FileThumb {
+                path,
+                result,
+                facts,
+            } => {
+                if let Some(f) = facts {
+                    self.automatch.facts.insert(path.clone(), f);
+                }
                 self.automatch.file_thumbs.insert(ctx, path, result);
             }
             Event::Scanned(result) => self.folder.scanned(id, result),
@@ -365,8 +372,9 @@ impl Wizard {
     fn automatch_ui(&mut self, ui: &mut egui::Ui, worker: &Worker, thumbs: &mut DnThumbs) {
         let how = self.match_by();
         let files = self.folder.files();
+        let target = self.resize.target().ok();
         self.automatch
-            .ui(ui, worker, thumbs, &self.users, files, how.as_ref());
+            .ui(ui, worker, thumbs, &self.users, files, how.as_ref(), target);
     }
 
     /// How Automatch is to pair the files: the mapping file when one is chosen, else the

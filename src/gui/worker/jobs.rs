@@ -242,9 +242,22 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                 return;
             };
             let file = path.clone();
-            let result =
-                off_thread(move || photo_bridge::file_thumbnail(&file, FILE_THUMB_SIDE)).await;
-            s.emit(id, Event::FileThumb { path, result });
+            let (result, facts) = off_thread(move || {
+                Ok(photo_bridge::file_thumbnail_and_facts(
+                    &file,
+                    FILE_THUMB_SIDE,
+                ))
+            })
+            .await
+            .unwrap_or_else(|e: String| (Err(e), None));
+            s.emit(
+                id,
+                Event::FileThumb {
+                    path,
+                    result,
+                    facts,
+                },
+            );
         }
         Command::Preview(user) => preview(s, id, &user).await,
         Command::SetPhoto { user, file, crop } => {

@@ -223,6 +223,8 @@ pub enum Event {
     FileThumb {
         path: PathBuf,
         result: Result<Thumbnail, String>,
+        /// Its size and face, for the photo warnings.
+        facts: Option<crate::photo::PhotoFacts>,
     },
     Preview {
         dn: String,

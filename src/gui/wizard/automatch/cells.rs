@@ -35,6 +35,9 @@ pub(super) struct MatchTabs<'a> {
     pub file_thumbs: &'a mut FileThumbs,
     pub user_thumbs: &'a mut DnThumbs,
     pub worker: &'a Worker,
+    pub facts: &'a std::collections::HashMap<std::path::PathBuf, crate::photo::PhotoFacts>,
+    /// The size the photos will be stored at (the Resize step's choice).
+    pub target: Option<crate::photo::Target>,
 }
 
 impl MatchTabs<'_> {
@@ -48,6 +51,16 @@ impl MatchTabs<'_> {
         let path = &self.files.get(f)?.path;
         let thumb = self.file_thumbs.file(path, self.worker);
         file_thumb_ui(ui, thumb, path, side)
+    }
+
+    /// What to look at in file `f`'s picture (no face, a small face, too small), once known.
+    pub(super) fn file_warnings(&self, f: usize) -> Vec<String> {
+        let target = self.target.unwrap_or_else(crate::photo::Target::outlook);
+        self.files
+            .get(f)
+            .and_then(|file| self.facts.get(&file.path))
+            .map(|facts| crate::photo::photo_warnings(facts, &target))
+            .unwrap_or_default()
     }
 
     /// Why file `f`'s picture could not be loaded, once it is known.

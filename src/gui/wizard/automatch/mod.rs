@@ -40,6 +40,9 @@ pub(in crate::gui::wizard) struct AutomatchStep {
     searches: Vec<String>,
     /// Thumbnails of the photo files, for the tables (only of rows shown).
     pub(in crate::gui::wizard) file_thumbs: FileThumbs,
+    /// Size and face of the files whose thumbnails came back: the photo warnings.
+    pub(in crate::gui::wizard) facts:
+        std::collections::HashMap<std::path::PathBuf, crate::photo::PhotoFacts>,
 }
 
 impl Default for AutomatchStep {
@@ -52,6 +55,7 @@ impl Default for AutomatchStep {
             tab: Tab::default(),
             searches: Vec::new(),
             file_thumbs: FileThumbs::for_files(),
+            facts: Default::default(),
         }
     }
 }
@@ -123,6 +127,7 @@ impl AutomatchStep {
         users: &[User],
         files: &[PhotoFile],
         how: Option<&MatchBy>,
+        target: Option<crate::photo::Target>,
     ) {
         ui.horizontal(|ui| {
             if ui
@@ -172,6 +177,8 @@ impl AutomatchStep {
             file_thumbs: &mut self.file_thumbs,
             user_thumbs: thumbs,
             worker,
+            facts: &self.facts,
+            target,
         };
         match self.tab {
             Tab::Matching => tabs.pairs_ui(ui, choices),

@@ -71,6 +71,7 @@ impl MatchTabs<'_> {
             ui.add(egui::Label::new(&label).truncate());
         });
         row.col(|ui| file_name_ui(ui, &file.path));
+        let warnings = self.file_warnings(p.file);
         row.col(|ui| match damage {
             Some(why) => {
                 ui.colored_label(
@@ -78,10 +79,18 @@ impl MatchTabs<'_> {
                     format!("cannot be used: {why}"),
                 );
             }
-            None if user.photo_bytes.is_some() => {
-                ui.weak("replaces current photo (backed up)");
+            None => {
+                if user.photo_bytes.is_some() {
+                    ui.weak("replaces current photo (backed up)");
+                }
+                if !warnings.is_empty() {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!("⚠ {}", warnings.join("; ")),
+                    )
+                    .on_hover_text("Look at it before importing: untick it to leave it out");
+                }
             }
-            None => {}
         });
         (on != p.on).then_some(on)
     }
