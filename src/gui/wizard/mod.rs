@@ -372,9 +372,9 @@ impl Wizard {
     fn automatch_ui(&mut self, ui: &mut egui::Ui, worker: &Worker, thumbs: &mut DnThumbs) {
         let how = self.match_by();
         let files = self.folder.files();
-        let target = self.resize.target().ok();
+        self.automatch.target = self.resize.target().ok();
         self.automatch
-            .ui(ui, worker, thumbs, &self.users, files, how.as_ref(), target);
+            .ui(ui, worker, thumbs, &self.users, files, how.as_ref());
     }
 
     /// How Automatch is to pair the files: the mapping file when one is chosen, else the

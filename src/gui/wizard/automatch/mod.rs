@@ -56,6 +56,7 @@ impl Default for AutomatchStep {
             searches: Vec::new(),
             file_thumbs: FileThumbs::for_files(),
             facts: Default::default(),
+            target: None,
         }
     }
 }
@@ -127,7 +128,6 @@ impl AutomatchStep {
         users: &[User],
         files: &[PhotoFile],
         how: Option<&MatchBy>,
-        target: Option<crate::photo::Target>,
     ) {
         ui.horizontal(|ui| {
             if ui
@@ -178,7 +178,7 @@ impl AutomatchStep {
             user_thumbs: thumbs,
             worker,
             facts: &self.facts,
-            target,
+            target: self.target,
         };
         match self.tab {
             Tab::Matching => tabs.pairs_ui(ui, choices),
