@@ -43,6 +43,8 @@ pub(in crate::gui::wizard) struct AutomatchStep {
     /// Size and face of the files whose thumbnails came back: the photo warnings.
     pub(in crate::gui::wizard) facts:
         std::collections::HashMap<std::path::PathBuf, crate::photo::PhotoFacts>,
+    /// The size the Resize step will store (what "too small" is measured against).
+    pub(in crate::gui::wizard) target: Option<crate::photo::Target>,
 }
 
 impl Default for AutomatchStep {
