@@ -412,6 +412,21 @@ fn the_summary_leaves_out_users_the_account_may_not_change() {
     {
         use egui_kittest::kittest::NodeT as _;
         assert!(h.get_by_label("Set photo…").accesskit_node().is_disabled());
+        // Its row menu greys out the writes too (Export and Copy stay).
+        grid_cell(&h, &name).click_secondary();
+        h.run_steps(2);
+        let set: Vec<bool> = h
+            .query_all_by_label("Set photo…")
+            .map(|n| n.accesskit_node().is_disabled())
+            .collect();
+        assert_eq!(set, [true, true], "panel and menu");
+        assert!(
+            h.get_by_label("Edit current photo…")
+                .accesskit_node()
+                .is_disabled()
+        );
+        h.key_press(Key::Escape);
+        h.run_steps(2);
     }
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
     h.run_steps(2);

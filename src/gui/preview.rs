@@ -44,7 +44,7 @@ pub struct Preview {
     no_right: bool,
 }
 
-const NO_RIGHT: &str = "Your account may not change this user's photo (the server says so: \
+pub const NO_RIGHT: &str = "Your account may not change this user's photo (the server says so: \
      ask an administrator for write access to thumbnailPhoto in this OU)";
 
 /// Displayed side of the photo, in points.
@@ -75,6 +75,11 @@ impl Preview {
     /// The stored photo's pixel size and bytes, once loaded.
     pub fn info(&self) -> Option<(u32, u32, usize)> {
         self.info
+    }
+
+    /// The shown user's DN when the server said the account may not change their photo.
+    pub fn read_only_dn(&self) -> Option<&str> {
+        self.dn.as_deref().filter(|_| self.no_right)
     }
 
     /// Whether the account may change the shown user's photo, as the server answered.

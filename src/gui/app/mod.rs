@@ -589,7 +589,10 @@ impl App {
             reload = self.grid.toolbar_ui(ui);
             ui.separator();
             let can_paste = self.copied.is_some();
-            grid_actions = self.grid.ui(ui, &mut self.thumbs, &self.worker, can_paste);
+            let read_only = self.preview.read_only_dn();
+            grid_actions = self
+                .grid
+                .ui(ui, &mut self.thumbs, &self.worker, can_paste, read_only);
         });
         self.toast_ui(&ctx, grid_area);
         if reload {

@@ -228,13 +228,15 @@ impl UserGrid {
     }
 
     /// The table. Returns what changed.
-    /// The table. `can_paste`: a photo was copied, so the row menu offers Paste.
+    /// The table. `can_paste`: a photo was copied, so the row menu offers Paste;
+    /// `read_only_dn`: a user the server said the account may not change.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         thumbs: &mut DnThumbs,
         worker: &Worker,
         can_paste: bool,
+        read_only_dn: Option<&str>,
     ) -> Vec<GridAction> {
         let mut actions = Vec::new();
         if self.refresh_view() {
@@ -417,6 +419,7 @@ impl UserGrid {
                         },
                         has_photo: u.photo_bytes.is_some(),
                         can_paste,
+                        read_only: read_only_dn == Some(u.dn.as_str()),
                     };
                     egui::Popup::context_menu(&resp).show(|ui| {
                         if let Some(a) = menu_ui(ui, state) {

@@ -24,6 +24,9 @@ pub struct MenuState {
     pub has_photo: bool,
     /// A photo was copied (Paste offered).
     pub can_paste: bool,
+    /// The server said the account may not change this user's photo (known for the user shown
+    /// in the photo panel): the writes are greyed out, saying why.
+    pub read_only: bool,
 }
 
 /// The menu's items; returns the one chosen.
@@ -35,10 +38,25 @@ pub fn menu_ui(ui: &mut egui::Ui, m: MenuState) -> Option<RowAction> {
         format!(" ({} users)", m.users)
     };
     let mut chosen = None;
+    let may = !m.read_only;
     let mut item = |ui: &mut egui::Ui, enabled: bool, text: String, hint: &str, a: RowAction| {
+        let writes = matches!(
+            a,
+            RowAction::SetPhoto
+                | RowAction::EditPhoto
+                | RowAction::Remove
+                | RowAction::Restore
+                | RowAction::Paste
+        );
+        let (enabled, why) = if writes && !may {
+            (false, crate::gui::preview::NO_RIGHT)
+        } else {
+            (enabled, hint)
+        };
         if ui
             .add_enabled(enabled, egui::Button::new(text))
             .on_hover_text(hint)
+            .on_disabled_hover_text(why)
             .clicked()
         {
             chosen = Some(a);
