@@ -14,7 +14,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 WIN_TARGET=x86_64-pc-windows-gnu
 # Build (Kerberos headers, bindgen), Windows cross tools (gcc links, windres compiles the
 # resources), wixl/msiinfo for the MSI, dpkg-shlibdeps for the .deb's $auto dependencies.
-PKGS=(pkg-config clang libclang-dev libkrb5-dev
+PKGS=(pkg-config clang libclang-dev libkrb5-dev file binutils
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wixl msitools dpkg-dev)
 
 # shellcheck source=installer/need-pkgs.sh
@@ -51,7 +51,12 @@ setup() {
 
 linux() {
   cargo build --release --locked
-  cp "$TARGET_DIR/release/adphoto" "$DIST/adphoto-$VERSION-linux-x86_64"
+  local bin="$DIST/adphoto-$VERSION-linux-x86_64"
+  cp "$TARGET_DIR/release/adphoto" "$bin"
+  # Shipped stripped; the symbols stay beside it for a crash report (gdb finds them by the link).
+  objcopy --only-keep-debug "$bin" "$bin.debug"
+  strip --strip-unneeded "$bin"
+  objcopy --add-gnu-debuglink="$bin.debug" "$bin"
 }
 
 deb() {
@@ -97,7 +102,11 @@ check() {
     grep -q " $f\$" <<<"$out" || fail "the .deb has no $f"
   done
   out=$(dpkg-deb -f "$debf" Depends)
-  grep -q libgssapi-krb5-2 <<<"$out" || fail "the .deb does not depend on libgssapi-krb5-2"
+  for d in libgssapi-krb5-2 libgl1 libegl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libwayland-client0; do
+    grep -q "$d" <<<"$out" || fail "the .deb does not depend on $d"
+  done
+  out=$(file "$DIST/adphoto-$VERSION-linux-x86_64")
+  grep -q 'stripped' <<<"$out" && ! grep -q 'not stripped' <<<"$out" || fail "the Linux binary is not stripped"
   out=$(x86_64-w64-mingw32-objdump -p "$exe")
   grep -q 'Subsystem.*(Windows CUI)' <<<"$out" || fail "the .exe is not a Windows console program"
   grep -q 'Resource Directory \[.rsrc\]' <<<"$out" || fail "the .exe has no resources (icon, version, manifest)"
@@ -109,6 +118,9 @@ step ".deb" deb
 step "windows .exe" windows
 step ".msi" msi
 step "check" check
+
+# What a download is checked against: sha256sum -c SHA256SUMS
+(cd "$DIST" && sha256sum adphoto* > SHA256SUMS)
 
 ls -l "$DIST"
 printf '%s\n' "${TIMES[@]}"

@@ -47,10 +47,68 @@ pub fn run(env: AppEnv) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
+                .iter()
+                .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
             eprintln!(
-                "adphoto: cannot open the window: {e}\n(no display? the command line works without one: adphoto --help)"
+                "adphoto: cannot open the window: {e}\n{}",
+                window_failure_hint(&e.to_string(), cfg!(unix) && !has_display)
             );
             ExitCode::from(2)
         }
+    }
+}
+
+/// What to do when the window cannot open: a missing library and a missing display need
+/// different fixes, and saying "no display?" for the first sent people looking in vain.
+pub fn window_failure_hint(error: &str, no_display: bool) -> String {
+    let e = error.to_ascii_lowercase();
+    let library = [
+        "shared librar",
+        "libegl",
+        "libgl",
+        "xlib",
+        "libxkbcommon",
+        "libxcursor",
+        "libxrandr",
+        "libxi",
+        "libwayland",
+    ]
+    .iter()
+    .any(|k| e.contains(k));
+    if library {
+        "A library the window needs is missing. On Debian/Ubuntu: sudo apt-get install libgl1 \
+         libegl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 (the .deb package depends on \
+         them). The command line works without them: adphoto --help"
+            .into()
+    } else if no_display {
+        "There is no display (DISPLAY and WAYLAND_DISPLAY are not set): start it in a desktop \
+         session, or use the command line, which needs none: adphoto --help"
+            .into()
+    } else {
+        "The command line works without a window: adphoto --help".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_failure_hint;
+
+    #[test]
+    fn a_missing_library_is_told_from_a_missing_display() {
+        let xlib = "winit EventLoopError: os error at …: Failed to load one of xlib's shared libraries -> …";
+        let h = window_failure_hint(xlib, false);
+        assert!(
+            h.contains("library the window needs") && h.contains("libxkbcommon-x11-0"),
+            "{h}"
+        );
+        // Even without a display, a missing library is the first thing to fix.
+        assert!(window_failure_hint(xlib, true).contains("library"));
+        let h = window_failure_hint(
+            "winit EventLoopError: neither WAYLAND_DISPLAY nor DISPLAY is set",
+            true,
+        );
+        assert!(h.contains("no display"), "{h}");
+        assert!(!window_failure_hint("something else", false).contains("display"));
     }
 }
