@@ -80,6 +80,22 @@ msi() {
     --define "Icon=assets/icon/adphoto.ico" \
     --output "$DIST/adphoto-$VERSION-x64.msi" \
     installer/adphoto.wxs
+  same_version_upgrades "$DIST/adphoto-$VERSION-x64.msi"
+}
+
+# Every build gets a new ProductCode, and wixl ignores AllowSameVersionUpgrades: a CI rebuild of
+# one version would install beside the last one (two "adphoto 0.1.0" in Apps). Make the upgrade
+# row include its own version (msidbUpgradeAttributesVersionMaxInclusive, 512), as WiX does for
+# AllowSameVersionUpgrades: the rebuild replaces the installed build in place.
+same_version_upgrades() {
+  local msi=$1 idt
+  idt=$(mktemp -d)
+  msiinfo export "$msi" Upgrade >"$idt/Upgrade.idt"
+  awk 'BEGIN { FS = OFS = "\t" }
+       NR > 3 && $7 ~ /^WIX_UPGRADE_DETECTED/ && int($5 / 512) % 2 == 0 { $5 += 512 } { print }' \
+    "$idt/Upgrade.idt" >"$idt/Upgrade.new" && mv "$idt/Upgrade.new" "$idt/Upgrade.idt"
+  (cd "$idt" && msibuild "$OLDPWD/$msi" -i Upgrade.idt)
+  rm -rf "$idt"
 }
 
 check() {
@@ -95,6 +111,8 @@ check() {
   grep -q 'ProgramMenuFolder' <<<"$out" || fail "the MSI has no Start-menu shortcut"
   out=$(msiinfo export "$msi" Property | tr -d "\r") # its lines end in CRLF
   grep -q "^ProductVersion	$MSI_VERSION\$" <<<"$out" || fail "the MSI's version is not $MSI_VERSION"
+  out=$(msiinfo export "$msi" Upgrade | tr -d "\r")
+  grep -q "	513		WIX_UPGRADE_DETECTED\$" <<<"$out" || fail "the MSI's upgrade row leaves out its own version"
   out=$(dpkg-deb -c "$debf")
   for f in ./usr/bin/adphoto ./usr/share/applications/adphoto.desktop \
     ./usr/share/icons/hicolor/48x48/apps/adphoto.png ./usr/share/icons/hicolor/256x256/apps/adphoto.png \
