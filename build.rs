@@ -53,6 +53,11 @@ fn main() {
             "Comments",
             &env::var("CARGO_PKG_DESCRIPTION").unwrap_or_default(),
         )
+        .set("CompanyName", "adphoto developers")
+        .set(
+            "LegalCopyright",
+            "© 2026 adphoto developers. MIT or Apache-2.0.",
+        )
         .set("InternalName", "adphoto")
         .set("OriginalFilename", "adphoto.exe")
         // Also set by `new()` from the same variables; said here so nobody has to look.

@@ -128,6 +128,10 @@ check() {
   out=$(x86_64-w64-mingw32-objdump -p "$exe")
   grep -q 'Subsystem.*(Windows CUI)' <<<"$out" || fail "the .exe is not a Windows console program"
   grep -q 'Resource Directory \[.rsrc\]' <<<"$out" || fail "the .exe has no resources (icon, version, manifest)"
+  out=$(strings -e l "$exe")
+  for v in CompanyName "adphoto developers" LegalCopyright; do
+    grep -q "$v" <<<"$out" || fail "the .exe's version resource has no $v"
+  done
 }
 
 step "setup" setup
