@@ -56,7 +56,7 @@ fn main() {
         .set("CompanyName", "adphoto developers")
         .set(
             "LegalCopyright",
-            "© 2026 adphoto developers. MIT or Apache-2.0.",
+            "Copyright 2026 adphoto developers. MIT or Apache-2.0.",
         )
         .set("InternalName", "adphoto")
         .set("OriginalFilename", "adphoto.exe")
