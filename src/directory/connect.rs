@@ -356,10 +356,14 @@ fn read_pem_certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>
 pub(crate) struct Seen(Arc<std::sync::Mutex<Option<CertSummary>>>);
 
 impl Seen {
-    fn set(&self, cert: &CertificateDer<'_>) {
+    /// Notes the presented certificate; returns its fingerprint (hashed once, here).
+    fn set(&self, cert: &CertificateDer<'_>) -> String {
+        let summary = CertSummary::from_der(cert);
+        let sha256 = summary.sha256.clone();
         if let Ok(mut s) = self.0.lock() {
-            *s = Some(CertSummary::from_der(cert));
+            *s = Some(summary);
         }
+        sha256
     }
 
     fn get(&self) -> Option<CertSummary> {
@@ -460,8 +464,7 @@ impl ServerCertVerifier for Pinned {
         _ocsp: &[u8],
         _now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        self.seen.set(end_entity);
-        if fingerprint(end_entity) == self.pin {
+        if self.seen.set(end_entity) == self.pin {
             Ok(ServerCertVerified::assertion())
         } else {
             Err(rustls::Error::General(PIN_MISMATCH.into()))

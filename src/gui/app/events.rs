@@ -147,11 +147,7 @@ impl App {
                             self.preview.clear();
                         }
                         self.selection_changed();
-                        let noun = match self.grid.prefs.which {
-                            crate::directory::Which::Users => "users",
-                            crate::directory::Which::Contacts => "contacts",
-                            crate::directory::Which::Both => "users and contacts",
-                        };
+                        let noun = crate::gui::user_grid::which_noun(self.grid.prefs.which);
                         self.status.ok(format!("{n} {noun} loaded."));
                     }
                     Err(e) => self.status.error(e),

@@ -5,26 +5,26 @@
 mod env;
 mod events;
 mod notices;
+mod photo_canvas;
 mod row_actions;
 mod toolbar;
 
 use std::path::{Path, PathBuf};
 
 use super::connect_dialog::{ConnectAction, ConnectDialog};
-use super::crop_canvas::{CropAction, CropCanvas};
+use super::crop_canvas::CropCanvas;
 use super::file_chooser::FileChooser;
 use super::preview::{Preview, PreviewAction};
 use super::status_bar::StatusBar;
 use super::thumbs::DnThumbs;
-use super::toast::{Toast, ToastAction};
+use super::toast::Toast;
 use super::tree_panel::{TreeAction, TreePanel};
 use super::user_grid::{GridAction, UserGrid};
 use super::wizard::{Wizard, WizardAction};
-use super::worker::{Command, ConnectionInfo, FilePurpose, Owner, ReqId, Worker};
+use super::worker::{Command, ConnectionInfo, FilePurpose, ReqId, Worker};
 use crate::data_folder::DataFolder;
 use crate::directory::{Depth, Directory, User};
 use crate::import::journal;
-use crate::photo::Target;
 use crate::settings::ProfileStore;
 
 pub use env::{AppEnv, Prefill, Prefs};
@@ -273,58 +273,6 @@ impl App {
         });
     }
 
-    /// Opens the crop canvas for a new photo of `dn` from `file` (what "Set photo…" does after
-    /// its file dialog; tests call it directly). Apply writes the photo with that crop.
-    pub fn crop_photo_from_file(&mut self, dn: &str, file: PathBuf) {
-        let Some(user) = self.grid.users().iter().find(|u| u.dn == dn).cloned() else {
-            self.status.error(format!("No such user in the list: {dn}"));
-            return;
-        };
-        let canvas = CropCanvas::open(
-            file.clone(),
-            Target::outlook(),
-            None,
-            Owner::PhotoCanvas,
-            &self.worker,
-        );
-        self.set_photo_crop = Some((user, file, canvas));
-    }
-
-    /// The crop canvas of "Set photo…", while open (tests).
-    pub fn photo_crop(&self) -> Option<&CropCanvas> {
-        self.set_photo_crop.as_ref().map(|(_, _, c)| c)
-    }
-
-    fn photo_crop_ui(&mut self, ctx: &egui::Context) {
-        let Some((user, file, canvas)) = &mut self.set_photo_crop else {
-            return;
-        };
-        let mut action = None;
-        egui::Window::new(format!("New photo of {}", user.label()))
-            .collapsible(false)
-            .resizable(false)
-            // Pinned by its top edge (where its buttons are): a picture taller or shorter than
-            // the last one must not move them.
-            .anchor(egui::Align2::CENTER_TOP, [0.0, 40.0])
-            .show(ctx, |ui| action = canvas.ui(ui, &self.worker));
-        match action {
-            Some(CropAction::Apply(crop, turns)) => {
-                let user = user.clone();
-                let file = file.clone();
-                self.set_photo_crop = None;
-                self.photo_job = true;
-                self.preview.request(&user.dn);
-                self.worker.send(Command::SetPhoto {
-                    user: Box::new(user),
-                    file,
-                    crop: Some((crop, turns)),
-                });
-            }
-            Some(CropAction::Cancel) => self.set_photo_crop = None,
-            None => {}
-        }
-    }
-
     /// Saves a user's stored photo to a file: what "Export photo…" does after its file dialog.
     pub fn export_photo_to(&mut self, dn: &str, path: PathBuf) {
         self.worker.send(Command::ExportPhoto {
@@ -401,28 +349,6 @@ impl App {
             let user = (*one).clone();
             self.preview.request(&user.dn);
             self.worker.send(Command::Preview(Box::new(user)));
-        }
-    }
-
-    fn toast_ui(&mut self, ctx: &egui::Context, area: egui::Rect) {
-        let Some(toast) = self.toast.as_mut().filter(|_| self.wizard.is_none()) else {
-            return;
-        };
-        match toast.ui(ctx, area) {
-            Some(ToastAction::Undo) => {
-                let user = toast.user.clone();
-                self.toast = None;
-                if self.grid.selected_users().iter().any(|u| u.dn == user.dn) {
-                    self.photo_job = true;
-                    self.preview.request(&user.dn);
-                }
-                self.worker.send(Command::RestorePhoto {
-                    user: Box::new(user),
-                    record: None,
-                });
-            }
-            Some(ToastAction::Close) => self.toast = None,
-            None => {}
         }
     }
 

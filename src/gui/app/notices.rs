@@ -1,7 +1,9 @@
-//! The notice about imports that stopped before their end, offered for undo.
+//! Notices: the banner about imports that stopped before their end, and the toast with Undo
+//! after a one-user change.
 
 use super::App;
 use crate::data_folder::DataFolder;
+use crate::gui::toast::ToastAction;
 use crate::gui::worker::Command;
 use crate::import::journal;
 
@@ -40,6 +42,29 @@ impl App {
         }
         if dismiss {
             self.unfinished.clear();
+        }
+    }
+
+    /// The note with Undo after a one-user change (hidden while the wizard is open).
+    pub(super) fn toast_ui(&mut self, ctx: &egui::Context, area: egui::Rect) {
+        let Some(toast) = self.toast.as_mut().filter(|_| self.wizard.is_none()) else {
+            return;
+        };
+        match toast.ui(ctx, area) {
+            Some(ToastAction::Undo) => {
+                let user = toast.user.clone();
+                self.toast = None;
+                if self.grid.selected_users().iter().any(|u| u.dn == user.dn) {
+                    self.photo_job = true;
+                    self.preview.request(&user.dn);
+                }
+                self.worker.send(Command::RestorePhoto {
+                    user: Box::new(user),
+                    record: None,
+                });
+            }
+            Some(ToastAction::Close) => self.toast = None,
+            None => {}
         }
     }
 }

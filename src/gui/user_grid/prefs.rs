@@ -52,3 +52,13 @@ pub fn which_label(w: crate::directory::Which) -> &'static str {
         Which::Both => "Users and contacts",
     }
 }
+
+/// What a listing of `w` is called in counts and the status line.
+pub fn which_noun(w: crate::directory::Which) -> &'static str {
+    use crate::directory::Which;
+    match w {
+        Which::Users => "users",
+        Which::Contacts => "contacts",
+        Which::Both => "users and contacts",
+    }
+}
