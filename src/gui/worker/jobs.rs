@@ -10,7 +10,7 @@ use tokio::task::AbortHandle;
 
 use super::super::photo_bridge;
 use super::ReqId;
-use super::preview::{photo_changed, preview};
+use super::preview::preview;
 use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event, MatchAnswer, MatchBy};
 use crate::data_folder::{DataFolder, WriteLock};
 use crate::directory::{BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security};
@@ -261,149 +261,14 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
         }
         Command::Preview(user) => preview(s, id, &user).await,
         Command::SetPhoto { user, file, crop } => {
-            let name = user.label();
-            s.emit(
-                id,
-                Event::JobStarted {
-                    text: format!("Setting the photo of {name}…"),
-                    cancellable: false,
-                },
-            );
-            let prepared = off_thread(move || photo_bridge::prepare_file(&file, crop)).await;
-            let Some(dir) = s.dir_or_fail(id) else {
-                return;
-            };
-            let result = async {
-                let jpeg = prepared?;
-                let _lock = s.lock(&dir, "set a photo").await?;
-                dir.write_photo(&user, &s.photo, &jpeg, &s.backups)
-                    .await
-                    .map(|o| o.bytes)
-                    .map_err(|e| e.to_string())
-            }
-            .await;
-            match result {
-                Ok(bytes) => {
-                    photo_changed(
-                        s,
-                        id,
-                        &user,
-                        Some(bytes),
-                        format!(
-                            "Photo of {name} set ({}).",
-                            crate::photo::human_bytes(bytes)
-                        ),
-                        Some(format!("New photo for {name}.")),
-                    )
-                    .await;
-                }
-                Err(e) => s.emit(
-                    id,
-                    Event::JobFailed(format!("Photo of {name} not set: {e}")),
-                ),
-            }
+            super::photo_actions::set_one(s, id, user, file, crop).await
         }
-        Command::RemovePhoto(user) => {
-            let name = user.label();
-            let Some(dir) = s.dir_or_fail(id) else {
-                return;
-            };
-            let result = async {
-                let _lock = s.lock(&dir, "remove a photo").await?;
-                dir.remove_photo(&user, &s.photo, &s.backups)
-                    .await
-                    .map_err(|e| e.to_string())
-            }
-            .await;
-            match result {
-                Ok(_) => {
-                    photo_changed(
-                        s,
-                        id,
-                        &user,
-                        None,
-                        format!("Photo of {name} removed (a backup was kept)."),
-                        Some(format!("{name}: photo removed.")),
-                    )
-                    .await;
-                }
-                Err(e) => s.emit(
-                    id,
-                    Event::JobFailed(format!("Photo of {name} not removed: {e}")),
-                ),
-            }
-        }
+        Command::RemovePhoto(user) => super::photo_actions::remove_one(s, id, user).await,
         Command::RestorePhoto { user, record } => {
-            let name = user.label();
-            let Some(dir) = s.dir_or_fail(id) else {
-                return;
-            };
-            let result = async {
-                let _lock = s.lock(&dir, "restore a photo").await?;
-                match record {
-                    Some(rec) => dir
-                        .restore_record(&user, &s.photo, &s.backups, &rec)
-                        .await
-                        .map(|o| Some((*rec, o))),
-                    None => dir.restore_photo(&user, &s.photo, &s.backups).await,
-                }
-                .map_err(|e| e.to_string())
-            }
-            .await;
-            match result {
-                Ok(Some((rec, outcome))) => {
-                    let when = crate::clock::local_display(&rec.taken_at);
-                    let message = if rec.had_photo() {
-                        format!("Photo of {name} put back as it was before the change of {when}.")
-                    } else {
-                        format!(
-                            "{name} had no photo before the change of {when}: the photo was removed (and saved)."
-                        )
-                    };
-                    photo_changed(
-                        s,
-                        id,
-                        &user,
-                        (outcome.bytes > 0).then_some(outcome.bytes),
-                        message,
-                        None,
-                    )
-                    .await;
-                }
-                Ok(None) => s.emit(
-                    id,
-                    Event::JobFailed(format!(
-                        "adphoto never changed {name}'s photo: nothing to restore."
-                    )),
-                ),
-                Err(e) => s.emit(
-                    id,
-                    Event::JobFailed(format!("Photo of {name} not restored: {e}")),
-                ),
-            }
+            super::photo_actions::restore_one(s, id, user, record).await
         }
         Command::ExportPhoto { dn, path } => {
-            let Some(dir) = s.dir_or_fail(id) else {
-                return;
-            };
-            match dir.read_photo(&dn, &s.photo).await {
-                Ok(Some(bytes)) => match std::fs::write(&path, &bytes) {
-                    Ok(()) => s.emit(
-                        id,
-                        Event::JobDone(format!(
-                            "Photo saved to {} ({} bytes).",
-                            path.display(),
-                            bytes.len()
-                        )),
-                    ),
-                    Err(e) => s.emit(
-                        id,
-                        Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
-                    ),
-                },
-                Ok(None) => s.emit(id, Event::JobFailed("This user has no photo.".into())),
-                Err(e) => s.emit(id, Event::JobFailed(e.to_string())),
-            }
+            super::photo_actions::export_one(s, id, dn, path).await
         }
         Command::PickFile(purpose) => {
             let opened = std::time::Instant::now();
@@ -584,15 +449,17 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
                 Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
             ),
         },
-        Command::CopyPhoto(user) => super::row_actions::copy(s, id, *user).await,
-        Command::PastePhoto { users, jpeg } => super::row_actions::paste(s, id, users, jpeg).await,
-        Command::RemovePhotos(users) => super::row_actions::remove(s, id, users).await,
-        Command::ExportPhotos { users, folder } => {
-            super::row_actions::export(s, id, users, folder).await
+        Command::CopyPhoto(user) => super::photo_actions::copy(s, id, *user).await,
+        Command::PastePhoto { users, jpeg } => {
+            super::photo_actions::paste(s, id, users, jpeg).await
         }
-        Command::EditPhoto(user) => super::row_actions::edit(s, id, *user).await,
+        Command::RemovePhotos(users) => super::photo_actions::remove(s, id, users).await,
+        Command::ExportPhotos { users, folder } => {
+            super::photo_actions::export(s, id, users, folder).await
+        }
+        Command::EditPhoto(user) => super::photo_actions::edit(s, id, *user).await,
         Command::PasteImage { user, image } => {
-            super::row_actions::pasted_image(s, id, *user, image).await
+            super::photo_actions::pasted_image(s, id, *user, image).await
         }
         Command::PhotoRights(who) => {
             let Some(dir) = s.dir() else {

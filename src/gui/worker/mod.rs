@@ -10,9 +10,9 @@
 
 mod dialogs;
 mod jobs;
+mod photo_actions;
 mod preview;
 mod protocol;
-mod row_actions;
 mod thumbs;
 
 use std::cell::{Cell, RefCell};

@@ -1,11 +1,12 @@
-//! The grid's right-click actions that are more than one user's Set / Remove / Restore: copy a
-//! stored photo, paste it onto many users, remove many, export many, and hand a stored photo
-//! or a pasted image to the crop canvas. Every write goes through the engine's safe path
+//! The photo actions of the grid, its row menu and the photo panel: one user's Set / Remove /
+//! Restore / Export, and copy a stored photo, paste it onto many users, remove many, export
+//! many, hand a stored photo or a pasted image to the crop canvas. Every write goes through the engine's safe path
 //! ([`Directory::write_photo`] / [`Directory::remove_photo`]: the old value is saved first).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::super::photo_bridge;
 use super::ReqId;
 use super::jobs::{WorkerState, off_thread};
 use super::preview::photo_changed;
@@ -237,4 +238,168 @@ fn write_scratch(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
         crate::data_folder::create_private_dir(dir).map_err(|e| e.to_string())?;
     }
     crate::data_folder::write_private(path, bytes, false).map_err(|e| e.to_string())
+}
+
+/// "Set photo…", a dropped file, the crop canvas's Apply: one user's photo from a file.
+pub(super) async fn set_one(
+    s: &WorkerState,
+    id: ReqId,
+    user: Box<User>,
+    file: PathBuf,
+    crop: Option<(crate::photo::CropRect, u8)>,
+) {
+    let name = user.label();
+    s.emit(
+        id,
+        Event::JobStarted {
+            text: format!("Setting the photo of {name}…"),
+            cancellable: false,
+        },
+    );
+    let prepared = off_thread(move || photo_bridge::prepare_file(&file, crop)).await;
+    let Some(dir) = s.dir_or_fail(id) else {
+        return;
+    };
+    let result = async {
+        let jpeg = prepared?;
+        let _lock = s.lock(&dir, "set a photo").await?;
+        dir.write_photo(&user, &s.photo, &jpeg, &s.backups)
+            .await
+            .map(|o| o.bytes)
+            .map_err(|e| e.to_string())
+    }
+    .await;
+    match result {
+        Ok(bytes) => {
+            photo_changed(
+                s,
+                id,
+                &user,
+                Some(bytes),
+                format!(
+                    "Photo of {name} set ({}).",
+                    crate::photo::human_bytes(bytes)
+                ),
+                Some(format!("New photo for {name}.")),
+            )
+            .await;
+        }
+        Err(e) => s.emit(
+            id,
+            Event::JobFailed(format!("Photo of {name} not set: {e}")),
+        ),
+    }
+}
+
+/// "Remove photo" for one user (saved first).
+pub(super) async fn remove_one(s: &WorkerState, id: ReqId, user: Box<User>) {
+    let name = user.label();
+    let Some(dir) = s.dir_or_fail(id) else {
+        return;
+    };
+    let result = async {
+        let _lock = s.lock(&dir, "remove a photo").await?;
+        dir.remove_photo(&user, &s.photo, &s.backups)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    .await;
+    match result {
+        Ok(_) => {
+            photo_changed(
+                s,
+                id,
+                &user,
+                None,
+                format!("Photo of {name} removed (a backup was kept)."),
+                Some(format!("{name}: photo removed.")),
+            )
+            .await;
+        }
+        Err(e) => s.emit(
+            id,
+            Event::JobFailed(format!("Photo of {name} not removed: {e}")),
+        ),
+    }
+}
+
+/// "Restore previous" (`record: None`) or a history entry's "Restore".
+pub(super) async fn restore_one(
+    s: &WorkerState,
+    id: ReqId,
+    user: Box<User>,
+    record: Option<Box<crate::directory::BackupRecord>>,
+) {
+    let name = user.label();
+    let Some(dir) = s.dir_or_fail(id) else {
+        return;
+    };
+    let result = async {
+        let _lock = s.lock(&dir, "restore a photo").await?;
+        match record {
+            Some(rec) => dir
+                .restore_record(&user, &s.photo, &s.backups, &rec)
+                .await
+                .map(|o| Some((*rec, o))),
+            None => dir.restore_photo(&user, &s.photo, &s.backups).await,
+        }
+        .map_err(|e| e.to_string())
+    }
+    .await;
+    match result {
+        Ok(Some((rec, outcome))) => {
+            let when = crate::clock::local_display(&rec.taken_at);
+            let message = if rec.had_photo() {
+                format!("Photo of {name} put back as it was before the change of {when}.")
+            } else {
+                format!(
+                    "{name} had no photo before the change of {when}: the photo was removed (and saved)."
+                )
+            };
+            photo_changed(
+                s,
+                id,
+                &user,
+                (outcome.bytes > 0).then_some(outcome.bytes),
+                message,
+                None,
+            )
+            .await;
+        }
+        Ok(None) => s.emit(
+            id,
+            Event::JobFailed(format!(
+                "adphoto never changed {name}'s photo: nothing to restore."
+            )),
+        ),
+        Err(e) => s.emit(
+            id,
+            Event::JobFailed(format!("Photo of {name} not restored: {e}")),
+        ),
+    }
+}
+
+/// "Export photo…": one user's stored photo to a file.
+pub(super) async fn export_one(s: &WorkerState, id: ReqId, dn: String, path: PathBuf) {
+    let Some(dir) = s.dir_or_fail(id) else {
+        return;
+    };
+    match dir.read_photo(&dn, &s.photo).await {
+        Ok(Some(bytes)) => match std::fs::write(&path, &bytes) {
+            Ok(()) => s.emit(
+                id,
+                Event::JobDone(format!(
+                    "Photo saved to {} ({} bytes).",
+                    path.display(),
+                    bytes.len()
+                )),
+            ),
+            Err(e) => s.emit(
+                id,
+                Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
+            ),
+        },
+        Ok(None) => s.emit(id, Event::JobFailed("This user has no photo.".into())),
+        Err(e) => s.emit(id, Event::JobFailed(e.to_string())),
+    }
 }
