@@ -6,6 +6,8 @@
 #   ./dev.sh lint    cargo fmt --check and clippy -D warnings
 #   ./dev.sh bench   the benchmarks (they print ratios against ImageMagick, vips, ldapsearch/ldapmodify)
 #   ./dev.sh dist    release artefacts into target/dist: Linux binary, .deb, Windows .exe, .msi
+#   ./dev.sh smoke   install those as a new user would (the .deb in a minimal Debian chroot, the .msi
+#                    under Wine), start each, screenshot its window (installer/smoke.sh; root)
 #   ./dev.sh screenshot   the window on the demo directory under Xvfb -> assets/screenshots/main-window.png
 # System packages are installed with apt-get only when missing (idempotent).
 set -euo pipefail
@@ -86,10 +88,15 @@ case "${1:-}" in
     cargo bench "$@"
     ;;
   dist)
-    exec installer/build.sh
+    shift
+    exec installer/build.sh "$@"
+    ;;
+  smoke)
+    shift
+    exec installer/smoke.sh "$@"
     ;;
   *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

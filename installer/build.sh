@@ -37,6 +37,8 @@ VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 [ -n "$VERSION" ] || fail "no version in Cargo.toml"
 # An MSI's ProductVersion is numbers only: 1.2.3-beta.1 installs as 1.2.3.
 MSI_VERSION=${VERSION%%[-+]*}
+# The exe's four-part file version, as build.rs writes it into the version resource.
+FILE_VERSION=$MSI_VERSION.0
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 DIST=${ADPHOTO_DIST_DIR:-target/dist}
 
@@ -74,28 +76,50 @@ windows() {
 msi() {
   # wixl wants file paths relative to the current folder.
   local exe; exe=$(realpath --relative-to=. "$DIST/adphoto-$VERSION-windows-x64.exe")
+  local msi="$DIST/adphoto-$VERSION-x64.msi"
+  # Apps shows this size (KiB of what is installed): Windows Installer does not fill it in from
+  # the tables.
+  local kib=$((($(stat -c %s "$exe") + $(stat -c %s assets/seeta_fd_frontal_v1.0.LICENSE) + 1023) / 1024))
   wixl --arch x64 \
     --define "Version=$MSI_VERSION" \
     --define "Exe=$exe" \
     --define "Icon=assets/icon/adphoto.ico" \
-    --output "$DIST/adphoto-$VERSION-x64.msi" \
+    --define "SizeKiB=$kib" \
+    --output "$msi" \
     installer/adphoto.wxs
-  same_version_upgrades "$DIST/adphoto-$VERSION-x64.msi"
+  mend_wixl "$msi"
 }
 
-# Every build gets a new ProductCode, and wixl ignores AllowSameVersionUpgrades: a CI rebuild of
-# one version would install beside the last one (two "adphoto 0.1.0" in Apps). Make the upgrade
-# row include its own version (msidbUpgradeAttributesVersionMaxInclusive, 512), as WiX does for
-# AllowSameVersionUpgrades: the rebuild replaces the installed build in place.
-same_version_upgrades() {
-  local msi=$1 idt
+# Rewrites rows of one MSI table with an awk `pattern { action }` over its tab-separated export
+# (fields $1, $2 …; the pattern must not match the three header lines), and puts the table back.
+patch_table() {
+  local msi table=$2 program=$3 idt
+  msi=$(realpath "$1")
   idt=$(mktemp -d)
-  msiinfo export "$msi" Upgrade >"$idt/Upgrade.idt"
-  awk 'BEGIN { FS = OFS = "\t" }
-       NR > 3 && $7 ~ /^WIX_UPGRADE_DETECTED/ && int($5 / 512) % 2 == 0 { $5 += 512 } { print }' \
-    "$idt/Upgrade.idt" >"$idt/Upgrade.new" && mv "$idt/Upgrade.new" "$idt/Upgrade.idt"
-  (cd "$idt" && msibuild "$OLDPWD/$msi" -i Upgrade.idt)
+  msiinfo export "$msi" "$table" >"$idt/$table.idt"
+  awk -v version="$FILE_VERSION" 'BEGIN { FS = OFS = "\t" } { sub(/\r$/, "") } '"$program"' { print }' \
+    "$idt/$table.idt" >"$idt/new"
+  mv "$idt/new" "$idt/$table.idt"
+  (cd "$idt" && msibuild "$msi" -i "$table.idt")
   rm -rf "$idt"
+}
+
+# What Debian's wixl (0.101) leaves out or gets wrong, set right in its tables afterwards. Each
+# rewrite sets a value, so it is also right for a newer wixl that gets it right itself.
+mend_wixl() {
+  local msi=$1
+  # Every build gets a new ProductCode, and wixl ignores AllowSameVersionUpgrades: a CI rebuild of
+  # one version would install beside the last one (two "adphoto 0.1.0" in Apps). Make the upgrade
+  # row include its own version (msidbUpgradeAttributesVersionMaxInclusive, 512), as WiX does for
+  # AllowSameVersionUpgrades: the rebuild replaces the installed build in place.
+  patch_table "$msi" Upgrade '$7 ~ /^WIX_UPGRADE_DETECTED/ && int($5 / 512) % 2 == 0 { $5 += 512 }'
+  # The exe's file version (its version resource's, see build.rs) and language, which wixl does not
+  # read from the file: Windows Installer compares them when it replaces a file.
+  patch_table "$msi" File '$1 == "adphoto.exe" { $5 = version; $6 = "1033" }'
+  # wixl makes every custom action deferred (2048 + 51) and sequences it after InstallFinalize,
+  # where a property set is lost: set ARPINSTALLLOCATION immediately once the folder is known.
+  patch_table "$msi" CustomAction '$1 == "SetInstallLocation" { $2 = 51 }'
+  patch_table "$msi" InstallExecuteSequence '$1 == "SetInstallLocation" { $3 = 1001 }'
 }
 
 check() {
@@ -113,6 +137,14 @@ check() {
   grep -q "^ProductVersion	$MSI_VERSION\$" <<<"$out" || fail "the MSI's version is not $MSI_VERSION"
   out=$(msiinfo export "$msi" Upgrade | tr -d "\r")
   grep -q "	513		WIX_UPGRADE_DETECTED\$" <<<"$out" || fail "the MSI's upgrade row leaves out its own version"
+  out=$(msiinfo export "$msi" File | tr -d "\r")
+  grep -q "^adphoto.exe	Program	adphoto.exe	[0-9]*	$FILE_VERSION	1033	" <<<"$out" || fail "the MSI's File table has no version $FILE_VERSION for adphoto.exe"
+  out=$(msiinfo export "$msi" CustomAction | tr -d "\r")
+  grep -q "^SetInstallLocation	51	ARPINSTALLLOCATION	" <<<"$out" || fail "the MSI does not set ARPINSTALLLOCATION at once"
+  out=$(msiinfo export "$msi" InstallExecuteSequence | tr -d "\r")
+  grep -q "^SetInstallLocation		1001\$" <<<"$out" || fail "the MSI does not set ARPINSTALLLOCATION after CostFinalize"
+  out=$(msiinfo export "$msi" Property | tr -d "\r")
+  grep -q "^ARPSIZE	[1-9][0-9]*\$" <<<"$out" || fail "the MSI gives Apps no size"
   out=$(dpkg-deb -c "$debf")
   for f in ./usr/bin/adphoto ./usr/share/applications/adphoto.desktop \
     ./usr/share/icons/hicolor/48x48/apps/adphoto.png ./usr/share/icons/hicolor/256x256/apps/adphoto.png \
@@ -134,12 +166,15 @@ check() {
   done
 }
 
-step "setup" setup
-step "linux binary" linux
-step ".deb" deb
-step "windows .exe" windows
-step ".msi" msi
-step "check" check
+# `installer/build.sh msi check` runs only those steps (on what an earlier run left in $DIST).
+only=" $* "
+run() { [ "$only" = "  " ] || [[ "$only" == *" $2 "* ]] || return 0; step "$1" "$2"; }
+run "setup" setup
+run "linux binary" linux
+run ".deb" deb
+run "windows .exe" windows
+run ".msi" msi
+run "check" check
 
 # What a download is checked against: sha256sum -c SHA256SUMS
 (cd "$DIST" && sha256sum adphoto* > SHA256SUMS)
