@@ -922,3 +922,64 @@ fn match_check_flags_pictures_without_a_face_or_too_small() {
         "{small:?}"
     );
 }
+
+/// `export` names files by pattern; two users whose names collide never share one file (the
+/// second is reported, the first kept), and users without a photo take no name.
+#[test]
+fn export_never_writes_two_users_photos_to_one_file() {
+    let data = tempfile::tempdir().unwrap();
+    let out_dir = data.path().join("by-department");
+    let folder = out_dir.to_str().unwrap();
+    let out = adphoto_in(
+        data.path(),
+        &[],
+        &[
+            "--demo",
+            "export",
+            "--folder",
+            folder,
+            "--pattern",
+            "{department}",
+        ],
+    );
+    // Some users were not saved: exit 1, each named with the user who has the file.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "not saved: Jonas Berg (jberg): IT is already the file of Aisha Rahman (arahman)"
+        ),
+        "{err}"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("6 photos saved to"), "{text}");
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "Finance.jpg",
+            "IT.jpg",
+            "Logistics.jpg",
+            "Management.jpg",
+            "People.jpg",
+            "Sales.jpg"
+        ]
+    );
+    // Aisha Rahman's photo, not Jonas Berg's, is IT.jpg.
+    let users = adphoto_in(data.path(), &[], &["--demo", "users", "--json"]);
+    let users: serde_json::Value = serde_json::from_slice(&users.stdout).unwrap();
+    let aisha = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["sAMAccountName"] == "arahman")
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(out_dir.join("IT.jpg")).unwrap().len(),
+        aisha["photoBytes"].as_u64().unwrap()
+    );
+}

@@ -538,6 +538,56 @@ fn at_900_by_600_nothing_is_clipped() {
     assert_eq!(h.get_by_label("Title / Department").rect(), before);
 }
 
+/// "Export…" for many users: each stored photo, byte for byte, named by account like
+/// `adphoto export`; users without a photo are counted, not written.
+#[test]
+fn exporting_many_users_saves_each_photo_by_account() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(tmp.path());
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.query_by_label("Amelia Hart").is_some()
+    });
+    let users = h.state().grid().users().to_vec();
+    let dns: Vec<String> = users.iter().map(|u| u.dn.clone()).collect();
+    let with: Vec<_> = users.iter().filter(|u| u.photo_bytes.is_some()).collect();
+    let folder = tmp.path().join("out");
+    h.state_mut().export_photos_to(&dns, folder.clone());
+    wait_until(&mut h, "the export", |h| {
+        h.state()
+            .status()
+            .message()
+            .is_some_and(|(m, _)| m.contains("photos saved to"))
+    });
+    let (m, _) = h.state().status().message().unwrap();
+    let without = users.len() - with.len();
+    assert!(
+        m.contains(&format!("{} photos saved", with.len()))
+            && m.contains(&format!("{without} users have none")),
+        "{m}"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = with
+        .iter()
+        .map(|u| format!("{}.jpg", u.sam_account_name.as_deref().unwrap()))
+        .collect();
+    want.sort();
+    assert_eq!(names, want);
+    for u in &with {
+        let file = folder.join(format!("{}.jpg", u.sam_account_name.as_deref().unwrap()));
+        assert_eq!(
+            Some(std::fs::metadata(&file).unwrap().len() as usize),
+            u.photo_bytes,
+            "{}",
+            u.label()
+        );
+    }
+}
+
 /// The row menu (right-click and the Menu key), copy and paste between users, a picture from
 /// the system's clipboard through the crop canvas, and "Edit current photo".
 #[test]

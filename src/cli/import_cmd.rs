@@ -9,10 +9,9 @@ use super::match_cmd::{MatchSource, bad_rows_text, match_files, parse_pattern};
 use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
 use crate::data_folder::DataFolder;
-use crate::directory::{BackupStore, Directory, PhotoAttribute, READ_CHUNK, Who};
+use crate::directory::{BackupStore, Directory, PhotoAttribute};
 use crate::import::journal;
 use crate::import::{self, Choices, JobOptions, Journal, Plan, Report, Status};
-use crate::matching;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -252,53 +251,23 @@ pub async fn export(
     let users =
         super::users_cmd::list(dir, args.ou.as_deref(), args.subtree, args.contacts, photo).await?;
     let pattern = parse_pattern(&args.pattern, &users)?;
-    let mut saved = 0;
-    let mut failed = 0;
-    // Named first, then read a few hundred at a time with one search per READ_CHUNK users:
-    // over a slow link an export costs a few round trips, not one per user.
-    let mut named: Vec<(&crate::directory::User, String)> = Vec::new();
-    for u in users.iter().filter(|u| u.photo_bytes.is_some()) {
-        // A contact has no account name: its cn names the file when the pattern gives nothing.
-        let contact = u.kind == crate::directory::Kind::Contact;
-        match pattern
-            .render(u)
-            .or_else(|| contact.then(|| u.label()))
-            .map(|n| matching::sanitize_file_name(&n))
-            .filter(|n| !n.is_empty())
-        {
-            Some(name) => named.push((u, name)),
-            None => {
-                eprintln!("skipped {}: the pattern gives no name", u.label());
-                failed += 1;
-            }
+    let result =
+        crate::import::export_photos(dir, photo, &users, &pattern, &args.folder, &mut |_, _| {})
+            .await;
+    let report = match result {
+        Ok(r) => r,
+        Err(stopped) => {
+            say!("{} before it stopped", stopped.so_far.summary(&args.folder));
+            return Err(stopped.error.into());
         }
+    };
+    for f in &report.failed {
+        eprintln!("not saved: {f}");
     }
-    for group in named.chunks(READ_CHUNK * 4) {
-        let who: Vec<Who> = group.iter().map(|(u, _)| Who::from(*u)).collect();
-        let found = dir.read_photos(&who, photo).await?;
-        for ((u, name), found) in group.iter().zip(found) {
-            match found.map(|f| f.photo) {
-                Ok(Some(bytes)) => {
-                    let ext = if bytes.starts_with(&[0xFF, 0xD8]) {
-                        "jpg"
-                    } else {
-                        "bin"
-                    };
-                    write_file(&args.folder.join(format!("{name}.{ext}")), &bytes)?;
-                    saved += 1;
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    eprintln!("failed {}: {e}", u.label());
-                    failed += 1;
-                }
-            }
-        }
-    }
-    say!("{saved} photos saved to {}", args.folder.display());
-    Ok(if failed > 0 {
-        Outcome::SomeFailed
-    } else {
+    say!("{}", report.summary(&args.folder));
+    Ok(if report.failed.is_empty() {
         Outcome::Ok
+    } else {
+        Outcome::SomeFailed
     })
 }

@@ -3,6 +3,7 @@
 
 mod batch;
 mod choices;
+mod export;
 mod job;
 pub mod journal;
 pub mod link;
@@ -11,6 +12,7 @@ mod report;
 mod undo;
 
 pub use choices::{Case, Choices, ManualCrop, Pair, Skip, Unmatched};
+pub use export::{ExportReport, ExportStopped, export_photos, export_stem, extension, name_all};
 pub use job::{Cancel, JobOptions, Progress, run};
 pub use journal::Journal;
 pub use plan::{Encoded, FileStamp, NO_RIGHT, Plan, PlanItem, PlanSummary, new_id};

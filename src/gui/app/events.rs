@@ -4,7 +4,7 @@
 
 use super::App;
 use crate::gui::toast::Toast;
-use crate::gui::worker::{Command, Event, FilePurpose, Owner, Reply, ReqId};
+use crate::gui::worker::{Event, FilePurpose, Owner, Reply, ReqId};
 
 impl App {
     /// "ldaps://dc1:636, DC=example,DC=com": where a change went, for the notices.
@@ -24,19 +24,7 @@ impl App {
             FilePurpose::Ldif => self.open_ldif(path),
             FilePurpose::ImportFolder => self.set_import_folder(&path),
             FilePurpose::ImportReport => self.save_import_report(path),
-            FilePurpose::ExportFolder(dns) => {
-                let users = self
-                    .grid
-                    .users()
-                    .iter()
-                    .filter(|u| dns.contains(&u.dn))
-                    .cloned()
-                    .collect();
-                self.worker.send(Command::ExportPhotos {
-                    users,
-                    folder: path,
-                });
-            }
+            FilePurpose::ExportFolder(dns) => self.export_photos_to(&dns, path),
             FilePurpose::ImportMap => self.set_import_map(&path),
         }
     }

@@ -281,6 +281,19 @@ impl App {
         });
     }
 
+    /// Saves the stored photos of the users `dns` (of the list shown) into `folder`: what the
+    /// row menu's "Export…" for several users does after its folder dialog.
+    pub fn export_photos_to(&mut self, dns: &[String], folder: PathBuf) {
+        let users = self
+            .grid
+            .users()
+            .iter()
+            .filter(|u| dns.contains(&u.dn))
+            .cloned()
+            .collect();
+        self.worker.send(Command::ExportPhotos { users, folder });
+    }
+
     /// Shows `users` as if a directory had listed them (benchmarks and tests of the grid).
     pub fn show_users(&mut self, info: ConnectionInfo, users: Vec<User>) {
         self.users_base = Some(info.base_dn.clone());

@@ -126,45 +126,50 @@ where
     }
 }
 
-/// Saves each user's stored photo as `<account>.jpg` in `folder`.
+/// Saves the stored photos of `users` in `folder`, named by account (a contact by its name), with
+/// the engine's rules ([`crate::import::export_photos`]: what `adphoto export` does).
 pub(super) async fn export(s: &WorkerState, id: ReqId, users: Vec<User>, folder: PathBuf) {
     let Some(dir) = s.dir_or_fail(id) else {
         return;
     };
-    let who: Vec<_> = users.iter().map(Into::into).collect();
-    let found = match dir.read_photos(&who, &s.photo).await {
-        Ok(f) => f,
-        Err(e) => return s.emit(id, Event::JobFailed(format!("Photos not read: {e}"))),
-    };
-    let (mut saved, mut without) = (0, 0);
-    let mut failed = Vec::new();
-    for (user, found) in users.iter().zip(found) {
-        let Some(photo) = found.ok().and_then(|f| f.photo) else {
-            without += 1;
-            continue;
-        };
-        let name = crate::matching::sanitize_file_name(
-            user.sam_account_name.as_deref().unwrap_or(&user.label()),
-        );
-        let path = folder.join(format!("{name}.jpg"));
-        match std::fs::write(&path, &photo) {
-            Ok(()) => saved += 1,
-            Err(e) => failed.push(format!("{}: {e}", path.display())),
-        }
-    }
-    let mut text = format!("{saved} photos saved to {}", folder.display());
-    if without > 0 {
-        text.push_str(&format!("; {without} users have none"));
-    }
-    if failed.is_empty() {
-        s.emit(id, Event::JobDone(format!("{text}.")));
-    } else {
+    let pattern = crate::matching::Pattern::parse(EXPORT_PATTERN).expect("a valid pattern");
+    let mut progress = |done: usize, total: usize| {
         s.emit(
             id,
-            Event::JobFailed(format!("{text}; not saved: {}", failed.join("; "))),
-        );
+            Event::JobStarted {
+                text: format!("Exporting photos: {done} of {total}…"),
+                cancellable: false,
+            },
+        )
+    };
+    let result =
+        crate::import::export_photos(&dir, &s.photo, &users, &pattern, &folder, &mut progress)
+            .await;
+    match result {
+        Ok(r) if r.failed.is_empty() => {
+            s.emit(id, Event::JobDone(format!("{}.", r.summary(&folder))))
+        }
+        Ok(r) => s.emit(
+            id,
+            Event::JobFailed(format!(
+                "{}; not saved: {}",
+                r.summary(&folder),
+                r.failed.join("; ")
+            )),
+        ),
+        Err(stopped) => s.emit(
+            id,
+            Event::JobFailed(format!(
+                "{}, then the export stopped: {}",
+                stopped.so_far.summary(&folder),
+                stopped.error
+            )),
+        ),
     }
 }
+
+/// The window names exported files as `adphoto export` does by default.
+const EXPORT_PATTERN: &str = "{sAMAccountName}";
 
 /// Writes `user`'s stored photo to a scratch file for the crop canvas ("Edit current photo").
 pub(super) async fn edit(s: &WorkerState, id: ReqId, user: User) {

@@ -1,0 +1,207 @@
+//! Saving stored photos as files: the window's "Export…" for many users and the CLI's `export`.
+//! One set of rules for both: the file name from a naming pattern (a contact's cn when the
+//! pattern gives nothing), the extension from the bytes, a few searches for many users, and no
+//! user's file written over another's.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::directory::{Directory, DirectoryError, Kind, PhotoAttribute, READ_CHUNK, User, Who};
+use crate::matching::{Pattern, sanitize_file_name};
+
+/// What an export did, for its summary line.
+#[derive(Debug, Default, PartialEq)]
+pub struct ExportReport {
+    /// Files written.
+    pub saved: usize,
+    /// Users without a stored photo (none was written for them).
+    pub without: usize,
+    /// Users whose photo was not saved, each with the reason ("Amelia Hart (ahart): …").
+    pub failed: Vec<String>,
+}
+
+impl ExportReport {
+    /// "12 photos saved to /tmp/x; 3 users have none" (no full stop).
+    pub fn summary(&self, folder: &Path) -> String {
+        let mut text = format!("{} photos saved to {}", self.saved, folder.display());
+        if self.without > 0 {
+            text.push_str(&format!("; {} users have none", self.without));
+        }
+        text
+    }
+}
+
+/// The directory read failed as a whole (connection lost) part way: what was saved before.
+#[derive(Debug)]
+pub struct ExportStopped {
+    pub error: DirectoryError,
+    pub so_far: ExportReport,
+}
+
+/// The file name stem for `user`'s photo: `pattern` filled in, or a contact's cn when the
+/// pattern gives nothing (a contact has no account name); characters no file name may hold
+/// replaced. `None` when nothing names it.
+pub fn export_stem(user: &User, pattern: &Pattern) -> Option<String> {
+    pattern
+        .render(user)
+        .or_else(|| (user.kind == Kind::Contact).then(|| user.label()))
+        .map(|n| sanitize_file_name(&n))
+        .filter(|n| !n.trim().is_empty())
+}
+
+/// The extension a stored photo is saved with, from its first bytes: directories hold JPEG, but
+/// nothing stops another tool from storing a PNG, and a wrong extension hides that.
+pub fn extension(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        "jpg"
+    } else if bytes.starts_with(b"\x89PNG") {
+        "png"
+    } else {
+        "bin"
+    }
+}
+
+/// Names every user to export, in order: `Ok(stem)`, or `Err(reason)` when the pattern gives no
+/// name or an earlier user already has it (two "John Smith" would otherwise share one file, the
+/// second silently replacing the first). Case-insensitive, as Windows and macOS compare names.
+pub fn name_all(users: &[User], pattern: &Pattern) -> Vec<Result<String, String>> {
+    let mut taken: HashMap<String, String> = HashMap::new();
+    users
+        .iter()
+        .map(|u| {
+            let stem = export_stem(u, pattern)
+                .ok_or_else(|| format!("the pattern {pattern} gives no file name"))?;
+            let key = stem.to_lowercase();
+            if let Some(first) = taken.get(&key) {
+                return Err(format!(
+                    "{stem} is already the file of {first}: choose a pattern that tells them apart"
+                ));
+            }
+            taken.insert(key, u.label_with_account());
+            Ok(stem)
+        })
+        .collect()
+}
+
+/// Saves the stored photos of `users` into `folder` (created if needed), named by `pattern`.
+/// Users the listing shows without a photo are counted, not read; the others are read with one
+/// search per [`READ_CHUNK`] users, so over a slow link an export costs a few round trips, not one
+/// per user. `progress(done, total)` is called after each group. A file that cannot be written
+/// is a failure of that user; the export goes on.
+pub async fn export_photos(
+    dir: &Directory,
+    photo: &PhotoAttribute,
+    users: &[User],
+    pattern: &Pattern,
+    folder: &Path,
+    progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> Result<ExportReport, ExportStopped> {
+    let mut report = ExportReport::default();
+    if let Err(e) = std::fs::create_dir_all(folder) {
+        report.failed.push(format!("{}: {e}", folder.display()));
+        return Ok(report);
+    }
+    // Only the photos to be written compete for names: a user without one takes none.
+    let (to_read, without): (Vec<&User>, Vec<&User>) =
+        users.iter().partition(|u| u.photo_bytes.is_some());
+    report.without = without.len();
+    let to_read: Vec<User> = to_read.into_iter().cloned().collect();
+    let mut named: Vec<(&User, String)> = Vec::new();
+    for (user, name) in to_read.iter().zip(name_all(&to_read, pattern)) {
+        match name {
+            Ok(stem) => named.push((user, stem)),
+            Err(why) => report
+                .failed
+                .push(format!("{}: {why}", user.label_with_account())),
+        }
+    }
+    let total = named.len();
+    let mut done = 0;
+    for group in named.chunks(READ_CHUNK * 4) {
+        let who: Vec<Who> = group.iter().map(|(u, _)| Who::from(*u)).collect();
+        let found = match dir.read_photos(&who, photo).await {
+            Ok(f) => f,
+            Err(error) => {
+                return Err(ExportStopped {
+                    error,
+                    so_far: report,
+                });
+            }
+        };
+        for ((user, stem), found) in group.iter().zip(found) {
+            match found.map(|f| f.photo) {
+                Ok(Some(bytes)) => {
+                    let path = export_path(folder, stem, &bytes);
+                    match std::fs::write(&path, &bytes) {
+                        Ok(()) => report.saved += 1,
+                        Err(e) => report.failed.push(format!("{}: {e}", path.display())),
+                    }
+                }
+                // Removed since the listing.
+                Ok(None) => report.without += 1,
+                Err(e) => report
+                    .failed
+                    .push(format!("{}: {e}", user.label_with_account())),
+            }
+        }
+        done += group.len();
+        progress(done, total);
+    }
+    Ok(report)
+}
+
+/// Where a photo (`bytes`) named `stem` is saved.
+pub fn export_path(folder: &Path, stem: &str, bytes: &[u8]) -> PathBuf {
+    folder.join(format!("{stem}.{}", extension(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(account: Option<&str>, cn: &str, kind: Kind) -> User {
+        let mut u = User {
+            dn: format!("CN={cn},DC=x"),
+            sam_account_name: account.map(Into::into),
+            display_name: Some(cn.into()),
+            kind,
+            ..Default::default()
+        };
+        u.extra.insert("cn".into(), cn.into());
+        u
+    }
+
+    #[test]
+    fn names_by_pattern_contacts_by_cn_and_never_twice() {
+        let p = Pattern::parse("{displayName}").unwrap();
+        let users = [
+            user(Some("jsmith"), "John Smith", Kind::User),
+            user(Some("jsmith2"), "john smith", Kind::User),
+            user(None, "Anna: Müller", Kind::Contact),
+        ];
+        let names = name_all(&users, &p);
+        assert_eq!(names[0], Ok("John Smith".into()));
+        let second = names[1].as_ref().unwrap_err();
+        assert!(second.contains("John Smith (jsmith)"), "{second}");
+        assert_eq!(names[2], Ok("Anna_ Müller".into()));
+
+        let by_account = Pattern::parse("{sAMAccountName}").unwrap();
+        let names = name_all(&users, &by_account);
+        assert_eq!(names[2], Ok("Anna_ Müller".into()), "a contact by its cn");
+        let mut nameless = user(None, "x", Kind::User);
+        nameless.display_name = None;
+        assert!(name_all(&[nameless], &by_account)[0].is_err());
+    }
+
+    #[test]
+    fn the_extension_follows_the_bytes() {
+        assert_eq!(extension(&[0xFF, 0xD8, 0xFF]), "jpg");
+        assert_eq!(extension(b"\x89PNG\r\n"), "png");
+        assert_eq!(extension(b"GIF89a"), "bin");
+        assert_eq!(extension(&[]), "bin");
+        assert_eq!(
+            export_path(Path::new("/out"), "a", &[0xFF, 0xD8]),
+            Path::new("/out/a.jpg")
+        );
+    }
+}
