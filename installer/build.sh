@@ -139,6 +139,8 @@ check() {
   grep -q "	513		WIX_UPGRADE_DETECTED\$" <<<"$out" || fail "the MSI's upgrade row leaves out its own version"
   out=$(msiinfo export "$msi" File | tr -d "\r")
   grep -q "^adphoto.exe	Program	adphoto.exe	[0-9]*	$FILE_VERSION	1033	" <<<"$out" || fail "the MSI's File table has no version $FILE_VERSION for adphoto.exe"
+  # Only the program and its notice: nothing a test stands in with (tests/wine) may ship.
+  [ "$(grep -c '' <<<"$out")" -eq 5 ] || fail "the MSI's File table holds more than adphoto.exe and the licence notice"
   out=$(msiinfo export "$msi" CustomAction | tr -d "\r")
   grep -q "^SetInstallLocation	51	ARPINSTALLLOCATION	" <<<"$out" || fail "the MSI does not set ARPINSTALLLOCATION at once"
   out=$(msiinfo export "$msi" InstallExecuteSequence | tr -d "\r")
