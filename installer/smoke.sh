@@ -167,6 +167,9 @@ msi_smoke() {
   export WINEPREFIX="$PREFIX_DIR/prefix" WINEDEBUG=-all
   # No Mono or Gecko: nothing here needs them, and their installers would go to the network.
   export WINEDLLOVERRIDES="mscoree=;mshtml="
+  # The display first: Wine's desktop process starts with the prefix and keeps the display it found
+  # then (none, without this), and a window opened later cannot get an OpenGL context.
+  start_x
   say "a fresh Wine prefix"
   wineboot --init >/dev/null 2>&1
   wineserver -w
@@ -209,7 +212,6 @@ msi_smoke() {
   [ "$out" = "adphoto $VERSION" ] || fail "adphoto.exe --version said: $out"
   check_demo_users "$(wine "$exe" --demo users 2>/dev/null)"
 
-  start_x
   # The window's data folder is the prefix's %APPDATA%, thrown away with it.
   wine "$exe" --demo >"$PREFIX_DIR/window.log" 2>&1 &
   local app=$!
