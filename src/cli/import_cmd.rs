@@ -251,9 +251,18 @@ pub async fn export(
     let users =
         super::users_cmd::list(dir, args.ou.as_deref(), args.subtree, args.contacts, photo).await?;
     let pattern = parse_pattern(&args.pattern, &users)?;
-    let result =
-        crate::import::export_photos(dir, photo, &users, &pattern, &args.folder, &mut |_, _| {})
-            .await;
+    let (cancel, on_ctrl_c) = super::cancel_on_ctrl_c("the photos being read");
+    let result = crate::import::export_photos(
+        dir,
+        photo,
+        &users,
+        &pattern,
+        &args.folder,
+        &cancel,
+        &mut |_, _| {},
+    )
+    .await;
+    on_ctrl_c.abort();
     let report = match result {
         Ok(r) => r,
         Err(stopped) => {
@@ -265,7 +274,7 @@ pub async fn export(
         eprintln!("not saved: {f}");
     }
     say!("{}", report.summary(&args.folder));
-    Ok(if report.failed.is_empty() {
+    Ok(if report.failed.is_empty() && !report.cancelled {
         Outcome::Ok
     } else {
         Outcome::SomeFailed

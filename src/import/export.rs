@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::Cancel;
 use crate::directory::{Directory, DirectoryError, Kind, PhotoAttribute, READ_CHUNK, User, Who};
 use crate::matching::{Pattern, sanitize_file_name};
 
@@ -18,6 +19,8 @@ pub struct ExportReport {
     pub without: usize,
     /// Users whose photo was not saved, each with the reason ("Amelia Hart (ahart): …").
     pub failed: Vec<String>,
+    /// Stopped on request before the end: the photos not yet read were not saved.
+    pub cancelled: bool,
 }
 
 impl ExportReport {
@@ -26,6 +29,9 @@ impl ExportReport {
         let mut text = format!("{} photos saved to {}", self.saved, folder.display());
         if self.without > 0 {
             text.push_str(&format!("; {} users have none", self.without));
+        }
+        if self.cancelled {
+            text.push_str("; cancelled, the others not saved");
         }
         text
     }
@@ -86,14 +92,15 @@ pub fn name_all(users: &[User], pattern: &Pattern) -> Vec<Result<String, String>
 /// Saves the stored photos of `users` into `folder` (created if needed), named by `pattern`.
 /// Users the listing shows without a photo are counted, not read; the others are read with one
 /// search per [`READ_CHUNK`] users, so over a slow link an export costs a few round trips, not one
-/// per user. `progress(done, total)` is called after each group. A file that cannot be written
-/// is a failure of that user; the export goes on.
+/// per user. `progress(done, total)` is called after each group; `cancel` is looked at before
+/// each. A file that cannot be written is a failure of that user; the export goes on.
 pub async fn export_photos(
     dir: &Directory,
     photo: &PhotoAttribute,
     users: &[User],
     pattern: &Pattern,
     folder: &Path,
+    cancel: &Cancel,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<ExportReport, ExportStopped> {
     let mut report = ExportReport::default();
@@ -118,6 +125,10 @@ pub async fn export_photos(
     let total = named.len();
     let mut done = 0;
     for group in named.chunks(READ_CHUNK * 4) {
+        if cancel.is_cancelled() {
+            report.cancelled = true;
+            break;
+        }
         let who: Vec<Who> = group.iter().map(|(u, _)| Who::from(*u)).collect();
         let found = match dir.read_photos(&who, photo).await {
             Ok(f) => f,
@@ -191,6 +202,87 @@ mod tests {
         let mut nameless = user(None, "x", Kind::User);
         nameless.display_name = None;
         assert!(name_all(&[nameless], &by_account)[0].is_err());
+    }
+
+    /// The whole export on the demo directory: every stored photo byte for byte; cancelled
+    /// before the first read, nothing is written and the report says so; a user gone from the
+    /// directory is that user's failure, the others are saved.
+    #[test]
+    fn exports_the_demo_directory_and_stops_when_cancelled() {
+        let tmp = tempfile::tempdir().unwrap();
+        let source = crate::directory::demo::install(tmp.path()).unwrap();
+        let dir = Directory::open_ldif(&source, tmp.path().join("changes.ldif")).unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let photo = PhotoAttribute::default();
+        let base = dir.base_dn().to_string();
+        let mut users = rt
+            .block_on(dir.users(&base, crate::directory::Depth::Subtree, &photo))
+            .unwrap();
+        let with = users.iter().filter(|u| u.photo_bytes.is_some()).count();
+        assert!(with > 2);
+        let pattern = Pattern::parse("{sAMAccountName}").unwrap();
+
+        let out = tmp.path().join("all");
+        let mut calls = Vec::new();
+        let report = rt
+            .block_on(export_photos(
+                &dir,
+                &photo,
+                &users,
+                &pattern,
+                &out,
+                &Cancel::default(),
+                &mut |done, total| calls.push((done, total)),
+            ))
+            .unwrap();
+        assert_eq!(report.saved, with);
+        assert_eq!(report.without, users.len() - with);
+        assert!(report.failed.is_empty() && !report.cancelled, "{report:?}");
+        assert_eq!(calls.last(), Some(&(with, with)));
+        for u in users.iter().filter(|u| u.photo_bytes.is_some()) {
+            let stored = rt.block_on(dir.read_photo(&u.dn, &photo)).unwrap().unwrap();
+            let name = format!("{}.jpg", u.sam_account_name.as_deref().unwrap());
+            assert_eq!(std::fs::read(out.join(name)).unwrap(), stored);
+        }
+
+        let cancel = Cancel::default();
+        cancel.cancel();
+        let out = tmp.path().join("cancelled");
+        let report = rt
+            .block_on(export_photos(
+                &dir,
+                &photo,
+                &users,
+                &pattern,
+                &out,
+                &cancel,
+                &mut |_, _| {},
+            ))
+            .unwrap();
+        assert!(report.cancelled && report.saved == 0, "{report:?}");
+        assert!(report.summary(&out).contains("cancelled"));
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+
+        let gone = users.iter().position(|u| u.photo_bytes.is_some()).unwrap();
+        users[gone].dn = format!("CN=Nobody,{base}");
+        users[gone].object_guid = None;
+        let out = tmp.path().join("one-gone");
+        let report = rt
+            .block_on(export_photos(
+                &dir,
+                &photo,
+                &users,
+                &pattern,
+                &out,
+                &Cancel::default(),
+                &mut |_, _| {},
+            ))
+            .unwrap();
+        assert_eq!(
+            (report.saved, report.failed.len()),
+            (with - 1, 1),
+            "{report:?}"
+        );
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub(super) struct WorkerState {
     pub(super) thumbs: Semaphore,
     /// The cancellable job under way (connect or user listing).
     pub(super) current: Mutex<Option<AbortHandle>>,
+    /// A cancellable job that stops between steps and reports what it did (an export).
+    pub(super) stepped: Mutex<Option<Cancel>>,
     pub(super) thumb_reads: Arc<super::ThumbReads>,
 }
 
@@ -94,6 +96,10 @@ pub(super) async fn dispatch(
                 if let Some(h) = state.current.lock().ok().and_then(|mut c| c.take()) {
                     h.abort();
                     state.emit(id, Event::Cancelled);
+                }
+                // It ends with its own report ("…; cancelled, the others not saved").
+                if let Some(c) = state.stepped.lock().ok().and_then(|mut c| c.take()) {
+                    c.cancel();
                 }
             }
             Command::Connect(opts) => {

@@ -101,6 +101,7 @@ impl Worker {
                     photo: PhotoAttribute::default(),
                     thumbs: Semaphore::new(4),
                     current: Mutex::new(None),
+                    stepped: Mutex::new(None),
                     thumb_reads: worker.thumb_reads.clone(),
                 });
                 rt.spawn(jobs::dispatch(state, cmd_rx));

@@ -133,18 +133,39 @@ pub(super) async fn export(s: &WorkerState, id: ReqId, users: Vec<User>, folder:
         return;
     };
     let pattern = crate::matching::Pattern::parse(EXPORT_PATTERN).expect("a valid pattern");
+    let cancel = crate::import::Cancel::default();
+    if let Ok(mut c) = s.stepped.lock() {
+        *c = Some(cancel.clone());
+    }
     let mut progress = |done: usize, total: usize| {
         s.emit(
             id,
             Event::JobStarted {
                 text: format!("Exporting photos: {done} of {total}…"),
-                cancellable: false,
+                cancellable: true,
             },
         )
     };
-    let result =
-        crate::import::export_photos(&dir, &s.photo, &users, &pattern, &folder, &mut progress)
-            .await;
+    s.emit(
+        id,
+        Event::JobStarted {
+            text: "Exporting photos…".into(),
+            cancellable: true,
+        },
+    );
+    let result = crate::import::export_photos(
+        &dir,
+        &s.photo,
+        &users,
+        &pattern,
+        &folder,
+        &cancel,
+        &mut progress,
+    )
+    .await;
+    if let Ok(mut c) = s.stepped.lock() {
+        c.take();
+    }
     match result {
         Ok(r) if r.failed.is_empty() => {
             s.emit(id, Event::JobDone(format!("{}.", r.summary(&folder))))
