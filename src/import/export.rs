@@ -222,19 +222,24 @@ mod tests {
         assert!(with > 2);
         let pattern = Pattern::parse("{sAMAccountName}").unwrap();
 
-        let out = tmp.path().join("all");
-        let mut calls = Vec::new();
-        let report = rt
-            .block_on(export_photos(
-                &dir,
-                &photo,
-                &users,
-                &pattern,
-                &out,
-                &Cancel::default(),
-                &mut |done, total| calls.push((done, total)),
-            ))
-            .unwrap();
+        let export = |users: &[User], to: &str, cancel: &Cancel| {
+            let out = tmp.path().join(to);
+            let mut calls = Vec::new();
+            let report = rt
+                .block_on(export_photos(
+                    &dir,
+                    &photo,
+                    users,
+                    &pattern,
+                    &out,
+                    cancel,
+                    &mut |done, total| calls.push((done, total)),
+                ))
+                .unwrap();
+            (out, report, calls)
+        };
+
+        let (out, report, calls) = export(&users, "all", &Cancel::default());
         assert_eq!(report.saved, with);
         assert_eq!(report.without, users.len() - with);
         assert!(report.failed.is_empty() && !report.cancelled, "{report:?}");
@@ -247,18 +252,7 @@ mod tests {
 
         let cancel = Cancel::default();
         cancel.cancel();
-        let out = tmp.path().join("cancelled");
-        let report = rt
-            .block_on(export_photos(
-                &dir,
-                &photo,
-                &users,
-                &pattern,
-                &out,
-                &cancel,
-                &mut |_, _| {},
-            ))
-            .unwrap();
+        let (out, report, _) = export(&users, "cancelled", &cancel);
         assert!(report.cancelled && report.saved == 0, "{report:?}");
         assert!(report.summary(&out).contains("cancelled"));
         assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
@@ -266,18 +260,7 @@ mod tests {
         let gone = users.iter().position(|u| u.photo_bytes.is_some()).unwrap();
         users[gone].dn = format!("CN=Nobody,{base}");
         users[gone].object_guid = None;
-        let out = tmp.path().join("one-gone");
-        let report = rt
-            .block_on(export_photos(
-                &dir,
-                &photo,
-                &users,
-                &pattern,
-                &out,
-                &Cancel::default(),
-                &mut |_, _| {},
-            ))
-            .unwrap();
+        let (_, report, _) = export(&users, "one-gone", &Cancel::default());
         assert_eq!(
             (report.saved, report.failed.len()),
             (with - 1, 1),
