@@ -982,4 +982,39 @@ fn export_never_writes_two_users_photos_to_one_file() {
         std::fs::metadata(out_dir.join("IT.jpg")).unwrap().len(),
         aisha["photoBytes"].as_u64().unwrap()
     );
+
+    // A file already there with another picture is kept, unless --overwrite.
+    std::fs::write(out_dir.join("arahman.jpg"), b"an original").unwrap();
+    let again = |extra: &[&str]| {
+        let mut args = vec![
+            "--demo",
+            "export",
+            "--folder",
+            folder,
+            "--pattern",
+            "{sAMAccountName}",
+        ];
+        args.extend_from_slice(extra);
+        adphoto_in(data.path(), &[], &args)
+    };
+    let out = again(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("arahman.jpg already exists with another picture: kept")
+            && err.contains("--overwrite replaces them"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(out_dir.join("arahman.jpg")).unwrap(),
+        b"an original"
+    );
+    let out = again(&["--overwrite"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::metadata(out_dir.join("arahman.jpg"))
+            .unwrap()
+            .len(),
+        aisha["photoBytes"].as_u64().unwrap()
+    );
 }

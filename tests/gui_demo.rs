@@ -586,6 +586,29 @@ fn exporting_many_users_saves_each_photo_by_account() {
             u.label()
         );
     }
+
+    // Into a folder holding an original under one of those names: the original stays, the
+    // others are saved (again: the same bytes are fine), and the message says why.
+    let original = folder.join(format!(
+        "{}.jpg",
+        with[0].sam_account_name.as_deref().unwrap()
+    ));
+    std::fs::write(&original, b"the 3000 px original").unwrap();
+    h.state_mut().export_photos_to(&dns, folder.clone());
+    wait_until(&mut h, "the second export", |h| {
+        h.state()
+            .status()
+            .message()
+            .is_some_and(|(m, _)| m.contains("already exists"))
+    });
+    let (m, _) = h.state().status().message().unwrap();
+    assert!(
+        m.contains(&format!("{} photos saved", with.len() - 1))
+            && m.contains("already exists with another picture: kept")
+            && m.contains("choose an empty folder"),
+        "{m}"
+    );
+    assert_eq!(std::fs::read(&original).unwrap(), b"the 3000 px original");
 }
 
 /// The row menu (right-click and the Menu key), copy and paste between users, a picture from

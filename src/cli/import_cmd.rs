@@ -51,6 +51,9 @@ pub struct ExportArgs {
     /// File name pattern (".jpg" is added).
     #[arg(long, value_name = "PATTERN", default_value = "{sAMAccountName}")]
     pub pattern: String,
+    /// Replace files already in the folder that hold another picture (they are kept otherwise).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 pub async fn import(
@@ -252,16 +255,13 @@ pub async fn export(
         super::users_cmd::list(dir, args.ou.as_deref(), args.subtree, args.contacts, photo).await?;
     let pattern = parse_pattern(&args.pattern, &users)?;
     let (cancel, on_ctrl_c) = super::cancel_on_ctrl_c("the photos being read");
-    let result = crate::import::export_photos(
-        dir,
-        photo,
-        &users,
-        &pattern,
-        &args.folder,
-        &cancel,
-        &mut |_, _| {},
-    )
-    .await;
+    let to = crate::import::ExportTo {
+        folder: &args.folder,
+        pattern: &pattern,
+        overwrite: args.overwrite,
+    };
+    let result =
+        crate::import::export_photos(dir, photo, &users, to, &cancel, &mut |_, _| {}).await;
     on_ctrl_c.abort();
     let report = match result {
         Ok(r) => r,
@@ -274,6 +274,13 @@ pub async fn export(
         eprintln!("not saved: {f}");
     }
     say!("{}", report.summary(&args.folder));
+    if report.kept > 0 {
+        eprintln!(
+            "{} files already in {} hold other pictures and were kept: --overwrite replaces them",
+            report.kept,
+            args.folder.display()
+        );
+    }
     Ok(if report.failed.is_empty() && !report.cancelled {
         Outcome::Ok
     } else {

@@ -21,6 +21,20 @@ pub struct ExportReport {
     pub failed: Vec<String>,
     /// Stopped on request before the end: the photos not yet read were not saved.
     pub cancelled: bool,
+    /// Files already in the folder with another picture, kept (each is also in `failed`).
+    pub kept: usize,
+}
+
+/// Where and how an export writes.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportTo<'a> {
+    pub folder: &'a Path,
+    /// Names the files (".jpg" and so on is added).
+    pub pattern: &'a Pattern,
+    /// Replace a file already in the folder that holds another picture. Off, such a file is
+    /// kept: the folder may be the one the originals were imported from, and a 96-pixel
+    /// directory photo must not take the place of the original it was made from.
+    pub overwrite: bool,
 }
 
 impl ExportReport {
@@ -98,11 +112,13 @@ pub async fn export_photos(
     dir: &Directory,
     photo: &PhotoAttribute,
     users: &[User],
-    pattern: &Pattern,
-    folder: &Path,
+    to: ExportTo<'_>,
     cancel: &Cancel,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<ExportReport, ExportStopped> {
+    let ExportTo {
+        folder, pattern, ..
+    } = to;
     let mut report = ExportReport::default();
     if let Err(e) = std::fs::create_dir_all(folder) {
         report.failed.push(format!("{}: {e}", folder.display()));
@@ -143,9 +159,18 @@ pub async fn export_photos(
             match found.map(|f| f.photo) {
                 Ok(Some(bytes)) => {
                     let path = export_path(folder, stem, &bytes);
-                    match std::fs::write(&path, &bytes) {
+                    match save(&path, &bytes, to.overwrite) {
                         Ok(()) => report.saved += 1,
-                        Err(e) => report.failed.push(format!("{}: {e}", path.display())),
+                        Err(Unsaved::Kept) => {
+                            report.kept += 1;
+                            report.failed.push(format!(
+                                "{} already exists with another picture: kept",
+                                path.display()
+                            ));
+                        }
+                        Err(Unsaved::Io(e)) => {
+                            report.failed.push(format!("{}: {e}", path.display()))
+                        }
                     }
                 }
                 // Removed since the listing.
@@ -159,6 +184,39 @@ pub async fn export_photos(
         progress(done, total);
     }
     Ok(report)
+}
+
+enum Unsaved {
+    /// Another picture is in the way and `overwrite` is off.
+    Kept,
+    Io(std::io::Error),
+}
+
+/// Writes `bytes` as a new file at `path`. A file already there with the same bytes is this
+/// export done before (fine); with other bytes it is replaced only when `overwrite` says so.
+fn save(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Unsaved> {
+    use std::io::Write as _;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(mut f) => f.write_all(bytes).map_err(|e| {
+            // No half-written picture left behind under the user's name.
+            let _ = std::fs::remove_file(path);
+            Unsaved::Io(e)
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if std::fs::read(path).is_ok_and(|old| old == bytes) {
+                Ok(())
+            } else if overwrite {
+                std::fs::write(path, bytes).map_err(Unsaved::Io)
+            } else {
+                Err(Unsaved::Kept)
+            }
+        }
+        Err(e) => Err(Unsaved::Io(e)),
+    }
 }
 
 /// Where a photo (`bytes`) named `stem` is saved.
@@ -225,13 +283,17 @@ mod tests {
         let export = |users: &[User], to: &str, cancel: &Cancel| {
             let out = tmp.path().join(to);
             let mut calls = Vec::new();
+            let to = ExportTo {
+                folder: &out,
+                pattern: &pattern,
+                overwrite: false,
+            };
             let report = rt
                 .block_on(export_photos(
                     &dir,
                     &photo,
                     users,
-                    &pattern,
-                    &out,
+                    to,
                     cancel,
                     &mut |done, total| calls.push((done, total)),
                 ))
@@ -266,6 +328,23 @@ mod tests {
             (with - 1, 1),
             "{report:?}"
         );
+    }
+
+    /// An export into a folder that already holds pictures: the same picture is fine, another
+    /// one is kept unless overwriting was asked for.
+    #[test]
+    fn a_file_already_there_is_kept_unless_overwrite() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("jdoe.jpg");
+        std::fs::write(&path, b"the 3000 px original").unwrap();
+        assert!(matches!(save(&path, b"small", false), Err(Unsaved::Kept)));
+        assert_eq!(std::fs::read(&path).unwrap(), b"the 3000 px original");
+        assert!(save(&path, b"the 3000 px original", false).is_ok());
+        assert!(save(&path, b"small", true).is_ok());
+        assert_eq!(std::fs::read(&path).unwrap(), b"small");
+        let new = tmp.path().join("new.jpg");
+        assert!(save(&new, b"x", false).is_ok());
+        assert_eq!(std::fs::read(&new).unwrap(), b"x");
     }
 
     #[test]

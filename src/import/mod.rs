@@ -12,7 +12,9 @@ mod report;
 mod undo;
 
 pub use choices::{Case, Choices, ManualCrop, Pair, Skip, Unmatched};
-pub use export::{ExportReport, ExportStopped, export_photos, export_stem, extension, name_all};
+pub use export::{
+    ExportReport, ExportStopped, ExportTo, export_photos, export_stem, extension, name_all,
+};
 pub use job::{Cancel, JobOptions, Progress, run};
 pub use journal::Journal;
 pub use plan::{Encoded, FileStamp, NO_RIGHT, Plan, PlanItem, PlanSummary, new_id};

@@ -153,16 +153,14 @@ pub(super) async fn export(s: &WorkerState, id: ReqId, users: Vec<User>, folder:
             cancellable: true,
         },
     );
-    let result = crate::import::export_photos(
-        &dir,
-        &s.photo,
-        &users,
-        &pattern,
-        &folder,
-        &cancel,
-        &mut progress,
-    )
-    .await;
+    // Never over another picture: the folder may hold the originals (choose an empty one).
+    let to = crate::import::ExportTo {
+        folder: &folder,
+        pattern: &pattern,
+        overwrite: false,
+    };
+    let result =
+        crate::import::export_photos(&dir, &s.photo, &users, to, &cancel, &mut progress).await;
     if let Ok(mut c) = s.stepped.lock() {
         c.take();
     }
@@ -170,14 +168,21 @@ pub(super) async fn export(s: &WorkerState, id: ReqId, users: Vec<User>, folder:
         Ok(r) if r.failed.is_empty() => {
             s.emit(id, Event::JobDone(format!("{}.", r.summary(&folder))))
         }
-        Ok(r) => s.emit(
-            id,
-            Event::JobFailed(format!(
-                "{}; not saved: {}",
-                r.summary(&folder),
-                r.failed.join("; ")
-            )),
-        ),
+        Ok(r) => {
+            let hint = if r.kept > 0 {
+                " (choose an empty folder for those)"
+            } else {
+                ""
+            };
+            s.emit(
+                id,
+                Event::JobFailed(format!(
+                    "{}; not saved: {}{hint}",
+                    r.summary(&folder),
+                    r.failed.join("; ")
+                )),
+            )
+        }
         Err(stopped) => s.emit(
             id,
             Event::JobFailed(format!(
