@@ -158,33 +158,15 @@ async fn run_job(
     if let Some(n) = concurrency {
         opts.concurrency = n.max(1);
     }
-    let tty = std::io::stderr().is_terminal();
+    let bar = super::progress::Progress::new(plan.items.len(), "users");
     let report = import::run(dir, plan, backups, Some(journal), opts, &cancel, |p| {
         if let Status::Failed { reason } = &p.last.status {
-            eprintln!("\r\x1b[Kfailed: {}: {reason}", p.last.name);
+            bar.println(format!("failed: {}: {reason}", p.last.name));
         }
-        if tty || p.done == p.total || p.done % 100 == 0 {
-            let width = 30;
-            let filled = width * p.done / p.total.max(1);
-            eprint!(
-                "{}[{}{}] {}/{}  {:.1}/s  {}s left",
-                if tty { "\r\x1b[K" } else { "" },
-                "#".repeat(filled),
-                ".".repeat(width - filled),
-                p.done,
-                p.total,
-                p.rate(),
-                p.remaining().as_secs()
-            );
-            if !tty {
-                eprintln!();
-            }
-        }
+        bar.set(p.done, p.total);
     })
     .await;
-    if tty {
-        eprintln!();
-    }
+    bar.finish();
     on_ctrl_c.abort();
     report
 }
@@ -255,13 +237,18 @@ pub async fn export(
         super::users_cmd::list(dir, args.ou.as_deref(), args.subtree, args.contacts, photo).await?;
     let pattern = parse_pattern(&args.pattern, &users)?;
     let (cancel, on_ctrl_c) = super::cancel_on_ctrl_c("the photos being read");
+    let bar = super::progress::Progress::new(users.len(), "photos read");
     let to = crate::import::ExportTo {
         folder: &args.folder,
         pattern: &pattern,
         overwrite: args.overwrite,
     };
     let result =
-        crate::import::export_photos(dir, photo, &users, to, &cancel, &mut |_, _| {}).await;
+        crate::import::export_photos(dir, photo, &users, to, &cancel, &mut |done, total| {
+            bar.set(done, total)
+        })
+        .await;
+    bar.finish();
     on_ctrl_c.abort();
     let report = match result {
         Ok(r) => r,

@@ -23,6 +23,7 @@ pub mod convert;
 mod import_cmd;
 pub mod match_cmd;
 mod photo_cmd;
+mod progress;
 pub mod target_args;
 mod undo_cmd;
 mod users_cmd;
