@@ -49,7 +49,7 @@ pub struct ExportArgs {
     #[arg(long)]
     pub contacts: bool,
     /// File name pattern (".jpg" is added).
-    #[arg(long, value_name = "PATTERN", default_value = "{sAMAccountName}")]
+    #[arg(long, value_name = "PATTERN", default_value = crate::import::DEFAULT_EXPORT_PATTERN)]
     pub pattern: String,
     /// Replace files already in the folder that hold another picture (they are kept otherwise).
     #[arg(long)]

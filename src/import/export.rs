@@ -10,6 +10,11 @@ use super::Cancel;
 use crate::directory::{Directory, DirectoryError, Kind, PhotoAttribute, READ_CHUNK, User, Who};
 use crate::matching::{Pattern, sanitize_file_name};
 
+/// How exported files are named unless told otherwise: by logon name, so that an import with
+/// the same pattern finds each file's user again. The window always uses it; `adphoto export`
+/// takes it as `--pattern`'s default.
+pub const DEFAULT_EXPORT_PATTERN: &str = "{sAMAccountName}";
+
 /// What an export did, for its summary line.
 #[derive(Debug, Default, PartialEq)]
 pub struct ExportReport {
@@ -84,10 +89,13 @@ pub fn extension(bytes: &[u8]) -> &'static str {
 /// Names every user to export, in order: `Ok(stem)`, or `Err(reason)` when the pattern gives no
 /// name or an earlier user already has it (two "John Smith" would otherwise share one file, the
 /// second silently replacing the first). Case-insensitive, as Windows and macOS compare names.
-pub fn name_all(users: &[User], pattern: &Pattern) -> Vec<Result<String, String>> {
+pub fn name_all<'a>(
+    users: impl IntoIterator<Item = &'a User>,
+    pattern: &Pattern,
+) -> Vec<Result<String, String>> {
     let mut taken: HashMap<String, String> = HashMap::new();
     users
-        .iter()
+        .into_iter()
         .map(|u| {
             let stem = export_stem(u, pattern)
                 .ok_or_else(|| format!("the pattern {pattern} gives no file name"))?;
@@ -128,9 +136,11 @@ pub async fn export_photos(
     let (to_read, without): (Vec<&User>, Vec<&User>) =
         users.iter().partition(|u| u.photo_bytes.is_some());
     report.without = without.len();
-    let to_read: Vec<User> = to_read.into_iter().cloned().collect();
     let mut named: Vec<(&User, String)> = Vec::new();
-    for (user, name) in to_read.iter().zip(name_all(&to_read, pattern)) {
+    for (user, name) in to_read
+        .iter()
+        .zip(name_all(to_read.iter().copied(), pattern))
+    {
         match name {
             Ok(stem) => named.push((user, stem)),
             Err(why) => report

@@ -12,9 +12,7 @@ mod report;
 mod undo;
 
 pub use choices::{Case, Choices, ManualCrop, Pair, Skip, Unmatched};
-pub use export::{
-    ExportReport, ExportStopped, ExportTo, export_photos, export_stem, extension, name_all,
-};
+pub use export::{DEFAULT_EXPORT_PATTERN, ExportReport, ExportStopped, ExportTo, export_photos};
 pub use job::{Cancel, JobOptions, Progress, run};
 pub use journal::Journal;
 pub use plan::{Encoded, FileStamp, NO_RIGHT, Plan, PlanItem, PlanSummary, new_id};

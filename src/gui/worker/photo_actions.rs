@@ -132,7 +132,8 @@ pub(super) async fn export(s: &WorkerState, id: ReqId, users: Vec<User>, folder:
     let Some(dir) = s.dir_or_fail(id) else {
         return;
     };
-    let pattern = crate::matching::Pattern::parse(EXPORT_PATTERN).expect("a valid pattern");
+    let pattern = crate::matching::Pattern::parse(crate::import::DEFAULT_EXPORT_PATTERN)
+        .expect("a valid pattern");
     let cancel = crate::import::Cancel::default();
     if let Ok(mut c) = s.stepped.lock() {
         *c = Some(cancel.clone());
@@ -193,9 +194,6 @@ pub(super) async fn export(s: &WorkerState, id: ReqId, users: Vec<User>, folder:
         ),
     }
 }
-
-/// The window names exported files as `adphoto export` does by default.
-const EXPORT_PATTERN: &str = "{sAMAccountName}";
 
 /// Writes `user`'s stored photo to a scratch file for the crop canvas ("Edit current photo").
 pub(super) async fn edit(s: &WorkerState, id: ReqId, user: User) {
