@@ -184,8 +184,8 @@ msi_smoke() {
   cp "$DIST/adphoto-$VERSION-windows-x64.exe" "$prev/"
   ADPHOTO_DIST_DIR="$prev" installer/build.sh msi >/dev/null 2>&1 || fail "could not build the previous MSI"
   local prev_msi="$prev/adphoto-$VERSION-x64.msi" code prev_code
-  code=$(product_code "$msi")
-  prev_code=$(product_code "$prev_msi")
+  code=$(msi_property "$msi" ProductCode)
+  prev_code=$(msi_property "$prev_msi" ProductCode)
   [ "$code" != "$prev_code" ] || fail "the two builds have one ProductCode"
 
   say "msiexec /i the previous build, then this one over it"
@@ -199,7 +199,8 @@ msi_smoke() {
   reg_is "$entry" DisplayVersion "$VERSION"
   reg_is "$entry" InstallLocation 'C:\Program Files\adphoto\'
   reg_is "$entry" Publisher "adphoto developers"
-  local size; size=$(msiinfo export "$msi" Property | tr -d '\r' | sed -n 's/^ARPSIZE\t//p')
+  local size; size=$(msi_property "$msi" ARPSIZE)
+  [ -n "$size" ] || fail "the MSI has no ARPSIZE"
   reg_is "$entry" Size "$size"
 
   local dir="$WINEPREFIX/drive_c/Program Files/adphoto"
@@ -236,8 +237,9 @@ msi_smoke() {
 
 UNINSTALL='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall'
 
-product_code() {
-  msiinfo export "$1" Property | tr -d '\r' | sed -n 's/^ProductCode\t//p'
+# One value of an MSI's Property table (its export's lines end in CRLF).
+msi_property() {
+  msiinfo export "$1" Property | tr -d '\r' | sed -n "s/^$2\t//p"
 }
 
 shortcuts() {
