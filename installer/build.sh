@@ -126,27 +126,28 @@ check() {
   # Each tool's output is read whole before grep looks at it (grep -q in a pipe can kill the
   # writer with SIGPIPE, which pipefail would report as a failure).
   local msi="$DIST/adphoto-$VERSION-x64.msi" exe="$DIST/adphoto-$VERSION-windows-x64.exe" debf out
+  # An MSI table as text (msiinfo ends its lines in CRLF).
+  msi_table() { msiinfo export "$msi" "$1" | tr -d "\r"; }
   debf=$(ls "$DIST"/adphoto_*.deb)
   out=$(msiinfo tables "$msi")
   for t in File Component Directory Feature Shortcut Icon Upgrade Registry; do
     grep -qx "$t" <<<"$out" || fail "the MSI has no $t table"
   done
-  out=$(msiinfo export "$msi" Shortcut | tr -d "\r")
+  out=$(msi_table Shortcut)
   grep -q 'ProgramMenuFolder' <<<"$out" || fail "the MSI has no Start-menu shortcut"
-  out=$(msiinfo export "$msi" Property | tr -d "\r") # its lines end in CRLF
+  out=$(msi_table Property)
   grep -q "^ProductVersion	$MSI_VERSION\$" <<<"$out" || fail "the MSI's version is not $MSI_VERSION"
-  out=$(msiinfo export "$msi" Upgrade | tr -d "\r")
+  grep -q "^ARPSIZE	[1-9][0-9]*\$" <<<"$out" || fail "the MSI gives Apps no size"
+  out=$(msi_table Upgrade)
   grep -q "	513		WIX_UPGRADE_DETECTED\$" <<<"$out" || fail "the MSI's upgrade row leaves out its own version"
-  out=$(msiinfo export "$msi" File | tr -d "\r")
+  out=$(msi_table File)
   grep -q "^adphoto.exe	Program	adphoto.exe	[0-9]*	$FILE_VERSION	1033	" <<<"$out" || fail "the MSI's File table has no version $FILE_VERSION for adphoto.exe"
   # Only the program and its notice: nothing a test stands in with (tests/wine) may ship.
   [ "$(grep -c '' <<<"$out")" -eq 5 ] || fail "the MSI's File table holds more than adphoto.exe and the licence notice"
-  out=$(msiinfo export "$msi" CustomAction | tr -d "\r")
+  out=$(msi_table CustomAction)
   grep -q "^SetInstallLocation	51	ARPINSTALLLOCATION	" <<<"$out" || fail "the MSI does not set ARPINSTALLLOCATION at once"
-  out=$(msiinfo export "$msi" InstallExecuteSequence | tr -d "\r")
+  out=$(msi_table InstallExecuteSequence)
   grep -q "^SetInstallLocation		1001\$" <<<"$out" || fail "the MSI does not set ARPINSTALLLOCATION after CostFinalize"
-  out=$(msiinfo export "$msi" Property | tr -d "\r")
-  grep -q "^ARPSIZE	[1-9][0-9]*\$" <<<"$out" || fail "the MSI gives Apps no size"
   out=$(dpkg-deb -c "$debf")
   for f in ./usr/bin/adphoto ./usr/share/applications/adphoto.desktop \
     ./usr/share/icons/hicolor/48x48/apps/adphoto.png ./usr/share/icons/hicolor/256x256/apps/adphoto.png \
