@@ -52,6 +52,13 @@ impl AppEnv {
         }
     }
 
+    /// Whether to ask DNS for a domain controller at start: not for a window opened straight
+    /// into the demo directory or an LDIF export, which needs none (and so `adphoto --demo`, as
+    /// the installers' smoke tests start it, sends nothing onto the network).
+    pub fn asks_dns_at_start(&self) -> bool {
+        self.discover_dc && !self.start_demo && self.start_ldif.is_none()
+    }
+
     /// Private folders under `root` (tests).
     pub fn in_dir(root: &Path) -> Self {
         Self {
@@ -90,5 +97,23 @@ impl Default for Prefs {
             theme: egui::ThemePreference::System,
             imports: Default::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_is_asked_only_for_a_window_that_may_connect() {
+        let mut env = AppEnv::in_dir(Path::new("/tmp/x"));
+        assert!(!env.asks_dns_at_start(), "off in tests");
+        env.discover_dc = true;
+        assert!(env.asks_dns_at_start());
+        env.start_demo = true;
+        assert!(!env.asks_dns_at_start());
+        env.start_demo = false;
+        env.start_ldif = Some("export.ldif".into());
+        assert!(!env.asks_dns_at_start());
     }
 }

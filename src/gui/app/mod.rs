@@ -135,7 +135,7 @@ impl App {
             s.visuals.weak_text_color = Some(egui::Color32::from_gray(115));
         });
         app.own_file_chooser = app.env.own_file_chooser;
-        if app.env.discover_dc && app.connect.takes_suggestion() {
+        if app.env.asks_dns_at_start() && app.connect.takes_suggestion() {
             app.worker.send(Command::SuggestServer);
         }
         app.unfinished = notices::unfinished_imports(&app.data);
