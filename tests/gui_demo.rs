@@ -270,12 +270,10 @@ fn connect_errors_are_plain_words_and_profiles_keep_no_password() {
     type_into(&mut h, "New profile:", "Lab");
     h.run_steps(2);
     h.get_by_label("Save profile").click();
-    h.run_steps(3);
-    assert!(
-        h.query_by_label_contains("Profile \"Lab\" saved").is_some(),
-        "{:#?}",
-        h.root()
-    );
+    // Written on the worker, never on the UI thread.
+    wait_until(&mut h, "the profile saved", |h| {
+        h.query_by_label_contains("Profile \"Lab\" saved").is_some()
+    });
     let text = std::fs::read_to_string(tmp.path().join("config/profiles.json")).unwrap();
     assert!(text.contains("dc1.example.test"));
     assert!(!text.contains("s3cret"), "{text}");

@@ -725,8 +725,10 @@ fn an_unfinished_import_is_offered_for_undo_at_start() {
         }],
     );
     let mut h = harness(tmp.path());
-    h.run_steps(2);
-    assert_eq!(h.state().unfinished_imports().len(), 1);
+    // Read on the worker, after the first frame.
+    wait_until(&mut h, "the notice", |h| {
+        h.state().unfinished_imports().len() == 1
+    });
     assert!(h.query_by_label("Unfinished imports").is_some());
     // Said with the date, server and base, not a raw id.
     let line = h.get_by_label_contains("on ldaps://dc1.example.test (DC=example,DC=test)");
@@ -1040,6 +1042,145 @@ fn the_window_and_the_command_line_plan_the_same_import() {
             .collect()
     };
     assert_eq!(skipped(&report.to_csv()), skipped(&cli));
+}
+
+/// The plan is the engine's, whatever was on screen: a folder with a JPEG cut short (its
+/// header intact), a file that is no picture and a good photo gives the same list from the
+/// window — straight on to the Summary, or after every row's thumbnail has loaded (the cut-short
+/// one failing to show, which used to untick it) — as from `adphoto import --dry-run`, which
+/// shows nothing; and the same import results from both.
+#[test]
+fn a_broken_file_gives_the_same_plan_in_both_faces_scrolled_or_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photos_with(
+        tmp.path(),
+        &[("ahart.png", 300, 400), ("jberg.jpg", 400, 300)],
+    );
+    let jpeg = std::fs::read(photos.join("jberg.jpg")).unwrap();
+    std::fs::write(photos.join("jberg.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
+    std::fs::write(photos.join("olindqvist.png"), b"not a picture at all").unwrap();
+
+    let cli = |data: &str, extra: &[&str]| {
+        let csv = tmp.path().join(format!("{data}.csv"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_adphoto"))
+            .env("ADPHOTO_DATA_DIR", tmp.path().join(data))
+            .args(["--demo", "import", "--pattern", "{sAMAccountName}", "--yes"])
+            .args(extra)
+            .arg("--folder")
+            .arg(&photos)
+            .arg("--report")
+            .arg(&csv)
+            .output()
+            .unwrap();
+        (out, std::fs::read_to_string(&csv).unwrap_or_default())
+    };
+    let (out, cli_plan) = cli("cli-dry", &["--dry-run"]);
+    assert!(out.status.success(), "{out:?}");
+    let row = |csv: &str, who: &str| -> String {
+        csv.lines()
+            .find(|r| r.contains(who))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row(&cli_plan, "ahart").contains(",to write,"), "{cli_plan}");
+    assert!(row(&cli_plan, "jberg").contains(",to write,"), "{cli_plan}");
+    assert!(
+        row(&cli_plan, "olindqvist").contains("olindqvist.png cannot be used"),
+        "{cli_plan}"
+    );
+
+    for tall in [false, true] {
+        let dir = tmp.path().join(format!("window-{tall}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut h = demo_wizard(&dir);
+        gui_common::choose_folder(&mut h, &photos, 3);
+        click_through(&mut h, &["Next", "Logon name (jdoe)", "Next"]);
+        h.get_by_label("Automatch").click();
+        wait_until(&mut h, "the match", |h| {
+            h.query_by_label("Matching files (3)").is_some()
+        });
+        if tall {
+            // Every row laid out, every thumbnail loaded (the cut-short one fails to show).
+            h.set_size(egui::vec2(1280.0, 1200.0));
+            for _ in 0..40 {
+                h.run_steps(5);
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            assert!(
+                h.query_by_label_contains("cannot be shown").is_some(),
+                "the cut-short file says it cannot be shown"
+            );
+        }
+        click_through(&mut h, &["Next", "Next"]);
+        let window_csv = dir.join("window.csv");
+        h.state_mut().save_import_report(window_csv.clone());
+        wait_until(&mut h, "the list", |_| window_csv.exists());
+        let window = std::fs::read_to_string(&window_csv).unwrap();
+        assert_eq!(window, cli_plan, "tall window: {tall}");
+
+        if tall {
+            click_when_enabled(&mut h, "Start import");
+            wait_until(&mut h, "the import", |h| {
+                h.state().wizard().unwrap().report().is_some()
+            });
+            let report = h.state().wizard().unwrap().report().unwrap().to_csv();
+            let (out, cli_report) = cli("cli-run", &[]);
+            assert_eq!(out.status.code(), Some(1), "one user failed: {out:?}");
+            for who in ["ahart", "jberg", "olindqvist"] {
+                let status = |csv: &str| {
+                    let r = row(csv, who);
+                    ["written", "failed", "skipped"]
+                        .into_iter()
+                        .find(|s| r.contains(&format!(",{s},")))
+                };
+                assert_eq!(
+                    status(&report),
+                    status(&cli_report),
+                    "{who}: {report}\n{cli_report}"
+                );
+            }
+            assert!(row(&report, "jberg").contains(",failed,"), "{report}");
+        }
+    }
+}
+
+/// No journal, no write: when the journal cannot be created (here its folder's place is taken
+/// by a file, which stops root too), the window refuses to start the import and says why and
+/// what to do; nothing is written. `adphoto import` refuses the same way (engine: one session).
+#[test]
+fn the_window_refuses_to_import_without_a_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = photos_with(tmp.path(), &[("ahart.png", 300, 400)]);
+    let mut h = demo_wizard(tmp.path());
+    gui_common::choose_folder(&mut h, &photos, 1);
+    automatch_by_logon_name(&mut h, 1);
+    click_through(&mut h, &["Next", "Next"]);
+    let journals = DataFolder::new(tmp.path().join("data")).journals();
+    let _ = std::fs::remove_dir_all(&journals);
+    std::fs::write(&journals, b"in the way").unwrap();
+    click_when_enabled(&mut h, "Start import");
+    wait_until(&mut h, "the refusal", |h| {
+        h.state().wizard().unwrap().report().is_some()
+    });
+    let report = h.state().wizard().unwrap().report().unwrap().clone();
+    assert_eq!(report.written() + report.failed(), 0, "{report:?}");
+    let why = report.not_started.clone().expect("said why");
+    assert!(why.contains("cannot create the import journal"), "{why}");
+    assert!(why.contains("Nothing was written"), "{why}");
+    assert!(
+        h.query_by_label("Import not started: nothing was written.")
+            .is_some()
+    );
+    // Said on the Finish page (and in the status bar).
+    assert!(
+        h.query_all_by_label_contains("Make the data folder")
+            .count()
+            >= 1
+    );
+    // The photo is as it was: the offline change file holds no change.
+    let changes = tmp.path().join("data/offline/demo-changes.ldif");
+    let text = std::fs::read_to_string(&changes).unwrap_or_default();
+    assert!(!text.contains("thumbnailPhoto"), "{text}");
 }
 
 /// Replies go to the view that asked: with the "Set photo…" canvas still open (its window

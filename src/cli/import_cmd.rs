@@ -10,8 +10,7 @@ use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
 use crate::data_folder::DataFolder;
 use crate::directory::{BackupStore, Directory, PhotoAttribute};
-use crate::import::journal;
-use crate::import::{self, Choices, JobOptions, Journal, Plan, Report, Status};
+use crate::import::{self, JobOptions, Report, Session, Status};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -72,8 +71,9 @@ pub async fn import(
     )
     .await?;
     let m = match_files(&args.source, &users)?;
-    // Automatch's proposal as it is: what the wizard starts from before anyone edits it.
-    let choices = Choices::new(m.result, &m.pattern);
+    // Automatch's proposal as it is (unusable files skipped): what the wizard starts from
+    // before anyone edits it.
+    let choices = m.found.proposal();
     let mut plan = choices.plan(&users, &m.scan.files, target, photo.clone());
     // Users this account may not change are left out before anything is sent (dry run too).
     if let Err(e) = import::check_rights(dir, &mut plan).await {
@@ -95,7 +95,7 @@ pub async fn import(
         target.max_bytes
     );
     // A mapping file's bad rows: left out, said before anything is written.
-    say_inline!("{}", bad_rows_text(&m.bad_rows));
+    say_inline!("{}", bad_rows_text(&m.found.bad_rows));
     if args.dry_run {
         for item in &plan.items {
             let replacing = if item.user.photo_bytes.is_some() {
@@ -125,50 +125,39 @@ pub async fn import(
         say!("Nothing to write.");
         return Ok(Outcome::Ok);
     }
-    // One writer per directory: refused at once (exit 2) while another import, undo or restore runs.
-    let _lock = super::lock_writes(dir, data).await?;
+    // One writer per directory: refused at once (exit 2) while another import, undo or restore
+    // runs. The engine's session: the same lock and journal as the window's import.
+    let session = Session::lock(dir, data, &super::command_line())
+        .await
+        .map_err(|e| Failure::usage(e.to_string()))?;
     if !args.yes {
         confirm(&format!("Write {} photos?", sum.to_write))?;
     }
-    for old in journal::with_something_to_undo(&data.journals(), Some(dir.base_dn()))
-        .into_iter()
-        .filter(journal::Summary::stopped_early)
-    {
+    for old in session.unfinished() {
         eprintln!(
             "Note: an earlier {}. `adphoto undo --import {}` puts those users back.",
             old.describe(),
             old.id
         );
     }
-    let journal = Journal::create(Journal::path_for(&data.journals(), &plan.id))
-        .map_err(|e| Failure::usage(format!("cannot create the import journal: {e}")))?;
-    let report = run_job(dir, &plan, &backups, journal, args.concurrency).await;
-    finish(&report, args.report.as_ref())
-}
-
-async fn run_job(
-    dir: &Directory,
-    plan: &Plan,
-    backups: &BackupStore,
-    journal: Journal,
-    concurrency: Option<usize>,
-) -> Report {
     let (cancel, on_ctrl_c) = super::cancel_on_ctrl_c("the users under way");
     let mut opts = JobOptions::default();
-    if let Some(n) = concurrency {
+    if let Some(n) = args.concurrency {
         opts.concurrency = n.max(1);
     }
     let bar = super::progress::Progress::new(plan.items.len(), "users");
-    let report = import::run(dir, plan, backups, Some(journal), opts, &cancel, |p| {
-        if let Status::Failed { reason } = &p.last.status {
-            bar.println(format!("failed: {}: {reason}", p.last.name));
-        }
-        bar.set(p.done, p.total);
-    })
-    .await;
+    let report = session
+        .run(dir, &plan, opts, &cancel, |p| {
+            if let Status::Failed { reason } = &p.last.status {
+                bar.println(format!("failed: {}: {reason}", p.last.name));
+            }
+            bar.set(p.done, p.total);
+        })
+        .await;
     bar.finish();
     on_ctrl_c.abort();
-    report
+    let report = report.map_err(|e| Failure::usage(e.to_string()))?;
+    finish(&report, args.report.as_ref())
 }
 
 fn finish(report: &Report, csv: Option<&PathBuf>) -> Result<Outcome, Failure> {

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 
 use super::{Failure, Outcome};
 use crate::directory::User;
+use crate::import::MatchBy;
 use crate::matching::{
-    BadRow, MapFile, MatchOptions, MatchResult, Pattern, ScanResult, Suggestion, automatch,
-    scan_folder, suggest_patterns,
+    BadRow, MatchOptions, MatchResult, Pattern, ScanResult, Suggestion, suggest_patterns,
 };
 
 /// Where the photos are, how they are named, and whose they are: shared by `match` and `import`.
@@ -69,29 +69,24 @@ pub struct MatchArgs {
 
 /// What matching found, with what it was given.
 pub struct Matched {
-    /// The naming pattern; with a mapping file, its key attribute alone (`{employeeID}`).
-    pub pattern: Pattern,
+    /// The engine's answer: groups, unusable files, the pattern (with a mapping file, its key
+    /// attribute alone, `{employeeID}`), the mapping file's rows left out.
+    pub found: crate::import::Matched,
     pub opts: MatchOptions,
     pub scan: ScanResult,
-    pub result: MatchResult,
-    /// The mapping file's rows left out (none without --map).
-    pub bad_rows: Vec<BadRow>,
 }
 
-/// Parses and checks the pattern against `users` (or reads the mapping file), scans the
-/// folder, runs Automatch (or applies the mapping). A malformed or unknown pattern, an unusable
-/// mapping file or an unreadable folder is a usage error (exit 2); bad rows of a mapping file
-/// are not.
+/// Parses and checks the pattern against `users` (or takes the mapping file), scans the
+/// folder and matches through the engine ([`crate::import::match_files`], the wizard's call).
+/// A malformed or unknown pattern, an unusable mapping file or an unreadable folder is a usage
+/// error (exit 2); bad rows of a mapping file are not.
 pub fn match_files(source: &MatchSource, users: &[User]) -> Result<Matched, Failure> {
-    let map = source
-        .map
-        .as_deref()
-        .map(MapFile::read)
-        .transpose()
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    let pattern = match (&map, &source.pattern) {
-        (Some(m), _) => m.pattern(),
-        (None, Some(p)) => parse_pattern(p, users)?,
+    let how = match (&source.map, &source.pattern) {
+        (Some(file), _) => MatchBy::Map {
+            file: file.clone(),
+            folder: source.folder.clone(),
+        },
+        (None, Some(p)) => MatchBy::Pattern(parse_pattern(p, users)?),
         (None, None) => {
             return Err(Failure::usage(
                 "say how the files are named: --pattern \"{sAMAccountName}\" (or another pattern), \
@@ -103,31 +98,13 @@ pub fn match_files(source: &MatchSource, users: &[User]) -> Result<Matched, Fail
     let opts = MatchOptions {
         strict: source.strict,
     };
-    let (result, bad_rows) = match &map {
-        Some(m) => {
-            let mapped = m
-                .apply(&source.folder, &scan.files, users, &opts)
-                .map_err(|e| Failure::usage(e.to_string()))?;
-            (mapped.result, mapped.bad_rows)
-        }
-        None => (automatch(&scan.files, users, &pattern, &opts), Vec::new()),
-    };
-    Ok(Matched {
-        pattern,
-        opts,
-        scan,
-        result,
-        bad_rows,
-    })
+    let found = crate::import::match_files(&scan.files, users, &how, &opts)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    Ok(Matched { found, opts, scan })
 }
 
 fn scan(source: &MatchSource) -> Result<ScanResult, Failure> {
-    scan_folder(&source.folder, source.recursive).map_err(|e| {
-        Failure::usage(format!(
-            "cannot read the folder {}: {e}",
-            source.folder.display()
-        ))
-    })
+    crate::import::scan(&source.folder, source.recursive).map_err(Failure::usage)
 }
 
 /// `--suggest`: the three patterns that match most files, as a table or a JSON array.
@@ -205,6 +182,33 @@ pub fn suggestions_text(top: &[Suggestion], files: usize, users: usize) -> Strin
     out
 }
 
+/// The matched files that cannot be used (skipped by an import), one a line.
+pub fn damaged_text(m: &Matched) -> String {
+    let mut out = String::new();
+    if !m.found.damaged.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nMatched files that cannot be used ({}), skipped by an import:",
+            m.found.damaged.len()
+        );
+        for (f, why) in &m.found.damaged {
+            let _ = writeln!(out, "  {}: {why}", path_str(&m.scan.files[*f].path));
+        }
+    }
+    out
+}
+
+/// `[{file, reason}]`: the matched files that cannot be used.
+fn damaged_json(m: &Matched) -> Value {
+    Value::Array(
+        m.found
+            .damaged
+            .iter()
+            .map(|(f, why)| json!({"file": path_str(&m.scan.files[*f].path), "reason": why}))
+            .collect(),
+    )
+}
+
 /// The bad rows of a mapping file, one a line, for the terminal.
 pub fn bad_rows_text(bad_rows: &[BadRow]) -> String {
     let mut out = String::new();
@@ -249,10 +253,11 @@ pub fn run(args: &MatchArgs, users: &[User]) -> Result<Outcome, Failure> {
     let m = match_files(&args.source, users)?;
     let checked = args.check.then(|| check_matched(&m, args.check_size));
     if args.json {
-        let mut v = report_json(&m.result, &m.scan, users);
+        let mut v = report_json(&m.found.result, &m.scan, users);
         if args.source.map.is_some() {
-            v["bad_rows"] = bad_rows_json(&m.bad_rows);
+            v["bad_rows"] = bad_rows_json(&m.found.bad_rows);
         }
+        v["damaged"] = damaged_json(&m);
         if let (Some(checked), Some(list)) = (&checked, v["matched"].as_array_mut()) {
             for (entry, warnings) in list.iter_mut().zip(checked) {
                 entry["warnings"] = json!(warnings);
@@ -264,23 +269,25 @@ pub fn run(args: &MatchArgs, users: &[User]) -> Result<Outcome, Failure> {
             say!(
                 "Mapping file {} (by {}).",
                 map.display(),
-                m.pattern.attributes().join(", ")
+                m.found.pattern.attributes().join(", ")
             );
         }
         say_inline!(
             "{}",
             report_text(
-                &m.result,
+                &m.found.result,
                 &m.scan,
                 users,
-                &m.pattern,
+                &m.found.pattern,
                 &m.opts,
                 &args.source.folder
             )
         );
-        say_inline!("{}", bad_rows_text(&m.bad_rows));
+        say_inline!("{}", bad_rows_text(&m.found.bad_rows));
+        say_inline!("{}", damaged_text(&m));
         if let Some(checked) = &checked {
             let flagged: Vec<String> = m
+                .found
                 .result
                 .matched
                 .iter()
@@ -315,7 +322,8 @@ fn check_matched(m: &Matched, size: u32) -> Vec<Vec<String>> {
         size,
         ..crate::photo::Target::outlook()
     };
-    m.result
+    m.found
+        .result
         .matched
         .par_iter()
         .map(|mm| {

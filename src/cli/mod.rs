@@ -273,11 +273,15 @@ pub(crate) fn write_file(path: &PathBuf, bytes: &[u8]) -> Result<(), Failure> {
 
 /// Takes the data folder's write lock for this directory, naming this run for anyone refused.
 pub(crate) async fn lock_writes(dir: &Directory, data: &DataFolder) -> Result<WriteLock, Failure> {
-    let command = std::env::args()
+    Ok(data.lock_writes(&dir.lock_key().await, &command_line())?)
+}
+
+/// This run's command line, as a second writer that is refused sees it.
+pub(crate) fn command_line() -> String {
+    std::env::args()
         .map(|a| if a.contains(' ') { format!("{a:?}") } else { a })
         .collect::<Vec<_>>()
-        .join(" ");
-    Ok(data.lock_writes(&dir.lock_key().await, &command)?)
+        .join(" ")
 }
 
 /// A cancel flag that Ctrl-C sets (saying `what` it waits for); abort the handle when done.

@@ -54,35 +54,73 @@ pub struct ConnectDialog {
     pub offered_cert: Option<Box<CertSummary>>,
     /// The server suggested from this computer's domain, and where it was found.
     hint: Option<crate::settings::DomainHint>,
+    /// Profiles changed here and not yet handed to the worker to write (with the saved name).
+    to_save: Option<(Vec<Profile>, Option<String>)>,
 }
 
 impl ConnectDialog {
-    pub fn new(mut prefs: ConnectPrefs, store: ProfileStore) -> Self {
-        let hint = prefs
-            .server
-            .trim()
-            .is_empty()
-            .then(crate::settings::domain_hint)
-            .flatten();
-        if let Some(h) = &hint {
-            prefs.server.clone_from(&h.domain);
-        }
-        let (profiles, error) = match store.load() {
-            Ok(p) => (p, None),
-            Err(e) => (Vec::new(), Some(e)),
-        };
+    /// The dialog with its profiles still to come: the app asks the worker for them
+    /// ([`Self::profiles_loaded`]), as file work never runs on the UI thread.
+    pub fn new(prefs: ConnectPrefs, store: ProfileStore) -> Self {
         Self {
             prefs,
             password: String::new(),
             insecure: false,
-            profiles,
+            profiles: Vec::new(),
             store,
             new_profile_name: String::new(),
-            error,
+            error: None,
             notice: None,
             busy: false,
             offered_cert: None,
-            hint,
+            hint: None,
+            to_save: None,
+        }
+    }
+
+    /// Where the profiles live, for the worker to read and write.
+    pub fn store(&self) -> &ProfileStore {
+        &self.store
+    }
+
+    /// The server field is empty: a suggestion from this computer's domain is welcome.
+    pub fn wants_hint(&self) -> bool {
+        self.prefs.server.trim().is_empty()
+    }
+
+    /// The saved profiles, read on the worker, and the server suggested by this computer's
+    /// domain (the Kerberos realm) when the field was empty. A damaged file is said, not lost.
+    pub fn profiles_loaded(
+        &mut self,
+        result: Result<Vec<Profile>, String>,
+        hint: Option<crate::settings::DomainHint>,
+    ) {
+        match result {
+            Ok(p) => self.profiles = p,
+            Err(e) => self.error = Some(e),
+        }
+        if let Some(h) = hint
+            && self.wants_hint()
+        {
+            self.prefs.server.clone_from(&h.domain);
+            self.hint = Some(h);
+        }
+    }
+
+    /// Profiles to write, with the name of the one just saved: the app hands them to the worker.
+    pub fn take_save(&mut self) -> Option<(Vec<Profile>, Option<String>)> {
+        self.to_save.take()
+    }
+
+    /// The worker wrote the profiles (or could not).
+    pub fn saved(&mut self, name: Option<String>, result: Result<(), String>) {
+        match (result, name) {
+            (Ok(()), Some(name)) => {
+                self.notice = Some(format!("Profile \"{name}\" saved (without the password)."));
+                self.error = None;
+            }
+            (Ok(()), None) => {}
+            (Err(e), _) => self.error = Some(e),
         }
     }
 
@@ -181,21 +219,13 @@ impl ConnectDialog {
         self.profiles.retain(|q| q.name != name);
         self.profiles.push(p);
         self.profiles.sort_by_key(|p| p.name.to_lowercase());
-        match self.store.save(&self.profiles) {
-            Ok(()) => {
-                self.notice = Some(format!("Profile \"{name}\" saved (without the password)."));
-                self.error = None;
-                self.prefs.profile = Some(name);
-            }
-            Err(e) => self.error = Some(e),
-        }
+        self.prefs.profile = Some(name.clone());
+        self.to_save = Some((self.profiles.clone(), Some(name)));
     }
 
     fn delete_profile(&mut self, name: &str) {
         self.profiles.retain(|p| p.name != name);
-        if let Err(e) = self.store.save(&self.profiles) {
-            self.error = Some(e);
-        }
+        self.to_save = Some((self.profiles.clone(), None));
         self.prefs.profile = None;
     }
 

@@ -4,10 +4,11 @@ use std::collections::{HashMap, HashSet};
 
 use crate::directory::{Container, ContainerKind};
 
-use super::worker::{Command, Worker};
+use super::worker::{Command, ReqId, Worker};
 
 enum Level {
-    Loading,
+    /// Asked for with this request: an answer to an older one (before a Refresh) is dropped.
+    Loading(ReqId),
     Loaded(Vec<Container>),
     Failed(String),
 }
@@ -47,13 +48,16 @@ impl TreePanel {
     fn expand(&mut self, dn: &str, worker: &Worker) {
         self.open.insert(dn.to_string());
         if !self.levels.contains_key(dn) {
-            self.levels.insert(dn.to_string(), Level::Loading);
-            worker.send(Command::Children(dn.to_string()));
+            let id = worker.send(Command::Children(dn.to_string()));
+            self.levels.insert(dn.to_string(), Level::Loading(id));
         }
     }
 
-    /// Children arrived from the worker.
-    pub fn loaded(&mut self, dn: String, result: Result<Vec<Container>, String>) {
+    /// Children arrived from the worker, answering request `id`.
+    pub fn loaded(&mut self, id: ReqId, dn: String, result: Result<Vec<Container>, String>) {
+        if !matches!(self.levels.get(&dn), Some(Level::Loading(asked)) if *asked == id) {
+            return;
+        }
         let level = match result {
             Ok(c) => Level::Loaded(c),
             Err(e) => Level::Failed(e),
@@ -66,8 +70,8 @@ impl TreePanel {
         self.levels.clear();
         let open: Vec<String> = self.open.iter().cloned().collect();
         for dn in open {
-            self.levels.insert(dn.clone(), Level::Loading);
-            worker.send(Command::Children(dn));
+            let id = worker.send(Command::Children(dn.clone()));
+            self.levels.insert(dn, Level::Loading(id));
         }
     }
 
@@ -145,7 +149,7 @@ impl TreePanel {
         });
         if self.open.contains(&node.dn) {
             match self.levels.get(&node.dn) {
-                Some(Level::Loading) | None => {
+                Some(Level::Loading(_)) | None => {
                     ui.horizontal(|ui| {
                         ui.add_space((depth + 1) as f32 * 14.0 + 4.0);
                         ui.spinner();

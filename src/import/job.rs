@@ -341,6 +341,7 @@ pub async fn run(
         unreachable,
         unfinished,
         journal: journal_path,
+        not_started: None,
     }
 }
 

@@ -213,6 +213,11 @@ impl Summary {
         matches!(self.end, End::Stopped | End::ServerLost)
     }
 
+    /// Stopped early with users still to undo: what the "unfinished imports" notices offer.
+    pub fn is_unfinished(&self) -> bool {
+        self.stopped_early() && self.has_something_to_undo()
+    }
+
     /// Whether an undo ran over this import (fully or partly).
     pub fn undo_ran(&self) -> bool {
         self.put_back + self.already_as_before + self.changed_since.len() > 0
@@ -439,6 +444,103 @@ pub fn with_something_to_undo(dir: &Path, base: Option<&str>) -> Vec<Summary> {
         .collect()
 }
 
+/// Imports that stopped before their end (killed, crashed, server lost), still have users to
+/// undo and are not running now (another adphoto holds their directory's lock), newest first;
+/// only those of the directory with base DN `base` when given. The one rule behind the window's
+/// notice at start, its offer after a partial undo and the command line's note before an import.
+pub fn unfinished(data: &crate::data_folder::DataFolder, base: Option<&str>) -> Vec<Summary> {
+    let dir = data.journals();
+    let index_path = dir.join(INDEX);
+    let mut index: HashMap<String, Brief> = std::fs::read(&index_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let mut changed = false;
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for path in all(&dir) {
+        let (Some(name), Ok(meta)) = (
+            path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            std::fs::metadata(&path),
+        ) else {
+            continue;
+        };
+        let stamp = Stamp::of(&meta);
+        seen.insert(name.clone());
+        // Settled and unchanged since it was last read: nothing to read again.
+        if index
+            .get(&name)
+            .is_some_and(|b| b.stamp == stamp && !b.unfinished)
+        {
+            continue;
+        }
+        let Ok(s) = summarize(&path) else { continue };
+        let brief = Brief {
+            stamp,
+            unfinished: s.is_unfinished(),
+        };
+        if index.get(&name) != Some(&brief) {
+            index.insert(name, brief);
+            changed = true;
+        }
+        if s.is_unfinished() {
+            out.push(s);
+        }
+    }
+    let before = index.len();
+    index.retain(|name, _| seen.contains(name));
+    changed |= index.len() != before;
+    if changed && let Ok(bytes) = serde_json::to_vec(&index) {
+        // Only time is lost without it: the journals themselves are the record.
+        let _ = crate::data_folder::write_private(&index_path, &bytes, false);
+    }
+    out.into_iter()
+        .filter(|s| match base {
+            Some(b) => s.base.is_empty() || crate::directory::dn_eq(&s.base, b),
+            None => true,
+        })
+        // One still running (another adphoto holds the directory's lock) has not stopped.
+        .filter(|s| {
+            s.base.is_empty()
+                || data
+                    .lock_holder(&crate::data_folder::directory_key(&s.base))
+                    .is_none()
+        })
+        .collect()
+}
+
+/// The journals' index (`journals/index.json`): per journal file, its length and modification
+/// time when it was last read, and whether it was unfinished then. Start-up reads only the
+/// journals that changed since or were unfinished, so it does not grow with the history.
+const INDEX: &str = "index.json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    len: u64,
+    /// Nanoseconds since the Unix epoch (0 where the system does not say).
+    modified: u128,
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        Self {
+            len: meta.len(),
+            modified,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Brief {
+    stamp: Stamp,
+    unfinished: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,5 +668,50 @@ mod tests {
             with_something_to_undo(dir.path(), None).is_empty(),
             "no stale notice"
         );
+    }
+
+    /// Start-up reads only journals that changed or still matter: a settled journal whose
+    /// length and time are unchanged is not read again; one that grew is.
+    #[test]
+    fn unfinished_imports_come_from_the_index_without_rereading_settled_journals() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = crate::data_folder::DataFolder::new(tmp.path().join("data"));
+        let dir = data.journals();
+        let stopped = dir.join("2026-01-02.jsonl");
+        let mut j = Journal::create(stopped.clone()).unwrap();
+        started(&mut j);
+        j.append(&writing("CN=s", "aa")).unwrap();
+        let settled = dir.join("2026-01-01.jsonl");
+        let mut j = Journal::create(settled.clone()).unwrap();
+        started(&mut j);
+        j.append(&writing("CN=w", "aa")).unwrap();
+        j.append(&Entry::Finished {
+            cancelled: false,
+            unreachable: false,
+        })
+        .unwrap();
+        let found = unfinished(&data, Some("DC=example,DC=test"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].path, stopped);
+        assert!(dir.join(INDEX).exists());
+
+        // The finished journal's bytes replaced (same length, same time): the index is trusted.
+        let meta = std::fs::metadata(&settled).unwrap();
+        let text = std::fs::read_to_string(&settled).unwrap();
+        let cut = text.replace("finished", "xxxxxxxx");
+        assert_eq!(cut.len(), text.len());
+        std::fs::write(&settled, &cut).unwrap();
+        let f = std::fs::File::options().write(true).open(&settled).unwrap();
+        f.set_modified(meta.modified().unwrap()).unwrap();
+        drop(f);
+        assert_eq!(
+            unfinished(&data, None).len(),
+            1,
+            "a settled journal is not read again"
+        );
+        // Once it changes, it is read: now it has no end either.
+        std::fs::write(&settled, format!("{cut}\n")).unwrap();
+        assert_eq!(unfinished(&data, None).len(), 2);
+        assert!(unfinished(&data, Some("DC=other")).is_empty());
     }
 }

@@ -7,16 +7,20 @@ mod export;
 mod job;
 pub mod journal;
 pub mod link;
+mod matched;
 mod plan;
 mod report;
+mod session;
 mod undo;
 
 pub use choices::{Case, Choices, ManualCrop, Pair, Skip, Unmatched};
 pub use export::{DEFAULT_EXPORT_PATTERN, ExportReport, ExportStopped, ExportTo, export_photos};
 pub use job::{Cancel, JobOptions, Progress, run};
 pub use journal::Journal;
+pub use matched::{MatchBy, Matched, match_files, scan};
 pub use plan::{Encoded, FileStamp, NO_RIGHT, Plan, PlanItem, PlanSummary, new_id};
 pub use report::{ItemResult, Report, Status};
+pub use session::{NotStarted, Session, import};
 pub use undo::{UndoOutcome, UndoReport, UndoResult, undo};
 
 /// Leaves out of `plan` the users the signed-in account may not change, as the server computes

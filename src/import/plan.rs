@@ -132,6 +132,7 @@ impl Plan {
                     },
                 })
                 .collect(),
+            not_started: Some(why.to_string()),
             ..Default::default()
         }
     }

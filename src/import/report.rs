@@ -51,6 +51,9 @@ pub struct Report {
     /// server lost): what a retry writes.
     pub unfinished: Vec<String>,
     pub journal: Option<PathBuf>,
+    /// The import did not start (the directory busy, no journal): why, for a person. Nothing
+    /// was written.
+    pub not_started: Option<String>,
 }
 
 impl Report {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::matching::{automatch, scan_folder};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -210,15 +211,15 @@ fn a_mapping_file_matches_and_lists_its_bad_rows() {
         strict: false,
     };
     let m = match_files(&source, &users).unwrap();
-    assert_eq!(m.pattern.to_string(), "{employeeID}");
-    assert_eq!(m.result.matched.len(), 1);
-    assert_eq!(users[m.result.matched[0].user].dn, users[2].dn);
-    let rows: Vec<usize> = m.bad_rows.iter().map(|b| b.row).collect();
+    assert_eq!(m.found.pattern.to_string(), "{employeeID}");
+    assert_eq!(m.found.result.matched.len(), 1);
+    assert_eq!(users[m.found.result.matched[0].user].dn, users[2].dn);
+    let rows: Vec<usize> = m.found.bad_rows.iter().map(|b| b.row).collect();
     assert_eq!(rows, [3, 4]);
-    let v = bad_rows_json(&m.bad_rows);
+    let v = bad_rows_json(&m.found.bad_rows);
     assert_eq!(v[0]["problem"], "no_user");
     assert_eq!(v[1]["problem"], "file_not_found");
-    let text = bad_rows_text(&m.bad_rows);
+    let text = bad_rows_text(&m.found.bad_rows);
     assert!(
         text.contains("Mapping file rows left out (2):\n  row 3: no user has employeeID 'E99'\n"),
         "{text}"

@@ -82,8 +82,7 @@ impl App {
                 }
                 // An undo that left users behind is offered again (read on the worker, not here).
                 if let Ok(r) = result
-                    && r.summary.has_something_to_undo()
-                    && r.summary.stopped_early()
+                    && r.summary.is_unfinished()
                     && !self.unfinished.iter().any(|u| u.path == r.summary.path)
                 {
                     self.unfinished.push(r.summary.clone());
@@ -99,6 +98,9 @@ impl App {
     fn handle(&mut self, ctx: &egui::Context, id: ReqId, ev: Event) {
         match ev {
             Event::Connected(info) => {
+                if self.connect_request != Some(id) {
+                    return;
+                }
                 self.connect.busy = false;
                 self.connect.error = None;
                 self.status.ok(format!(
@@ -115,11 +117,14 @@ impl App {
                 self.load_users();
             }
             Event::ConnectFailed { message, cert } => {
+                if self.connect_request != Some(id) {
+                    return;
+                }
                 self.connect.busy = false;
                 self.status.job = None;
                 self.connect.failed(message, cert);
             }
-            Event::Children { dn, result } => self.tree.loaded(dn, result),
+            Event::Children { dn, result } => self.tree.loaded(id, dn, result),
             Event::Users(result) => {
                 if self.users_request != Some(id) {
                     return;
@@ -153,9 +158,14 @@ impl App {
                 error,
                 can_write,
             } => {
+                // The panel shows the answer to its last question only (a user clicked past
+                // is not shown late); a photo change answers with its own id.
+                if self.preview_request != Some(id) && self.photo_job != Some(id) {
+                    return;
+                }
                 self.preview.loaded(ctx, &dn, photo, history, error);
                 self.preview.set_can_write(&dn, can_write);
-                self.photo_job = false;
+                self.photo_job.take_if(|j| *j == id);
             }
             Event::PhotoChanged {
                 dn,
@@ -171,13 +181,27 @@ impl App {
                 });
                 self.status.ok(message);
             }
-            Event::JobStarted { text, cancellable } => self.status.job = Some((text, cancellable)),
+            Event::JobStarted { text, cancellable } => {
+                self.cancellable = cancellable.then_some(id);
+                self.status.job = Some((text, cancellable));
+            }
             Event::JobFailed(e) => {
-                self.photo_job = false;
-                self.preview_reload();
+                // Only the photo change's own failure means the panel must look again.
+                if self.photo_job.take_if(|j| *j == id).is_some() {
+                    self.preview_reload();
+                }
                 self.status.error(e);
             }
             Event::JobDone(m) => self.status.ok(m),
+            Event::Profiles { result, hint } => self.connect.profiles_loaded(result, hint),
+            Event::ProfilesSaved { saved, result } => self.connect.saved(saved, result),
+            Event::Unfinished(found) => {
+                for s in found {
+                    if !self.unfinished.iter().any(|u| u.path == s.path) {
+                        self.unfinished.push(s);
+                    }
+                }
+            }
             Event::PhotoCopied { name, jpeg, image } => self.photo_copied(ctx, name, jpeg, image),
             Event::CropReady { dn, file } => self.crop_photo_from_file(&dn, file),
             Event::ServerSuggested(Some(hint)) => self.connect.offer_hint(hint),
@@ -210,8 +234,13 @@ impl App {
             | Event::CropEncoded(_)
             | Event::PhotoRights(_) => {}
             Event::Cancelled => {
-                self.connect.busy = false;
-                self.grid.loading = false;
+                if self.connect_request == Some(id) {
+                    self.connect.busy = false;
+                }
+                if self.users_request == Some(id) {
+                    self.grid.loading = false;
+                }
+                self.cancellable.take_if(|c| *c == id);
                 self.status.ok("Cancelled.");
             }
         }

@@ -44,12 +44,18 @@ pub struct App {
     status: StatusBar,
     /// The user listing asked for last: answers to older ones are dropped.
     users_request: Option<ReqId>,
+    /// The connect (or LDIF open) asked for last.
+    connect_request: Option<ReqId>,
     /// The DN whose users are shown.
     users_base: Option<String>,
     /// Keep this user selected when the list reloads (after Refresh).
     keep_selected: Option<String>,
-    /// Something a worker job is doing to a photo (actions wait for it).
-    photo_job: bool,
+    /// The change to a photo under way (actions wait for it); its answers end it.
+    photo_job: Option<ReqId>,
+    /// The preview asked for last: answers to older ones are dropped.
+    preview_request: Option<ReqId>,
+    /// The job the status bar's Cancel stops (a connect, a listing, an export).
+    cancellable: Option<ReqId>,
     /// The import wizard, while it is open.
     wizard: Option<Wizard>,
     /// Journals of imports that never finished (found at start), until the user dismisses them.
@@ -110,9 +116,12 @@ impl App {
             thumbs: DnThumbs::for_users(),
             status: StatusBar::default(),
             users_request: None,
+            connect_request: None,
             users_base: None,
             keep_selected: None,
-            photo_job: false,
+            photo_job: None,
+            preview_request: None,
+            cancellable: None,
             wizard: None,
             unfinished: Vec::new(),
             set_photo_crop: None,
@@ -135,10 +144,15 @@ impl App {
             s.visuals.weak_text_color = Some(egui::Color32::from_gray(115));
         });
         app.own_file_chooser = app.env.own_file_chooser;
+        app.worker.send(Command::LoadProfiles {
+            store: app.connect.store().clone(),
+            hint: app.connect.wants_hint(),
+        });
         if app.env.asks_dns_at_start() && app.connect.takes_suggestion() {
             app.worker.send(Command::SuggestServer);
         }
-        app.unfinished = notices::unfinished_imports(&app.data);
+        // Read on the worker: the journals are files, and the first frame must not wait.
+        app.worker.send(Command::FindUnfinished);
         if let Some(ldif) = app.env.start_ldif.clone() {
             app.open_ldif(ldif);
         } else if app.env.start_demo {
@@ -237,17 +251,12 @@ impl App {
         }
     }
 
-    /// Loads the shipped demo directory (copied into the data folder; changes go beside it).
+    /// Loads the shipped demo directory (copied into the data folder by the worker; changes go
+    /// beside it).
     pub fn open_demo(&mut self) {
-        match crate::directory::demo::install(self.data.root()) {
-            Ok(source) => self.open_ldif(source),
-            Err(e) => {
-                self.connect.error = Some(format!(
-                    "Cannot set up the demo directory in {}: {e}",
-                    self.data.root().display()
-                ));
-            }
-        }
+        self.connect.busy = true;
+        self.connect.error = None;
+        self.connect_request = Some(self.worker.send(Command::OpenDemo));
     }
 
     /// Opens an LDIF export offline; changes go to `<data>/offline/<name>-changes.ldif`.
@@ -255,7 +264,7 @@ impl App {
         let changes = Directory::default_changes_path(&self.data, &source);
         self.connect.busy = true;
         self.connect.error = None;
-        self.worker.send(Command::OpenLdif { source, changes });
+        self.connect_request = Some(self.worker.send(Command::OpenLdif { source, changes }));
     }
 
     /// Sets a user's photo from an image file: what "Set photo…", a dropped file and tests use.
@@ -264,9 +273,7 @@ impl App {
             self.status.error(format!("No such user in the list: {dn}"));
             return;
         };
-        self.photo_job = true;
-        self.preview.request(dn);
-        self.worker.send(Command::SetPhoto {
+        self.change_photo(Command::SetPhoto {
             user: Box::new(user),
             file,
             crop: None,
@@ -338,8 +345,7 @@ impl App {
         if let [one] = sel.as_slice() {
             if self.preview.dn() != Some(one.dn.as_str()) {
                 let user = (*one).clone();
-                self.preview.request(&user.dn);
-                self.worker.send(Command::Preview(Box::new(user)));
+                self.ask_preview(user);
             }
         } else {
             self.preview.clear();
@@ -360,9 +366,29 @@ impl App {
     fn preview_reload(&mut self) {
         if let [one] = self.grid.selected_users().as_slice() {
             let user = (*one).clone();
-            self.preview.request(&user.dn);
-            self.worker.send(Command::Preview(Box::new(user)));
+            self.ask_preview(user);
         }
+    }
+
+    /// Shows `user` in the photo panel; the photo follows from the worker.
+    fn ask_preview(&mut self, user: User) {
+        self.preview.request(&user.dn);
+        self.preview_request = Some(self.worker.send(Command::Preview(Box::new(user))));
+    }
+
+    /// Sends a change to one user's photo (set, remove, restore): the panel waits for its
+    /// answer, which brings the new photo.
+    pub(super) fn change_photo(&mut self, cmd: Command) {
+        let dn = match &cmd {
+            Command::SetPhoto { user, .. }
+            | Command::RemovePhoto(user)
+            | Command::RestorePhoto { user, .. } => user.dn.clone(),
+            _ => String::new(),
+        };
+        self.preview.request(&dn);
+        let id = self.worker.send(cmd);
+        self.photo_job = Some(id);
+        self.preview_request = Some(id);
     }
 
     fn preview_action(&mut self, action: PreviewAction) {
@@ -373,11 +399,7 @@ impl App {
             PreviewAction::SetPhoto => {
                 self.pick(FilePurpose::SetPhoto(user.dn));
             }
-            PreviewAction::RemovePhoto => {
-                self.photo_job = true;
-                self.preview.request(&user.dn);
-                self.worker.send(Command::RemovePhoto(Box::new(user)));
-            }
+            PreviewAction::RemovePhoto => self.change_photo(Command::RemovePhoto(Box::new(user))),
             PreviewAction::ExportPhoto => {
                 let suggested = format!(
                     "{}.jpg",
@@ -390,14 +412,10 @@ impl App {
                     suggested,
                 });
             }
-            PreviewAction::Restore(record) => {
-                self.photo_job = true;
-                self.preview.request(&user.dn);
-                self.worker.send(Command::RestorePhoto {
-                    user: Box::new(user),
-                    record,
-                });
-            }
+            PreviewAction::Restore(record) => self.change_photo(Command::RestorePhoto {
+                user: Box::new(user),
+                record,
+            }),
         }
     }
 
@@ -427,8 +445,10 @@ impl App {
             None => String::new(),
         };
         egui::Panel::bottom("status").show(ui, |ui| {
-            if self.status.ui(ui, &extra) {
-                self.worker.send(Command::Cancel);
+            if self.status.ui(ui, &extra)
+                && let Some(id) = self.cancellable
+            {
+                self.worker.send(Command::Cancel(id));
             }
         });
 
@@ -445,19 +465,29 @@ impl App {
                     ui.weak("Connect to a directory, or open the demo directory to look around.");
                 });
             });
-            match self.connect.ui(&ctx, area) {
+            let action = self.connect.ui(&ctx, area);
+            if let Some((profiles, saved)) = self.connect.take_save() {
+                self.worker.send(Command::SaveProfiles {
+                    store: self.connect.store().clone(),
+                    profiles,
+                    saved,
+                });
+            }
+            match action {
                 Some(ConnectAction::Connect(opts)) => {
                     self.connect.busy = true;
                     self.connect.error = None;
                     self.connect.offered_cert = None;
                     self.connect.notice = None;
-                    self.worker.send(Command::Connect(opts));
+                    self.connect_request = Some(self.worker.send(Command::Connect(opts)));
                 }
                 Some(ConnectAction::OpenDemo) => self.open_demo(),
                 Some(ConnectAction::PickLdif) => self.pick(FilePurpose::Ldif),
                 Some(ConnectAction::PickCaFile) => self.pick(FilePurpose::CaFile),
                 Some(ConnectAction::Cancel) => {
-                    self.worker.send(Command::Cancel);
+                    if let Some(id) = self.connect_request {
+                        self.worker.send(Command::Cancel(id));
+                    }
                 }
                 None => {}
             }
@@ -515,7 +545,7 @@ impl App {
             .show(ui, |ui| {
                 ui.add_space(4.0);
                 let selected = self.grid.selected_users();
-                preview_action = self.preview.ui(ui, &selected, self.photo_job);
+                preview_action = self.preview.ui(ui, &selected, self.photo_job.is_some());
             });
         if let Some(a) = preview_action {
             self.preview_action(a);

@@ -2,10 +2,8 @@
 //! after a one-user change.
 
 use super::App;
-use crate::data_folder::DataFolder;
 use crate::gui::toast::ToastAction;
 use crate::gui::worker::Command;
-use crate::import::journal;
 
 impl App {
     /// The notice about imports that never finished (the app was closed or crashed mid-way).
@@ -54,35 +52,21 @@ impl App {
             Some(ToastAction::Undo) => {
                 let user = toast.user.clone();
                 self.toast = None;
-                if self.grid.selected_users().iter().any(|u| u.dn == user.dn) {
-                    self.photo_job = true;
-                    self.preview.request(&user.dn);
-                }
-                self.worker.send(Command::RestorePhoto {
+                let shown = self.grid.selected_users().iter().any(|u| u.dn == user.dn);
+                let restore = Command::RestorePhoto {
                     user: Box::new(user),
                     record: None,
-                });
+                };
+                if shown {
+                    self.change_photo(restore);
+                } else {
+                    self.worker.send(restore);
+                }
             }
             Some(ToastAction::Close) => self.toast = None,
             None => {}
         }
     }
-}
-
-/// Imports that stopped before their end (killed, crashed, server lost) and still have users to
-/// undo: the notice at start. Finished and cancelled imports are undone from their own page.
-pub(super) fn unfinished_imports(data: &DataFolder) -> Vec<journal::Summary> {
-    journal::with_something_to_undo(&data.journals(), None)
-        .into_iter()
-        .filter(journal::Summary::stopped_early)
-        // One still running (another adphoto holds the directory's lock) has not stopped.
-        .filter(|s| {
-            s.base.is_empty()
-                || data
-                    .lock_holder(&crate::data_folder::directory_key(&s.base))
-                    .is_none()
-        })
-        .collect()
 }
 
 fn capitalise(s: &str) -> String {

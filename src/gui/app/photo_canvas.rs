@@ -48,9 +48,7 @@ impl App {
                 let user = user.clone();
                 let file = file.clone();
                 self.set_photo_crop = None;
-                self.photo_job = true;
-                self.preview.request(&user.dn);
-                self.worker.send(Command::SetPhoto {
+                self.change_photo(Command::SetPhoto {
                     user: Box::new(user),
                     file,
                     crop: Some((crop, turns)),

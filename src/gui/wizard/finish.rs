@@ -58,7 +58,6 @@ impl FinishStep {
             worker,
             Command::Import {
                 plan: Box::new(plan.clone()),
-                journal: journal.clone(),
                 cancel: cancel.clone(),
             },
         );
@@ -108,6 +107,12 @@ impl FinishStep {
             progress_ui(ui, job);
             return false;
         };
+        if let Some(why) = &report.not_started {
+            ui.strong("Import not started: nothing was written.");
+            ui.colored_label(ui.visuals().error_fg_color, why);
+            ui.label("Put it right, then go Back and start the import again.");
+            return false;
+        }
         ui.label(format!(
             "{}: {} written, {} failed, {} skipped",
             if report.unreachable.is_some() {

@@ -20,9 +20,10 @@ use std::path::{Path, PathBuf};
 
 use super::crop_canvas::CropCanvas;
 use super::thumbs::DnThumbs;
-use super::worker::{Command, Event, MatchBy, Owner, ReqId, Worker};
+use super::worker::{Command, Event, Owner, ReqId, Worker};
 use crate::data_folder::DataFolder;
 use crate::directory::{PhotoAttribute, User};
+use crate::import::MatchBy;
 use crate::import::{Plan, Report};
 use crate::photo::CropRect;
 
@@ -431,17 +432,16 @@ impl Wizard {
             return None;
         }
         if self.step == Step::Summary {
-            let plan = self
-                .summary
-                .plan()
-                .filter(|p| !p.items.is_empty() && self.summary.ready())
-                .cloned();
+            let startable =
+                self.summary.ready() && self.summary.plan().is_some_and(|p| !p.items.is_empty());
+            // Cloned once, when the import starts, not every frame.
             if (ui
-                .add_enabled(plan.is_some(), egui::Button::new("Start import"))
+                .add_enabled(startable, egui::Button::new("Start import"))
                 .on_hover_text("Enter")
                 .clicked()
                 || enter)
-                && let Some(plan) = plan
+                && startable
+                && let Some(plan) = self.summary.plan().cloned()
             {
                 self.finish.start(plan, &self.data, worker);
                 self.step = Step::Finish;

@@ -1,6 +1,8 @@
 //! The worker's side: each [`Command`] run as a task on the runtime, its events sent back with
 //! the request's id.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,14 +10,12 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::AbortHandle;
 
-use super::super::photo_bridge;
 use super::ReqId;
 use super::preview::preview;
-use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event, MatchAnswer, MatchBy};
+use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event};
 use crate::data_folder::{DataFolder, WriteLock};
 use crate::directory::{BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security};
-use crate::import::{self, Cancel, Encoded, FileStamp, Journal};
-use crate::matching::{self, MatchOptions};
+use crate::import::{self, Cancel};
 
 pub(super) const NOT_CONNECTED: &str = "Not connected to a directory.";
 
@@ -35,10 +35,10 @@ pub(super) struct WorkerState {
     pub(super) photo: PhotoAttribute,
     /// At most this many pictures read and decoded at once (file thumbnails, previews).
     pub(super) thumbs: Semaphore,
-    /// The cancellable job under way (connect or user listing).
-    pub(super) current: Mutex<Option<AbortHandle>>,
-    /// A cancellable job that stops between steps and reports what it did (an export).
-    pub(super) stepped: Mutex<Option<Cancel>>,
+    /// The connect or user listing under way (a new one replaces it), by request.
+    pub(super) current: Mutex<Option<(ReqId, AbortHandle)>>,
+    /// Cancellable jobs that stop between steps and report what they did (exports), by request.
+    pub(super) stepped: Mutex<HashMap<ReqId, Cancel>>,
     pub(super) thumb_reads: Arc<super::ThumbReads>,
 }
 
@@ -71,11 +71,44 @@ impl WorkerState {
             .map_err(|e| e.to_string())
     }
 
-    fn set_current(&self, handle: AbortHandle) {
+    fn set_current(&self, id: ReqId, handle: AbortHandle) {
         if let Ok(mut cur) = self.current.lock()
-            && let Some(old) = cur.replace(handle)
+            && let Some((_, old)) = cur.replace((id, handle))
         {
             old.abort();
+        }
+    }
+
+    /// Stops request `target` if it is still under way: a connect or listing at once (it
+    /// answers `Cancelled`), a stepped job between two steps (it ends with its own report).
+    fn cancel(&self, target: ReqId) {
+        let aborted = self
+            .current
+            .lock()
+            .ok()
+            .and_then(|mut c| c.take_if(|(id, _)| *id == target));
+        if let Some((_, h)) = aborted {
+            h.abort();
+            self.emit(target, Event::Cancelled);
+        }
+        if let Some(c) = self.stepped.lock().ok().and_then(|mut c| c.remove(&target)) {
+            c.cancel();
+        }
+    }
+
+    /// Registers a stepped job's cancel flag under its request (see [`Self::cancel`]).
+    pub(super) fn stepped(&self, id: ReqId) -> Cancel {
+        let cancel = Cancel::default();
+        if let Ok(mut c) = self.stepped.lock() {
+            c.insert(id, cancel.clone());
+        }
+        cancel
+    }
+
+    /// The stepped job of request `id` has ended.
+    pub(super) fn stepped_done(&self, id: ReqId) {
+        if let Ok(mut c) = self.stepped.lock() {
+            c.remove(&id);
         }
     }
 }
@@ -92,23 +125,14 @@ pub(super) async fn dispatch(
             Command::Thumb(dn) => {
                 let _ = thumb_tx.send((id, dn));
             }
-            Command::Cancel => {
-                if let Some(h) = state.current.lock().ok().and_then(|mut c| c.take()) {
-                    h.abort();
-                    state.emit(id, Event::Cancelled);
-                }
-                // It ends with its own report ("…; cancelled, the others not saved").
-                if let Some(c) = state.stepped.lock().ok().and_then(|mut c| c.take()) {
-                    c.cancel();
-                }
-            }
+            Command::Cancel(target) => state.cancel(target),
             Command::Connect(opts) => {
                 let h = tokio::spawn(async move { connect(&s, id, *opts).await });
-                state.set_current(h.abort_handle());
+                state.set_current(id, h.abort_handle());
             }
             Command::Users { base, depth, which } => {
                 let h = tokio::spawn(async move { users(&s, id, base, depth, which).await });
-                state.set_current(h.abort_handle());
+                state.set_current(id, h.abort_handle());
             }
             cmd => {
                 tokio::spawn(async move { run(&s, id, cmd).await });
@@ -194,296 +218,169 @@ async fn users(
     s.emit(id, Event::Users(result));
 }
 
+/// One command, one function: the main window's here, the photo actions in `photo_actions`,
+/// the wizard's and the crop canvas's in `wizard_jobs`.
 async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
+    use super::photo_actions as photos;
+    use super::wizard_jobs as wizard;
     match cmd {
-        Command::OpenLdif { source, changes } => {
-            let opened = tokio::task::spawn_blocking(move || {
-                let dir = Directory::open_ldif(&source, changes)?;
-                Ok::<_, crate::directory::DirectoryError>((dir, source))
-            })
-            .await;
-            match opened {
-                Ok(Ok((dir, source))) => {
-                    let info = ConnectionInfo {
-                        target: source
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default(),
-                        base_dn: dir.base_dn().to_string(),
-                        kind: ConnectionKind::Offline,
-                        insecure: false,
-                    };
-                    replace_dir(s, dir).await;
-                    s.emit(id, Event::Connected(info));
-                }
-                Ok(Err(e)) => s.emit(id, failed(e.to_string())),
-                Err(e) => s.emit(id, failed(e.to_string())),
-            }
-        }
-        Command::Disconnect => {
-            let old = s.dir.lock().ok().and_then(|mut d| d.take());
-            if let Some(old) = old {
-                old.close().await;
-            }
-        }
-        Command::Children(dn) => {
-            let Some(dir) = s.dir() else {
-                s.emit(
-                    id,
-                    Event::Children {
-                        dn,
-                        result: Err(NOT_CONNECTED.into()),
-                    },
-                );
-                return;
-            };
-            let result = dir.children(&dn).await.map_err(|e| e.to_string());
-            s.emit(id, Event::Children { dn, result });
-        }
-        // Taken by `dispatch` into `thumb_batches`.
-        Command::Thumb(_) => {}
-        Command::FileThumb(path) => {
-            // A limit: a fast scroll never queues hundreds of decodes.
-            let Ok(_permit) = s.thumbs.acquire().await else {
-                return;
-            };
-            let file = path.clone();
-            let (result, facts) = off_thread(move || {
-                Ok(photo_bridge::file_thumbnail_and_facts(
-                    &file,
-                    FILE_THUMB_SIDE,
-                ))
-            })
-            .await
-            .unwrap_or_else(|e: String| (Err(e), None));
-            s.emit(
-                id,
-                Event::FileThumb {
-                    path,
-                    result,
-                    facts,
-                },
-            );
-        }
+        Command::OpenLdif { source, changes } => open_ldif(s, id, source, changes).await,
+        Command::OpenDemo => open_demo(s, id).await,
+        Command::Disconnect => disconnect(s).await,
+        Command::Children(dn) => children(s, id, dn).await,
         Command::Preview(user) => preview(s, id, &user).await,
-        Command::SetPhoto { user, file, crop } => {
-            super::photo_actions::set_one(s, id, user, file, crop).await
-        }
-        Command::RemovePhoto(user) => super::photo_actions::remove_one(s, id, user).await,
-        Command::RestorePhoto { user, record } => {
-            super::photo_actions::restore_one(s, id, user, record).await
-        }
-        Command::ExportPhoto { dn, path } => {
-            super::photo_actions::export_one(s, id, dn, path).await
-        }
-        Command::PickFile(purpose) => {
-            let opened = std::time::Instant::now();
-            let path = super::dialogs::pick_file(&purpose).await;
-            // Nobody chooses or cancels within a quarter second: a dialog that came back
-            // that fast without a path never opened (rfd only says so on stderr).
-            let native_failed = path.is_none() && opened.elapsed() < Duration::from_millis(250);
-            s.emit(
-                id,
-                Event::FilePicked {
-                    purpose,
-                    path,
-                    native_failed,
-                },
-            );
-        }
-        Command::Scan { folder, recursive } => {
-            let result = off_thread(move || {
-                matching::scan_folder(&folder, recursive)
-                    .map_err(|e| format!("cannot read the folder {}: {e}", folder.display()))
-            })
-            .await;
-            s.emit(id, Event::Scanned(result));
-        }
+        Command::SetPhoto { user, file, crop } => photos::set_one(s, id, user, file, crop).await,
+        Command::RemovePhoto(user) => photos::remove_one(s, id, user).await,
+        Command::RestorePhoto { user, record } => photos::restore_one(s, id, user, record).await,
+        Command::ExportPhoto { dn, path } => photos::export_one(s, id, dn, path).await,
+        Command::CopyPhoto(user) => photos::copy(s, id, *user).await,
+        Command::PastePhoto { users, jpeg } => photos::paste(s, id, users, jpeg).await,
+        Command::RemovePhotos(users) => photos::remove(s, id, users).await,
+        Command::ExportPhotos { users, folder } => photos::export(s, id, users, folder).await,
+        Command::EditPhoto(user) => photos::edit(s, id, *user).await,
+        Command::PasteImage { user, image } => photos::pasted_image(s, id, *user, image).await,
+        Command::PickFile(purpose) => pick_file(s, id, purpose).await,
+        Command::FileThumb(path) => wizard::file_thumb(s, id, path).await,
+        Command::Scan { folder, recursive } => wizard::scan(s, id, folder, recursive).await,
         Command::Automatch { files, users, how } => {
-            // A panic in Automatch comes back as an error, never as "nothing matched".
-            let result = off_thread(move || {
-                let opts = MatchOptions::default();
-                let (result, pattern, bad_rows) = match how {
-                    MatchBy::Pattern(p) => (
-                        matching::automatch(&files, &users, &p, &opts),
-                        p,
-                        Vec::new(),
-                    ),
-                    MatchBy::Map { file, folder } => {
-                        let map = matching::MapFile::read(&file).map_err(|e| e.to_string())?;
-                        let mapped = map
-                            .apply(&folder, &files, &users, &opts)
-                            .map_err(|e| e.to_string())?;
-                        (mapped.result, map.pattern(), mapped.bad_rows)
-                    }
-                };
-                // Every matched file's header, in parallel: the unusable ones start unticked.
-                use rayon::prelude::*;
-                let damaged = result
-                    .matched
-                    .par_iter()
-                    .filter_map(|m| {
-                        let path = &files.get(m.file)?.path;
-                        crate::photo::check_file(path)
-                            .err()
-                            .map(|e| (m.file, e.reason()))
-                    })
-                    .collect();
-                Ok(Box::new(MatchAnswer {
-                    result,
-                    damaged,
-                    pattern,
-                    bad_rows,
-                }))
-            })
-            .await;
-            s.emit(id, Event::Matched(result));
+            wizard::automatch(s, id, files, users, how).await
         }
-        Command::SuggestPatterns { files, users } => {
-            let result = off_thread(move || {
-                Ok(matching::suggest_patterns(
-                    &files,
-                    &users,
-                    &MatchOptions::default(),
-                ))
-            })
-            .await;
-            s.emit(id, Event::Suggested(result));
-        }
-        Command::Import {
-            plan,
-            journal,
-            cancel,
-        } => {
-            let Some(dir) = s.dir() else {
-                s.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
-                s.emit(id, Event::ImportDone(Box::default()));
-                return;
-            };
-            let _lock = match s.lock(&dir, "import").await {
-                Ok(l) => l,
-                Err(e) => {
-                    s.emit(
-                        id,
-                        Event::JobFailed(format!("The import did not start: {e}")),
-                    );
-                    s.emit(id, Event::ImportDone(Box::new(plan.not_started(&e))));
-                    return;
-                }
-            };
-            let journal =
-                match Journal::create(journal.clone()) {
-                    Ok(j) => Some(j),
-                    Err(e) => {
-                        s.emit(id, Event::JobFailed(format!(
-                        "cannot write the import journal {}: {e} (the import runs without it)",
-                        journal.display()
-                    )));
-                        None
-                    }
-                };
-            let report = import::run(
-                &dir,
-                &plan,
-                &s.backups,
-                journal,
-                import::JobOptions::default(),
-                &cancel,
-                |p| s.emit(id, Event::ImportProgress(p.clone())),
-            )
-            .await;
-            s.emit(id, Event::ImportDone(Box::new(report)));
-        }
+        Command::SuggestPatterns { files, users } => wizard::suggest(s, id, files, users).await,
+        Command::Import { plan, cancel } => wizard::import(s, id, *plan, cancel).await,
         Command::EncodePreview { file, target, crop } => {
-            let Ok(_permit) = s.thumbs.acquire().await else {
-                return;
-            };
-            let result = off_thread(move || {
-                // Stamped before reading: a file changed while being read is encoded again at
-                // Finish.
-                let stamp = FileStamp::of(&file)
-                    .ok_or_else(|| format!("cannot read {}", file.display()))?;
-                let (thumb, prepared) =
-                    photo_bridge::encode(&file, target, crop, PREVIEW_SIDE / 2)?;
-                let encoded = Encoded {
-                    photo: Arc::new(prepared),
-                    stamp,
-                };
-                Ok((thumb, encoded))
-            })
-            .await;
-            s.emit(id, Event::Encoded(result));
+            wizard::encode_preview(s, id, file, target, crop).await
         }
         Command::CropLoad {
             file,
             target,
             turns,
-        } => {
-            let result = off_thread(move || photo_bridge::crop_source(&file, target, turns)).await;
-            s.emit(id, Event::CropLoaded(result));
-        }
+        } => wizard::crop_load(s, id, file, target, turns).await,
         Command::CropEncode {
             file,
             target,
             crop,
             turns,
-        } => {
+        } => wizard::crop_encode(s, id, file, target, crop, turns).await,
+        Command::Undo(journal) => wizard::undo(s, id, journal).await,
+        Command::SaveText { path, text } => save_text(s, id, path, text).await,
+        Command::PhotoRights(who) => wizard::photo_rights(s, id, who).await,
+        Command::FindUnfinished => find_unfinished(s, id).await,
+        Command::LoadProfiles { store, hint } => {
             let result = off_thread(move || {
-                photo_bridge::encode(&file, target, Some((crop, turns)), PREVIEW_SIDE)
-                    .map(|(thumb, p)| (thumb, p.jpeg.len()))
+                let hint = hint.then(crate::settings::domain_hint).flatten();
+                Ok((store.load(), hint))
             })
             .await;
-            s.emit(id, Event::CropEncoded(result));
+            let (result, hint) = result.unwrap_or_else(|e| (Err(e), None));
+            s.emit(id, Event::Profiles { result, hint });
         }
-        Command::Undo(journal) => {
-            let Some(dir) = s.dir() else {
-                s.emit(id, Event::Undone(Err(NOT_CONNECTED.into())));
-                return;
-            };
-            let result = match s.lock(&dir, "undo an import").await {
-                Ok(_lock) => import::undo(&dir, &journal, &s.backups, &Cancel::default())
-                    .await
-                    .map_err(|e| format!("cannot use the journal {}: {e}", journal.display())),
-                Err(e) => Err(format!("Not undone: {e}")),
-            };
-            s.emit(id, Event::Undone(result));
-        }
-        Command::SaveText { path, text } => match std::fs::write(&path, text) {
-            Ok(()) => s.emit(id, Event::JobDone(format!("Saved {}.", path.display()))),
-            Err(e) => s.emit(
-                id,
-                Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
-            ),
-        },
-        Command::CopyPhoto(user) => super::photo_actions::copy(s, id, *user).await,
-        Command::PastePhoto { users, jpeg } => {
-            super::photo_actions::paste(s, id, users, jpeg).await
-        }
-        Command::RemovePhotos(users) => super::photo_actions::remove(s, id, users).await,
-        Command::ExportPhotos { users, folder } => {
-            super::photo_actions::export(s, id, users, folder).await
-        }
-        Command::EditPhoto(user) => super::photo_actions::edit(s, id, *user).await,
-        Command::PasteImage { user, image } => {
-            super::photo_actions::pasted_image(s, id, *user, image).await
-        }
-        Command::PhotoRights(who) => {
-            let Some(dir) = s.dir() else {
-                s.emit(id, Event::PhotoRights(Err(NOT_CONNECTED.into())));
-                return;
-            };
-            let result = dir
-                .photo_rights(&who, &s.photo)
-                .await
-                .map_err(|e| e.to_string());
-            s.emit(id, Event::PhotoRights(result));
+        Command::SaveProfiles {
+            store,
+            profiles,
+            saved,
+        } => {
+            let result = off_thread(move || store.save(&profiles)).await;
+            s.emit(id, Event::ProfilesSaved { saved, result });
         }
         Command::SuggestServer => {
             let found = crate::directory::suggest_from_dns().await;
             s.emit(id, Event::ServerSuggested(found));
         }
-        Command::Connect(_) | Command::Users { .. } | Command::Cancel => {}
+        // Taken by `dispatch` before they get here.
+        Command::Thumb(_) | Command::Connect(_) | Command::Users { .. } | Command::Cancel(_) => {}
     }
+}
+
+async fn open_ldif(s: &WorkerState, id: ReqId, source: PathBuf, changes: PathBuf) {
+    let opened = tokio::task::spawn_blocking(move || {
+        let dir = Directory::open_ldif(&source, changes)?;
+        Ok::<_, crate::directory::DirectoryError>((dir, source))
+    })
+    .await;
+    match opened {
+        Ok(Ok((dir, source))) => {
+            let info = ConnectionInfo {
+                target: source
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                base_dn: dir.base_dn().to_string(),
+                kind: ConnectionKind::Offline,
+                insecure: false,
+            };
+            replace_dir(s, dir).await;
+            s.emit(id, Event::Connected(info));
+        }
+        Ok(Err(e)) => s.emit(id, failed(e.to_string())),
+        Err(e) => s.emit(id, failed(e.to_string())),
+    }
+}
+
+async fn open_demo(s: &WorkerState, id: ReqId) {
+    let root = s.data.root().to_path_buf();
+    let installed = off_thread(move || {
+        crate::directory::demo::install(&root).map_err(|e| {
+            format!(
+                "Cannot set up the demo directory in {}: {e}",
+                root.display()
+            )
+        })
+    })
+    .await;
+    match installed {
+        Ok(source) => {
+            let changes = Directory::default_changes_path(&s.data, &source);
+            open_ldif(s, id, source, changes).await;
+        }
+        Err(e) => s.emit(id, failed(e)),
+    }
+}
+
+async fn disconnect(s: &WorkerState) {
+    let old = s.dir.lock().ok().and_then(|mut d| d.take());
+    if let Some(old) = old {
+        old.close().await;
+    }
+}
+
+async fn children(s: &WorkerState, id: ReqId, dn: String) {
+    let result = match s.dir() {
+        Some(dir) => dir.children(&dn).await.map_err(|e| e.to_string()),
+        None => Err(NOT_CONNECTED.into()),
+    };
+    s.emit(id, Event::Children { dn, result });
+}
+
+async fn pick_file(s: &WorkerState, id: ReqId, purpose: super::FilePurpose) {
+    let opened = std::time::Instant::now();
+    let path = super::dialogs::pick_file(&purpose).await;
+    // Nobody chooses or cancels within a quarter second: a dialog that came back that fast
+    // without a path never opened (rfd only says so on stderr).
+    let native_failed = path.is_none() && opened.elapsed() < Duration::from_millis(250);
+    s.emit(
+        id,
+        Event::FilePicked {
+            purpose,
+            path,
+            native_failed,
+        },
+    );
+}
+
+async fn save_text(s: &WorkerState, id: ReqId, path: PathBuf, text: String) {
+    match tokio::fs::write(&path, text).await {
+        Ok(()) => s.emit(id, Event::JobDone(format!("Saved {}.", path.display()))),
+        Err(e) => s.emit(
+            id,
+            Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
+        ),
+    }
+}
+
+async fn find_unfinished(s: &WorkerState, id: ReqId) {
+    let data = s.data.clone();
+    let found = off_thread(move || Ok(import::journal::unfinished(&data, None))).await;
+    s.emit(id, Event::Unfinished(found.unwrap_or_default()));
 }
 
 /// Image or folder work on a blocking thread, never on the async workers; a panic there comes

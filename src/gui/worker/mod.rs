@@ -14,6 +14,7 @@ mod photo_actions;
 mod preview;
 mod protocol;
 mod thumbs;
+mod wizard_jobs;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -24,9 +25,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Semaphore, mpsc};
 
 pub use jobs::{FILE_THUMB_SIDE, PREVIEW_SIDE, THUMB_SIDE};
-pub use protocol::{
-    Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, MatchAnswer, MatchBy, PreviewPhoto,
-};
+pub use protocol::{Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, PreviewPhoto};
 
 use crate::data_folder::DataFolder;
 use crate::directory::{BackupStore, PhotoAttribute};
@@ -101,7 +100,7 @@ impl Worker {
                     photo: PhotoAttribute::default(),
                     thumbs: Semaphore::new(4),
                     current: Mutex::new(None),
-                    stepped: Mutex::new(None),
+                    stepped: Mutex::default(),
                     thumb_reads: worker.thumb_reads.clone(),
                 });
                 rt.spawn(jobs::dispatch(state, cmd_rx));

@@ -134,10 +134,7 @@ pub(super) async fn export(s: &WorkerState, id: ReqId, users: Vec<User>, folder:
     };
     let pattern = crate::matching::Pattern::parse(crate::import::DEFAULT_EXPORT_PATTERN)
         .expect("a valid pattern");
-    let cancel = crate::import::Cancel::default();
-    if let Ok(mut c) = s.stepped.lock() {
-        *c = Some(cancel.clone());
-    }
+    let cancel = s.stepped(id);
     let mut progress = |done: usize, total: usize| {
         s.emit(
             id,
@@ -162,9 +159,7 @@ pub(super) async fn export(s: &WorkerState, id: ReqId, users: Vec<User>, folder:
     };
     let result =
         crate::import::export_photos(&dir, &s.photo, &users, to, &cancel, &mut progress).await;
-    if let Ok(mut c) = s.stepped.lock() {
-        c.take();
-    }
+    s.stepped_done(id);
     match result {
         Ok(r) if r.failed.is_empty() => {
             s.emit(id, Event::JobDone(format!("{}.", r.summary(&folder))))

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use super::super::photo_bridge::{self, Thumbnail};
 use crate::directory::{BackupRecord, ConnectOptions, Container, Depth, User};
-use crate::import::{Cancel, Encoded, Plan, Progress, Report, UndoReport};
-use crate::matching::{BadRow, MatchResult, Pattern, PhotoFile, ScanResult, Suggestion};
+use crate::import::{Cancel, Encoded, MatchBy, Matched, Plan, Progress, Report, UndoReport};
+use crate::matching::{PhotoFile, ScanResult, Suggestion};
 
 /// How the window is connected, for the toolbar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,29 +63,6 @@ pub enum FilePurpose {
     ImportMap,
 }
 
-/// How Automatch pairs files with users.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MatchBy {
-    Pattern(Pattern),
-    /// A mapping file, its file names relative to `folder`.
-    Map {
-        file: PathBuf,
-        folder: PathBuf,
-    },
-}
-
-/// Automatch's answer.
-#[derive(Debug)]
-pub struct MatchAnswer {
-    pub result: MatchResult,
-    /// The matched files that are not usable pictures (file index, why).
-    pub damaged: Vec<(usize, String)>,
-    /// The pattern used; for a mapping file its key attribute alone (`{employeeID}`).
-    pub pattern: Pattern,
-    /// A mapping file's rows left out.
-    pub bad_rows: Vec<BadRow>,
-}
-
 /// What the window asks the engine to do.
 #[derive(Debug)]
 pub enum Command {
@@ -94,6 +71,8 @@ pub enum Command {
         source: PathBuf,
         changes: PathBuf,
     },
+    /// Copy the shipped demo directory into the data folder and open it as an LDIF export.
+    OpenDemo,
     Disconnect,
     Children(String),
     Users {
@@ -140,10 +119,10 @@ pub enum Command {
         files: Vec<PhotoFile>,
         users: Vec<User>,
     },
-    /// Import wizard: run the plan (with a journal at `journal`); stop it with `cancel`.
+    /// Import wizard: run the plan (the engine's [`crate::import::import`]: lock, journal, job);
+    /// stop it with `cancel`.
     Import {
         plan: Box<Plan>,
-        journal: PathBuf,
         cancel: Cancel,
     },
     /// Import wizard: encode one file for `target`, for the resize step's preview.
@@ -198,8 +177,22 @@ pub enum Command {
     PhotoRights(Vec<crate::directory::Who>),
     /// Look for a domain controller in DNS to suggest in the connect dialog.
     SuggestServer,
-    /// Stops the connect or user listing under way.
-    Cancel,
+    /// Find the imports that stopped before their end (the notice at start).
+    FindUnfinished,
+    /// Read the saved connection profiles; with `hint`, also the server this computer's
+    /// domain suggests (the Kerberos realm in krb5.conf, USERDNSDOMAIN on Windows).
+    LoadProfiles {
+        store: crate::settings::ProfileStore,
+        hint: bool,
+    },
+    /// Write the connection profiles (never a password); `saved`: the one just saved.
+    SaveProfiles {
+        store: crate::settings::ProfileStore,
+        profiles: Vec<crate::settings::Profile>,
+        saved: Option<String>,
+    },
+    /// Stops this request if it is still under way (a connect, a listing, an export).
+    Cancel(super::ReqId),
 }
 
 /// What comes back.
@@ -244,7 +237,7 @@ pub enum Event {
         /// the toast's short text.
         undo: Option<String>,
     },
-    /// A job began; `cancellable` jobs can be stopped with [`Command::Cancel`].
+    /// A job began; `cancellable` jobs can be stopped with [`Command::Cancel`] of its id.
     JobStarted {
         text: String,
         cancellable: bool,
@@ -264,6 +257,18 @@ pub enum Event {
     },
     /// Per user asked, in order: may the account change the photo (`None`: not known).
     PhotoRights(Result<Vec<Option<bool>>, String>),
+    /// Imports that stopped before their end and can be undone ([`crate::import::journal::unfinished`]).
+    Unfinished(Vec<crate::import::journal::Summary>),
+    /// The saved profiles, and the server this computer's domain suggests.
+    Profiles {
+        result: Result<Vec<crate::settings::Profile>, String>,
+        hint: Option<crate::settings::DomainHint>,
+    },
+    /// The profiles were written (or not); `saved`: the one just saved.
+    ProfilesSaved {
+        saved: Option<String>,
+        result: Result<(), String>,
+    },
     /// A domain controller found in DNS (SRV), or nothing.
     ServerSuggested(Option<crate::settings::DomainHint>),
     FilePicked {
@@ -277,7 +282,7 @@ pub enum Event {
     Scanned(Result<ScanResult, String>),
     /// Automatch's result (an error if it failed, or the mapping file is unusable; never an
     /// empty match in its place).
-    Matched(Result<Box<MatchAnswer>, String>),
+    Matched(Result<Box<Matched>, String>),
     /// The naming patterns that match most files, best first.
     Suggested(Result<Vec<Suggestion>, String>),
     CropLoaded(Result<photo_bridge::CropSource, String>),

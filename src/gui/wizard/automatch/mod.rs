@@ -11,8 +11,9 @@ mod users_without;
 use super::ask;
 use crate::directory::User;
 use crate::gui::thumbs::{DnThumbs, FileThumbs};
-use crate::gui::worker::{Command, MatchAnswer, MatchBy, ReqId, Worker};
+use crate::gui::worker::{Command, ReqId, Worker};
 use crate::import::Choices;
+use crate::import::{MatchBy, Matched};
 use crate::matching::{BadRow, PhotoFile};
 
 use cells::MatchTabs;
@@ -86,7 +87,7 @@ impl AutomatchStep {
     pub(in crate::gui::wizard) fn matched(
         &mut self,
         id: ReqId,
-        result: Result<Box<MatchAnswer>, String>,
+        result: Result<Box<Matched>, String>,
     ) {
         // Not waiting for it any more: the folder changed since it was asked.
         if self.pending.take_if(|p| *p == id).is_none() {
@@ -94,19 +95,9 @@ impl AutomatchStep {
         }
         match result {
             Ok(answer) => {
-                let MatchAnswer {
-                    result,
-                    damaged,
-                    pattern,
-                    bad_rows,
-                } = *answer;
-                self.searches = vec![String::new(); result.files_without_match.len()];
-                let mut choices = Choices::new(result, &pattern);
-                for (file, why) in damaged {
-                    choices.mark_damaged(file, why);
-                }
-                self.choices = Some(choices);
-                self.bad_rows = bad_rows;
+                self.searches = vec![String::new(); answer.result.files_without_match.len()];
+                self.choices = Some(answer.proposal());
+                self.bad_rows = answer.bad_rows;
                 self.error = None;
             }
             Err(e) => {

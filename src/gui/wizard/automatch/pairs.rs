@@ -40,10 +40,6 @@ impl MatchTabs<'_> {
                         if let Some(on) = self.pair_row_ui(&mut row, p, damage.as_deref()) {
                             choices.include(i, on);
                         }
-                        // A picture that cannot be shown is left out, once, saying why.
-                        if let Some(why) = self.file_failure(p.file) {
-                            choices.mark_damaged(p.file, why);
-                        }
                     }
                 });
             });
@@ -71,7 +67,12 @@ impl MatchTabs<'_> {
             ui.add(egui::Label::new(&label).truncate());
         });
         row.col(|ui| file_name_ui(ui, &file.path));
-        let warnings = self.file_warnings(p.file);
+        let mut warnings = self.file_warnings(p.file);
+        // Said, never acted on: what is written is the engine's plan, whichever rows were
+        // scrolled into view (the import reports the file if it cannot be decoded).
+        if let Some(why) = self.file_failure(p.file) {
+            warnings.push(format!("cannot be shown: {why}"));
+        }
         row.col(|ui| match damage {
             Some(why) => {
                 ui.colored_label(
