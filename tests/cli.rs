@@ -427,7 +427,7 @@ fn import_dry_run_then_import_report_undo_and_export() {
     let out = run(&real);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("2 written, 0 failed"), "{text}");
+    assert!(text.contains("2 written, 0 up to date, 0 failed"), "{text}");
     let report = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(
         report.lines().filter(|l| l.contains(",written,")).count(),
@@ -542,6 +542,89 @@ fn demo_flag_runs_commands_on_the_demo_directory() {
     );
     let users: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(users.len(), without - 1, "amehta has a photo now");
+}
+
+/// A re-run that changes nothing does nothing: the second import of the same folder writes no
+/// one (every user "up to date"), keeps no new backup and journals no write; a changed file is
+/// written alone.
+#[test]
+fn importing_the_same_folder_twice_writes_nothing_the_second_time() {
+    let dc = TestDc::get();
+    let ca = dc.ca.display().to_string();
+    let env = dc.cli_env();
+    let data = tempfile::tempdir().unwrap();
+    let photos = data.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    // big1401–1403: no other test uses them.
+    std::fs::write(photos.join("big1401.png"), picture(500, 700, 41, false)).unwrap();
+    std::fs::write(photos.join("big1402.jpg"), picture(900, 700, 42, true)).unwrap();
+    std::fs::write(photos.join("big1403.png"), picture(400, 400, 43, false)).unwrap();
+    let run = |args: &[&str]| adphoto_after(data.path(), &env, &["--ca-file", &ca], args);
+    let folder = photos.to_str().unwrap();
+    let import = [
+        "import",
+        "--folder",
+        folder,
+        "--pattern",
+        "{sAMAccountName}",
+        "--ou",
+        &dc.big_ou,
+        "--yes",
+    ];
+    let files_in = |dir: &std::path::Path| -> usize {
+        fn count(d: &std::path::Path) -> usize {
+            std::fs::read_dir(d).map_or(0, |r| {
+                r.flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            count(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+        }
+        count(dir)
+    };
+    let backups = DataFolder::new(data.path()).backups();
+
+    let out = run(&import);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        first.contains("3 written, 0 up to date, 0 failed"),
+        "{first}"
+    );
+    let kept = files_in(&backups);
+
+    let out = run(&import);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        again.contains("0 written, 3 up to date, 0 failed"),
+        "{again}"
+    );
+    assert_eq!(files_in(&backups), kept, "no backup of an identical photo");
+    let newest = adphoto::import::journal::all(&DataFolder::new(data.path()).journals())
+        .into_iter()
+        .next()
+        .unwrap();
+    let text = std::fs::read_to_string(newest).unwrap();
+    assert!(!text.contains("\"writing\""), "no write journaled: {text}");
+
+    // One file changed: that user alone is written.
+    std::fs::write(photos.join("big1402.jpg"), picture(900, 700, 99, true)).unwrap();
+    let out = run(&import);
+    let third = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        third.contains("1 written, 2 up to date, 0 failed"),
+        "{third}"
+    );
+
+    // Put them back as they were for the other tests.
+    let out = run(&["undo", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 /// No journal, no write: `adphoto import` refuses (exit 2) when its journal cannot be created,

@@ -312,7 +312,7 @@ fn a_dc_that_goes_away_for_a_while_is_reconnected_and_the_batch_goes_on() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("12 written, 0 failed"),
+        String::from_utf8_lossy(&out.stdout).contains("12 written, 0 up to date, 0 failed"),
         "{}",
         text(&out)
     );

@@ -205,7 +205,7 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     let report = h.state().wizard().unwrap().report().unwrap().clone();
     assert_eq!(report.written(), 5, "{report:?}");
     assert!(
-        h.query_by_label_contains("Import done: 5 written, 0 failed")
+        h.query_by_label_contains("Import done: 5 written, 0 up to date, 0 failed")
             .is_some()
     );
     assert!(h.query_by_label_contains("Entra Connect sync").is_some());

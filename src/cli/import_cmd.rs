@@ -162,10 +162,8 @@ pub async fn import(
 
 fn finish(report: &Report, csv: Option<&PathBuf>) -> Result<Outcome, Failure> {
     say!(
-        "{} written, {} failed, {} skipped{}",
-        report.written(),
-        report.failed(),
-        report.skipped(),
+        "{}{}",
+        report.counts(),
         if report.cancelled { " (cancelled)" } else { "" }
     );
     for r in &report.results {

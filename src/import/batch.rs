@@ -145,6 +145,12 @@ impl Ctx {
                 }
             };
             let cur_sha = cur.as_deref().map(sha256_hex);
+            // Already this photo, before any attempt of ours: nothing to do is nothing done
+            // (no write to replicate, no backup of an identical picture, no journal line).
+            if p.before.is_none() && !p.sent && cur_sha.as_deref() == Some(p.sha.as_str()) {
+                out.push((p.index, Outcome::Done(Status::UpToDate)));
+                continue;
+            }
             match p.before.clone() {
                 // A cut-off write that had landed: the read is its verification.
                 Some(first) if cur_sha.as_deref() == Some(p.sha.as_str()) => {

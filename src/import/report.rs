@@ -26,6 +26,9 @@ pub enum Status {
     Planned {
         replacing: bool,
     },
+    /// The user already holds exactly this photo: nothing written, nothing backed up, nothing
+    /// journaled — a re-run that changes nothing does nothing.
+    UpToDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,6 +72,22 @@ impl Report {
         self.count(|s| matches!(s, Status::Skipped { .. }))
     }
 
+    /// Users who already held the photo the import would have written.
+    pub fn up_to_date(&self) -> usize {
+        self.count(|s| matches!(s, Status::UpToDate))
+    }
+
+    /// "3 written, 5 up to date, 0 failed, 2 skipped": the one line both faces show.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} written, {} up to date, {} failed, {} skipped",
+            self.written(),
+            self.up_to_date(),
+            self.failed(),
+            self.skipped()
+        )
+    }
+
     /// Whether the run stopped before every user had their turn (cancelled, server lost).
     pub fn stopped_early(&self) -> bool {
         self.cancelled || self.unreachable.is_some()
@@ -92,6 +111,11 @@ impl Report {
                         .unwrap_or_default(),
                 ),
                 Status::Failed { reason } => ("failed", String::new(), reason.clone()),
+                Status::UpToDate => (
+                    "up to date",
+                    String::new(),
+                    "already holds this photo: not written again".to_string(),
+                ),
                 Status::Skipped { reason } => ("skipped", String::new(), reason.clone()),
                 Status::Planned { replacing } => (
                     "to write",

@@ -56,11 +56,9 @@ impl App {
                 let failed = report.failed() > 0 || report.unreachable.is_some();
                 self.status.pin(
                     format!(
-                        "Import into {}: {} written, {} failed, {} skipped.",
+                        "Import into {}: {}.",
                         self.connection_place(),
-                        report.written(),
-                        report.failed(),
-                        report.skipped()
+                        report.counts()
                     ),
                     failed,
                 );

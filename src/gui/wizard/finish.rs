@@ -114,7 +114,7 @@ impl FinishStep {
             return false;
         }
         ui.label(format!(
-            "{}: {} written, {} failed, {} skipped",
+            "{}: {}",
             if report.unreachable.is_some() {
                 "Import stopped"
             } else if report.cancelled {
@@ -122,9 +122,7 @@ impl FinishStep {
             } else {
                 "Import done"
             },
-            report.written(),
-            report.failed(),
-            report.skipped()
+            report.counts()
         ));
         let mut retry = None;
         if let Some(why) = &report.unreachable {
@@ -249,6 +247,7 @@ fn results_ui(ui: &mut egui::Ui, report: &Report, undone: Option<&UndoReport>) {
                 }
                 Status::Skipped { reason } => ui.weak(format!("skipped: {reason}")),
                 Status::Planned { .. } => ui.weak("not written yet"),
+                Status::UpToDate => ui.weak("up to date: already this photo"),
             };
             ui.end_row();
         }
