@@ -567,6 +567,12 @@ fn shipped(img: &RgbImage, budget: usize) -> Vec<u8> {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs bench binaries too; only `cargo bench` passes --bench.
+    // Without this check the whole comparison (about a minute) ran inside every test run.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("{}: run it with `cargo bench --bench encoders`", file!());
+        return;
+    }
     let budgets: [(&str, u32, usize); 3] = [
         ("Outlook 96 px ≤ 10,240 B", 96, 10_240),
         ("custom 256 px ≤ 4,096 B", 256, 4_096),

@@ -67,7 +67,14 @@ deb() {
 }
 
 windows() {
-  cargo build --release --locked --target "$WIN_TARGET"
+  # rustc runs GNU dlltool for each DLL that windows-sys imports (raw-dylib), and dlltool leaves
+  # two empty files (ccXXXXXX, its assembler's output) in $TMPDIR each time: about 400 a build.
+  # A folder of the build's own takes them, removed afterwards.
+  local tmp rc=0
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/adphoto-windows-build.XXXXXX")
+  TMPDIR=$tmp cargo build --release --locked --target "$WIN_TARGET" || rc=$?
+  rm -rf "$tmp"
+  [ "$rc" -eq 0 ] || return "$rc"
   cp "$TARGET_DIR/$WIN_TARGET/release/adphoto.exe" "$DIST/adphoto-$VERSION-windows-x64.exe"
   # The exe's debug symbols stay out of the installer.
   x86_64-w64-mingw32-strip "$DIST/adphoto-$VERSION-windows-x64.exe"

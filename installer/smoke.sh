@@ -28,6 +28,12 @@ MIRROR=${ADPHOTO_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/adphoto
 # What a screenshot of a window that drew anything has: a blank or black screen has one colour.
 MIN_COLOURS=100
+# The virtual screen, as small as the window's own size (1280×800): the window must fit it with
+# its frame. ADPHOTO_SMOKE_SCREEN=800x600 shows the check failing (the window's minimum is 900×600).
+SCREEN=${ADPHOTO_SMOKE_SCREEN:-1280x800}
+# The status bar's height at the window's bottom: text on the panel, so more than a few colours.
+STATUS_BAR=20
+MIN_STATUS_COLOURS=8
 
 # shellcheck source=installer/need-pkgs.sh
 source installer/need-pkgs.sh
@@ -56,7 +62,7 @@ XVFB_PID=""
 start_x() {
   local n=90
   while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-  Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  Xvfb ":$n" -screen 0 "${SCREEN}x24" -nolisten tcp >/dev/null 2>&1 &
   XVFB_PID=$!
   export DISPLAY=":$n"
   for _ in $(seq 100); do
@@ -89,7 +95,30 @@ screenshot_window() {
   local colours; colours=$(identify -format '%k' "$out")
   say "window screenshot $out: $colours colours"
   [ "$colours" -ge "$MIN_COLOURS" ] || fail "the window is blank ($colours colours in $out)"
+  check_fits "$out"
   SHOW_LOG=""
+}
+
+# The window fits the screen: each X window named adphoto (its frame, where Wine draws one) lies
+# inside the screenshot ($1), and the window's bottom rows, the status bar, show text on it.
+# Counting colours alone passed a window whose status bar was below the screen's bottom edge.
+check_fits() {
+  local out=$1 sw sh wid WINDOW X Y WIDTH HEIGHT SCREEN n=0
+  read -r sw sh < <(identify -format '%w %h' "$out")
+  for wid in $(xdotool search --onlyvisible --name '^adphoto'); do
+    eval "$(xdotool getwindowgeometry --shell "$wid")"
+    # Wine's and winit's helper windows (1×1, off-screen) are not the window.
+    [ "$WIDTH" -ge 100 ] && [ "$HEIGHT" -ge 100 ] || continue
+    n=$((n + 1))
+    say "window $wid: ${WIDTH}x${HEIGHT} at $X,$Y on a ${sw}x${sh} screen"
+    [ "$X" -ge 0 ] && [ "$Y" -ge 0 ] && [ $((X + WIDTH)) -le "$sw" ] && [ $((Y + HEIGHT)) -le "$sh" ] ||
+      fail "the window (${WIDTH}x${HEIGHT} at $X,$Y) does not fit the ${sw}x${sh} screen: see $out"
+    local bar
+    bar=$(convert "$out" -crop "${WIDTH}x${STATUS_BAR}+${X}+$((Y + HEIGHT - STATUS_BAR))" +repage -format '%k' info:)
+    [ "$bar" -ge "$MIN_STATUS_COLOURS" ] ||
+      fail "no status bar at the window's bottom ($bar colours in its last $STATUS_BAR rows): see $out"
+  done
+  [ "$n" -gt 0 ] || fail "no visible adphoto window to measure"
 }
 
 # --- the .deb in a minimal Debian ---------------------------------------------------------------
@@ -128,7 +157,7 @@ deb_smoke() {
   mkdir -p "$ROOT/tmp/.X11-unix"
   # The display's socket inside the chroot, in a mount namespace of its own: the bind ends with it.
   unshare --mount sh -c 'mount --bind /tmp/.X11-unix "$1/tmp/.X11-unix" && exec chroot "$1" \
-    /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 DISPLAY="$2" adphoto --demo' \
+    /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 DISPLAY="$2" ADPHOTO_NO_DISCOVERY=1 adphoto --demo' \
     sh "$ROOT" "$DISPLAY" >"$ROOT/tmp/window.log" 2>&1 &
   local app=$!
   screenshot_window "$app" "$DIST/smoke-deb-window.png" "$ROOT/tmp/window.log"
@@ -214,7 +243,8 @@ msi_smoke() {
   check_demo_users "$(wine "$exe" --demo users 2>/dev/null)"
 
   # The window's data folder is the prefix's %APPDATA%, thrown away with it.
-  wine "$exe" --demo >"$PREFIX_DIR/window.log" 2>&1 &
+  # No DNS look-up for a DC at start (--demo asks none anyway): the test stays on this machine.
+  ADPHOTO_NO_DISCOVERY=1 wine "$exe" --demo >"$PREFIX_DIR/window.log" 2>&1 &
   local app=$!
   screenshot_window "$app" "$DIST/smoke-msi-window.png" "$PREFIX_DIR/window.log"
   kill "$app" 2>/dev/null || true

@@ -9,6 +9,7 @@ pub mod crop_canvas;
 mod file_chooser;
 pub mod photo_bridge;
 mod preview;
+mod screen_fit;
 mod status_bar;
 mod thumbs;
 mod toast;
@@ -37,12 +38,20 @@ pub fn run(env: AppEnv) -> ExitCode {
     let options = eframe::NativeOptions {
         viewport,
         renderer: eframe::Renderer::Glow,
+        // On the primary monitor's middle rather than where the system puts new windows (Wine,
+        // and Windows' cascade, put it at the top left, partly off a small screen).
+        centered: true,
         ..Default::default()
     };
     let result = eframe::run_native(
         "adphoto",
         options,
-        Box::new(move |cc| Ok(Box::new(App::new(cc, env)))),
+        Box::new(move |cc| {
+            Ok(Box::new(Window {
+                app: App::new(cc, env),
+                fit: screen_fit::StartFit::default(),
+            }))
+        }),
     );
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -56,6 +65,24 @@ pub fn run(env: AppEnv) -> ExitCode {
             );
             ExitCode::from(2)
         }
+    }
+}
+
+/// The app in a real window: the window itself is made to fit the screen at start (tests drive
+/// [`App`] in a window of their own size).
+struct Window {
+    app: App,
+    fit: screen_fit::StartFit,
+}
+
+impl eframe::App for Window {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.fit.check(ui.ctx());
+        self.app.ui(ui, frame);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.app.save(storage);
     }
 }
 

@@ -491,6 +491,8 @@ cmd_reset() {
         rm -rf "$DIR"
         log "deleted $DIR"
     fi
+    # The lock file too (held open by this run, which is all a later run needs): nothing stays.
+    rm -f "$DIR.lock"
 }
 
 usage() {
@@ -498,6 +500,8 @@ usage() {
 }
 
 with_lock() {  # serialise start/stop/reset (parallel test binaries may all call start)
+    # Root first: as another user the root-owned lock file only said "Permission denied".
+    [[ $(id -u) -eq 0 ]] || die "must run as root (a DC binds ports 88/389/636): sudo $0 ${1#cmd_}"
     exec 9>"$DIR.lock"
     flock -w 300 9 || die "timed out waiting for $DIR.lock"
     "$@"

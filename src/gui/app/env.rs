@@ -7,6 +7,16 @@ use serde::{Deserialize, Serialize};
 use crate::gui::connect_dialog::ConnectPrefs;
 use crate::gui::user_grid::GridPrefs;
 
+/// Set (to anything but empty or `0`), the window asks DNS for no domain controller at start:
+/// for tests and by-hand runs that must send nothing beyond loopback (`./dev.sh test` and
+/// `./dev.sh screenshot` set it).
+pub const NO_DISCOVERY_VAR: &str = "ADPHOTO_NO_DISCOVERY";
+
+/// Whether start-up discovery is on, given the value of [`NO_DISCOVERY_VAR`].
+pub fn discovery_wanted(no_discovery: Option<&std::ffi::OsStr>) -> bool {
+    no_discovery.is_none_or(|v| v.is_empty() || v == "0")
+}
+
 /// Where the app keeps its files, and how it starts.
 #[derive(Debug, Clone)]
 pub struct AppEnv {
@@ -24,7 +34,8 @@ pub struct AppEnv {
     /// used anyway once the system's dialog fails to open).
     pub own_file_chooser: bool,
     /// Look for a domain controller in DNS (SRV records of this computer's DNS domain) to
-    /// suggest in the connect dialog. Off in tests: they make no connection beyond loopback.
+    /// suggest in the connect dialog. Off in tests, and with `ADPHOTO_NO_DISCOVERY=1`: they
+    /// make no connection beyond loopback.
     pub discover_dc: bool,
 }
 
@@ -48,7 +59,7 @@ impl AppEnv {
             start_ldif: None,
             prefill: Prefill::default(),
             own_file_chooser: std::env::var("ADPHOTO_FILE_CHOOSER").is_ok_and(|v| v == "builtin"),
-            discover_dc: true,
+            discover_dc: discovery_wanted(std::env::var_os(NO_DISCOVERY_VAR).as_deref()),
         }
     }
 
@@ -114,6 +125,45 @@ mod tests {
         assert!(!env.asks_dns_at_start());
         env.start_demo = false;
         env.start_ldif = Some("export.ldif".into());
+        assert!(!env.asks_dns_at_start());
+    }
+
+    #[test]
+    fn no_discovery_variable_turns_start_up_dns_off() {
+        use std::ffi::OsStr;
+        assert!(discovery_wanted(None), "on by default");
+        assert!(
+            discovery_wanted(Some(OsStr::new(""))),
+            "an empty value is unset"
+        );
+        assert!(discovery_wanted(Some(OsStr::new("0"))));
+        for v in ["1", "yes", "true"] {
+            assert!(!discovery_wanted(Some(OsStr::new(v))), "{v}");
+        }
+    }
+
+    #[test]
+    fn the_window_started_with_no_discovery_asks_no_dns() {
+        // The real start-up path (adphoto with no command) reads the variable; in a process of
+        // its own, so that no other test sees the variable set.
+        if std::env::var_os("ADPHOTO_ENV_TEST_CHILD").is_none() {
+            let out = std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "gui::app::env::tests::the_window_started_with_no_discovery_asks_no_dns",
+                    "--nocapture",
+                ])
+                .env("ADPHOTO_ENV_TEST_CHILD", "1")
+                .env(NO_DISCOVERY_VAR, "1")
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{text}");
+            assert!(text.contains("1 passed"), "the child ran the test: {text}");
+            return;
+        }
+        let env = AppEnv::from_system();
+        assert!(!env.discover_dc);
         assert!(!env.asks_dns_at_start());
     }
 }
