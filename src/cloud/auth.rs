@@ -353,10 +353,7 @@ pub(crate) fn http_failure(
         };
     }
     if timeout {
-        return CloudError::Timeout {
-            host,
-            after: Duration::ZERO,
-        };
+        return CloudError::Timeout { host };
     }
     let detail = if all.contains("invalid peer certificate") {
         format!(

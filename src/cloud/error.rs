@@ -57,8 +57,8 @@ pub enum CloudError {
          new fingerprint with the administrator and pin that"
     )]
     CertificateChanged { host: String, now: String },
-    #[error("{host} did not answer within {after:?}")]
-    Timeout { host: String, after: Duration },
+    #[error("{host} did not answer in time (--timeout sets how long to wait)")]
+    Timeout { host: String },
     #[error("sign-in refused ({code}): {advice}{}", description.as_deref().map(|d| format!(" [{d}]")).unwrap_or_default())]
     SignIn {
         code: String,

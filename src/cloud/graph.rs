@@ -480,7 +480,23 @@ fn http_client(opts: &CloudOptions, seen: &Seen) -> Result<reqwest::Client> {
         .map_err(|e| CloudError::Tls(e.to_string()))?;
     let mut config = Arc::unwrap_or_clone(config);
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    // HTTPS_PROXY is honoured, but no proxy serves loopback (the local test server).
+    let loopback = |u: &str| {
+        Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .is_some_and(|h| {
+                h == "localhost"
+                    || h.trim_matches(['[', ']'])
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            })
+    };
+    if loopback(&opts.endpoints.graph) && loopback(&opts.endpoints.login) {
+        builder = builder.no_proxy();
+    }
+    builder
         .use_preconfigured_tls(config)
         .https_only(true)
         // oauth2's advice (and ours): a redirect must not carry a token or a secret elsewhere.
