@@ -147,6 +147,48 @@ async fn device_code_shows_the_code_and_polls_until_signed_in() {
     server.assert_no_violations();
 }
 
+/// The system browser, played by the test: it follows the sign-in address to the stand-in's
+/// `/authorize`, which sends it back to adphoto's loopback listener with a code.
+#[tokio::test]
+async fn browser_sign_in_with_pkce_and_a_loopback_redirect() {
+    let server = GraphServer::start(users(2));
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&server.ca_file).unwrap()).unwrap();
+    let browser = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap();
+    let opened: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = opened.clone();
+    let creds = Credentials::browser(move |url| {
+        log.lock().unwrap().push(url.to_string());
+        let browser = browser.clone();
+        let url = url.to_string();
+        tokio::spawn(async move {
+            let page = browser.get(&url).send().await.unwrap();
+            assert_eq!(page.status(), 302);
+            let back = page.headers()["location"].to_str().unwrap().to_string();
+            assert!(back.starts_with("http://localhost:"), "{back}");
+            let done = browser.get(&back).send().await.unwrap();
+            assert!(done.text().await.unwrap().contains("Signed in"));
+        });
+        true
+    });
+    let graph = Graph::connect(&options(&server), creds).await.unwrap();
+    assert_eq!(graph.users().await.unwrap().len(), 2);
+    let opened = opened.lock().unwrap().clone();
+    assert_eq!(opened.len(), 1);
+    assert!(opened[0].starts_with(&format!("{}/{TENANT}/oauth2/v2.0/authorize?", server.url)));
+    assert!(
+        opened[0].contains("code_challenge_method=S256"),
+        "{}",
+        opened[0]
+    );
+    assert_eq!(server.with(|s| s.grants.clone()), ["authorization_code"]);
+    server.assert_no_violations();
+}
+
 #[tokio::test]
 async fn an_expired_device_code_says_so() {
     let server = GraphServer::start(users(1));

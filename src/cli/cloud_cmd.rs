@@ -35,6 +35,10 @@ pub struct CloudArgs {
     /// its addresses outright).
     #[arg(long, value_enum, default_value = "global", global = true)]
     pub cloud: CloudArg,
+    /// Sign in in this computer's browser (authorization code with PKCE, back to
+    /// http://localhost) instead of with a device code. Ignored when ADPHOTO_CLIENT_SECRET is set.
+    #[arg(long, global = true)]
+    pub browser: bool,
     #[command(subcommand)]
     pub command: CloudCommand,
 }
@@ -126,6 +130,7 @@ pub async fn run(
     }
     let credentials = match std::env::var(CLIENT_SECRET_ENV) {
         Ok(s) if !s.is_empty() => Credentials::ClientSecret(Secret::new(s)),
+        _ if args.browser => Credentials::browser(open_browser),
         _ => Credentials::device_code(show_device_code),
     };
     // Every change takes the data folder's write lock for this tenant (one writer at a time).
@@ -279,6 +284,27 @@ fn show_device_code(p: &DeviceCodePrompt) {
         p.user_code,
         p.expires_in.as_secs().div_ceil(60)
     );
+}
+
+/// The system's browser on the sign-in page; the address is printed too, for when none opens.
+fn open_browser(url: &str) -> bool {
+    eprintln!(
+        "Signing in to Microsoft 365 in your browser. If none opens, open this address:\n{url}"
+    );
+    #[cfg(windows)]
+    // `cmd /c start` would cut the address at its first `&`.
+    let opened = std::process::Command::new("rundll32")
+        .args(["url.dll,FileProtocolHandler", url])
+        .spawn();
+    #[cfg(target_os = "macos")]
+    let opened = std::process::Command::new("open").arg(url).spawn();
+    #[cfg(all(unix, not(target_os = "macos")))]
+    let opened = std::process::Command::new("xdg-open")
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    opened.is_ok()
 }
 
 fn command_line() -> String {

@@ -1,19 +1,22 @@
 //! Sign-in to the Microsoft identity platform (OAuth 2.0 on the v2.0 endpoints) through the
-//! `oauth2` crate: client credentials with a secret for unattended runs, the device code flow
-//! for a person. Tokens stay in memory; a 401 from Graph renews them once ([`SignIn::renew`]).
+//! `oauth2` crate: client credentials with a secret for unattended runs; for a person, the
+//! authorization code flow with PKCE in the system browser (loopback redirect) or the device
+//! code flow. Tokens stay in memory; a 401 from Graph renews them once ([`SignIn::renew`]).
 //!
 //! Contract followed:
 //! - https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
 //! - https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code
+//! - https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow (PKCE, S256)
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oauth2::basic::{BasicClient, BasicTokenResponse};
 use oauth2::{
-    AuthType, ClientId, ClientSecret, DeviceAuthorizationResponse, DeviceAuthorizationUrl,
-    ErrorResponseType, ExtraDeviceAuthorizationFields, RefreshToken, RequestTokenError, Scope,
-    StandardErrorResponse, TokenResponse as _, TokenUrl,
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
+    DeviceAuthorizationResponse, DeviceAuthorizationUrl, ErrorResponseType,
+    ExtraDeviceAuthorizationFields, PkceCodeChallenge, RedirectUrl, RefreshToken,
+    RequestTokenError, Scope, StandardErrorResponse, TokenResponse as _, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 
@@ -54,11 +57,18 @@ pub enum Credentials {
     ClientSecret(Secret),
     /// A person, on another device's browser: `show` is called with the code to type.
     DeviceCode(Arc<dyn Fn(&DeviceCodePrompt) + Send + Sync>),
+    /// A person, in this machine's browser: `open` is given the sign-in address (false: it
+    /// could not open a browser, and the face should show the address to copy).
+    Browser(Arc<dyn Fn(&str) -> bool + Send + Sync>),
 }
 
 impl Credentials {
     pub fn device_code(show: impl Fn(&DeviceCodePrompt) + Send + Sync + 'static) -> Self {
         Credentials::DeviceCode(Arc::new(show))
+    }
+
+    pub fn browser(open: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        Credentials::Browser(Arc::new(open))
     }
 }
 
@@ -67,6 +77,7 @@ impl std::fmt::Debug for Credentials {
         match self {
             Credentials::ClientSecret(_) => f.write_str("ClientSecret(<hidden>)"),
             Credentials::DeviceCode(_) => f.write_str("DeviceCode"),
+            Credentials::Browser(_) => f.write_str("Browser"),
         }
     }
 }
@@ -178,14 +189,14 @@ impl SignIn {
     async fn acquire(&self, st: &mut State) -> Result<()> {
         let answer = match (&self.credentials, st.refresh.take()) {
             (Credentials::ClientSecret(secret), _) => self.client_credentials(secret).await?,
-            (Credentials::DeviceCode(show), Some(refresh)) => match self.refresh(&refresh).await {
+            (_, Some(refresh)) => match self.refresh(&refresh).await {
                 Ok(a) => a,
                 Err(e) => {
                     tracing::info!("refreshing the sign-in failed ({e}); signing in again");
-                    self.device_code(show.as_ref()).await?
+                    self.interactive().await?
                 }
             },
-            (Credentials::DeviceCode(show), None) => self.device_code(show.as_ref()).await?,
+            (_, None) => self.interactive().await?,
         };
         st.access = Some(Access {
             token: answer.access_token().secret().clone(),
@@ -199,6 +210,15 @@ impl SignIn {
             st.generation
         );
         Ok(())
+    }
+
+    /// A person signs in again (the refresh token is gone or refused).
+    async fn interactive(&self) -> Result<BasicTokenResponse> {
+        match &self.credentials {
+            Credentials::DeviceCode(show) => self.device_code(show.as_ref()).await,
+            Credentials::Browser(open) => self.browser(open.as_ref()).await,
+            Credentials::ClientSecret(secret) => self.client_credentials(secret).await,
+        }
     }
 
     fn token_url(&self) -> Result<TokenUrl> {
@@ -290,6 +310,62 @@ impl SignIn {
                 }
                 other => other,
             })
+    }
+
+    /// Authorization code + PKCE: the browser signs in at `/authorize` and comes back to a
+    /// loopback listener of ours with the code, which is exchanged with the PKCE verifier.
+    async fn browser(
+        &self,
+        open: &(dyn Fn(&str) -> bool + Send + Sync),
+    ) -> Result<BasicTokenResponse> {
+        let io = |e: std::io::Error| CloudError::Connection {
+            host: "127.0.0.1".into(),
+            detail: format!("cannot listen for the browser's return: {e}"),
+        };
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(io)?;
+        let port = listener.local_addr().map_err(io)?.port();
+        // The app registration's redirect URI is `http://localhost`; any port is accepted for it.
+        let redirect = format!("http://localhost:{port}");
+        let bad = |url: String| {
+            move |e: oauth2::url::ParseError| CloudError::BadUrl {
+                url,
+                detail: e.to_string(),
+            }
+        };
+        let auth_url = format!(
+            "{}/{}/oauth2/v2.0/authorize",
+            self.endpoints.login, self.tenant
+        );
+        let client = BasicClient::new(ClientId::new(self.client_id.clone()))
+            .set_auth_type(AuthType::RequestBody)
+            .set_auth_uri(AuthUrl::new(auth_url.clone()).map_err(bad(auth_url))?)
+            .set_token_uri(self.token_url()?)
+            .set_redirect_uri(RedirectUrl::new(redirect.clone()).map_err(bad(redirect))?);
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state) = client
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(self.delegated_scopes())
+            .set_pkce_challenge(challenge)
+            .url();
+        if !open(url.as_str()) {
+            tracing::warn!("no browser opened for the sign-in");
+        }
+        let back = super::browser::wait_for_redirect(&listener, Duration::from_secs(300)).await?;
+        // The state ties the answer to this request: another page cannot slip a code in.
+        if back.state != *state.secret() {
+            return Err(CloudError::sign_in(
+                "invalid_state",
+                Some("the browser came back with another sign-in's state".into()),
+            ));
+        }
+        client
+            .exchange_code(AuthorizationCode::new(back.code))
+            .set_pkce_verifier(verifier)
+            .request_async(&self.http)
+            .await
+            .map_err(|e| self.token_error(e))
     }
 
     fn token_error<RE, T>(&self, e: RequestTokenError<RE, StandardErrorResponse<T>>) -> CloudError

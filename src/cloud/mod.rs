@@ -12,6 +12,7 @@
 
 mod auth;
 mod backup;
+mod browser;
 mod error;
 mod graph;
 mod immutable_id;

@@ -74,6 +74,8 @@ pub struct State {
     /// Issued access tokens; false once expired.
     tokens: HashMap<String, bool>,
     issued: u64,
+    /// Authorization code → (PKCE challenge, redirect URI) it was issued for.
+    codes: HashMap<String, (String, String)>,
     /// Device code → polls still to answer `authorization_pending`.
     devices: HashMap<String, u32>,
     /// Polls a new device code stays pending before "the person signs in".
@@ -325,6 +327,9 @@ fn route(
 ) -> Answer {
     let login = format!("/{TENANT}/oauth2/v2.0/");
     if let Some(endpoint) = path.strip_prefix(&login) {
+        if endpoint == "authorize" && method == "GET" {
+            return authorize(st, query);
+        }
         if method != "POST" {
             return reply(405, "text/plain", "POST only");
         }
@@ -494,6 +499,39 @@ fn token(st: &mut State, base: &str, form: &HashMap<String, String>) -> Answer {
                 }
             }
         }
+        "authorization_code" => {
+            let code = form.get("code").cloned().unwrap_or_default();
+            let Some((challenge, redirect)) = st.codes.remove(&code) else {
+                return oauth_error(
+                    400,
+                    "invalid_grant",
+                    70000,
+                    "The provided authorization code is invalid.",
+                );
+            };
+            if form.get("redirect_uri") != Some(&redirect) {
+                return oauth_error(
+                    400,
+                    "invalid_grant",
+                    50011,
+                    "The redirect URI does not match the one the code was issued for.",
+                );
+            }
+            use base64::Engine as _;
+            use sha2::Digest as _;
+            let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+            let derived = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(verifier.as_bytes()));
+            if derived != challenge {
+                return oauth_error(
+                    400,
+                    "invalid_grant",
+                    501481,
+                    "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+                );
+            }
+            json(200, issue(st, true))
+        }
         "refresh_token" => {
             if form
                 .get("refresh_token")
@@ -516,6 +554,43 @@ fn token(st: &mut State, base: &str, form: &HashMap<String, String>) -> Answer {
             &format!("The app requested an unsupported grant type '{other}'."),
         ),
     }
+}
+
+/// The browser's sign-in page, reduced to its outcome: "the person signs in" at once and the
+/// browser is sent back to the app's loopback redirect with a code (302).
+fn authorize(st: &mut State, q: &HashMap<String, String>) -> Answer {
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let redirect = get("redirect_uri");
+    let ok = get("client_id") == CLIENT_ID
+        && get("response_type") == "code"
+        && get("code_challenge_method") == "S256"
+        && !get("code_challenge").is_empty()
+        && !get("state").is_empty()
+        && get("scope").contains("offline_access")
+        && redirect.starts_with("http://localhost:");
+    if !ok {
+        st.violations.push(format!(
+            "authorize request missing or wrong parameters: {q:?}"
+        ));
+        return oauth_error(
+            400,
+            "invalid_request",
+            900144,
+            "The request is missing a required parameter.",
+        );
+    }
+    let code = format!("code-{}", st.codes.len() + 1);
+    st.codes
+        .insert(code.clone(), (get("code_challenge"), redirect.clone()));
+    let mut back = Url::parse(&redirect).unwrap();
+    back.query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", &get("state"));
+    Response::builder()
+        .status(302)
+        .header("location", back.to_string())
+        .body(Full::new(Bytes::new()))
+        .unwrap()
 }
 
 fn device_code(st: &mut State, base: &str, form: &HashMap<String, String>) -> Answer {
