@@ -443,13 +443,16 @@ fn cli_users_and_photo_set_get_rm() {
     assert!(out.contains(&saved[0].display().to_string()), "{out}");
 
     let got = tmp.path().join("got.jpg");
-    let (code, _, err) = run(&[
-        "photo",
-        "get",
-        "user2@contoso.test",
-        "-o",
-        got.to_str().unwrap(),
-    ]);
+    let get = || {
+        run(&[
+            "photo",
+            "get",
+            "user2@contoso.test",
+            "-o",
+            got.to_str().unwrap(),
+        ])
+    };
+    let (code, _, err) = get();
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(std::fs::read(&got).unwrap(), stored.0);
 
@@ -457,13 +460,7 @@ fn cli_users_and_photo_set_get_rm() {
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("removed"), "{out}");
     assert!(server.with(|s| !s.photos.contains_key(u2)));
-    let (code, _, err) = run(&[
-        "photo",
-        "get",
-        "user2@contoso.test",
-        "-o",
-        got.to_str().unwrap(),
-    ]);
+    let (code, _, err) = get();
     assert_eq!(code, Some(1), "no photo now: {err}");
 
     // Sign-in trouble is exit code 2, said in one line without the secret.

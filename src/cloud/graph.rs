@@ -181,6 +181,11 @@ impl Graph {
         url.query_pairs_mut()
             .append_pair("$select", USER_SELECT)
             .append_pair("$top", PAGE);
+        self.all_pages(url).await
+    }
+
+    /// The users of `url` and of every page after it (`@odata.nextLink`).
+    async fn all_pages(&self, url: Url) -> Result<Vec<CloudUser>> {
         let mut all = Vec::new();
         let mut next = Some(url);
         while let Some(url) = next.take() {
@@ -269,18 +274,7 @@ impl Graph {
                 .append_pair("$select", USER_SELECT)
                 .append_pair("$top", PAGE);
             let graph = self.clone();
-            set.spawn(async move {
-                let mut found = Vec::new();
-                let mut next = Some(url);
-                while let Some(url) = next.take() {
-                    let page: Page = graph.get_json(url, Operation::ReadUsers).await?;
-                    found.extend(page.value);
-                    if let Some(link) = page.next {
-                        next = Some(graph.same_origin(&link)?);
-                    }
-                }
-                Ok::<_, CloudError>((i, found))
-            });
+            set.spawn(async move { graph.all_pages(url).await.map(|found| (i, found)) });
         }
         let mut parts = Vec::new();
         while let Some(done) = set.join_next().await {

@@ -47,11 +47,11 @@ mod tests {
 
     #[test]
     fn objectguid_to_immutable_id() {
-        // Bytes as AD stores {01234567-89ab-cdef-0011-223344556677} (the directory's own test).
-        let stored = [
-            0x67, 0x45, 0x23, 0x01, 0xab, 0x89, 0xef, 0xcd, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
-            0x66, 0x77,
-        ];
+        // Bytes as AD stores {01234567-89ab-cdef-0011-223344556677} (as in directory::ldap's test).
+        let stored: [u8; 16] = hex::decode("67452301ab89efcd0011223344556677")
+            .unwrap()
+            .try_into()
+            .unwrap();
         let text = format_guid(&stored).unwrap();
         assert_eq!(guid_bytes(&text), Some(stored));
         // base64 of those 16 bytes, computed by hand: 67452301 ab89efcd 00112233 44556677.

@@ -430,16 +430,33 @@ fn issue(st: &mut State, with_refresh: bool) -> serde_json::Value {
     v
 }
 
-fn token(st: &mut State, base: &str, form: &HashMap<String, String>) -> Answer {
-    let grant = form.get("grant_type").cloned().unwrap_or_default();
-    st.grants.push(grant.clone());
-    if form.get("client_id").map(String::as_str) != Some(CLIENT_ID) {
-        return oauth_error(
+/// AADSTS900144: a required parameter is missing or wrong.
+fn missing_parameter(which: &str) -> Answer {
+    oauth_error(
+        400,
+        "invalid_request",
+        900144,
+        &format!("The request body must contain the following parameter: '{which}'."),
+    )
+}
+
+/// AADSTS700016 for a client id that is not the app registration's.
+fn unknown_client(form: &HashMap<String, String>) -> Option<Answer> {
+    (form.get("client_id").map(String::as_str) != Some(CLIENT_ID)).then(|| {
+        oauth_error(
             400,
             "unauthorized_client",
             700016,
             "Application with identifier 'x' was not found in the directory.",
-        );
+        )
+    })
+}
+
+fn token(st: &mut State, base: &str, form: &HashMap<String, String>) -> Answer {
+    let grant = form.get("grant_type").cloned().unwrap_or_default();
+    st.grants.push(grant.clone());
+    if let Some(refused) = unknown_client(form) {
+        return refused;
     }
     match grant.as_str() {
         "client_credentials" => {
@@ -572,11 +589,8 @@ fn authorize(st: &mut State, q: &HashMap<String, String>) -> Answer {
         st.violations.push(format!(
             "authorize request missing or wrong parameters: {q:?}"
         ));
-        return oauth_error(
-            400,
-            "invalid_request",
-            900144,
-            "The request is missing a required parameter.",
+        return missing_parameter(
+            "client_id, response_type, code_challenge, state or redirect_uri",
         );
     }
     let code = format!("code-{}", st.codes.len() + 1);
@@ -594,22 +608,12 @@ fn authorize(st: &mut State, q: &HashMap<String, String>) -> Answer {
 }
 
 fn device_code(st: &mut State, base: &str, form: &HashMap<String, String>) -> Answer {
-    if form.get("client_id").map(String::as_str) != Some(CLIENT_ID) {
-        return oauth_error(
-            400,
-            "unauthorized_client",
-            700016,
-            "Application with identifier 'x' was not found in the directory.",
-        );
+    if let Some(refused) = unknown_client(form) {
+        return refused;
     }
     let scope = form.get("scope").cloned().unwrap_or_default();
     if scope.is_empty() {
-        return oauth_error(
-            400,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'scope'.",
-        );
+        return missing_parameter("scope");
     }
     let code = format!("device-{}", st.devices.len() + 1);
     st.devices.insert(code.clone(), st.device_pending_polls);
