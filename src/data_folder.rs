@@ -42,6 +42,11 @@ impl DataFolder {
         self.root.join("backups")
     }
 
+    /// Old Microsoft 365 profile photos, saved before adphoto changed them (`cloud::CloudBackups`).
+    pub fn cloud_backups(&self) -> PathBuf {
+        self.root.join("cloud-backups")
+    }
+
     pub fn journals(&self) -> PathBuf {
         self.root.join("journals")
     }

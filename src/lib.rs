@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod cloud;
 pub mod console;
 pub mod data_folder;
 pub mod directory;

@@ -18,6 +18,7 @@ macro_rules! say_inline {
     }};
 }
 
+mod cloud_cmd;
 mod connection;
 pub mod convert;
 mod import_cmd;
@@ -97,6 +98,10 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Microsoft 365 (Entra ID): users and profile photos through Microsoft Graph, for a
+    /// cloud-only tenant. Sign-in: with ADPHOTO_CLIENT_SECRET set, the app's own identity;
+    /// otherwise a person, by device code.
+    Cloud(cloud_cmd::CloudArgs),
     /// Put a user's previous photo back from the backups.
     Restore {
         /// sAMAccountName, userPrincipalName or DN.
@@ -192,7 +197,13 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    exit_code(runtime.block_on(run(&connection, &data, command)))
+    exit_code(runtime.block_on(async {
+        match command {
+            // Microsoft 365 only: no directory to open.
+            Command::Cloud(args) => cloud_cmd::run(&connection, &data, args).await,
+            other => run(&connection, &data, other).await,
+        }
+    }))
 }
 
 /// A command's end as the process's exit code, with the failure said on stderr.
@@ -236,6 +247,7 @@ async fn run(
         Command::Undo { id, yes } => undo_cmd::undo(&dir, data, id.as_deref(), yes).await,
         Command::Convert(args) => convert::run(&args),
         Command::Restore { who } => photo_cmd::restore(&dir, data, &photo, &who).await,
+        Command::Cloud(_) => Err(Failure::usage("cloud commands need no directory")),
     };
     if let Some(path) = dir.changes_path().await
         && path.exists()

@@ -168,60 +168,12 @@ impl ConnectOptions {
     /// System roots plus the optional CA file; or exactly one pinned certificate; or — only
     /// when asked — no verification at all.
     fn tls_config(&self, seen: &Seen) -> Result<Arc<ClientConfig>> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| DirectoryError::Connection(e.to_string()))?;
-        if self.insecure_skip_verify {
-            tracing::info!("TLS certificate verification is OFF for {}", self.server);
-            let config = builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
-                .with_no_client_auth();
-            return Ok(Arc::new(config));
-        }
-        if let Some(pin) = &self.pin_sha256 {
-            let pin = normalize_fingerprint(pin).ok_or_else(|| DirectoryError::BadUrl {
-                url: pin.clone(),
-                detail: "a SHA-256 fingerprint is 64 hex digits (colons allowed)".into(),
-            })?;
-            tracing::info!("trusting only the certificate {pin} for {}", self.server);
-            let verifier = Pinned {
-                pin,
-                signatures: AcceptAnyCertificate(provider),
-                seen: seen.clone(),
-            };
-            let config = builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verifier))
-                .with_no_client_auth();
-            return Ok(Arc::new(config));
-        }
-        let mut roots = system_roots().clone();
-        if let Some(path) = &self.ca_file {
-            for cert in read_pem_certs(path)? {
-                roots.add(cert).map_err(|e| DirectoryError::BadCaFile {
-                    path: path.display().to_string(),
-                    detail: e.to_string(),
-                })?;
-            }
-        }
-        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
-            Arc::new(roots),
-            provider.clone(),
-        )
-        .build()
-        .map_err(|e| DirectoryError::Connection(e.to_string()))?;
-        let verifier = Recording {
-            inner: webpki,
-            seen: seen.clone(),
+        let trust = Trust {
+            ca_file: self.ca_file.as_deref(),
+            pin_sha256: self.pin_sha256.as_deref(),
+            insecure_skip_verify: self.insecure_skip_verify,
         };
-        Ok(Arc::new(
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verifier))
-                .with_no_client_auth(),
-        ))
+        tls_client_config(&self.server, &trust, seen)
     }
 
     /// Opens the TCP/TLS connection and spawns its driver on the current tokio runtime.
@@ -286,6 +238,78 @@ impl ConnectOptions {
         });
         Ok((ldap, endpoint))
     }
+}
+
+/// Which server certificates a TLS connection accepts: the same three choices for LDAP and for
+/// the HTTPS of Microsoft Graph (`cloud`), so `--ca-file` and `--pin-sha256` mean one thing.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Trust<'a> {
+    pub ca_file: Option<&'a std::path::Path>,
+    pub pin_sha256: Option<&'a str>,
+    pub insecure_skip_verify: bool,
+}
+
+/// A rustls client config on the ring provider for `trust`; `server` only names the place in
+/// logs. `seen` is told which certificate the server presented.
+pub(crate) fn tls_client_config(
+    server: &str,
+    trust: &Trust<'_>,
+    seen: &Seen,
+) -> Result<Arc<ClientConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DirectoryError::Connection(e.to_string()))?;
+    if trust.insecure_skip_verify {
+        tracing::info!("TLS certificate verification is OFF for {server}");
+        let config = builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+            .with_no_client_auth();
+        return Ok(Arc::new(config));
+    }
+    if let Some(pin) = trust.pin_sha256 {
+        let pin = normalize_fingerprint(pin).ok_or_else(|| DirectoryError::BadUrl {
+            url: pin.to_string(),
+            detail: "a SHA-256 fingerprint is 64 hex digits (colons allowed)".into(),
+        })?;
+        tracing::info!("trusting only the certificate {pin} for {server}");
+        let verifier = Pinned {
+            pin,
+            signatures: AcceptAnyCertificate(provider),
+            seen: seen.clone(),
+        };
+        let config = builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        return Ok(Arc::new(config));
+    }
+    let mut roots = system_roots().clone();
+    if let Some(path) = trust.ca_file {
+        for cert in read_pem_certs(path)? {
+            roots.add(cert).map_err(|e| DirectoryError::BadCaFile {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })?;
+        }
+    }
+    let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| DirectoryError::Connection(e.to_string()))?;
+    let verifier = Recording {
+        inner: webpki,
+        seen: seen.clone(),
+    };
+    Ok(Arc::new(
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth(),
+    ))
 }
 
 /// The resolved place to connect to.
@@ -366,7 +390,7 @@ impl Seen {
         sha256
     }
 
-    fn get(&self) -> Option<CertSummary> {
+    pub(crate) fn get(&self) -> Option<CertSummary> {
         self.0.lock().ok().and_then(|s| s.clone())
     }
 }

@@ -27,6 +27,8 @@ pub use backup::{BackupRecord, BackupStore, read_saved, sha256_hex, user_key};
 pub use bulk::{Change, Found, READ_CHUNK, Sent, Who, Window, guid_filter};
 pub use certificate::CertSummary;
 pub use connect::{Auth, ConnectOptions, Endpoint, Security, fingerprint, normalize_fingerprint};
+// The same certificate trust for the HTTPS of Microsoft Graph (`crate::cloud`).
+pub(crate) use connect::{PIN_MISMATCH, Seen, Trust, tls_client_config};
 pub use discover::{suggest_from_dns, suggest_with};
 pub use error::{DirectoryError, Result};
 pub use ldap::{LdapBackend, PAGE_SIZE, format_guid};

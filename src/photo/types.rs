@@ -39,6 +39,16 @@ impl Target {
         }
     }
 
+    /// Microsoft 365's profile photo (Entra ID, through Graph): the largest size its apps show,
+    /// at the best quality (the budget is Graph's 4 MB request limit, `cloud::MAX_PHOTO_BYTES`,
+    /// which a 648 px JPEG never nears): for the eye, not for AD's 100 kB.
+    pub const fn microsoft_365() -> Self {
+        Target {
+            size: 648,
+            max_bytes: 4 * 1024 * 1024,
+        }
+    }
+
     /// Any size and budget within limits; the budget can never exceed AD's 102,400 bytes.
     pub fn custom(size: u32, max_bytes: usize) -> Result<Self, PhotoError> {
         if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
