@@ -27,7 +27,7 @@ pub use backup::{BackupRecord, BackupStore, read_saved, sha256_hex, user_key};
 pub use bulk::{Change, Found, READ_CHUNK, Sent, Who, Window, guid_filter};
 pub use certificate::CertSummary;
 pub use connect::{Auth, ConnectOptions, Endpoint, Security, fingerprint, normalize_fingerprint};
-pub use discover::{suggest_from_dns, suggest_with};
+pub use discover::{DomainHint, domain_hint, suggest_from_dns, suggest_with};
 pub use error::{DirectoryError, Result};
 pub use ldap::{LdapBackend, PAGE_SIZE, format_guid};
 pub use ldif::LdifDirectory;

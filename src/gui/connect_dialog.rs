@@ -53,7 +53,7 @@ pub struct ConnectDialog {
     /// trusted (exactly that one).
     pub offered_cert: Option<Box<CertSummary>>,
     /// The server suggested from this computer's domain, and where it was found.
-    hint: Option<crate::settings::DomainHint>,
+    hint: Option<crate::directory::DomainHint>,
 }
 
 impl ConnectDialog {
@@ -62,7 +62,7 @@ impl ConnectDialog {
             .server
             .trim()
             .is_empty()
-            .then(crate::settings::domain_hint)
+            .then(crate::directory::domain_hint)
             .flatten();
         if let Some(h) = &hint {
             prefs.server.clone_from(&h.domain);
@@ -94,7 +94,7 @@ impl ConnectDialog {
 
     /// A domain controller found in DNS: it replaces an empty field or the guess from the
     /// Kerberos realm (a DC's name beats the domain's), never what the person typed.
-    pub fn offer_hint(&mut self, hint: crate::settings::DomainHint) {
+    pub fn offer_hint(&mut self, hint: crate::directory::DomainHint) {
         if self.takes_suggestion() {
             self.prefs.server.clone_from(&hint.domain);
             self.hint = Some(hint);
@@ -524,7 +524,7 @@ fn certificate_ui(ui: &mut egui::Ui, cert: &CertSummary) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::DomainHint;
+    use crate::directory::DomainHint;
 
     fn hint(server: &str) -> DomainHint {
         DomainHint {

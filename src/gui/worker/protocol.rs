@@ -265,7 +265,7 @@ pub enum Event {
     /// Per user asked, in order: may the account change the photo (`None`: not known).
     PhotoRights(Result<Vec<Option<bool>>, String>),
     /// A domain controller found in DNS (SRV), or nothing.
-    ServerSuggested(Option<crate::settings::DomainHint>),
+    ServerSuggested(Option<crate::directory::DomainHint>),
     FilePicked {
         purpose: FilePurpose,
         path: Option<PathBuf>,
