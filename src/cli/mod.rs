@@ -1,4 +1,5 @@
-//! The headless command line over the same engine the window uses. With no command, the window.
+//! The headless command line over the same engine the window uses. Without a command `main`
+//! opens the window instead, with these arguments filling in its connect dialog.
 //!
 //! Exit codes: 0 success, 1 some items failed, 2 usage or connection errors. Never a panic.
 
@@ -20,7 +21,7 @@ macro_rules! say_inline {
 
 mod cloud_cmd;
 mod connection;
-pub mod convert;
+pub mod convert_cmd;
 mod import_cmd;
 pub mod match_cmd;
 mod photo_cmd;
@@ -82,7 +83,7 @@ pub enum Command {
     /// Pair a folder of photo files with users by a naming pattern (writes nothing).
     Match(match_cmd::MatchArgs),
     /// Fit any picture into a JPEG for AD (size, byte budget, face-centred crop). Needs no server.
-    Convert(convert::ConvertArgs),
+    Convert(convert_cmd::ConvertArgs),
     /// Give many users their photo from a folder: match files by a naming pattern, fit, back up, write.
     Import(import_cmd::ImportArgs),
     /// Save users' current photos as files.
@@ -147,30 +148,26 @@ impl From<crate::directory::DirectoryError> for Failure {
     }
 }
 
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
+/// The arguments, with logging set up as they ask; `Err` is the exit code after clap has said
+/// what is wrong (or printed the help or version, which exits 0).
+pub fn parse() -> Result<Cli, ExitCode> {
+    match Cli::try_parse() {
+        Ok(cli) => {
+            init_logging(cli.verbose);
+            Ok(cli)
+        }
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            Err(ExitCode::from(if e.use_stderr() { 2 } else { 0 }))
         }
-    };
-    init_logging(cli.verbose);
-    let Some(command) = cli.command else {
-        // No command: the window. `--ldif FILE` and `--demo` open a directory at once.
-        let mut env = crate::gui::AppEnv::from_system();
-        env.start_demo = cli.demo;
-        env.start_ldif = cli.connection.ldif.clone();
-        env.prefill = crate::gui::Prefill {
-            server: cli.connection.server.clone(),
-            user: cli.connection.user.clone(),
-            ca_file: cli.connection.ca_file.clone(),
-        };
-        return crate::gui::run(env);
-    };
-    let mut connection = cli.connection;
+    }
+}
+
+/// Runs one command to its end: the demo directory set up if asked, a runtime started unless
+/// the command needs no server.
+pub fn run(mut connection: ConnectionArgs, demo: bool, command: Command) -> ExitCode {
     let data = DataFolder::from_env();
-    if cli.demo && connection.ldif.is_none() {
+    if demo && connection.ldif.is_none() {
         match crate::directory::demo::install(data.root()) {
             Ok(path) => connection.ldif = Some(path),
             Err(e) => {
@@ -182,7 +179,7 @@ pub fn main() -> ExitCode {
     if let Command::Convert(args) = &command {
         // Pure photo work, no server: no async runtime to start and stop around it (its
         // threads cost a one-photo run more time than the photo).
-        return exit_code(convert::run(args));
+        return exit_code(convert_cmd::run(args));
     }
     // One thread for the LDAP traffic: ldap3 hands every entry from its connection task to the
     // search, and across threads each handoff is a wake-up (~4,000 for a 2,000-user listing,
@@ -201,7 +198,7 @@ pub fn main() -> ExitCode {
         match command {
             // Microsoft 365 only: no directory to open.
             Command::Cloud(args) => cloud_cmd::run(&connection, &data, args).await,
-            other => run(&connection, &data, other).await,
+            other => run_command(&connection, &data, other).await,
         }
     }))
 }
@@ -218,7 +215,7 @@ fn exit_code(r: Result<Outcome, Failure>) -> ExitCode {
     }
 }
 
-async fn run(
+async fn run_command(
     conn: &ConnectionArgs,
     data: &DataFolder,
     command: Command,
@@ -245,7 +242,7 @@ async fn run(
         Command::Import(args) => import_cmd::import(&dir, data, &photo, &args).await,
         Command::Export(args) => import_cmd::export(&dir, &photo, &args).await,
         Command::Undo { id, yes } => undo_cmd::undo(&dir, data, id.as_deref(), yes).await,
-        Command::Convert(args) => convert::run(&args),
+        Command::Convert(args) => convert_cmd::run(&args),
         Command::Restore { who } => photo_cmd::restore(&dir, data, &photo, &who).await,
         Command::Cloud(_) => Err(Failure::usage("cloud commands need no directory")),
     };

@@ -1,14 +1,76 @@
 //! Finding a domain controller the way Windows does: the DNS SRV records
 //! `_ldap._tcp.dc._msdcs.<domain>` that every AD domain publishes, for the machine's own DNS
 //! domain (resolv.conf's `domain`/`search`, the registry on Windows). Through hickory-resolver.
+//! Without DNS, the domain this computer is in (`USERDNSDOMAIN`, krb5.conf's default realm).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use hickory_resolver::config::{ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
 
-use crate::settings::{DomainHint, suggestable};
+/// A server to suggest, and where it was found (shown beside it, so a person can judge it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainHint {
+    pub domain: String,
+    pub source: String,
+}
+
+/// Realms that ship as examples in stock krb5.conf files (Debian's krb5-config writes
+/// ATHENA.MIT.EDU when nobody answered its questions): never a domain this computer is in.
+const STOCK_REALMS: [&str; 4] = ["athena.mit.edu", "example.com", "example.org", "mit.edu"];
+
+/// The domain this computer belongs to, as a server to suggest: `USERDNSDOMAIN` on Windows, the
+/// Kerberos default realm (`/etc/krb5.conf`, or `KRB5_CONFIG`) elsewhere — unless it is a stock
+/// example. Lower case.
+pub fn domain_hint() -> Option<DomainHint> {
+    if cfg!(windows) {
+        let domain = std::env::var("USERDNSDOMAIN").ok()?.trim().to_lowercase();
+        return suggestable(&domain).then(|| DomainHint {
+            domain,
+            source: "found via USERDNSDOMAIN".into(),
+        });
+    }
+    let path = std::env::var_os("KRB5_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/etc/krb5.conf"));
+    let text = std::fs::read_to_string(&path).ok()?;
+    let domain = krb5_default_realm(&text)?.to_lowercase();
+    suggestable(&domain).then(|| DomainHint {
+        domain,
+        source: format!("found via {} (default_realm)", path.display()),
+    })
+}
+
+/// A real-looking domain: not empty, not a stock example realm.
+fn suggestable(domain: &str) -> bool {
+    let d = domain.trim().trim_end_matches('.').to_lowercase();
+    !d.is_empty() && !STOCK_REALMS.contains(&d.as_str())
+}
+
+/// `default_realm` from the `[libdefaults]` section of a krb5.conf.
+fn krb5_default_realm(text: &str) -> Option<String> {
+    let mut in_libdefaults = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if line.starts_with('[') {
+            in_libdefaults = line.eq_ignore_ascii_case("[libdefaults]");
+            continue;
+        }
+        if in_libdefaults
+            && let Some((k, v)) = line.split_once('=')
+            && k.trim().eq_ignore_ascii_case("default_realm")
+        {
+            let v = v.trim();
+            return (!v.is_empty()).then(|| v.to_string());
+        }
+    }
+    None
+}
 
 /// A suggestion must never hold up the dialog: one short try.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
@@ -76,6 +138,23 @@ mod tests {
     use hickory_resolver::proto::op::{Message, MessageType, OpCode};
     use hickory_resolver::proto::rr::rdata::SRV;
     use hickory_resolver::proto::rr::{Name, Record};
+
+    #[test]
+    fn stock_example_realms_are_never_suggested() {
+        let debian = "[libdefaults]\n\tdefault_realm = ATHENA.MIT.EDU\n";
+        let realm = krb5_default_realm(debian).unwrap();
+        assert!(!suggestable(&realm));
+        assert!(!suggestable("example.com."));
+        assert!(!suggestable("  "));
+        assert!(suggestable("corp.example.test"));
+    }
+
+    #[test]
+    fn realm_from_krb5_conf() {
+        let conf = "[logging]\n default_realm = NOPE\n[libdefaults]\n  # c\n  dns_lookup_realm = false\n  default_realm = EXAMPLE.TEST\n[realms]\n";
+        assert_eq!(krb5_default_realm(conf).as_deref(), Some("EXAMPLE.TEST"));
+        assert_eq!(krb5_default_realm("[libdefaults]\n"), None);
+    }
 
     /// A one-question DNS server on loopback answering SRV queries for `zone` with two DCs
     /// (the lower priority must win) and nothing for anything else.

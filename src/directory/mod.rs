@@ -29,7 +29,7 @@ pub use certificate::CertSummary;
 pub use connect::{Auth, ConnectOptions, Endpoint, Security, fingerprint, normalize_fingerprint};
 // The same certificate trust for the HTTPS of Microsoft Graph (`crate::cloud`).
 pub(crate) use connect::{PIN_MISMATCH, Seen, Trust, tls_client_config};
-pub use discover::{suggest_from_dns, suggest_with};
+pub use discover::{DomainHint, domain_hint, suggest_from_dns, suggest_with};
 pub use error::{DirectoryError, Result};
 pub use ldap::{LdapBackend, PAGE_SIZE, format_guid};
 pub use ldif::LdifDirectory;

@@ -53,7 +53,7 @@ pub struct ConnectDialog {
     /// trusted (exactly that one).
     pub offered_cert: Option<Box<CertSummary>>,
     /// The server suggested from this computer's domain, and where it was found.
-    hint: Option<crate::settings::DomainHint>,
+    hint: Option<crate::directory::DomainHint>,
     /// Profiles changed here and not yet handed to the worker to write (with the saved name).
     to_save: Option<(Vec<Profile>, Option<String>)>,
 }
@@ -93,7 +93,7 @@ impl ConnectDialog {
     pub fn profiles_loaded(
         &mut self,
         result: Result<Vec<Profile>, String>,
-        hint: Option<crate::settings::DomainHint>,
+        hint: Option<crate::directory::DomainHint>,
     ) {
         match result {
             Ok(p) => self.profiles = p,
@@ -132,7 +132,7 @@ impl ConnectDialog {
 
     /// A domain controller found in DNS: it replaces an empty field or the guess from the
     /// Kerberos realm (a DC's name beats the domain's), never what the person typed.
-    pub fn offer_hint(&mut self, hint: crate::settings::DomainHint) {
+    pub fn offer_hint(&mut self, hint: crate::directory::DomainHint) {
         if self.takes_suggestion() {
             self.prefs.server.clone_from(&hint.domain);
             self.hint = Some(hint);
@@ -554,7 +554,7 @@ fn certificate_ui(ui: &mut egui::Ui, cert: &CertSummary) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::DomainHint;
+    use crate::directory::DomainHint;
 
     fn hint(server: &str) -> DomainHint {
         DomainHint {

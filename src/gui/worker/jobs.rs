@@ -267,7 +267,7 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
         Command::FindUnfinished => find_unfinished(s, id).await,
         Command::LoadProfiles { store, hint } => {
             let result = off_thread(move || {
-                let hint = hint.then(crate::settings::domain_hint).flatten();
+                let hint = hint.then(crate::directory::domain_hint).flatten();
                 Ok((store.load(), hint))
             })
             .await;

@@ -262,7 +262,7 @@ pub enum Event {
     /// The saved profiles, and the server this computer's domain suggests.
     Profiles {
         result: Result<Vec<crate::settings::Profile>, String>,
-        hint: Option<crate::settings::DomainHint>,
+        hint: Option<crate::directory::DomainHint>,
     },
     /// The profiles were written (or not); `saved`: the one just saved.
     ProfilesSaved {
@@ -270,7 +270,7 @@ pub enum Event {
         result: Result<(), String>,
     },
     /// A domain controller found in DNS (SRV), or nothing.
-    ServerSuggested(Option<crate::settings::DomainHint>),
+    ServerSuggested(Option<crate::directory::DomainHint>),
     FilePicked {
         purpose: FilePurpose,
         path: Option<PathBuf>,
