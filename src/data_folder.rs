@@ -73,7 +73,8 @@ impl DataFolder {
         let io = |e: std::io::Error| LockError::Io(e.to_string());
         let (path, info_path) = self.lock_paths(directory_key);
         create_private_dir(&self.locks()).map_err(io)?;
-        let file = OpenOptions::new()
+        // 0600 like everything else in the data folder (it names a directory's base DN).
+        let file = private_options()
             .create(true)
             .truncate(false)
             .read(true)
@@ -284,6 +285,12 @@ mod tests {
         let key = directory_key("DC=Example, DC=test");
         assert_eq!(key, "dc=example,dc=test");
         let held = data.lock_writes(&key, "adphoto import").unwrap();
+        #[cfg(unix)]
+        for f in std::fs::read_dir(data.locks()).unwrap().flatten() {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = f.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{} is private", f.path().display());
+        }
         // Another open file description, as another process would have.
         let err = data.lock_writes(&key, "adphoto undo").unwrap_err();
         let LockError::Busy { holder: Some(h) } = &err else {
