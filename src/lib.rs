@@ -20,7 +20,9 @@ pub mod directory;
 pub mod gui;
 pub mod icon;
 pub mod import;
+#[warn(missing_docs)]
 pub mod matching;
+#[warn(missing_docs)]
 pub mod photo;
 #[warn(missing_docs)]
 pub mod settings;
