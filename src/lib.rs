@@ -16,6 +16,7 @@ pub mod clock;
 pub mod console;
 #[warn(missing_docs)]
 pub mod data_folder;
+#[warn(missing_docs)]
 pub mod directory;
 pub mod gui;
 pub mod icon;

@@ -17,6 +17,7 @@ use super::User;
 use super::error::{DirectoryError, Result};
 use crate::data_folder::DataFolder;
 
+/// The users' photo histories in a folder: one folder per user (objectGUID), a record per change.
 #[derive(Debug, Clone)]
 pub struct BackupStore {
     root: PathBuf,
@@ -25,11 +26,15 @@ pub struct BackupStore {
 /// What is known about one saved photo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackupRecord {
+    /// The user's DN when the backup was taken.
     pub dn: String,
+    /// The user's objectGUID: finds them again after a rename or move.
     #[serde(rename = "objectGUID")]
     pub object_guid: Option<String>,
+    /// Their logon name, for a person reading the folder.
     #[serde(rename = "sAMAccountName")]
     pub sam_account_name: Option<String>,
+    /// The photo attribute saved (thumbnailPhoto, jpegPhoto).
     pub attribute: String,
     /// RFC 3339 UTC time the backup was taken.
     pub taken_at: String,
@@ -61,6 +66,7 @@ impl BackupRecord {
 }
 
 impl BackupStore {
+    /// The store in `root` (made when first written to).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
     }
@@ -70,6 +76,7 @@ impl BackupStore {
         Self::new(data.backups())
     }
 
+    /// Its folder.
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -59,7 +59,7 @@ pub enum PatternError {
         "the pattern has no token such as {{sAMAccountName}}: every user would get the same file name"
     )]
     NoToken,
-    /// A `/` or `\\`: patterns name files, not folders.
+    /// A slash or backslash: patterns name files, not folders.
     #[error("a pattern names a file, not a folder: remove the '{0}'")]
     PathSeparator(char),
     /// A token none of the users has, perhaps a typo.
