@@ -20,6 +20,7 @@ pub mod data_folder;
 pub mod directory;
 pub mod gui;
 pub mod icon;
+#[warn(missing_docs)]
 pub mod import;
 #[warn(missing_docs)]
 pub mod matching;

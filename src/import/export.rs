@@ -33,6 +33,7 @@ pub struct ExportReport {
 /// Where and how an export writes.
 #[derive(Debug, Clone, Copy)]
 pub struct ExportTo<'a> {
+    /// The folder the files go into.
     pub folder: &'a Path,
     /// Names the files (".jpg" and so on is added).
     pub pattern: &'a Pattern,
@@ -59,7 +60,9 @@ impl ExportReport {
 /// The directory read failed as a whole (connection lost) part way: what was saved before.
 #[derive(Debug)]
 pub struct ExportStopped {
+    /// Why it stopped.
     pub error: DirectoryError,
+    /// What was saved before it stopped.
     pub so_far: ExportReport,
 }
 
