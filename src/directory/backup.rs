@@ -53,7 +53,29 @@ pub struct BackupRecord {
     pub record_file: Option<PathBuf>,
 }
 
+/// What both faces say when adphoto never changed `name`'s photo, so there is nothing to go
+/// back to.
+pub fn nothing_to_restore(name: &str) -> String {
+    format!("adphoto never changed {name}'s photo: nothing to restore.")
+}
+
 impl BackupRecord {
+    /// What restoring this record did to `name`, in the words both faces use.
+    pub fn restored(&self, name: &str) -> String {
+        let when = crate::clock::local_display(&self.taken_at);
+        let what = match self.action.as_str() {
+            "" => String::new(),
+            action => format!(" ({action})"),
+        };
+        if self.had_photo() {
+            format!("{name}: put back the photo it had before adphoto's change of {when}{what}.")
+        } else {
+            format!(
+                "{name}: had no photo before adphoto's change of {when}{what}, so the photo was removed (and saved)."
+            )
+        }
+    }
+
     /// Whether the user had a photo before this change.
     pub fn had_photo(&self) -> bool {
         self.file.is_some()

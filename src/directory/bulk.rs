@@ -65,7 +65,7 @@ pub struct Found {
 pub struct Change {
     /// The entry to change.
     pub dn: String,
-    /// The photo to write; `None`: remove it. Shared, so a retry copies no bytes.
+    /// The photo to write; `None`: remove it.
     pub value: Option<Arc<Vec<u8>>>,
 }
 

@@ -23,7 +23,7 @@ use tokio::sync::Mutex;
 
 use crate::data_folder::DataFolder;
 
-pub use backup::{BackupRecord, BackupStore, read_saved, sha256_hex, user_key};
+pub use backup::{BackupRecord, BackupStore, nothing_to_restore, read_saved, sha256_hex, user_key};
 pub use bulk::{Change, Found, READ_CHUNK, Sent, Who, Window, guid_filter};
 pub use certificate::CertSummary;
 pub use connect::{Auth, ConnectOptions, Endpoint, Security, fingerprint, normalize_fingerprint};

@@ -12,7 +12,9 @@ mod report;
 mod undo;
 
 pub use choices::{Case, Choices, ManualCrop, Pair, Skip, Unmatched};
-pub use export::{DEFAULT_EXPORT_PATTERN, ExportReport, ExportStopped, ExportTo, export_photos};
+pub use export::{
+    DEFAULT_EXPORT_PATTERN, ExportReport, ExportStopped, ExportTo, chosen_path_for, export_photos,
+};
 pub use job::{Cancel, JobOptions, Progress, run};
 pub use journal::Journal;
 pub use plan::{Encoded, FileStamp, NO_RIGHT, Plan, PlanItem, PlanSummary, new_id};

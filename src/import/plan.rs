@@ -73,9 +73,10 @@ pub struct Plan {
     pub skipped: Vec<(User, String)>,
 }
 
-/// Why a user the account may not change is left out.
-pub const NO_RIGHT: &str =
-    "your account may not change this user's photo (checked with the server before sending)";
+/// Why a user the account may not change is left out of an import, and why the window's photo
+/// buttons are off for them: one sentence, so both faces say the same.
+pub const NO_RIGHT: &str = "Your account may not change this user's photo: the server says so \
+     (ask an administrator for write access to thumbnailPhoto in this OU).";
 
 /// The numbers the summary step shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
