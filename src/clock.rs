@@ -16,6 +16,7 @@ fn local_offset() -> UtcOffset {
     *LOCAL.get_or_init(|| UtcOffset::current_local_offset().unwrap_or(UtcOffset::UTC))
 }
 
+/// Now, as the app stores times (RFC 3339 UTC): sortable, and the same on every machine.
 pub fn now_rfc3339() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)

@@ -17,6 +17,7 @@ pub struct DataFolder {
 }
 
 impl DataFolder {
+    /// The data folder at `root` (made when first written to).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
     }
@@ -34,10 +35,12 @@ impl DataFolder {
         )
     }
 
+    /// The folder itself.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// The users' photo histories, a folder per user.
     pub fn backups(&self) -> PathBuf {
         self.root.join("backups")
     }
@@ -47,14 +50,17 @@ impl DataFolder {
         self.root.join("cloud-backups")
     }
 
+    /// One journal per import, for undo after a crash.
     pub fn journals(&self) -> PathBuf {
         self.root.join("journals")
     }
 
+    /// LDIF change files written when working on an LDIF export instead of a server.
     pub fn offline(&self) -> PathBuf {
         self.root.join("offline")
     }
 
+    /// One write lock per directory, so two writers never interleave.
     pub fn locks(&self) -> PathBuf {
         self.root.join("locks")
     }
@@ -168,10 +174,13 @@ fn lock_name(key: &str) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LockHolder {
+    /// Its process id, to find and stop it.
     pub pid: u32,
     /// RFC 3339 UTC.
     pub started_at: String,
+    /// Its command line, or what the window is doing ("import", "restore a photo").
     pub command: String,
+    /// The directory's lock key (see [`directory_key`]).
     pub directory: String,
 }
 
@@ -202,10 +211,16 @@ impl Drop for WriteLock {
     }
 }
 
+/// Why the write lock could not be taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LockError {
+    /// Another writer holds it (`holder`, when its note could be read).
     #[error("{}", busy_message(.holder))]
-    Busy { holder: Option<LockHolder> },
+    Busy {
+        /// Who holds it.
+        holder: Option<LockHolder>,
+    },
+    /// The lock file could not be made or locked.
     #[error("cannot take the write lock in the data folder: {0}")]
     Io(String),
 }

@@ -17,15 +17,21 @@ pub fn config_dir() -> PathBuf {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Profile {
+    /// What the connect dialog lists it as.
     pub name: String,
+    /// Host name or URL of the domain controller.
     pub server: String,
+    /// LDAPS, StartTLS or plain.
     pub security: crate::directory::Security,
     /// Sign in with the current Kerberos/Windows user instead of a user name and password.
     pub kerberos: bool,
+    /// The account to sign in as (its password is asked for at each sign-in).
     pub user: String,
+    /// A CA certificate (PEM) trusted for this server besides the system's roots.
     pub ca_file: Option<PathBuf>,
     /// Certificate verification off (lab servers); shown plainly wherever the profile is used.
     pub insecure_skip_verify: bool,
+    /// Where the tree starts; `None`: the domain the server names.
     pub base_dn: Option<String>,
     /// The one certificate trusted for this server (SHA-256), when it has no CA to vouch for it.
     #[serde(default)]
@@ -39,12 +45,14 @@ pub struct ProfileStore {
 }
 
 impl ProfileStore {
+    /// The store of the config folder `config_dir` (nothing is read until [`Self::load`]).
     pub fn new(config_dir: impl Into<PathBuf>) -> Self {
         Self {
             path: config_dir.into().join("profiles.json"),
         }
     }
 
+    /// The profiles file, for messages that name it.
     pub fn path(&self) -> &std::path::Path {
         &self.path
     }

@@ -118,30 +118,11 @@ pub async fn restore(
     let u = dir.find_user(user, photo).await?;
     match dir.restore_photo(&u, photo, &backups).await? {
         Some((rec, _)) => {
-            let when = crate::clock::local_display(&rec.taken_at);
-            let what = if rec.action.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", rec.action)
-            };
-            if rec.had_photo() {
-                say!(
-                    "{}: restored the photo it had before adphoto's change of {when}{what}",
-                    u.label()
-                );
-            } else {
-                say!(
-                    "{}: had no photo before adphoto's change of {when}{what}; the photo was removed (and saved)",
-                    u.label()
-                );
-            }
+            say!("{}", rec.restored(&u.label()));
             Ok(Outcome::Ok)
         }
         None => Err(Failure {
-            message: format!(
-                "adphoto never changed {}'s photo: nothing to restore",
-                u.label()
-            ),
+            message: crate::directory::nothing_to_restore(&u.label()),
             code: 1,
         }),
     }

@@ -17,6 +17,7 @@ use super::User;
 use super::error::{DirectoryError, Result};
 use crate::data_folder::DataFolder;
 
+/// The users' photo histories in a folder: one folder per user (objectGUID), a record per change.
 #[derive(Debug, Clone)]
 pub struct BackupStore {
     root: PathBuf,
@@ -25,11 +26,15 @@ pub struct BackupStore {
 /// What is known about one saved photo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackupRecord {
+    /// The user's DN when the backup was taken.
     pub dn: String,
+    /// The user's objectGUID: finds them again after a rename or move.
     #[serde(rename = "objectGUID")]
     pub object_guid: Option<String>,
+    /// Their logon name, for a person reading the folder.
     #[serde(rename = "sAMAccountName")]
     pub sam_account_name: Option<String>,
+    /// The photo attribute saved (thumbnailPhoto, jpegPhoto).
     pub attribute: String,
     /// RFC 3339 UTC time the backup was taken.
     pub taken_at: String,
@@ -48,7 +53,29 @@ pub struct BackupRecord {
     pub record_file: Option<PathBuf>,
 }
 
+/// What both faces say when adphoto never changed `name`'s photo, so there is nothing to go
+/// back to.
+pub fn nothing_to_restore(name: &str) -> String {
+    format!("adphoto never changed {name}'s photo: nothing to restore.")
+}
+
 impl BackupRecord {
+    /// What restoring this record did to `name`, in the words both faces use.
+    pub fn restored(&self, name: &str) -> String {
+        let when = crate::clock::local_display(&self.taken_at);
+        let what = match self.action.as_str() {
+            "" => String::new(),
+            action => format!(" ({action})"),
+        };
+        if self.had_photo() {
+            format!("{name}: put back the photo it had before adphoto's change of {when}{what}.")
+        } else {
+            format!(
+                "{name}: had no photo before adphoto's change of {when}{what}, so the photo was removed (and saved)."
+            )
+        }
+    }
+
     /// Whether the user had a photo before this change.
     pub fn had_photo(&self) -> bool {
         self.file.is_some()
@@ -61,6 +88,7 @@ impl BackupRecord {
 }
 
 impl BackupStore {
+    /// The store in `root` (made when first written to).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
     }
@@ -70,6 +98,7 @@ impl BackupStore {
         Self::new(data.backups())
     }
 
+    /// Its folder.
     pub fn root(&self) -> &Path {
         &self.root
     }

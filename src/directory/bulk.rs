@@ -25,11 +25,14 @@ const BUSY_TRIES: u32 = 3;
 /// it finds the user even after a rename or move).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Who {
+    /// Its DN, as last seen.
     pub dn: String,
+    /// Its objectGUID, when known.
     pub guid: Option<String>,
 }
 
 impl Who {
+    /// An entry known only by its DN.
     pub fn dn(dn: impl Into<String>) -> Self {
         Self {
             dn: dn.into(),
@@ -51,14 +54,18 @@ impl From<&User> for Who {
 /// history record needs) and its photo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
+    /// The entry as read now.
     pub user: User,
+    /// Its photo; `None`: it has none.
     pub photo: Option<Vec<u8>>,
 }
 
 /// One change to send: a new photo, or `None` to remove it.
 #[derive(Debug, Clone)]
 pub struct Change {
+    /// The entry to change.
     pub dn: String,
+    /// The photo to write; `None`: remove it.
     pub value: Option<Arc<Vec<u8>>>,
 }
 
@@ -91,9 +98,12 @@ pub struct Window {
 }
 
 impl Window {
+    /// Changes in flight at first, before the server's pace is known.
     pub const START: usize = 8;
+    /// The most in flight: more only queues on the DC.
     pub const MAX: usize = 64;
 
+    /// How many changes may be in flight now.
     pub fn size(&self) -> usize {
         (self.size as usize).clamp(1, Self::MAX)
     }
@@ -116,6 +126,7 @@ impl Window {
         self.size = (self.size + step).min(Self::MAX as f64);
     }
 
+    /// The server said busy: halve the window.
     pub fn on_busy(&mut self) {
         self.slow_start = false;
         self.size = (self.size / 2.0).max(1.0);

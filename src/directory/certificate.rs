@@ -13,9 +13,11 @@ use serde::{Deserialize, Serialize};
 pub struct CertSummary {
     /// "CN=dc1, O=Example" as openssl prints it.
     pub subject: String,
+    /// Who signed it, in the same form.
     pub issuer: String,
     /// UTC, "2026-12-01 13:37".
     pub not_before: String,
+    /// UTC, the last day it is valid.
     pub not_after: String,
     /// The DNS names and IP addresses in subjectAltName; empty when it has none.
     pub names: Vec<String>,

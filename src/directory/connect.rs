@@ -27,6 +27,7 @@ pub enum Security {
 }
 
 impl Security {
+    /// The port a server address without one uses: 636 for LDAPS, else 389.
     pub fn default_port(self) -> u16 {
         match self {
             Security::Ldaps => 636,
@@ -39,7 +40,12 @@ impl Security {
 #[derive(Clone, PartialEq, Eq)]
 pub enum Auth {
     /// `user@domain`, `DOMAIN\user` or a DN, with a password.
-    Simple { user: String, password: String },
+    Simple {
+        /// The account.
+        user: String,
+        /// Its password (never stored).
+        password: String,
+    },
     /// The current Kerberos ticket (or, on Windows, the logged-on user via SSPI).
     Kerberos,
 }
@@ -66,6 +72,7 @@ pub struct ConnectOptions {
     /// Used when `server` has no scheme; a scheme in `server` wins
     /// (`ldaps://` → LDAPS, `ldap://` → StartTLS unless `Plain` was asked for).
     pub security: Security,
+    /// Who signs in.
     pub auth: Auth,
     /// Extra CA certificates (PEM) to trust besides the system's.
     pub ca_file: Option<PathBuf>,
@@ -82,6 +89,7 @@ pub struct ConnectOptions {
 }
 
 impl ConnectOptions {
+    /// Options for `server`: LDAPS, certificates verified, 15 s per operation.
     pub fn new(server: impl Into<String>, auth: Auth) -> Self {
         Self {
             server: server.into(),
@@ -315,9 +323,13 @@ pub(crate) fn tls_client_config(
 /// The resolved place to connect to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
+    /// The URL ldap3 is given.
     pub url: String,
+    /// The host name (what the certificate must name).
     pub host: String,
+    /// The port.
     pub port: u16,
+    /// How the connection is protected.
     pub security: Security,
 }
 

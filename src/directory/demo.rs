@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+/// The demo directory (a fictional company), built into the binary so it works anywhere.
 pub const DEMO_LDIF: &str = include_str!("../../assets/demo/demo.ldif");
 
 /// Writes the demo LDIF to `<data_dir>/demo/demo.ldif` and returns that path. It is written

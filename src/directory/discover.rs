@@ -13,7 +13,9 @@ use hickory_resolver::proto::rr::RData;
 /// A server to suggest, and where it was found (shown beside it, so a person can judge it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainHint {
+    /// The server (a DC's host name) or domain to offer.
     pub domain: String,
+    /// Where it was found, in words.
     pub source: String,
 }
 

@@ -10,80 +10,159 @@ use ldap3::{LdapError, LdapResult};
 
 use super::certificate::CertSummary;
 
+/// A directory call's result.
 pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;
 
+/// Everything a directory call can end in, worded for the person who can fix it.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DirectoryError {
+    /// The server refused the user name or password.
     #[error("Wrong user name or password.")]
     WrongPassword,
+    /// Too many wrong passwords: the account is locked for now.
     #[error("The account is locked out. Wait for it to unlock or ask an administrator.")]
     AccountLocked,
+    /// An administrator disabled the account.
     #[error("The account is disabled.")]
     AccountDisabled,
+    /// The account's end date has passed.
     #[error("The account has expired.")]
     AccountExpired,
+    /// The password must be changed before the account may sign in.
     #[error("The password has expired or must be changed before signing in.")]
     PasswordExpired,
+    /// Logon hours or allowed workstations keep the account out now.
     #[error("This account may not sign in now (logon hours or workstation restriction).")]
     LogonRestricted,
+    /// Refused before sending: an empty password binds anonymously on AD.
     #[error("A password is required (an empty password would sign in anonymously).")]
     EmptyPassword,
+    /// The server refuses a plain connection for a sign-in.
     #[error(
         "The server requires an encrypted connection: use LDAPS or StartTLS, or Kerberos sign-in ({detail})."
     )]
-    TlsRequired { detail: String },
+    TlsRequired {
+        /// The server's words.
+        detail: String,
+    },
     /// What to do about it differs between the window and the command line: each face adds
     /// its own advice ([`Self::advice_for_window`], [`Self::advice_for_command_line`]).
     #[error("The server's certificate is not trusted: {detail}.{}", cert_note(.cert))]
     CertificateUntrusted {
+        /// Why the check failed, in words.
         detail: String,
         /// The refused certificate (subject, issuer, dates, names, SHA-256), when the
         /// handshake got that far.
         cert: Option<Box<CertSummary>>,
     },
+    /// A pinned server shows another certificate than the one trusted.
     #[error(
         "The server's certificate has CHANGED since you trusted it (pinned SHA-256 {pinned}, now {}). It may be a new certificate — or someone between you and the server. Ask the server's administrator before trusting the new one.",
         .now.as_deref().unwrap_or("unknown")
     )]
-    CertificateChanged { pinned: String, now: Option<String> },
+    CertificateChanged {
+        /// The fingerprint trusted.
+        pinned: String,
+        /// The fingerprint shown now, when known.
+        now: Option<String>,
+    },
+    /// The server says the account may not do this.
     #[error("You don't have the right to change this: {detail}")]
-    InsufficientRights { detail: String },
+    InsufficientRights {
+        /// The server's words.
+        detail: String,
+    },
+    /// The photo is over the attribute's size limit; nothing was sent.
     #[error("The photo is too large for {attribute}: {bytes} bytes, the limit is {limit} bytes.")]
     PhotoTooLarge {
+        /// The photo attribute.
         attribute: String,
+        /// The photo's size.
         bytes: usize,
+        /// The attribute's limit in bytes.
         limit: usize,
     },
+    /// No connection could be made (name, network, port).
     #[error("Cannot reach the server {server}: {detail}")]
-    Unreachable { server: String, detail: String },
+    Unreachable {
+        /// The server as given.
+        server: String,
+        /// The system's words.
+        detail: String,
+    },
+    /// The server did not answer in time.
     #[error("The server {server} did not answer within {} seconds.", .after.as_secs())]
-    Timeout { server: String, after: Duration },
+    Timeout {
+        /// The server as given.
+        server: String,
+        /// How long we waited.
+        after: Duration,
+    },
+    /// The Kerberos or Windows sign-in failed (no ticket, wrong realm, …).
     #[error(
         "Kerberos sign-in failed: {detail}. Sign in to the domain (kinit) or use a user name and password."
     )]
-    Kerberos { detail: String },
+    Kerberos {
+        /// The GSSAPI/SSPI words.
+        detail: String,
+    },
+    /// Built without the kerberos feature.
     #[error("Kerberos sign-in is not part of this build of adphoto.")]
     KerberosUnavailable,
+    /// No user has that name, UPN or DN.
     #[error("No user found for \"{0}\".")]
     UserNotFound(String),
+    /// A name that several users share.
     #[error("\"{who}\" matches {count} users; give the full DN instead.")]
-    UserAmbiguous { who: String, count: usize },
+    UserAmbiguous {
+        /// The name as given.
+        who: String,
+        /// How many users have it.
+        count: usize,
+    },
+    /// The DN is not (or no longer) in the directory.
     #[error("Not found in the directory: {0}")]
     NoSuchObject(String),
+    /// The photo read back after a write is not the one written.
     #[error("The photo written to {dn} did not read back the same; it may not have been saved.")]
-    VerifyFailed { dn: String },
+    VerifyFailed {
+        /// The user.
+        dn: String,
+    },
+    /// The server address cannot be understood.
     #[error("Invalid server address \"{url}\": {detail}")]
-    BadUrl { url: String, detail: String },
+    BadUrl {
+        /// The address as given.
+        url: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The CA certificate file cannot be read or holds no certificate.
     #[error("Cannot read the CA file {path}: {detail}")]
-    BadCaFile { path: String, detail: String },
+    BadCaFile {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The offline directory (LDIF export) cannot be read.
     #[error("The offline directory file cannot be read: {0}")]
     Ldif(String),
+    /// The old photo's backup could not be saved, so nothing was changed.
     #[error("Cannot save the backup of the old photo, so it was left unchanged: {0}")]
     Backup(String),
+    /// Another LDAP refusal, with its result code.
     #[error("The server refused the operation: {text} (LDAP result {code})")]
-    Ldap { code: u32, text: String },
+    Ldap {
+        /// The LDAP result code.
+        code: u32,
+        /// The server's words.
+        text: String,
+    },
+    /// The connection broke or could not be set up.
     #[error("The connection to the server failed: {0}")]
     Connection(String),
+    /// An operation the offline directory cannot do.
     #[error("This offline directory is read-only for that operation: {0}")]
     Offline(String),
 }

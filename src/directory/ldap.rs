@@ -44,6 +44,7 @@ enum Reader {
 }
 
 impl LdapBackend {
+    /// Connects, upgrades to TLS if asked, signs in and reads the RootDSE for the base.
     pub async fn connect(opts: &ConnectOptions) -> Result<Self> {
         let (mut ldap, endpoint) = opts.open().await?;
         let given = opts
@@ -197,6 +198,7 @@ async fn bind(ldap: &mut Ldap, opts: &ConnectOptions, endpoint: &Endpoint) -> Re
 }
 
 impl LdapBackend {
+    /// Where it is connected.
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
@@ -314,6 +316,7 @@ impl LdapBackend {
         }
     }
 
+    /// The OUs and containers right under `dn`, for the tree.
     pub async fn children(&self, dn: &str) -> Result<Vec<Container>> {
         let entries = self
             .search_paged(
@@ -328,6 +331,7 @@ impl LdapBackend {
         Ok(out)
     }
 
+    /// The users (and contacts, as `which` says) under `base`, paged.
     pub async fn users(
         &self,
         base: &str,
@@ -356,6 +360,7 @@ impl LdapBackend {
         Ok(users)
     }
 
+    /// The one user a sAMAccountName, UPN or DN names; an error when none or several.
     pub async fn find_user(&self, who: &str, photo_attr: &str) -> Result<User> {
         let mut attrs: Vec<&str> = USER_ATTRIBUTES.to_vec();
         attrs.push(photo_attr);
@@ -393,6 +398,7 @@ impl LdapBackend {
         }
     }
 
+    /// The photo stored in `attr` of `dn`; `None` when it has none.
     pub async fn read_photo(&self, dn: &str, attr: &str) -> Result<Option<Vec<u8>>> {
         let entries = self
             .search_once(dn, Scope::Base, "(objectClass=*)", &[attr])
@@ -415,6 +421,7 @@ impl LdapBackend {
         .await
     }
 
+    /// Removes the attribute `attr` (all its values) from `dn`.
     pub async fn delete(&self, dn: &str, attr: &str) -> Result<()> {
         self.modify(
             dn,
@@ -442,6 +449,7 @@ impl LdapBackend {
         Ok(())
     }
 
+    /// Unbinds, so the DC can drop the connection at once.
     pub async fn close(&self) {
         let reader = std::mem::replace(
             &mut *self.reader.write().unwrap_or_else(|p| p.into_inner()),

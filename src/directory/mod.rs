@@ -23,7 +23,7 @@ use tokio::sync::Mutex;
 
 use crate::data_folder::DataFolder;
 
-pub use backup::{BackupRecord, BackupStore, read_saved, sha256_hex, user_key};
+pub use backup::{BackupRecord, BackupStore, nothing_to_restore, read_saved, sha256_hex, user_key};
 pub use bulk::{Change, Found, READ_CHUNK, Sent, Who, Window, guid_filter};
 pub use certificate::CertSummary;
 pub use connect::{Auth, ConnectOptions, Endpoint, Security, fingerprint, normalize_fingerprint};
@@ -53,6 +53,7 @@ enum Backend {
 pub struct WriteOutcome {
     /// The backup of the photo this write replaced; `None` when the user had none.
     pub backup: Option<BackupRecord>,
+    /// The size of the photo now stored (0 when removed).
     pub bytes: usize,
 }
 
@@ -93,10 +94,12 @@ impl Directory {
         }
     }
 
+    /// Where the tree starts.
     pub fn base_dn(&self) -> &str {
         &self.base_dn
     }
 
+    /// An LDIF export rather than a server: writes go to a change file.
     pub fn is_offline(&self) -> bool {
         matches!(self.backend, Backend::Offline(_))
     }
@@ -183,6 +186,7 @@ impl Directory {
         }
     }
 
+    /// The photo stored for `dn`; `None` when it has none.
     pub async fn read_photo(&self, dn: &str, photo: &PhotoAttribute) -> Result<Option<Vec<u8>>> {
         match &self.backend {
             Backend::Ldap(l) => l.read_photo(dn, photo.name()).await,
@@ -425,6 +429,7 @@ impl Directory {
         }
     }
 
+    /// Ends the session (unbinds from a server).
     pub async fn close(&self) {
         if let Backend::Ldap(l) = &self.backend {
             l.close().await;

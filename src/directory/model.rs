@@ -27,23 +27,33 @@ pub const USER_ATTRIBUTES: &[&str] = &[
 /// `photoBytes` (null when the user has no photo).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
+    /// Its DN: where it is now.
     pub dn: String,
     /// The objectGUID in its usual text form (`xxxxxxxx-xxxx-…`), stable across renames and moves.
     #[serde(rename = "objectGUID")]
     pub object_guid: Option<String>,
+    /// The logon name (pre-Windows 2000); contacts have none.
     #[serde(rename = "sAMAccountName")]
     pub sam_account_name: Option<String>,
+    /// The UPN, `user@domain`.
     #[serde(rename = "userPrincipalName")]
     pub user_principal_name: Option<String>,
+    /// First name.
     #[serde(rename = "givenName")]
     pub given_name: Option<String>,
+    /// Last name (surname).
     pub sn: Option<String>,
+    /// The name people see in address books.
     #[serde(rename = "displayName")]
     pub display_name: Option<String>,
+    /// E-mail address.
     pub mail: Option<String>,
+    /// The HR number, a common key for photo files.
     #[serde(rename = "employeeID")]
     pub employee_id: Option<String>,
+    /// Department.
     pub department: Option<String>,
+    /// Job title.
     pub title: Option<String>,
     /// Size of the current photo in bytes; `None` when the user has none.
     #[serde(rename = "photoBytes")]
@@ -140,17 +150,22 @@ impl User {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ContainerKind {
+    /// The domain's root.
     Domain,
+    /// An OU, where users are usually kept.
     OrganizationalUnit,
+    /// A plain container (CN=Users and the like).
     Container,
 }
 
 /// One node of the OU tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Container {
+    /// Its DN.
     pub dn: String,
     /// The RDN value, for display ("Sales" for `OU=Sales,DC=example,DC=test`).
     pub name: String,
+    /// What kind it is, for its icon.
     pub kind: ContainerKind,
 }
 
@@ -159,8 +174,10 @@ pub struct Container {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// A user account.
     #[default]
     User,
+    /// A contact: an address-book entry with no account.
     Contact,
 }
 
@@ -168,13 +185,17 @@ pub enum Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Which {
+    /// Users only.
     #[default]
     Users,
+    /// Contacts only.
     Contacts,
+    /// Users and contacts.
     Both,
 }
 
 impl Which {
+    /// Whether contacts are listed.
     pub fn has_contacts(self) -> bool {
         self != Which::Users
     }
@@ -192,8 +213,10 @@ impl Which {
 /// How deep a user search goes below its base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Depth {
+    /// Only the entries right under the base.
     #[default]
     OneLevel,
+    /// The base and everything below it.
     Subtree,
 }
 
@@ -208,6 +231,7 @@ impl Default for PhotoAttribute {
 }
 
 impl PhotoAttribute {
+    /// The LDAP attribute's name.
     pub fn name(&self) -> &str {
         &self.0
     }

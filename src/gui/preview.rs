@@ -6,6 +6,7 @@ use egui::{ColorImage, TextureHandle, TextureOptions};
 use super::user_grid::human_bytes;
 use super::worker::PreviewPhoto;
 use crate::directory::{BackupRecord, User};
+use crate::import::NO_RIGHT;
 
 /// What made a change, in a word or two: "import", "set", "undo", "restore".
 fn what_did_it(r: &BackupRecord) -> String {
@@ -43,9 +44,6 @@ pub struct Preview {
     /// The server says the signed-in account may not change this photo.
     no_right: bool,
 }
-
-pub const NO_RIGHT: &str = "Your account may not change this user's photo (the server says so: \
-     ask an administrator for write access to thumbnailPhoto in this OU)";
 
 /// Displayed side of the photo, in points.
 pub const SHOW_SIDE: f32 = 192.0;

@@ -16,21 +16,27 @@ use crate::photo::{CropRect, Target};
 /// A file Automatch paired with one user; `on: false` once a person unticks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pair {
+    /// The file's index.
     pub file: usize,
+    /// The user's index.
     pub user: usize,
+    /// Ticked: the pair is to be written.
     pub on: bool,
 }
 
 /// A file without match, and the user a person gave it to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unmatched {
+    /// The file's index.
     pub file: usize,
+    /// The user it was given to; `None`: nobody yet.
     pub assigned: Option<usize>,
 }
 
 /// An ambiguous case, with the file chosen for each of its candidates (or none).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
+    /// The files and users that share a name.
     pub ambiguity: Ambiguity,
     /// One per candidate, in the order of `ambiguity.candidates`.
     pub choice: Vec<Option<usize>>,
@@ -46,13 +52,24 @@ pub enum Skip {
     LeftOut,
     /// One of several users or files that share a name, and no file was chosen for this user.
     /// `files`: their names.
-    Ambiguous { files: Vec<String> },
+    Ambiguous {
+        /// The candidate files' names.
+        files: Vec<String>,
+    },
     /// No file is named for this user.
     NoFile,
     /// The user lacks an attribute the pattern reads, so no file name can match them.
-    NoKey { attributes: String },
+    NoKey {
+        /// The attributes the pattern reads.
+        attributes: String,
+    },
     /// The matched file cannot be used (not a picture, cut short, damaged).
-    Damaged { file: String, reason: String },
+    Damaged {
+        /// The file's name.
+        file: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Skip {
@@ -143,18 +160,22 @@ impl Choices {
         self.damaged.get(&file).map(String::as_str)
     }
 
+    /// The pairs Automatch found, ticked or not.
     pub fn pairs(&self) -> &[Pair] {
         &self.pairs
     }
 
+    /// The files no user's name matched.
     pub fn unmatched(&self) -> &[Unmatched] {
         &self.unmatched
     }
 
+    /// The ambiguous cases, each with what was chosen.
     pub fn cases(&self) -> &[Case] {
         &self.cases
     }
 
+    /// The users no file names (indices).
     pub fn users_without_file(&self) -> &[usize] {
         &self.users_without_file
     }
@@ -220,6 +241,7 @@ impl Choices {
         self.crops.get(&(file, user)).copied()
     }
 
+    /// Keeps the crop and turn a person chose for this pair on the crop canvas.
     pub fn set_crop(&mut self, file: usize, user: usize, crop: ManualCrop) {
         self.crops.insert((file, user), crop);
     }

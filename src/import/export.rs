@@ -33,6 +33,7 @@ pub struct ExportReport {
 /// Where and how an export writes.
 #[derive(Debug, Clone, Copy)]
 pub struct ExportTo<'a> {
+    /// The folder the files go into.
     pub folder: &'a Path,
     /// Names the files (".jpg" and so on is added).
     pub pattern: &'a Pattern,
@@ -59,7 +60,9 @@ impl ExportReport {
 /// The directory read failed as a whole (connection lost) part way: what was saved before.
 #[derive(Debug)]
 pub struct ExportStopped {
+    /// Why it stopped.
     pub error: DirectoryError,
+    /// What was saved before it stopped.
     pub so_far: ExportReport,
 }
 
@@ -234,6 +237,21 @@ pub fn export_path(folder: &Path, stem: &str, bytes: &[u8]) -> PathBuf {
     folder.join(format!("{stem}.{}", extension(bytes)))
 }
 
+/// A file name a person chose for one photo, with the extension its bytes call for (the rule
+/// of [`export_path`]): `jdoe.jpg` holding PNG bytes becomes `jdoe.png`; `.jpeg` stays for JPEG.
+pub fn chosen_path_for(chosen: &Path, bytes: &[u8]) -> PathBuf {
+    let wanted = extension(bytes);
+    let has = chosen
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if has == wanted || (wanted == "jpg" && has == "jpeg") {
+        chosen.to_path_buf()
+    } else {
+        chosen.with_extension(wanted)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,6 +373,20 @@ mod tests {
         let new = tmp.path().join("new.jpg");
         assert!(save(&new, b"x", false).is_ok());
         assert_eq!(std::fs::read(&new).unwrap(), b"x");
+    }
+
+    #[test]
+    fn a_chosen_name_gets_the_extension_of_the_bytes() {
+        let png = b"\x89PNG\r\n";
+        let jpeg = [0xFF, 0xD8, 0xFF];
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(chosen_path_for(&p("/t/jdoe.jpg"), png), p("/t/jdoe.png"));
+        assert_eq!(
+            chosen_path_for(&p("/t/jdoe.JPEG"), &jpeg),
+            p("/t/jdoe.JPEG")
+        );
+        assert_eq!(chosen_path_for(&p("/t/jdoe"), &jpeg), p("/t/jdoe.jpg"));
+        assert_eq!(chosen_path_for(&p("/t/jdoe.png"), &jpeg), p("/t/jdoe.jpg"));
     }
 
     #[test]

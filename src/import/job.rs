@@ -31,10 +31,12 @@ const NOT_SENT: &str = "not sent: the connection was lost before this write";
 pub struct Cancel(Arc<AtomicBool>);
 
 impl Cancel {
+    /// Asks the job to stop after the users under way.
     pub fn cancel(&self) {
         self.0.store(true, Ordering::SeqCst);
     }
 
+    /// Whether a stop was asked for.
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
@@ -43,9 +45,13 @@ impl Cancel {
 /// A progress report after each user.
 #[derive(Debug, Clone)]
 pub struct Progress {
+    /// Users finished so far.
     pub done: usize,
+    /// Users in the plan.
     pub total: usize,
+    /// Time since the job started.
     pub elapsed: Duration,
+    /// The user just finished.
     pub last: ItemResult,
 }
 
@@ -62,6 +68,7 @@ impl Progress {
     }
 }
 
+/// How the job runs.
 #[derive(Debug, Clone, Copy)]
 pub struct JobOptions {
     /// Users in flight at once (each: encode on a worker thread, then LDAP write + read back).

@@ -15,10 +15,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Entry {
+    /// The first line: which import this is.
     Started {
+        /// The plan's id.
         id: String,
+        /// The photo attribute written.
         attribute: String,
+        /// Users in the plan.
         items: usize,
+        /// The server (or LDIF file) written to.
         server: String,
         /// The directory's base DN (journals are listed per directory).
         #[serde(default)]
@@ -30,7 +35,9 @@ pub enum Entry {
     /// The old value is on disk and the write is about to be sent: from here on the user may
     /// hold the new photo, whatever follows (or does not follow, after a crash).
     Writing {
+        /// The user.
         dn: String,
+        /// The picture file.
         file: PathBuf,
         /// sha256 of the photo being written. `None` only in journals of older versions.
         #[serde(default)]
@@ -44,23 +51,33 @@ pub enum Entry {
     },
     /// The new photo was written and read back identical.
     Written {
+        /// The user.
         dn: String,
+        /// The picture file.
         file: PathBuf,
+        /// The photo's size.
         bytes: usize,
+        /// sha256 of the photo written.
         sha256: String,
         /// The saved old photo; `None` when the user had none (undo then removes the photo).
         backup: Option<PathBuf>,
     },
+    /// The write was refused or could not be made.
     Failed {
+        /// The user.
         dn: String,
+        /// The picture file.
         file: PathBuf,
+        /// Why, for a person.
         reason: String,
         /// The write was sent and its outcome is unknown (lost connection, read-back failed):
         /// undo must look at the user.
         #[serde(default)]
         may_have_landed: bool,
     },
+    /// The run's last line.
     Finished {
+        /// Stopped by the person.
         cancelled: bool,
         /// The server could not be reached again; the rest was not attempted.
         #[serde(default)]
@@ -68,7 +85,9 @@ pub enum Entry {
     },
     /// An undo looked at this user and settled it.
     Undone {
+        /// The user.
         dn: String,
+        /// Put back, removed, or found as before.
         #[serde(default)]
         how: UndoneHow,
     },
@@ -99,6 +118,7 @@ impl Journal {
         journals.join(format!("{id}.jsonl"))
     }
 
+    /// Opens the journal at `path` for appending (private; a line a crash cut short is ended).
     pub fn create(path: PathBuf) -> std::io::Result<Self> {
         if let Some(dir) = path.parent() {
             crate::data_folder::create_private_dir(dir)?;
@@ -115,6 +135,7 @@ impl Journal {
         Ok(Self { path, file })
     }
 
+    /// Its file.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -159,19 +180,24 @@ pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
 /// A user the import wrote or may have written, with what undo needs to decide.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Touched {
+    /// The user.
     pub dn: String,
+    /// The picture file written.
     pub file: PathBuf,
     /// The photos this import sent to the user (one, or more if it was retried).
     pub new_sha256: Vec<String>,
     /// The old photo as saved before the first write; `None`: the user had none.
     pub backup: Option<PathBuf>,
+    /// sha256 of the old photo; `None`: the user had none.
     pub old_sha256: Option<String>,
 }
 
 /// How an import's run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum End {
+    /// Every user had their turn.
     Finished,
+    /// Stopped by the person.
     Cancelled,
     /// The server went away and did not come back; the rest was not attempted.
     ServerLost,
@@ -182,20 +208,31 @@ pub enum End {
 /// What a journal says about its import, for notices, `undo` and the history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
+    /// The import's id.
     pub id: String,
+    /// The journal file.
     pub path: PathBuf,
+    /// The photo attribute written.
     pub attribute: String,
+    /// The server (or LDIF file) written to.
     pub server: String,
+    /// The directory's base DN.
     pub base: String,
     /// RFC 3339 UTC; empty in old journals.
     pub started_at: String,
+    /// Users in the plan.
     pub items: usize,
+    /// Users written.
     pub written: usize,
+    /// Users whose write failed.
     pub failed: usize,
+    /// How the run ended.
     pub end: End,
     /// Users written or possibly written and not yet settled by an undo.
     pub left: Vec<Touched>,
+    /// Users an undo gave their old photo back.
     pub put_back: usize,
+    /// Users an undo found already as before.
     pub already_as_before: usize,
     /// Users an undo left alone because their photo was changed after the import.
     pub changed_since: Vec<String>,

@@ -14,7 +14,9 @@ mod session;
 mod undo;
 
 pub use choices::{Case, Choices, ManualCrop, Pair, Skip, Unmatched};
-pub use export::{DEFAULT_EXPORT_PATTERN, ExportReport, ExportStopped, ExportTo, export_photos};
+pub use export::{
+    DEFAULT_EXPORT_PATTERN, ExportReport, ExportStopped, ExportTo, chosen_path_for, export_photos,
+};
 pub use job::{Cancel, JobOptions, Progress, run};
 pub use journal::Journal;
 pub use matched::{MatchBy, Matched, match_files, scan};

@@ -10,7 +10,9 @@ use crate::photo::{CropRect, Prepared, Target};
 /// One user's photo to write.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanItem {
+    /// Who gets the photo.
     pub user: User,
+    /// The picture file it is made from.
     pub file: PathBuf,
     /// `None`: the photo core chooses (face-centred square).
     pub crop: Option<CropRect>,
@@ -24,7 +26,9 @@ pub struct PlanItem {
 /// An encoded photo and the file it came from, as it was then.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Encoded {
+    /// The photo as encoded.
     pub photo: Arc<Prepared>,
+    /// The file as it was when encoded.
     pub stamp: FileStamp,
 }
 
@@ -36,6 +40,7 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
+    /// The stamp of the file at `path` now; `None` when it cannot be read.
     pub fn of(path: &Path) -> Option<FileStamp> {
         let m = std::fs::metadata(path).ok()?;
         Some(FileStamp {
@@ -58,27 +63,34 @@ impl PlanItem {
 pub struct Plan {
     /// Names the journal and the undo: `20261125T093000Z` style, unique per run.
     pub id: String,
+    /// The users to write, sorted by name.
     pub items: Vec<PlanItem>,
+    /// Size and byte budget of every photo.
     pub target: Target,
+    /// The attribute written (thumbnailPhoto, jpegPhoto).
     pub attribute: PhotoAttribute,
     /// Users that were considered but get no photo, with why (no file, ambiguous, unticked).
     pub skipped: Vec<(User, String)>,
 }
 
-/// Why a user the account may not change is left out.
-pub const NO_RIGHT: &str =
-    "your account may not change this user's photo (checked with the server before sending)";
+/// Why a user the account may not change is left out of an import, and why the window's photo
+/// buttons are off for them: one sentence, so both faces say the same.
+pub const NO_RIGHT: &str = "Your account may not change this user's photo: the server says so \
+     (ask an administrator for write access to thumbnailPhoto in this OU).";
 
 /// The numbers the summary step shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PlanSummary {
+    /// Users who get a photo.
     pub to_write: usize,
     /// Users who already have a photo: it will be backed up, then replaced.
     pub replacing: usize,
+    /// Users who get none.
     pub skipped: usize,
 }
 
 impl Plan {
+    /// A plan with a new id and nobody skipped yet.
     pub fn new(items: Vec<PlanItem>, target: Target, attribute: PhotoAttribute) -> Self {
         Self {
             id: new_id(),
@@ -182,6 +194,7 @@ impl Plan {
         (!items.is_empty()).then(|| Plan::new(items, self.target, self.attribute.clone()))
     }
 
+    /// The counts the summary shows.
     pub fn summary(&self) -> PlanSummary {
         PlanSummary {
             to_write: self.items.len(),

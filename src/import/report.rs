@@ -8,22 +8,32 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Status {
+    /// The photo was written (and, on a server, read back the same).
     Written {
+        /// The JPEG's size.
         bytes: usize,
+        /// Its width in pixels.
         width: u32,
+        /// Its height in pixels.
         height: u32,
+        /// The JPEG quality that fit the budget.
         quality: u8,
         /// Where the replaced photo was saved, when there was one.
         backup: Option<PathBuf>,
     },
+    /// The user was attempted and the write did not happen (or did not read back).
     Failed {
+        /// Why, for a person.
         reason: String,
     },
+    /// The user was not attempted.
     Skipped {
+        /// Why, for a person.
         reason: String,
     },
     /// A dry run: this photo would be written (`replacing` one the user has).
     Planned {
+        /// Whether it would replace a photo the user has.
         replacing: bool,
     },
     /// The user already holds exactly this photo: nothing written, nothing backed up, nothing
@@ -31,13 +41,19 @@ pub enum Status {
     UpToDate,
 }
 
+/// One user's line of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ItemResult {
+    /// The user's DN.
     pub dn: String,
+    /// The user's name as shown.
     pub name: String,
+    /// Their logon name, when they have one.
     #[serde(rename = "sAMAccountName")]
     pub sam_account_name: Option<String>,
+    /// The picture file, when there was one.
     pub file: Option<PathBuf>,
+    /// What happened.
     #[serde(flatten)]
     pub status: Status,
 }
@@ -45,14 +61,18 @@ pub struct ItemResult {
 /// The whole run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
+    /// The plan's id (names the journal).
     pub id: String,
+    /// One line per user, written, failed or skipped.
     pub results: Vec<ItemResult>,
+    /// Stopped by the person before every user had their turn.
     pub cancelled: bool,
     /// The server went away and did not come back: why, for a person. The rest was not attempted.
     pub unreachable: Option<String>,
     /// DNs of the users the run left without their turn or cut off mid-write (cancelled or
     /// server lost): what a retry writes.
     pub unfinished: Vec<String>,
+    /// The journal that records the run, for undo.
     pub journal: Option<PathBuf>,
     /// The import did not start (the directory busy, no journal): why, for a person. Nothing
     /// was written.
@@ -60,14 +80,17 @@ pub struct Report {
 }
 
 impl Report {
+    /// Users whose photo was written.
     pub fn written(&self) -> usize {
         self.count(|s| matches!(s, Status::Written { .. }))
     }
 
+    /// Users attempted whose write failed.
     pub fn failed(&self) -> usize {
         self.count(|s| matches!(s, Status::Failed { .. }))
     }
 
+    /// Users not attempted.
     pub fn skipped(&self) -> usize {
         self.count(|s| matches!(s, Status::Skipped { .. }))
     }

@@ -25,22 +25,29 @@ pub enum UndoOutcome {
     AlreadyAsBefore,
     /// The photo was changed after the import: left as it is.
     ChangedSince,
+    /// The undo of this user failed (why).
     Failed(String),
     /// Not looked at: the server could not be reached (or the undo was cancelled).
     NotAttempted(String),
 }
 
+/// One user's line of an undo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UndoResult {
+    /// The user's DN.
     pub dn: String,
+    /// The user's name as shown.
     pub name: String,
+    /// What the undo did.
     pub outcome: UndoOutcome,
 }
 
 /// The undo of one import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UndoReport {
+    /// The import's journal, as read before the undo.
     pub summary: journal::Summary,
+    /// One line per user the import touched.
     pub results: Vec<UndoResult>,
 }
 
@@ -54,10 +61,12 @@ impl UndoReport {
         self.count(|o| matches!(o, UndoOutcome::PutBack | UndoOutcome::Removed))
     }
 
+    /// Users that already had their old photo (the import's write never landed).
     pub fn already_as_before(&self) -> usize {
         self.count(|o| matches!(o, UndoOutcome::AlreadyAsBefore))
     }
 
+    /// Users whose photo changed after the import: left as they are.
     pub fn changed_since(&self) -> Vec<&UndoResult> {
         self.results
             .iter()

@@ -29,24 +29,52 @@ use super::scan::PhotoFile;
 /// Why a mapping file cannot be used at all (a bad row is not an error: see [`BadRow`]).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MapError {
+    /// The file could not be read.
     #[error("cannot read the mapping file {path}: {error}")]
-    Read { path: String, error: String },
+    Read {
+        /// The file, as shown.
+        path: String,
+        /// The system's words.
+        error: String,
+    },
+    /// Not even a header row.
     #[error("the mapping file is empty: it needs a header row such as \"employeeID,file\"")]
     Empty,
+    /// The header names no `file` column.
     #[error(
         "the mapping file's header row has no \"file\" column (it has: {columns}); name the column with the photo file names \"file\""
     )]
-    NoFileColumn { columns: String },
+    NoFileColumn {
+        /// The header's columns, as found.
+        columns: String,
+    },
+    /// Not exactly two columns.
     #[error(
         "the mapping file's header row needs two columns, \"file\" and the attribute that identifies the user (e.g. \"employeeID,file\"); it has: {columns}"
     )]
-    Columns { columns: String },
+    Columns {
+        /// The header's columns, as found.
+        columns: String,
+    },
+    /// The key column names no attribute adphoto reads.
     #[error(
         "the mapping file's column \"{column}\" is not an attribute adphoto reads for users; use one of: {known}"
     )]
-    NotAnAttribute { column: String, known: String },
+    NotAnAttribute {
+        /// The column's name.
+        column: String,
+        /// The attributes that would do.
+        known: String,
+    },
+    /// None of the users has the key column's attribute at all.
     #[error("the mapping file's column \"{column}\": {error}")]
-    NoUserHasIt { column: String, error: PatternError },
+    NoUserHasIt {
+        /// The column's name.
+        column: String,
+        /// What the pattern check says about it.
+        error: PatternError,
+    },
+    /// The CSV reader gave up (its message).
     #[error("the mapping file is not valid CSV: {0}")]
     Csv(String),
 }
@@ -56,7 +84,9 @@ pub enum MapError {
 pub struct MapRow {
     /// The row number as a spreadsheet shows it (the header is row 1).
     pub row: usize,
+    /// The `file` cell as written.
     pub file: String,
+    /// The attribute value that names the user.
     pub key: String,
 }
 
@@ -65,6 +95,7 @@ pub struct MapRow {
 pub struct MapFile {
     /// The attribute the key column holds, in AD's spelling (`employeeID`).
     pub attribute: String,
+    /// The data rows, in file order.
     pub rows: Vec<MapRow>,
 }
 
@@ -108,9 +139,13 @@ impl Problem {
 /// A row left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadRow {
+    /// The row number as a spreadsheet shows it.
     pub row: usize,
+    /// Its `file` cell.
     pub file: String,
+    /// Its key cell.
     pub key: String,
+    /// What is wrong with it, for code.
     pub problem: Problem,
     /// What to tell a person: "row 4: no user has employeeID 'E123'".
     pub message: String,
@@ -119,7 +154,9 @@ pub struct BadRow {
 /// The mapping applied: the result groups, and the rows left out (by row number).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mapped {
+    /// The pairs, as Automatch would give them.
     pub result: MatchResult,
+    /// The rows left out, in row order.
     pub bad_rows: Vec<BadRow>,
 }
 

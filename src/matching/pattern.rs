@@ -21,31 +21,56 @@ use super::scan::IMAGE_EXTENSIONS;
 /// Why a pattern cannot be used. The messages are meant for the person typing the pattern.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PatternError {
+    /// Nothing typed.
     #[error("the naming pattern is empty")]
     Empty,
+    /// A `{` without its `}`.
     #[error("the brace at position {position} is never closed: add '}}' after the attribute name")]
-    UnclosedBrace { position: usize },
+    UnclosedBrace {
+        /// Where the brace is (0-based, in characters).
+        position: usize,
+    },
+    /// A `}` without its `{`.
     #[error(
         "the '}}' at position {position} has no opening '{{' (write '}}}}' for a literal brace)"
     )]
-    UnmatchedClosingBrace { position: usize },
+    UnmatchedClosingBrace {
+        /// Where the brace is.
+        position: usize,
+    },
+    /// `{}` with no name inside.
     #[error("empty token '{{}}' at position {position}: put an attribute name between the braces")]
-    EmptyToken { position: usize },
+    EmptyToken {
+        /// Where the token starts.
+        position: usize,
+    },
+    /// A token whose name no attribute could have.
     #[error(
         "'{{{token}}}' at position {position} is not an attribute name (letters, digits, '-' and '_' only)"
     )]
-    InvalidToken { token: String, position: usize },
+    InvalidToken {
+        /// The name between the braces.
+        token: String,
+        /// Where the token starts.
+        position: usize,
+    },
+    /// Only literal text: every user would get the same file name.
     #[error(
         "the pattern has no token such as {{sAMAccountName}}: every user would get the same file name"
     )]
     NoToken,
+    /// A slash or backslash: patterns name files, not folders.
     #[error("a pattern names a file, not a folder: remove the '{0}'")]
     PathSeparator(char),
+    /// A token none of the users has, perhaps a typo.
     #[error("unknown token '{{{token}}}': none of the selected users has an attribute '{attribute}'{}",
         suggestion.as_ref().map(|s| format!(" (did you mean {{{s}}}?)")).unwrap_or_default())]
     UnknownToken {
+        /// The token as typed.
         token: String,
+        /// The attribute it stands for (an alias resolved).
         attribute: String,
+        /// A known token close to it.
         suggestion: Option<String>,
     },
 }
@@ -89,7 +114,9 @@ pub struct Token {
 /// A piece of a pattern.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Part {
+    /// Text that must appear as it is (compared folded).
     Literal(String),
+    /// An attribute's value.
     Token(Token),
 }
 

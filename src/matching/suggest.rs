@@ -20,6 +20,7 @@ use super::scan::PhotoFile;
 /// One pattern tried on the folder, with what Automatch made of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggestion {
+    /// The pattern tried.
     pub pattern: Pattern,
     /// A person's name for it: the preset's label, or one made up (`First-Last (John-Doe)`).
     pub label: String,

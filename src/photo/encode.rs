@@ -17,6 +17,7 @@ use super::{PhotoError, resize};
 
 /// Lowest quality we accept before making the picture smaller instead.
 pub const QUALITY_FLOOR: u8 = 30;
+/// Highest quality tried: above it the bytes grow and the eye sees nothing more.
 pub const QUALITY_CEILING: u8 = 95;
 /// Never shrink below this side while fitting.
 const MIN_SIDE: u32 = 8;

@@ -5,33 +5,70 @@ use std::fmt;
 /// Everything that can go wrong turning bytes into a directory photo.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhotoError {
+    /// Zero bytes: nothing to look at.
     #[error("the file is empty")]
     Empty,
+    /// No picture format we know starts like this.
     #[error("the file is not an image (or not one we can read)")]
     NotAnImage,
+    /// A picture format we recognise but do not read (HEIC, AVIF, …).
     #[error("{format} images are not supported; use JPEG, PNG, GIF, BMP, TIFF or WebP")]
-    Unsupported { format: String },
+    Unsupported {
+        /// Its name, for the message.
+        format: String,
+    },
+    /// Cut short or damaged: the decoder refused it rather than show grey or garbage.
     #[error("the image is damaged or incomplete: {reason}")]
-    Corrupt { reason: String },
+    Corrupt {
+        /// The decoder's words.
+        reason: String,
+    },
+    /// Over the pixel limit, refused before decoding.
     #[error(
         "the image is {width}×{height} pixels, over the {}-megapixel limit",
         Megapixels(*limit)
     )]
-    TooManyPixels { width: u32, height: u32, limit: u64 },
+    TooManyPixels {
+        /// The picture's width in pixels.
+        width: u32,
+        /// Its height.
+        height: u32,
+        /// The most pixels we decode (a decompression bomb stops here).
+        limit: u64,
+    },
+    /// A crop that does not overlap the picture.
     #[error("the crop rectangle lies outside the picture")]
     CropOutside,
+    /// A crop of zero width or height.
     #[error("the crop rectangle is empty")]
     CropEmpty,
+    /// A target side outside what a directory photo may be.
     #[error("the photo size must be between {min} and {max} pixels, not {size}")]
-    BadSize { size: u32, min: u32, max: u32 },
+    BadSize {
+        /// The side asked for.
+        size: u32,
+        /// The smallest allowed.
+        min: u32,
+        /// The largest allowed.
+        max: u32,
+    },
+    /// A byte budget outside what makes sense for a directory photo.
     #[error("the byte budget must be between {min} and {max} bytes, not {bytes}")]
     BadBudget {
+        /// The budget asked for.
         bytes: usize,
+        /// The smallest allowed.
         min: usize,
+        /// The largest allowed.
         max: usize,
     },
+    /// Even at the smallest side and lowest quality the JPEG is over budget.
     #[error("the photo cannot be made to fit in {budget} bytes")]
-    CannotFitBudget { budget: usize },
+    CannotFitBudget {
+        /// The budget in bytes.
+        budget: usize,
+    },
+    /// The encoder itself failed (its message).
     #[error("the JPEG encoder failed: {0}")]
     Encode(String),
 }

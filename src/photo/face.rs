@@ -17,9 +17,13 @@ pub const DETECT_SIDE: u32 = 360;
 /// A face box in the coordinates of the picture it was found in.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FaceBox {
+    /// Left edge.
     pub x: f32,
+    /// Top edge.
     pub y: f32,
+    /// Width of the box.
     pub width: f32,
+    /// Height of the box.
     pub height: f32,
 }
 

@@ -63,13 +63,26 @@ pub fn check_file(path: &Path) -> Result<super::ImageInfo, FileError> {
 /// Why a picture file could not become a directory photo. Shown whole, it names the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
+    /// The file could not be opened or read.
     #[error("cannot read {}: {reason}", path.display())]
-    Read { path: PathBuf, reason: String },
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The system's words.
+        reason: String,
+    },
+    /// The file was read, but its bytes are no usable picture.
     #[error("{}: {error}", path.display())]
-    Photo { path: PathBuf, error: PhotoError },
+    Photo {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with its bytes.
+        error: PhotoError,
+    },
 }
 
 impl FileError {
+    /// The file the error is about.
     pub fn path(&self) -> &Path {
         match self {
             FileError::Read { path, .. } | FileError::Photo { path, .. } => path,

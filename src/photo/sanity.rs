@@ -8,7 +8,9 @@ use super::{PhotoError, Target, decode_upright, face, inspect};
 /// What a picture is, as far as the warnings need: its upright size and its face.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PhotoFacts {
+    /// Upright width in pixels.
     pub width: u32,
+    /// Upright height in pixels.
     pub height: u32,
     /// The face's width as a share of the picture's short side; `None`: no face found.
     pub face_share: Option<f32>,

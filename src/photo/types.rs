@@ -11,6 +11,7 @@ pub const THUMBNAIL_PHOTO_MAX_BYTES: usize = 102_400;
 pub const MIN_BUDGET: usize = 1_024;
 /// Output side limits in pixels.
 pub const MIN_SIZE: u32 = 16;
+/// The largest side we make: beyond it no directory client shows more.
 pub const MAX_SIZE: u32 = 2_048;
 /// Default decompression-bomb guard.
 pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
@@ -18,7 +19,9 @@ pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
 /// What to produce: a square of `size` pixels (at most) in at most `max_bytes` bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Target {
+    /// The square's side in pixels.
     pub size: u32,
+    /// The JPEG's byte budget.
     pub max_bytes: usize,
 }
 
@@ -82,14 +85,18 @@ impl From<Preset> for Target {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Preset {
+    /// 96 px in 10 KiB: what Outlook and Exchange expect in thumbnailPhoto.
     #[default]
     Outlook,
+    /// 648 px in 100 KiB: for Teams and Microsoft 365, which show photos larger.
     Large,
 }
 
 impl Preset {
+    /// Every preset, in the order choices list them.
     pub const ALL: [Preset; 2] = [Preset::Outlook, Preset::Large];
 
+    /// The size and budget it stands for.
     pub fn target(self) -> Target {
         self.into()
     }
@@ -153,13 +160,18 @@ impl fmt::Display for Preset {
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
 pub struct CropRect {
+    /// Left edge.
     pub x: u32,
+    /// Top edge.
     pub y: u32,
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
 }
 
 impl CropRect {
+    /// The rectangle at (`x`, `y`) of `width`×`height`.
     pub fn new(x: u32, y: u32, width: u32, height: u32) -> Self {
         CropRect {
             x,
@@ -181,6 +193,7 @@ impl CropRect {
 /// How to prepare one photo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrepareOptions {
+    /// Size and byte budget.
     pub target: Target,
     /// `None`: choose automatically (face-centred square, else the upper-centre square).
     pub crop: Option<CropRect>,
@@ -208,6 +221,7 @@ impl Default for PrepareOptions {
 }
 
 impl PrepareOptions {
+    /// The defaults, for another size and budget.
     pub fn with_target(target: Target) -> Self {
         PrepareOptions {
             target,
@@ -219,12 +233,17 @@ impl PrepareOptions {
 /// The result: a baseline JPEG no larger than the budget.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prepared {
+    /// The bytes to write.
     pub jpeg: Vec<u8>,
+    /// Its width in pixels.
     pub width: u32,
+    /// Its height in pixels.
     pub height: u32,
+    /// The JPEG quality that fit the budget.
     pub quality: u8,
     /// The crop actually used, in upright coordinates.
     pub crop: CropRect,
+    /// Whether the crop was centred on a detected face.
     pub face_found: bool,
 }
 
@@ -257,15 +276,22 @@ impl Prepared {
 /// Image formats we read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Format {
+    /// JPEG (any kind libjpeg-turbo reads).
     Jpeg,
+    /// PNG.
     Png,
+    /// GIF (its first frame).
     Gif,
+    /// Windows bitmap.
     Bmp,
+    /// TIFF.
     Tiff,
+    /// WebP.
     WebP,
 }
 
 impl Format {
+    /// Its name as people write it, for messages.
     pub fn name(self) -> &'static str {
         match self {
             Format::Jpeg => "JPEG",
@@ -287,9 +313,11 @@ impl fmt::Display for Format {
 /// What the header says, without decoding pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImageInfo {
+    /// The file's format.
     pub format: Format,
     /// Upright size (EXIF orientation applied).
     pub width: u32,
+    /// Upright height.
     pub height: u32,
     /// EXIF orientation 1–8 (1 when absent).
     pub orientation: u8,
@@ -298,7 +326,9 @@ pub struct ImageInfo {
 /// A small RGBA8 picture for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Thumbnail {
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
     /// `width * height * 4` bytes, RGBA, rows top to bottom.
     pub rgba: Vec<u8>,

@@ -13,11 +13,14 @@ use crate::directory::error::{DirectoryError, Result};
 /// One entry: its DN and attributes (values as bytes; names as written in the file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// Its DN.
     pub dn: String,
+    /// Its attributes in file order, each with its values.
     pub attrs: Vec<(String, Vec<Vec<u8>>)>,
 }
 
 impl Entry {
+    /// The values of attribute `name` (case-insensitive); none when it is absent.
     pub fn values(&self, name: &str) -> &[Vec<u8>] {
         self.attrs
             .iter()
@@ -70,13 +73,20 @@ impl Entry {
 /// One change record of a change file: replace or delete one attribute of one entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
+    /// Give the attribute this one value.
     Replace {
+        /// The entry.
         dn: String,
+        /// The attribute.
         attr: String,
+        /// The new value.
         value: Vec<u8>,
     },
+    /// Remove the attribute.
     Delete {
+        /// The entry.
         dn: String,
+        /// The attribute.
         attr: String,
     },
 }

@@ -41,6 +41,7 @@ impl LdifDirectory {
         Ok(dir)
     }
 
+    /// Reads an LDIF export's text; changes are written to `changes` as LDIF for an administrator.
     pub fn from_text(text: &str, changes: PathBuf) -> Result<Self> {
         let entries = parse_entries(text)?;
         if entries.is_empty() {
@@ -65,10 +66,12 @@ impl LdifDirectory {
         })
     }
 
+    /// The base DN: the export's domain entry, or the suffix its DNs share.
     pub fn base_dn(&self) -> &str {
         &self.base_dn
     }
 
+    /// The LDIF change file this directory's writes go to.
     pub fn changes_path(&self) -> &Path {
         &self.changes
     }
@@ -138,6 +141,7 @@ impl LdifDirectory {
         out
     }
 
+    /// The users (and contacts, as `which` says) under `base`.
     pub fn users(&self, base: &str, depth: Depth, photo_attr: &str, which: Which) -> Vec<User> {
         let mut users: Vec<User> = self
             .entries
@@ -157,6 +161,7 @@ impl LdifDirectory {
         users
     }
 
+    /// The one user a sAMAccountName, UPN or DN names; an error when none or several.
     pub fn find_user(&self, who: &str, photo_attr: &str) -> Result<User> {
         let who_t = who.trim();
         let name = who_t.rsplit_once('\\').map_or(who_t, |(_, u)| u);
@@ -182,6 +187,7 @@ impl LdifDirectory {
         }
     }
 
+    /// The photo of `dn` as it stands, with the changes made so far.
     pub fn read_photo(&self, dn: &str, attr: &str) -> Result<Option<Vec<u8>>> {
         let e = self
             .entry(dn)

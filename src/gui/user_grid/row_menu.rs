@@ -49,7 +49,7 @@ pub fn menu_ui(ui: &mut egui::Ui, m: MenuState) -> Option<RowAction> {
                 | RowAction::Paste
         );
         let (enabled, why) = if writes && !may {
-            (false, crate::gui::preview::NO_RIGHT)
+            (false, crate::import::NO_RIGHT)
         } else {
             (enabled, hint)
         };

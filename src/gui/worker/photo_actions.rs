@@ -3,7 +3,7 @@
 //! many, hand a stored photo or a pasted image to the crop canvas. Every write goes through the engine's safe path
 //! ([`Directory::write_photo`] / [`Directory::remove_photo`]: the old value is saved first).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::super::photo_bridge;
@@ -372,14 +372,7 @@ pub(super) async fn restore_one(
     .await;
     match result {
         Ok(Some((rec, outcome))) => {
-            let when = crate::clock::local_display(&rec.taken_at);
-            let message = if rec.had_photo() {
-                format!("Photo of {name} put back as it was before the change of {when}.")
-            } else {
-                format!(
-                    "{name} had no photo before the change of {when}: the photo was removed (and saved)."
-                )
-            };
+            let message = rec.restored(&name);
             photo_changed(
                 s,
                 id,
@@ -392,9 +385,7 @@ pub(super) async fn restore_one(
         }
         Ok(None) => s.emit(
             id,
-            Event::JobFailed(format!(
-                "adphoto never changed {name}'s photo: nothing to restore."
-            )),
+            Event::JobFailed(crate::directory::nothing_to_restore(&name)),
         ),
         Err(e) => s.emit(
             id,
@@ -409,21 +400,38 @@ pub(super) async fn export_one(s: &WorkerState, id: ReqId, dn: String, path: Pat
         return;
     };
     match dir.read_photo(&dn, &s.photo).await {
-        Ok(Some(bytes)) => match std::fs::write(&path, &bytes) {
-            Ok(()) => s.emit(
+        // The extension follows the bytes, as in the many-user export; the dialog only asked
+        // about replacing the name it showed, so another file under the new name is kept.
+        Ok(Some(bytes)) => match crate::import::chosen_path_for(&path, &bytes) {
+            actual if actual != path && actual.exists() => s.emit(
                 id,
-                Event::JobDone(format!(
-                    "Photo saved to {} ({} bytes).",
-                    path.display(),
-                    bytes.len()
+                Event::JobFailed(format!(
+                    "The photo is not a {} file and {} already exists: export again under another name.",
+                    path.extension().map(|e| e.to_string_lossy().to_uppercase()).unwrap_or_default(),
+                    actual.display()
                 )),
             ),
-            Err(e) => s.emit(
-                id,
-                Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
-            ),
+            path => save_export(s, id, &path, &bytes),
         },
         Ok(None) => s.emit(id, Event::JobFailed("This user has no photo.".into())),
         Err(e) => s.emit(id, Event::JobFailed(e.to_string())),
+    }
+}
+
+/// Writes one exported photo and says where it went.
+fn save_export(s: &WorkerState, id: ReqId, path: &Path, bytes: &[u8]) {
+    match std::fs::write(path, bytes) {
+        Ok(()) => s.emit(
+            id,
+            Event::JobDone(format!(
+                "Photo saved to {} ({} bytes).",
+                path.display(),
+                bytes.len()
+            )),
+        ),
+        Err(e) => s.emit(
+            id,
+            Event::JobFailed(format!("Cannot write {}: {e}", path.display())),
+        ),
     }
 }

@@ -44,7 +44,9 @@ impl MatchOptions {
 /// A file paired with exactly one user. Both are indices into the slices given to [`automatch`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Match {
+    /// The file's index.
     pub file: usize,
+    /// The user's index.
     pub user: usize,
 }
 
