@@ -1,4 +1,5 @@
-//! Times as the app stores them (RFC 3339 UTC) and as a person reads them (local date and time).
+//! Times as the app stores them (RFC 3339 UTC, and compact UTC in ids and file names) and as a
+//! person reads them (local date and time).
 
 use std::sync::OnceLock;
 
@@ -18,9 +19,43 @@ fn local_offset() -> UtcOffset {
 
 /// Now, as the app stores times (RFC 3339 UTC): sortable, and the same on every machine.
 pub fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
+    Moment::now().rfc3339()
+}
+
+/// One moment in UTC, written the ways the app stores it: every stored time and time-named file
+/// is made here, so two names for one moment always agree.
+#[derive(Debug, Clone, Copy)]
+pub struct Moment(OffsetDateTime);
+
+impl Moment {
+    /// This moment.
+    pub fn now() -> Self {
+        Self(OffsetDateTime::now_utc())
+    }
+
+    /// RFC 3339 UTC, as records and journals store times.
+    pub fn rfc3339(self) -> String {
+        self.0.format(&Rfc3339).unwrap_or_default()
+    }
+
+    /// `20261125T093000` (UTC, to the second): sortable and safe in a file name.
+    pub fn compact(self) -> String {
+        let t = self.0;
+        format!(
+            "{:04}{:02}{:02}T{:02}{:02}{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+
+    /// The nanoseconds within the second, so two names made in one second differ.
+    pub fn nanosecond(self) -> u32 {
+        self.0.nanosecond()
+    }
 }
 
 /// "2026-12-01 14:03" in local time for a stored RFC 3339 time; the text itself if it is not one.

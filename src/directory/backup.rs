@@ -131,20 +131,9 @@ impl BackupStore {
         action: &str,
     ) -> Result<Vec<BackupRecord>> {
         let io = |e: std::io::Error| DirectoryError::Backup(e.to_string());
-        let now = time::OffsetDateTime::now_utc();
-        let taken_at = now
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        let stamp = format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}.{:09}Z",
-            now.year(),
-            u8::from(now.month()),
-            now.day(),
-            now.hour(),
-            now.minute(),
-            now.second(),
-            now.nanosecond()
-        );
+        let now = crate::clock::Moment::now();
+        let taken_at = now.rfc3339();
+        let stamp = format!("{}.{:09}Z", now.compact(), now.nanosecond());
         let mut records = Vec::with_capacity(items.len());
         // (final path, bytes): each photo before its record.
         let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::with_capacity(items.len() * 2);

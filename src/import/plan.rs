@@ -134,14 +134,9 @@ impl Plan {
                 .iter()
                 .map(|i| &i.user)
                 .chain(self.skipped.iter().map(|(u, _)| u))
-                .map(|u| super::ItemResult {
-                    dn: u.dn.clone(),
-                    name: u.label(),
-                    sam_account_name: u.sam_account_name.clone(),
-                    file: None,
-                    status: super::Status::Skipped {
-                        reason: reason.clone(),
-                    },
+                .map(|u| {
+                    let reason = reason.clone();
+                    super::ItemResult::new(u, None, super::Status::Skipped { reason })
                 })
                 .collect(),
             not_started: Some(why.to_string()),
@@ -152,23 +147,13 @@ impl Plan {
     /// What a dry run reports: every item "to write", every skipped user with the reason. The
     /// window's "Save list…" and `adphoto import --dry-run --report` write this.
     pub fn preview_report(&self) -> super::Report {
-        let to_write = self.items.iter().map(|i| super::ItemResult {
-            dn: i.user.dn.clone(),
-            name: i.user.label(),
-            sam_account_name: i.user.sam_account_name.clone(),
-            file: Some(i.file.clone()),
-            status: super::Status::Planned {
-                replacing: i.user.photo_bytes.is_some(),
-            },
+        let to_write = self.items.iter().map(|i| {
+            let replacing = i.user.photo_bytes.is_some();
+            super::ItemResult::new(&i.user, Some(&i.file), super::Status::Planned { replacing })
         });
-        let skipped = self.skipped.iter().map(|(u, why)| super::ItemResult {
-            dn: u.dn.clone(),
-            name: u.label(),
-            sam_account_name: u.sam_account_name.clone(),
-            file: None,
-            status: super::Status::Skipped {
-                reason: why.clone(),
-            },
+        let skipped = self.skipped.iter().map(|(u, why)| {
+            let reason = why.clone();
+            super::ItemResult::new(u, None, super::Status::Skipped { reason })
         });
         super::Report {
             id: self.id.clone(),
@@ -211,15 +196,6 @@ impl Plan {
 /// A sortable, file-name-safe id from the current UTC time (with nanoseconds, so two imports
 /// started in the same second differ).
 pub fn new_id() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{:09}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.nanosecond()
-    )
+    let t = crate::clock::Moment::now();
+    format!("{}Z-{:09}", t.compact(), t.nanosecond())
 }

@@ -1,8 +1,10 @@
 //! Per-user results of an import, and the CSV a helpdesk user saves from them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+use crate::directory::User;
 
 /// What happened to one user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,6 +58,19 @@ pub struct ItemResult {
     /// What happened.
     #[serde(flatten)]
     pub status: Status,
+}
+
+impl ItemResult {
+    /// `user`'s line: who they are as the report names them, the file, what happened.
+    pub fn new(user: &User, file: Option<&Path>, status: Status) -> Self {
+        Self {
+            dn: user.dn.clone(),
+            name: user.label(),
+            sam_account_name: user.sam_account_name.clone(),
+            file: file.map(Path::to_path_buf),
+            status,
+        }
+    }
 }
 
 /// The whole run.
