@@ -449,7 +449,7 @@ fn the_summary_leaves_out_users_the_account_may_not_change() {
     assert!(
         plan.skipped
             .iter()
-            .all(|(_, why)| why == adphoto::import::NO_RIGHT)
+            .all(|(_, why)| *why == adphoto::import::Skip::NoRight)
     );
     use egui_kittest::kittest::NodeT as _;
     assert!(

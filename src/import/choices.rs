@@ -70,6 +70,8 @@ pub enum Skip {
         /// What is wrong with it.
         reason: String,
     },
+    /// The signed-in account may not change this user's photo, as the server says.
+    NoRight,
 }
 
 impl fmt::Display for Skip {
@@ -84,6 +86,7 @@ impl fmt::Display for Skip {
                 write!(f, "no matching file: no {attributes} in the directory")
             }
             Skip::Damaged { file, reason } => write!(f, "{file} cannot be used: {reason}"),
+            Skip::NoRight => f.write_str(super::plan::NO_RIGHT),
         }
     }
 }
@@ -380,9 +383,9 @@ impl Choices {
                 })
             })
             .collect();
-        let mut skipped: Vec<(User, String)> = (0..users.len())
+        let mut skipped: Vec<(User, Skip)> = (0..users.len())
             .filter(|u| !with_file.contains(u))
-            .map(|u| (users[u].clone(), self.reason_unchosen(u, files).to_string()))
+            .map(|u| (users[u].clone(), self.reason_unchosen(u, files)))
             .collect();
         let key = |u: &User| (crate::matching::normalize::fold(&u.label()), u.dn.clone());
         items.sort_by_cached_key(|i| (key(&i.user), i.file.clone()));
@@ -437,7 +440,7 @@ mod tests {
     fn reasons(plan: &Plan) -> Vec<(String, String)> {
         plan.skipped
             .iter()
-            .map(|(u, why)| (u.sam_account_name.clone().unwrap(), why.clone()))
+            .map(|(u, why)| (u.sam_account_name.clone().unwrap(), why.to_string()))
             .collect()
     }
 

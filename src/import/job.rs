@@ -22,7 +22,6 @@ use crate::photo::{self, PrepareOptions};
 
 /// Why users were left without their turn, as the report says it.
 const CUT_OFF: &str = "the server went away during the write";
-const NOT_ATTEMPTED_UNREACHABLE: &str = "not attempted: server unreachable";
 const CANCELLED_BEFORE: &str = "cancelled before this user";
 const NOT_SENT: &str = "not sent: the connection was lost before this write";
 
@@ -295,11 +294,11 @@ pub async fn run(
                 ctx.backups.take_back(before);
                 ctx.fail(item, format!("{NOT_SENT} ({why})"), false);
                 Status::Skipped {
-                    reason: format!("{NOT_ATTEMPTED_UNREACHABLE} ({why})"),
+                    reason: super::report::not_attempted(&why),
                 }
             }
             (None, _) => Status::Skipped {
-                reason: format!("{NOT_ATTEMPTED_UNREACHABLE} ({why})"),
+                reason: super::report::not_attempted(&why),
             },
         };
         results[p.index] = Some(result_for(item, status));
@@ -318,7 +317,7 @@ pub async fn run(
         .map(|(r, item)| {
             r.unwrap_or_else(|| {
                 let reason = if let Some(why) = &unreachable {
-                    format!("{NOT_ATTEMPTED_UNREACHABLE} ({why})")
+                    super::report::not_attempted(&why)
                 } else if cancelled {
                     CANCELLED_BEFORE.into()
                 } else {
@@ -327,14 +326,9 @@ pub async fn run(
                 result_for(item, Status::Skipped { reason })
             })
         })
-        .chain(plan.skipped.iter().map(|(u, why)| ItemResult {
-            dn: u.dn.clone(),
-            name: u.label(),
-            sam_account_name: u.sam_account_name.clone(),
-            file: None,
-            status: Status::Skipped {
-                reason: why.clone(),
-            },
+        .chain(plan.skipped.iter().map(|(u, why)| {
+            let reason = why.to_string();
+            ItemResult::new(u, None, Status::Skipped { reason })
         }))
         .collect();
     ctx.log(&[Entry::Finished {
@@ -424,13 +418,7 @@ fn encode_all(
 }
 
 fn result_for(item: &PlanItem, status: Status) -> ItemResult {
-    ItemResult {
-        dn: item.user.dn.clone(),
-        name: item.user.label(),
-        sam_account_name: item.user.sam_account_name.clone(),
-        file: Some(item.file.clone()),
-        status,
-    }
+    ItemResult::new(&item.user, Some(&item.file), status)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use super::choices::Skip;
 use crate::directory::{PhotoAttribute, User};
 use crate::photo::{CropRect, Prepared, Target};
 
@@ -70,7 +71,7 @@ pub struct Plan {
     /// The attribute written (thumbnailPhoto, jpegPhoto).
     pub attribute: PhotoAttribute,
     /// Users that were considered but get no photo, with why (no file, ambiguous, unticked).
-    pub skipped: Vec<(User, String)>,
+    pub skipped: Vec<(User, Skip)>,
 }
 
 /// Why a user the account may not change is left out of an import, and why the window's photo
@@ -115,7 +116,7 @@ impl Plan {
         for (i, item) in items.into_iter().enumerate() {
             if rights.get(i).copied().flatten() == Some(false) {
                 left_out += 1;
-                self.skipped.push((item.user, NO_RIGHT.to_string()));
+                self.skipped.push((item.user, Skip::NoRight));
             } else {
                 self.items.push(item);
             }
@@ -152,7 +153,7 @@ impl Plan {
             super::ItemResult::new(&i.user, Some(&i.file), super::Status::Planned { replacing })
         });
         let skipped = self.skipped.iter().map(|(u, why)| {
-            let reason = why.clone();
+            let reason = why.to_string();
             super::ItemResult::new(u, None, super::Status::Skipped { reason })
         });
         super::Report {

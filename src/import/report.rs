@@ -73,6 +73,12 @@ impl ItemResult {
     }
 }
 
+/// Why a user had no turn: the server went away (`why`) and did not come back. The one wording
+/// of the import's report, its retry and the undo's.
+pub(crate) fn not_attempted(why: &(impl std::fmt::Display + ?Sized)) -> String {
+    format!("not attempted: server unreachable ({why})")
+}
+
 /// The whole run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {

@@ -190,7 +190,7 @@ pub async fn undo(
         if !lost.is_empty() {
             // Those users go first after the reconnect (the look at each decides again).
             if let Err(why) = link::reconnect(dir, cancel).await {
-                stop = Some(format!("not attempted: server unreachable ({why})"));
+                stop = Some(super::report::not_attempted(&why));
             }
             lost.append(&mut todo);
             todo = lost;

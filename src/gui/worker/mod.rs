@@ -25,7 +25,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Semaphore, mpsc};
 
 pub use jobs::{FILE_THUMB_SIDE, PREVIEW_SIDE, THUMB_SIDE};
-pub use protocol::{Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, PreviewPhoto};
+pub use protocol::{
+    Command, ConnectionInfo, ConnectionKind, Event, FilePurpose, MatchFailed, PreviewPhoto,
+};
 
 use crate::data_folder::DataFolder;
 use crate::directory::{BackupStore, PhotoAttribute};

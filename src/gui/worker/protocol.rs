@@ -282,7 +282,7 @@ pub enum Event {
     Scanned(Result<ScanResult, String>),
     /// Automatch's result (an error if it failed, or the mapping file is unusable; never an
     /// empty match in its place).
-    Matched(Result<Box<Matched>, String>),
+    Matched(Result<Box<Matched>, MatchFailed>),
     /// The naming patterns that match most files, best first.
     Suggested(Result<Vec<Suggestion>, String>),
     CropLoaded(Result<photo_bridge::CropSource, String>),
@@ -292,6 +292,15 @@ pub enum Event {
     ImportProgress(Progress),
     ImportDone(Box<Report>),
     Undone(Result<UndoReport, String>),
+}
+
+/// Why Automatch gave no answer.
+#[derive(Debug)]
+pub enum MatchFailed {
+    /// The mapping file cannot be used; its own words say what to fix.
+    Map(crate::matching::MapError),
+    /// Matching itself failed (a bug, said plainly rather than shown as "nothing matched").
+    Crashed(String),
 }
 
 /// The current photo of one user, decoded for the preview.

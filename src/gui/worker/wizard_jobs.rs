@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::super::photo_bridge;
 use super::ReqId;
 use super::jobs::{FILE_THUMB_SIDE, NOT_CONNECTED, PREVIEW_SIDE, WorkerState, off_thread};
-use super::protocol::Event;
+use super::protocol::{Event, MatchFailed};
 use crate::directory::{User, Who};
 use crate::import::{self, Cancel, Encoded, FileStamp, MatchBy, Plan};
 use crate::matching::{self, MatchOptions, PhotoFile};
@@ -53,11 +53,11 @@ pub(super) async fn automatch(
 ) {
     // A panic in Automatch comes back as an error, never as "nothing matched".
     let result = off_thread(move || {
-        import::match_files(&files, &users, &how, &MatchOptions::default())
-            .map(Box::new)
-            .map_err(|e| e.to_string())
+        Ok(import::match_files(&files, &users, &how, &MatchOptions::default()).map(Box::new))
     })
-    .await;
+    .await
+    .map_err(MatchFailed::Crashed)
+    .and_then(|r| r.map_err(MatchFailed::Map));
     s.emit(id, Event::Matched(result));
 }
 

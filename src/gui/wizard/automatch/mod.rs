@@ -11,7 +11,7 @@ mod users_without;
 use super::ask;
 use crate::directory::User;
 use crate::gui::thumbs::{DnThumbs, FileThumbs};
-use crate::gui::worker::{Command, ReqId, Worker};
+use crate::gui::worker::{Command, MatchFailed, ReqId, Worker};
 use crate::import::Choices;
 use crate::import::{MatchBy, Matched};
 use crate::matching::{BadRow, PhotoFile};
@@ -87,7 +87,7 @@ impl AutomatchStep {
     pub(in crate::gui::wizard) fn matched(
         &mut self,
         id: ReqId,
-        result: Result<Box<Matched>, String>,
+        result: Result<Box<Matched>, MatchFailed>,
     ) {
         // Not waiting for it any more: the folder changed since it was asked.
         if self.pending.take_if(|p| *p == id).is_none() {
@@ -104,10 +104,9 @@ impl AutomatchStep {
                 self.choices = None;
                 self.bad_rows.clear();
                 // A mapping file that cannot be used says so itself; anything else is a bug.
-                self.error = Some(if e.contains("the mapping file") {
-                    format!("⚠ {e}")
-                } else {
-                    format!("Automatch failed: {e}")
+                self.error = Some(match e {
+                    MatchFailed::Map(e) => format!("⚠ {e}"),
+                    MatchFailed::Crashed(e) => format!("Automatch failed: {e}"),
                 });
             }
         }
