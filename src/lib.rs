@@ -13,6 +13,7 @@ pub mod cli;
 // The engine documents what it offers: every public item says what it is for.
 #[warn(missing_docs)]
 pub mod clock;
+#[warn(missing_docs)]
 pub mod cloud;
 pub mod console;
 #[warn(missing_docs)]

@@ -29,6 +29,7 @@ use crate::directory::{PIN_MISMATCH, Seen};
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps the secret's value (the app registration's "Certificates & secrets" → Value).
     pub fn new(secret: impl Into<String>) -> Self {
         Self(secret.into())
     }
@@ -43,10 +44,13 @@ impl std::fmt::Debug for Secret {
 /// What a person must do to finish a device code sign-in: open the link, type the code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceCodePrompt {
+    /// The short code the person types on the sign-in page.
     pub user_code: String,
+    /// The page to open for it, usually `https://microsoft.com/devicelogin`.
     pub verification_uri: String,
     /// The identity platform's own sentence for it, when it sent one.
     pub message: Option<String>,
+    /// How long the code stays valid; after that the sign-in must start again.
     pub expires_in: Duration,
 }
 
@@ -63,10 +67,12 @@ pub enum Credentials {
 }
 
 impl Credentials {
+    /// A device code sign-in; `show` tells the person the code and where to type it.
     pub fn device_code(show: impl Fn(&DeviceCodePrompt) + Send + Sync + 'static) -> Self {
         Credentials::DeviceCode(Arc::new(show))
     }
 
+    /// A sign-in in this machine's browser; `open` opens the address and says if it could.
     pub fn browser(open: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
         Credentials::Browser(Arc::new(open))
     }

@@ -8,12 +8,14 @@ use crate::data_folder::{DataFolder, write_private};
 
 use super::photo_content_type;
 
+/// The data folder's store of replaced cloud photos, one folder per user.
 #[derive(Debug, Clone)]
 pub struct CloudBackups {
     dir: PathBuf,
 }
 
 impl CloudBackups {
+    /// The store under `cloud-backups` in this data folder (created on the first save).
     pub fn in_folder(data: &DataFolder) -> Self {
         Self {
             dir: data.cloud_backups(),

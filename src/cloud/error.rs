@@ -4,18 +4,24 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+/// The result of a Microsoft 365 call, failing with a [`CloudError`].
 pub type Result<T, E = CloudError> = std::result::Result<T, E>;
 
 /// What a request was for: names the permission a 403 lacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
+    /// Listing or looking up users (with their immutable id).
     ReadUsers,
+    /// Fetching a user's current profile photo.
     ReadPhoto,
+    /// Uploading a new profile photo.
     WritePhoto,
+    /// Deleting a profile photo.
     RemovePhoto,
 }
 
 impl Operation {
+    /// The operation as the words of an error message: "read users", "change a profile photo".
     pub fn doing(self) -> &'static str {
         match self {
             Operation::ReadUsers => "read users",
@@ -39,45 +45,88 @@ impl Operation {
     }
 }
 
+/// Everything a Microsoft 365 call can end in, worded for the person who can fix it.
 #[derive(Debug, Error)]
 pub enum CloudError {
+    /// A setting the sign-in needs was not given (tenant, client id): the hint says which option.
     #[error("{what} is missing: {hint}")]
     Missing {
+        /// The missing setting, such as "the tenant".
         what: &'static str,
+        /// Which option or environment variable gives it, and where to find the value.
         hint: &'static str,
     },
+    /// A tenant, sign-in or Graph address that cannot be used as given: correct it.
     #[error("bad address {url}: {detail}")]
-    BadUrl { url: String, detail: String },
+    BadUrl {
+        /// The address (or tenant) as given.
+        url: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The HTTPS client could not be built, e.g. `--ca-file` is unreadable or `--pin-sha256`
+    /// is not a fingerprint: fix the option.
     #[error("cannot set up HTTPS: {0}")]
     Tls(String),
+    /// A request got no HTTP answer (network, name, untrusted certificate): the detail says
+    /// which, and for a certificate how to trust it.
     #[error("cannot reach {host}: {detail}")]
-    Connection { host: String, detail: String },
+    Connection {
+        /// The host the request went to.
+        host: String,
+        /// The network's or TLS's words, with advice where there is some.
+        detail: String,
+    },
+    /// The host shows another certificate than the `--pin-sha256` one: confirm the new
+    /// fingerprint with the administrator before pinning it.
     #[error(
         "the certificate of {host} is not the pinned one (now {now}): if it was renewed, check the \
          new fingerprint with the administrator and pin that"
     )]
-    CertificateChanged { host: String, now: String },
+    CertificateChanged {
+        /// The host whose certificate changed.
+        host: String,
+        /// The SHA-256 fingerprint it presents now (or "unknown").
+        now: String,
+    },
+    /// A connection or request took longer than `--timeout`: try again, or give a longer one.
     #[error("{host} did not answer in time (--timeout sets how long to wait)")]
-    Timeout { host: String },
+    Timeout {
+        /// The host that did not answer.
+        host: String,
+    },
+    /// The identity platform refused the sign-in (wrong secret, client id, tenant, consent…),
+    /// or nobody finished it in the browser: the advice says what to fix.
     #[error("sign-in refused ({code}): {advice}{}", description.as_deref().map(|d| format!(" [{d}]")).unwrap_or_default())]
     SignIn {
+        /// The OAuth error code, such as `invalid_client` (or `timeout`, `invalid_state`).
         code: String,
+        /// What to fix, read from the code and the AADSTS number.
         advice: String,
+        /// The first line of the identity platform's description, when it sent one.
         description: Option<String>,
     },
+    /// Nobody entered the device code before it expired: run the command again, sooner.
     #[error(
         "the sign-in code expired before anyone signed in with it: run the command again and enter the code within its time"
     )]
     DeviceCodeExpired,
+    /// The person declined the device code sign-in on the sign-in page: run again and accept.
     #[error("the sign-in was declined in the browser")]
     DeviceCodeDeclined,
+    /// Graph said 401 even to a freshly renewed token: the sign-in is not accepted for this
+    /// call; sign in again, and check that the tenant and app are the right ones.
     #[error(
         "Microsoft 365 did not accept the sign-in for {doing} (401 after a fresh sign-in): {message}"
     )]
     Unauthorized {
+        /// What the request was for ([`Operation::doing`]).
         doing: &'static str,
+        /// Graph's error message.
         message: String,
     },
+    /// Graph said 403: the app registration lacks the permission (or the person the role);
+    /// the message names it and where to grant it.
     #[error(
         "Microsoft 365 refused to {doing} (403): the app registration needs the Microsoft Graph \
          permission {least} (or {broader}) — delegated when a person signs in (device code; that \
@@ -87,30 +136,68 @@ pub enum CloudError {
          [{message}]"
     )]
     Forbidden {
+        /// What the request was for ([`Operation::doing`]).
         doing: &'static str,
+        /// The least-privileged Graph permission that allows it.
         least: &'static str,
+        /// A broader permission that also allows it.
         broader: &'static str,
+        /// Graph's error message.
         message: String,
     },
+    /// The user (object id or userPrincipalName) is not in the tenant: check the name.
     #[error("no such user in Microsoft 365: {who}")]
-    UserNotFound { who: String },
+    UserNotFound {
+        /// The user as asked for.
+        who: String,
+    },
+    /// The photo is over Graph's 4 MB limit (checked before sending, or refused with 413).
     #[error("the photo is {bytes} bytes; Microsoft 365 takes at most {max} (4 MB)")]
-    TooLarge { bytes: usize, max: usize },
+    TooLarge {
+        /// The photo's size.
+        bytes: usize,
+        /// The limit in bytes ([`super::MAX_PHOTO_BYTES`]).
+        max: usize,
+    },
+    /// The picture is neither JPEG nor PNG, or Graph refused it (400/415).
     #[error("Microsoft 365 does not take this picture: {detail}")]
-    BadImage { detail: String },
+    BadImage {
+        /// Why: our check's words or Graph's code and message.
+        detail: String,
+    },
+    /// Graph kept throttling past `max_throttle_wait`: try later or with fewer users at once.
     #[error(
         "Microsoft 365 is throttling (HTTP {status}); gave up after waiting {waited:?} in all: try again later or with fewer users at once"
     )]
-    Throttled { status: u16, waited: Duration },
+    Throttled {
+        /// The last throttling status: 429, 503 or 504.
+        status: u16,
+        /// How long the request had waited in all before giving up.
+        waited: Duration,
+    },
+    /// Any other HTTP error from Graph, with its own code and message.
     #[error("Microsoft 365 answered {status} to {doing}: {code}: {message}")]
     Server {
+        /// The HTTP status.
         status: u16,
+        /// What the request was for ([`Operation::doing`]).
         doing: &'static str,
+        /// Graph's error code, such as `Request_BadRequest`.
         code: String,
+        /// Graph's error message.
         message: String,
     },
+    /// An answer that could not be read or is not what Graph or the identity platform sends
+    /// (broken JSON, a next-page link to another host).
     #[error("cannot read Microsoft 365's answer to {doing}: {detail}")]
-    BadAnswer { doing: &'static str, detail: String },
+    BadAnswer {
+        /// What the request was for ([`Operation::doing`], or "sign in").
+        doing: &'static str,
+        /// What could not be read.
+        detail: String,
+    },
+    /// The old photo could not be written to the data folder, so the change was not made:
+    /// free disk space or fix the folder's permissions.
     #[error("cannot save the old photo before changing it, so nothing was changed: {0}")]
     Backup(String),
 }

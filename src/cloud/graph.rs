@@ -35,9 +35,13 @@ const LONGEST_WAIT: Duration = Duration::from_secs(120);
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CloudUser {
+    /// The Entra object id (a GUID): what photo requests address the user by.
     pub id: String,
+    /// The sign-in name, such as `anna@contoso.com`.
     pub user_principal_name: Option<String>,
+    /// The primary email address, when the user has a mailbox or one is set.
     pub mail: Option<String>,
+    /// The name people see, such as "Anna Berg".
     pub display_name: Option<String>,
     /// Set for users synchronised from AD (Entra Connect's source anchor).
     pub on_premises_immutable_id: Option<String>,
@@ -60,7 +64,10 @@ pub enum ReadBack {
     /// The same bytes (sha256) as written.
     Same,
     /// Microsoft 365 gives back other bytes (it may have re-encoded the picture).
-    Different { bytes: usize },
+    Different {
+        /// The size of what Microsoft 365 gave back (0: no photo at all).
+        bytes: usize,
+    },
     /// A removal, and the user has no photo now.
     Gone,
 }
@@ -72,6 +79,7 @@ pub struct PhotoChange {
     pub old: Option<Vec<u8>>,
     /// Where the old photo was saved.
     pub backup: Option<std::path::PathBuf>,
+    /// What reading the photo again after the change found.
     pub read_back: ReadBack,
 }
 

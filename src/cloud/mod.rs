@@ -37,15 +37,18 @@ pub const FILTER_VALUES: usize = 15;
 /// Requests in flight at once: enough to hide latency, few enough not to be throttled.
 pub const DEFAULT_PARALLEL: usize = 6;
 
-/// Environment variables that replace the cloud's base URLs outright (the tests use them to
-/// reach the local stand-in server; an admin could use them for a proxy of their own).
+/// Environment variable that replaces the sign-in host ([`Endpoints::login`]) outright: the
+/// tests use it to reach the local stand-in server; an admin could use it for a proxy of their own.
 pub const LOGIN_URL_ENV: &str = "ADPHOTO_LOGIN_URL";
+/// Environment variable that replaces the Graph host ([`Endpoints::graph`]) outright, as
+/// [`LOGIN_URL_ENV`] does for sign-in.
 pub const GRAPH_URL_ENV: &str = "ADPHOTO_GRAPH_URL";
 
 /// Which Microsoft cloud the tenant lives in: each has its own sign-in and Graph hosts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Cloud {
+    /// The worldwide commercial cloud, where most tenants live.
     #[default]
     Global,
     /// US Government (GCC High, DoD).
@@ -55,6 +58,7 @@ pub enum Cloud {
 }
 
 impl Cloud {
+    /// The identity platform's host for signing in, e.g. `https://login.microsoftonline.com`.
     pub fn login_base(self) -> &'static str {
         match self {
             Cloud::Global => "https://login.microsoftonline.com",
@@ -63,6 +67,7 @@ impl Cloud {
         }
     }
 
+    /// The Microsoft Graph host for users and photos, e.g. `https://graph.microsoft.com`.
     pub fn graph_base(self) -> &'static str {
         match self {
             Cloud::Global => "https://graph.microsoft.com",
@@ -75,11 +80,14 @@ impl Cloud {
 /// Where sign-in and Graph requests go, without a trailing slash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
+    /// Base of the sign-in (token, device code, authorize) URLs; the tenant follows it.
     pub login: String,
+    /// Base of the Graph URLs; `/v1.0/…` follows it.
     pub graph: String,
 }
 
 impl Endpoints {
+    /// The cloud's own hosts, ignoring the environment.
     pub fn for_cloud(cloud: Cloud) -> Self {
         Self {
             login: cloud.login_base().to_string(),
@@ -120,6 +128,7 @@ pub struct CloudOptions {
     pub tenant: String,
     /// The application (client) id of the organisation's app registration.
     pub client_id: String,
+    /// Where sign-in and Graph requests go (the cloud's hosts, or the environment's).
     pub endpoints: Endpoints,
     /// Extra CA certificates (PEM) to trust besides the system's, as for LDAP.
     pub ca_file: Option<PathBuf>,
@@ -137,6 +146,8 @@ pub struct CloudOptions {
 }
 
 impl CloudOptions {
+    /// Options for this tenant and app in `cloud`, with the usual defaults: system trust,
+    /// 30 s timeout, [`DEFAULT_PARALLEL`] requests, up to 5 minutes of throttling per request.
     pub fn new(tenant: impl Into<String>, client_id: impl Into<String>, cloud: Cloud) -> Self {
         Self {
             tenant: tenant.into(),
