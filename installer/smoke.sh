@@ -103,8 +103,10 @@ screenshot_window() {
 # inside the screenshot ($1), and the window's bottom rows, the status bar, show text on it.
 # Counting colours alone passed a window whose status bar was below the screen's bottom edge.
 check_fits() {
+  # shellcheck disable=SC2034 # WINDOW and SCREEN: set by the eval, kept local
   local out=$1 sw sh wid WINDOW X Y WIDTH HEIGHT SCREEN n=0
-  read -r sw sh < <(identify -format '%w %h' "$out")
+  # identify ends its output without a newline: read would fail (and set -e end the test unsaid).
+  sw=$(identify -format '%w' "$out") sh=$(identify -format '%h' "$out")
   for wid in $(xdotool search --onlyvisible --name '^adphoto'); do
     eval "$(xdotool getwindowgeometry --shell "$wid")"
     # Wine's and winit's helper windows (1×1, off-screen) are not the window.
