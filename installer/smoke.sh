@@ -29,7 +29,8 @@ CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/adphoto
 # What a screenshot of a window that drew anything has: a blank or black screen has one colour.
 MIN_COLOURS=100
 # The virtual screen, as small as the window's own size (1280×800): the window must fit it with
-# its frame. ADPHOTO_SMOKE_SCREEN=800x600 shows the check failing (the window's minimum is 900×600).
+# its frame (under Wine a window that ignored its frame sat 1280×800 at 0,19 and failed the check).
+# ADPHOTO_SMOKE_SCREEN sets another size.
 SCREEN=${ADPHOTO_SMOKE_SCREEN:-1280x800}
 # The status bar's height at the window's bottom: text on the panel, so more than a few colours.
 STATUS_BAR=20
