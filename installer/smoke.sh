@@ -29,7 +29,8 @@ CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/adphoto
 # What a screenshot of a window that drew anything has: a blank or black screen has one colour.
 MIN_COLOURS=100
 # The virtual screen, as small as the window's own size (1280×800): the window must fit it with
-# its frame. ADPHOTO_SMOKE_SCREEN=800x600 shows the check failing (the window's minimum is 900×600).
+# its frame (under Wine a window that ignored its frame sat 1280×800 at 0,19 and failed the check).
+# ADPHOTO_SMOKE_SCREEN sets another size.
 SCREEN=${ADPHOTO_SMOKE_SCREEN:-1280x800}
 # The status bar's height at the window's bottom: text on the panel, so more than a few colours.
 STATUS_BAR=20
@@ -103,8 +104,10 @@ screenshot_window() {
 # inside the screenshot ($1), and the window's bottom rows, the status bar, show text on it.
 # Counting colours alone passed a window whose status bar was below the screen's bottom edge.
 check_fits() {
+  # shellcheck disable=SC2034 # WINDOW and SCREEN: set by the eval, kept local
   local out=$1 sw sh wid WINDOW X Y WIDTH HEIGHT SCREEN n=0
-  read -r sw sh < <(identify -format '%w %h' "$out")
+  # identify ends its output without a newline: read would fail (and set -e end the test unsaid).
+  sw=$(identify -format '%w' "$out") sh=$(identify -format '%h' "$out")
   for wid in $(xdotool search --onlyvisible --name '^adphoto'); do
     eval "$(xdotool getwindowgeometry --shell "$wid")"
     # Wine's and winit's helper windows (1×1, off-screen) are not the window.
