@@ -48,6 +48,16 @@ fn adphoto_after(
     adphoto_in(data, env, &all)
 }
 
+/// `photos/` under `dir`, holding these files.
+fn photo_folder(dir: &std::path::Path, files: &[(&str, Vec<u8>)]) -> std::path::PathBuf {
+    let photos = dir.join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(photos.join(name), bytes).unwrap();
+    }
+    photos
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -375,12 +385,15 @@ fn import_dry_run_then_import_report_undo_and_export() {
     let ca = dc.ca.display().to_string();
     let env = dc.cli_env();
     let data = tempfile::tempdir().unwrap();
-    let photos = data.path().join("photos");
-    std::fs::create_dir(&photos).unwrap();
     // Three users of the big OU get a file; one file is broken.
-    std::fs::write(photos.join("big2031.png"), picture(500, 700, 31, false)).unwrap();
-    std::fs::write(photos.join("BIG2032.jpg"), picture(2000, 1500, 32, true)).unwrap();
-    std::fs::write(photos.join("big2033.jpg"), b"broken").unwrap();
+    let photos = photo_folder(
+        data.path(),
+        &[
+            ("big2031.png", picture(500, 700, 31, false)),
+            ("BIG2032.jpg", picture(2000, 1500, 32, true)),
+            ("big2033.jpg", b"broken".to_vec()),
+        ],
+    );
     let run = |args: &[&str]| adphoto_after(data.path(), &env, &["--ca-file", &ca], args);
     let folder = photos.to_str().unwrap();
     let base = [
@@ -553,12 +566,15 @@ fn importing_the_same_folder_twice_writes_nothing_the_second_time() {
     let ca = dc.ca.display().to_string();
     let env = dc.cli_env();
     let data = tempfile::tempdir().unwrap();
-    let photos = data.path().join("photos");
-    std::fs::create_dir(&photos).unwrap();
     // big1401–1403: no other test uses them.
-    std::fs::write(photos.join("big1401.png"), picture(500, 700, 41, false)).unwrap();
-    std::fs::write(photos.join("big1402.jpg"), picture(900, 700, 42, true)).unwrap();
-    std::fs::write(photos.join("big1403.png"), picture(400, 400, 43, false)).unwrap();
+    let photos = photo_folder(
+        data.path(),
+        &[
+            ("big1401.png", picture(500, 700, 41, false)),
+            ("big1402.jpg", picture(900, 700, 42, true)),
+            ("big1403.png", picture(400, 400, 43, false)),
+        ],
+    );
     let run = |args: &[&str]| adphoto_after(data.path(), &env, &["--ca-file", &ca], args);
     let folder = photos.to_str().unwrap();
     let import = [

@@ -6,8 +6,6 @@ use std::path::PathBuf;
 
 use crate::data_folder::{DataFolder, write_private};
 
-use super::photo_content_type;
-
 /// The data folder's store of replaced cloud photos, one folder per user.
 #[derive(Debug, Clone)]
 pub struct CloudBackups {
@@ -25,11 +23,7 @@ impl CloudBackups {
     /// Saves `bytes` (synced: the change that follows relies on it) and returns the file.
     pub fn save(&self, user_id: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
         let folder = self.dir.join(safe(user_id));
-        let ext = match photo_content_type(bytes) {
-            Some("image/png") => "png",
-            Some(_) => "jpg",
-            None => "bin",
-        };
+        let ext = crate::photo::Format::extension_of(bytes);
         // Colons are not allowed in Windows file names.
         let stamp = crate::clock::now_rfc3339().replace(':', "-");
         let mut path = folder.join(format!("{stamp}.{ext}"));

@@ -86,13 +86,10 @@ pub struct PhotoChange {
 /// "image/jpeg" or "image/png" from the bytes' signature; `None` for anything else (Graph
 /// takes only these two).
 pub fn photo_content_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else {
-        None
-    }
+    use crate::photo::Format;
+    Format::of(bytes)
+        .filter(|f| matches!(f, Format::Jpeg | Format::Png))
+        .map(Format::mime)
 }
 
 /// A signed-in connection to one tenant's Graph. Cheap to clone; clones share the token and

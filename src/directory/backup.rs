@@ -386,12 +386,7 @@ fn safe_file_part(s: &str) -> String {
 }
 
 fn extension_for(bytes: &[u8]) -> &'static str {
-    match bytes {
-        [0xFF, 0xD8, ..] => "jpg",
-        [0x89, b'P', b'N', b'G', ..] => "png",
-        [b'G', b'I', b'F', ..] => "gif",
-        _ => "bin",
-    }
+    crate::photo::Format::extension_of(bytes)
 }
 
 #[cfg(test)]

@@ -80,13 +80,7 @@ pub fn export_stem(user: &User, pattern: &Pattern) -> Option<String> {
 /// The extension a stored photo is saved with, from its first bytes: directories hold JPEG, but
 /// nothing stops another tool from storing a PNG, and a wrong extension hides that.
 pub fn extension(bytes: &[u8]) -> &'static str {
-    if bytes.starts_with(&[0xFF, 0xD8]) {
-        "jpg"
-    } else if bytes.starts_with(b"\x89PNG") {
-        "png"
-    } else {
-        "bin"
-    }
+    crate::photo::Format::extension_of(bytes)
 }
 
 /// Names every user to export, in order: `Ok(stem)`, or `Err(reason)` when the pattern gives no
@@ -393,7 +387,8 @@ mod tests {
     fn the_extension_follows_the_bytes() {
         assert_eq!(extension(&[0xFF, 0xD8, 0xFF]), "jpg");
         assert_eq!(extension(b"\x89PNG\r\n"), "png");
-        assert_eq!(extension(b"GIF89a"), "bin");
+        assert_eq!(extension(b"GIF89a\x01\x00\x01\x00"), "gif");
+        assert_eq!(extension(b"not a picture"), "bin");
         assert_eq!(extension(&[]), "bin");
         assert_eq!(
             export_path(Path::new("/out"), "a", &[0xFF, 0xD8]),

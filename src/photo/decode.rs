@@ -23,13 +23,11 @@ pub(crate) fn sniff(input: &[u8]) -> Result<Format, PhotoError> {
     if input.is_empty() {
         return Err(PhotoError::Empty);
     }
+    if let Some(f) = Format::of(input) {
+        return Ok(f);
+    }
+    // Not one we read: name it if the image crate knows it.
     match image::guess_format(input) {
-        Ok(ImageFormat::Jpeg) => Ok(Format::Jpeg),
-        Ok(ImageFormat::Png) => Ok(Format::Png),
-        Ok(ImageFormat::Gif) => Ok(Format::Gif),
-        Ok(ImageFormat::Bmp) => Ok(Format::Bmp),
-        Ok(ImageFormat::Tiff) => Ok(Format::Tiff),
-        Ok(ImageFormat::WebP) => Ok(Format::WebP),
         Ok(other) => Err(PhotoError::Unsupported {
             format: format!("{other:?}"),
         }),

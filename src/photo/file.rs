@@ -43,7 +43,7 @@ pub fn check_file(path: &Path) -> Result<super::ImageInfo, FileError> {
     let mut limit = FIRST;
     loop {
         let inspected = super::inspect(&head);
-        let tiff = head.starts_with(b"II*\0") || head.starts_with(b"MM\0*");
+        let tiff = super::Format::of(&head) == Some(super::Format::Tiff);
         // Found, or the whole file was read, or as much as a non-TIFF header may need.
         let done = inspected.is_ok() || (head.len() as u64) < limit || (limit == MORE && !tiff);
         if done {

@@ -291,6 +291,52 @@ pub enum Format {
 }
 
 impl Format {
+    /// What `bytes` are, from their signature (no decoding): the one rule for a stored photo's
+    /// file name (exports, backups), its content type (Microsoft Graph) and the header check.
+    pub fn of(bytes: &[u8]) -> Option<Format> {
+        // Signatures only, so a stored photo is named by its first bytes whatever follows.
+        match bytes {
+            [0xFF, 0xD8, ..] => Some(Format::Jpeg),
+            [0x89, b'P', b'N', b'G', ..] => Some(Format::Png),
+            [b'G', b'I', b'F', b'8', ..] => Some(Format::Gif),
+            [b'B', b'M', ..] => Some(Format::Bmp),
+            [b'I', b'I', b'*', 0, ..] | [b'M', b'M', 0, b'*', ..] => Some(Format::Tiff),
+            [b'R', b'I', b'F', b'F', _, _, _, _, rest @ ..] if rest.starts_with(b"WEBP") => {
+                Some(Format::WebP)
+            }
+            _ => None,
+        }
+    }
+
+    /// The file extension for this format (`jpg`, `png`, …).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpg",
+            Format::Png => "png",
+            Format::Gif => "gif",
+            Format::Bmp => "bmp",
+            Format::Tiff => "tif",
+            Format::WebP => "webp",
+        }
+    }
+
+    /// The extension for `bytes`, or `bin` for bytes that are no picture we know.
+    pub fn extension_of(bytes: &[u8]) -> &'static str {
+        Format::of(bytes).map_or("bin", Format::extension)
+    }
+
+    /// The MIME type (`image/jpeg`, …).
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Jpeg => "image/jpeg",
+            Format::Png => "image/png",
+            Format::Gif => "image/gif",
+            Format::Bmp => "image/bmp",
+            Format::Tiff => "image/tiff",
+            Format::WebP => "image/webp",
+        }
+    }
+
     /// Its name as people write it, for messages.
     pub fn name(self) -> &'static str {
         match self {
