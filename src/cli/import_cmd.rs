@@ -127,13 +127,17 @@ pub async fn import(
     }
     // One writer per directory: refused at once (exit 2) while another import, undo or restore
     // runs. The engine's session: the same lock and journal as the window's import.
+    // Read before our own lock is taken: while we hold it, every import of this directory
+    // would look as if it were still running. Only the command line says it; the window
+    // offers them at start.
+    let unfinished = import::journal::unfinished(data, Some(dir.base_dn()));
     let session = Session::lock(dir, data, &super::command_line())
         .await
         .map_err(|e| Failure::usage(e.to_string()))?;
     if !args.yes {
         confirm(&format!("Write {} photos?", sum.to_write))?;
     }
-    for old in session.unfinished() {
+    for old in &unfinished {
         eprintln!(
             "Note: an earlier {}. `adphoto undo --import {}` puts those users back.",
             old.describe(),

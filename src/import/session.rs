@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::job::{Cancel, JobOptions, Progress, run};
-use super::journal::{self, Journal};
+use super::journal::Journal;
 use super::plan::Plan;
 use super::report::Report;
 use crate::data_folder::{DataFolder, LockError, WriteLock};
@@ -38,7 +38,6 @@ pub enum NotStarted {
 pub struct Session {
     _lock: WriteLock,
     data: DataFolder,
-    unfinished: Vec<journal::Summary>,
 }
 
 impl Session {
@@ -46,22 +45,11 @@ impl Session {
     /// refused ("adphoto window: import", the command line). A second import, undo or restore of
     /// the same directory is refused at once rather than queued.
     pub async fn lock(dir: &Directory, data: &DataFolder, who: &str) -> Result<Self, NotStarted> {
-        let key = dir.lock_key().await;
-        // Read before our own lock is taken: while we hold it, every import of this directory
-        // would look as if it were still running.
-        let unfinished = journal::unfinished(data, Some(dir.base_dn()));
-        let lock = data.lock_writes(&key, who)?;
+        let lock = data.lock_writes(&dir.lock_key().await, who)?;
         Ok(Self {
             _lock: lock,
             data: data.clone(),
-            unfinished,
         })
-    }
-
-    /// Earlier imports of this directory that stopped before their end and can still be
-    /// undone, newest first (a note for the person starting another).
-    pub fn unfinished(&self) -> &[journal::Summary] {
-        &self.unfinished
     }
 
     /// Creates the plan's journal and runs the job: every user backed up, written, read back and
