@@ -52,6 +52,9 @@ pub struct Progress {
     pub elapsed: Duration,
     /// The user just finished.
     pub last: ItemResult,
+    /// Users handed to the server and not finished yet: a cancel now still lets these end
+    /// (a batch is not cut in half), so `done + writing` is the most a cancel now can leave written.
+    pub writing: usize,
 }
 
 impl Progress {
@@ -186,17 +189,21 @@ pub async fn run(
     let mut running: JoinSet<Vec<(usize, Outcome)>> = JoinSet::new();
     let mut done = 0;
     let mut batches = 0;
-    let mut finish = |index: usize, status: Status, results: &mut Vec<Option<ItemResult>>| {
-        done += 1;
-        let result = result_for(&plan.items[index], status);
-        on_progress(&Progress {
-            done,
-            total,
-            elapsed: started.elapsed(),
-            last: result.clone(),
-        });
-        results[index] = Some(result);
-    };
+    // Users in batches spawned and not yet reported.
+    let mut writing = 0;
+    let mut finish =
+        |index: usize, status: Status, writing: usize, results: &mut Vec<Option<ItemResult>>| {
+            done += 1;
+            let result = result_for(&plan.items[index], status);
+            on_progress(&Progress {
+                done,
+                total,
+                elapsed: started.elapsed(),
+                last: result.clone(),
+                writing,
+            });
+            results[index] = Some(result);
+        };
     loop {
         let go = !link_lost && unreachable.is_none() && !cancel.is_cancelled();
         while go && running.len() < BATCHES_IN_FLIGHT {
@@ -216,7 +223,7 @@ pub async fn run(
                     Ok(p) => batch.push(Pending::new(index, &plan.items[index], p)),
                     Err(reason) => {
                         let status = ctx.fail(&plan.items[index], reason, false);
-                        finish(index, status, &mut results);
+                        finish(index, status, writing, &mut results);
                     }
                 }
             }
@@ -224,6 +231,7 @@ pub async fn run(
                 break;
             }
             batches += 1;
+            writing += batch.len();
             let ctx = ctx.clone();
             running.spawn(async move { ctx.write_batch(batch).await });
         }
@@ -233,8 +241,9 @@ pub async fn run(
                 // A panic in a batch must not lose the run; its users are reported as not done.
                 let Ok(outcomes) = joined else { continue };
                 for (index, outcome) in outcomes {
+                    writing -= 1;
                     match outcome {
-                        Outcome::Done(status) => finish(index, status, &mut results),
+                        Outcome::Done(status) => finish(index, status, writing, &mut results),
                         Outcome::LinkLost(p) => {
                             link_lost = true;
                             paused.store(true, Ordering::SeqCst);
@@ -247,7 +256,7 @@ pub async fn run(
                 Some((index, Ok(p))) => ready.push(Pending::new(index, &plan.items[index], p)),
                 Some((index, Err(reason))) => {
                     let status = ctx.fail(&plan.items[index], reason, false);
-                    finish(index, status, &mut results);
+                    finish(index, status, writing, &mut results);
                 }
                 None => encoding_done = true,
             },
