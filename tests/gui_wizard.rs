@@ -700,6 +700,7 @@ fn an_unfinished_import_is_offered_for_undo_at_start() {
             sha256: Some("aa".into()),
             backup: None,
             old_sha256: None,
+            cloud: None,
         })
         .unwrap();
         for e in rest {
@@ -714,6 +715,7 @@ fn an_unfinished_import_is_offered_for_undo_at_start() {
         &[Entry::Undone {
             dn: "CN=Anna Berg,OU=Staff,DC=example,DC=test".into(),
             how: UndoneHow::AlreadyAsBefore,
+            cloud: None,
         }],
     );
     // Finished normally: undone from its own page, no notice.

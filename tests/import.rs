@@ -289,7 +289,9 @@ async fn undo_restores_every_replaced_photo_byte_for_byte() {
         .unwrap();
 
     let none = Cancel::default();
-    let undone = import::undo(&dir, &jpath, &backups, &none).await.unwrap();
+    let undone = import::undo(&dir, &jpath, &backups, None, &none)
+        .await
+        .unwrap();
     assert_eq!(undone.put_back(), 5, "{:?}", undone.results);
     let left: Vec<&str> = undone
         .changed_since()
@@ -312,7 +314,9 @@ async fn undo_restores_every_replaced_photo_byte_for_byte() {
         }
     }
     // Running undo again changes nothing, and the import has nothing left to undo.
-    let again = import::undo(&dir, &jpath, &backups, &none).await.unwrap();
+    let again = import::undo(&dir, &jpath, &backups, None, &none)
+        .await
+        .unwrap();
     assert!(again.results.is_empty());
     assert!(
         !import::journal::summarize(&jpath)
@@ -365,6 +369,7 @@ async fn undo_settles_writes_whose_outcome_is_unknown() {
             sha256: Some(sha(&new)),
             backup: before.file.clone(),
             old_sha256: before.old_sha256().map(str::to_string),
+            cloud: None,
         })
         .unwrap();
         if i < 2 {
@@ -378,6 +383,7 @@ async fn undo_settles_writes_whose_outcome_is_unknown() {
                     file: "f.jpg".into(),
                     reason: "did not read back the same".into(),
                     may_have_landed: true,
+                    cloud: None,
                 })
                 .unwrap(),
             // Landed, then the app was killed: nothing more in the journal.
@@ -389,6 +395,7 @@ async fn undo_settles_writes_whose_outcome_is_unknown() {
                     file: "f.jpg".into(),
                     reason: "refused".into(),
                     may_have_landed: false,
+                    cloud: None,
                 })
                 .unwrap(),
         }
@@ -396,7 +403,7 @@ async fn undo_settles_writes_whose_outcome_is_unknown() {
     drop(j);
     let s = import::journal::summarize(&jpath).unwrap();
     assert_eq!(s.left.len(), 2, "{s:?}");
-    let r = import::undo(&dir, &jpath, &backups, &Cancel::default())
+    let r = import::undo(&dir, &jpath, &backups, None, &Cancel::default())
         .await
         .unwrap();
     assert!(r.complete(), "{}", r.describe());

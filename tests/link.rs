@@ -130,7 +130,7 @@ async fn a_server_that_refuses_some_writes_mid_way_leaves_backups_for_exactly_th
     written.sort();
     assert_eq!(left, written);
 
-    let undo = import::undo(&dir, &jpath, &backups, &Cancel::default())
+    let undo = import::undo(&dir, &jpath, &backups, None, &Cancel::default())
         .await
         .unwrap();
     assert_eq!(undo.put_back(), 6, "{}", undo.describe());
@@ -228,7 +228,7 @@ async fn verification_catches_a_photo_changed_by_someone_else_between_write_and_
         }
     }
     // Undo puts the two others back and leaves the photo someone else set.
-    let undo = import::undo(&dir, &jpath, &backups, &Cancel::default())
+    let undo = import::undo(&dir, &jpath, &backups, None, &Cancel::default())
         .await
         .unwrap();
     assert_eq!(undo.put_back(), 2, "{}", undo.describe());

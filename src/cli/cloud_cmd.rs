@@ -25,6 +25,16 @@ pub const CLIENT_SECRET_ENV: &str = "ADPHOTO_CLIENT_SECRET";
 
 #[derive(Debug, Args)]
 pub struct CloudArgs {
+    #[command(flatten)]
+    pub sign_in: SignInArgs,
+    #[command(subcommand)]
+    pub command: CloudCommand,
+}
+
+/// Which tenant and app registration to sign in with, and how: the same for `adphoto cloud`,
+/// and `adphoto import --to m365|both` and `adphoto undo`.
+#[derive(Debug, Clone, Args)]
+pub struct SignInArgs {
     /// The Entra ID tenant: its directory (tenant) id, or a domain such as contoso.onmicrosoft.com.
     #[arg(long, env = "ADPHOTO_TENANT_ID", value_name = "ID", global = true)]
     pub tenant: Option<String>,
@@ -39,8 +49,43 @@ pub struct CloudArgs {
     /// http://localhost) instead of with a device code. Ignored when ADPHOTO_CLIENT_SECRET is set.
     #[arg(long, global = true)]
     pub browser: bool,
-    #[command(subcommand)]
-    pub command: CloudCommand,
+}
+
+impl SignInArgs {
+    /// Whether a tenant was named (by option or environment): undo signs in only then.
+    pub fn given(&self) -> bool {
+        self.tenant.as_deref().is_some_and(|t| !t.trim().is_empty())
+    }
+
+    /// The tenant as given ("" when none).
+    pub fn tenant(&self) -> String {
+        self.tenant.clone().unwrap_or_default()
+    }
+
+    /// Signs in to the tenant: the app's own identity with ADPHOTO_CLIENT_SECRET, otherwise a
+    /// person in the browser (`--browser`) or by device code. `--ca-file`, `--pin-sha256`,
+    /// `--insecure` and `--timeout` apply as to LDAP.
+    pub async fn connect(&self, conn: &ConnectionArgs) -> Result<Graph, CloudError> {
+        let mut opts = CloudOptions::new(
+            self.tenant(),
+            self.client_id.clone().unwrap_or_default(),
+            self.cloud.into(),
+        );
+        opts.ca_file = conn.ca_file.clone();
+        opts.pin_sha256 = conn.pin_sha256.clone();
+        opts.insecure_skip_verify = conn.insecure;
+        // Graph and the sign-in are slower than a DC on the LAN: at least 30 s.
+        opts.timeout = Duration::from_secs(conn.timeout.max(30));
+        if conn.insecure {
+            eprintln!("adphoto: WARNING: --insecure: the server's certificate is NOT checked");
+        }
+        let credentials = match std::env::var(CLIENT_SECRET_ENV) {
+            Ok(s) if !s.is_empty() => Credentials::ClientSecret(Secret::new(s)),
+            _ if self.browser => Credentials::browser(open_browser),
+            _ => Credentials::device_code(show_device_code),
+        };
+        Graph::connect(&opts, credentials).await
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -114,32 +159,11 @@ pub async fn run(
     data: &DataFolder,
     args: CloudArgs,
 ) -> Result<Outcome, Failure> {
-    let tenant = args.tenant.clone().unwrap_or_default();
-    let mut opts = CloudOptions::new(
-        tenant.clone(),
-        args.client_id.clone().unwrap_or_default(),
-        args.cloud.into(),
-    );
-    opts.ca_file = conn.ca_file.clone();
-    opts.pin_sha256 = conn.pin_sha256.clone();
-    opts.insecure_skip_verify = conn.insecure;
-    // Graph and the sign-in are slower than a DC on the LAN: at least 30 s.
-    opts.timeout = Duration::from_secs(conn.timeout.max(30));
-    if conn.insecure {
-        eprintln!("adphoto: WARNING: --insecure: the server's certificate is NOT checked");
-    }
-    let credentials = match std::env::var(CLIENT_SECRET_ENV) {
-        Ok(s) if !s.is_empty() => Credentials::ClientSecret(Secret::new(s)),
-        _ if args.browser => Credentials::browser(open_browser),
-        _ => Credentials::device_code(show_device_code),
-    };
+    let tenant = args.sign_in.tenant();
     // Every change takes the data folder's write lock for this tenant (one writer at a time).
     let _lock = match &args.command {
         CloudCommand::Photo(CloudPhotoCommand::Set { .. } | CloudPhotoCommand::Rm { .. }) => {
-            Some(data.lock_writes(
-                &format!("microsoft365:{}", tenant.trim().to_lowercase()),
-                &command_line(),
-            )?)
+            Some(data.lock_writes(&crate::import::tenant_lock_key(&tenant), &command_line())?)
         }
         _ => None,
     };
@@ -156,7 +180,7 @@ pub async fn run(
         }
         _ => None,
     };
-    let graph = Graph::connect(&opts, credentials).await?;
+    let graph = args.sign_in.connect(conn).await?;
     let backups = CloudBackups::in_folder(data);
     match args.command {
         CloudCommand::Users { json } => users(&graph, json).await,

@@ -3,14 +3,16 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
+use super::cloud_cmd::SignInArgs;
 use super::match_cmd::{MatchSource, bad_rows_text, match_files, parse_pattern};
 use super::target_args::TargetArgs;
 use super::{Failure, Outcome, write_file};
+use crate::cloud::CloudBackups;
 use crate::data_folder::DataFolder;
 use crate::directory::{BackupStore, Directory, PhotoAttribute};
-use crate::import::{self, JobOptions, Report, Session, Status};
+use crate::import::{self, CloudSide, Destination, JobOptions, Report, Session, Status};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -31,6 +33,31 @@ pub struct ImportArgs {
     /// Users processed at once.
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
+    /// Where the photos go: ad (the directory's photo attribute), m365 (the Microsoft 365
+    /// profile photo, 648×648, through Microsoft Graph: needs --tenant and --client-id), or
+    /// both — the same file and crop, in one run with one journal and one undo.
+    #[arg(long, value_enum, default_value = "ad")]
+    pub to: To,
+    #[command(flatten)]
+    pub sign_in: SignInArgs,
+}
+
+/// `--to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum To {
+    Ad,
+    M365,
+    Both,
+}
+
+impl From<To> for Destination {
+    fn from(t: To) -> Self {
+        match t {
+            To::Ad => Destination::Directory,
+            To::M365 => Destination::Microsoft365,
+            To::Both => Destination::Both,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -57,6 +84,7 @@ pub struct ExportArgs {
 
 pub async fn import(
     dir: &Directory,
+    conn: &super::ConnectionArgs,
     data: &DataFolder,
     photo: &PhotoAttribute,
     args: &ImportArgs,
@@ -75,6 +103,7 @@ pub async fn import(
     // before anyone edits it.
     let choices = m.found.proposal();
     let mut plan = choices.plan(&users, &m.scan.files, target, photo.clone());
+    plan.to = args.to.into();
     // Users this account may not change are left out before anything is sent (dry run too).
     if let Err(e) = import::check_rights(dir, &mut plan).await {
         eprintln!("Note: your rights could not be checked ({e}); the server refuses what it must.");
@@ -131,11 +160,27 @@ pub async fn import(
     // would look as if it were still running. Only the command line says it; the window
     // offers them at start.
     let unfinished = import::journal::unfinished(data, Some(dir.base_dn()));
-    let session = Session::lock(dir, data, &super::command_line())
+    let mut session = Session::lock(dir, data, &super::command_line())
         .await
         .map_err(|e| Failure::usage(e.to_string()))?;
+    // Signed in before anyone is asked to confirm, so a wrong tenant or secret shows at once.
+    let cloud = if plan.to.cloud() {
+        session
+            .lock_tenant(&args.sign_in.tenant(), &super::command_line())
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        Some(CloudSide {
+            graph: args.sign_in.connect(conn).await?,
+            backups: CloudBackups::in_folder(data),
+        })
+    } else {
+        None
+    };
     if !args.yes {
-        confirm(&format!("Write {} photos?", sum.to_write))?;
+        confirm(&format!(
+            "Write {} photos to {}?",
+            sum.to_write,
+            plan.to.describe()
+        ))?;
     }
     for old in &unfinished {
         eprintln!(
@@ -151,9 +196,10 @@ pub async fn import(
     }
     let bar = super::progress::Progress::new(plan.items.len(), "users");
     let report = session
-        .run(dir, &plan, opts, &cancel, |p| {
+        .run(dir, cloud.as_ref(), &plan, opts, &cancel, |p| {
             if let Status::Failed { reason } = &p.last.status {
-                bar.println(format!("failed: {}: {reason}", p.last.name));
+                let to = if p.to_cloud { " (Microsoft 365)" } else { "" };
+                bar.println(format!("failed: {}{to}: {reason}", p.last.name));
             }
             bar.set(p.done, p.total);
         })
@@ -175,6 +221,15 @@ fn finish(report: &Report, csv: Option<&PathBuf>) -> Result<Outcome, Failure> {
             say!("  failed {}: {reason}", r.name);
         }
     }
+    for r in &report.cloud {
+        match &r.status {
+            Status::Failed { reason } => say!("  failed {} (Microsoft 365): {reason}", r.name),
+            Status::Skipped { reason } if reason == crate::cloud::NO_ACCOUNT => {
+                say!("  no cloud account {}", r.name)
+            }
+            _ => {}
+        }
+    }
     if let Some(why) = &report.unreachable {
         let left = report.unfinished.len();
         eprintln!(
@@ -185,14 +240,15 @@ fn finish(report: &Report, csv: Option<&PathBuf>) -> Result<Outcome, Failure> {
         write_file(path, report.to_csv().as_bytes())?;
         say!("Report saved to {}", path.display());
     }
-    if report.written() > 0 || report.failed() > 0 {
+    let failed = report.failed() + report.cloud_failed();
+    if report.written() + report.cloud_written() > 0 || failed > 0 {
         say!("Undo this import with: adphoto undo --import {}", report.id);
     }
-    if report.written() > 0 {
+    if report.written() > 0 && report.cloud.is_empty() {
         say!("Hybrid tenants (Entra Connect) show the new photos after the next sync.");
     }
     // A run that stopped before every user had their turn is not a success for a script.
-    Ok(if report.failed() > 0 || report.stopped_early() {
+    Ok(if failed > 0 || report.stopped_early() {
         Outcome::SomeFailed
     } else {
         Outcome::Ok

@@ -98,6 +98,9 @@ pub enum Command {
         /// Don't ask: with several imports to undo, undo them all, newest first.
         #[arg(long, short = 'y')]
         yes: bool,
+        /// An import that wrote Microsoft 365 photos: sign in with these to put them back too.
+        #[command(flatten)]
+        sign_in: cloud_cmd::SignInArgs,
     },
     /// Microsoft 365 (Entra ID): users and profile photos through Microsoft Graph, for a
     /// cloud-only tenant. Sign-in: with ADPHOTO_CLIENT_SECRET set, the app's own identity;
@@ -239,9 +242,11 @@ async fn run_command(
             .await?;
             match_cmd::run(&args, &users)
         }
-        Command::Import(args) => import_cmd::import(&dir, data, &photo, &args).await,
+        Command::Import(args) => import_cmd::import(&dir, conn, data, &photo, &args).await,
         Command::Export(args) => import_cmd::export(&dir, &photo, &args).await,
-        Command::Undo { id, yes } => undo_cmd::undo(&dir, data, id.as_deref(), yes).await,
+        Command::Undo { id, yes, sign_in } => {
+            undo_cmd::undo(&dir, conn, data, id.as_deref(), yes, &sign_in).await
+        }
         Command::Convert(args) => convert_cmd::run(&args),
         Command::Restore { who } => photo_cmd::restore(&dir, data, &photo, &who).await,
         Command::Cloud(_) => Err(Failure::usage("cloud commands need no directory")),

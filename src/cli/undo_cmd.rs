@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal as _;
 
+use super::cloud_cmd::SignInArgs;
 use super::{Failure, Outcome};
 use crate::data_folder::DataFolder;
 use crate::directory::{BackupStore, Directory};
@@ -10,9 +11,11 @@ use crate::import::journal::{self, Journal};
 
 pub async fn undo(
     dir: &Directory,
+    conn: &super::ConnectionArgs,
     data: &DataFolder,
     id: Option<&str>,
     yes: bool,
+    sign_in: &SignInArgs,
 ) -> Result<Outcome, Failure> {
     let journals = data.journals();
     let _lock = super::lock_writes(dir, data).await?;
@@ -60,12 +63,35 @@ pub async fn undo(
         );
         super::import_cmd::confirm(&format!("Undo all {} (newest first)?", todo.len()))?;
     }
+    // Microsoft 365 photos to put back: signed in when a tenant is given (its lock taken),
+    // otherwise the undo says to sign in for them.
+    let wrote_cloud = todo
+        .iter()
+        .any(|s| s.left.iter().any(|t| t.cloud.is_some()));
+    let mut _tenant_lock = None;
+    let cloud = if wrote_cloud && sign_in.given() {
+        _tenant_lock = Some(data.lock_writes(
+            &import::tenant_lock_key(&sign_in.tenant()),
+            &super::command_line(),
+        )?);
+        Some(import::CloudSide {
+            graph: sign_in.connect(conn).await?,
+            backups: crate::cloud::CloudBackups::in_folder(data),
+        })
+    } else {
+        if wrote_cloud {
+            eprintln!(
+                "Note: Microsoft 365 photos are to be put back too: give --tenant and --client-id to sign in for them."
+            );
+        }
+        None
+    };
     let (cancel, on_ctrl_c) = super::cancel_on_ctrl_c("the user under way");
     let backups = BackupStore::in_folder(data);
     let mut all_done = true;
     for s in &todo {
         say!("Undoing the {} ({}):", s.describe(), s.id);
-        let report = import::undo(dir, &s.path, &backups, &cancel)
+        let report = import::undo(dir, &s.path, &backups, cloud.as_ref(), &cancel)
             .await
             .map_err(|e| {
                 Failure::usage(format!("cannot use the journal {}: {e}", s.path.display()))

@@ -264,6 +264,15 @@ impl Graph {
             .collect())
     }
 
+    /// Users by mail, keyed by it in lower case.
+    pub async fn find_by_mails(&self, mails: &[String]) -> Result<HashMap<String, CloudUser>> {
+        let found = self.find_in("mail", mails).await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|u| u.mail.as_deref().map(|k| (k.to_lowercase(), u.clone())))
+            .collect())
+    }
+
     /// `$filter=<property> in ('…', …)`, 15 values a request, the requests in parallel.
     async fn find_in(&self, property: &str, values: &[String]) -> Result<Vec<CloudUser>> {
         let mut set = tokio::task::JoinSet::new();

@@ -35,7 +35,7 @@ pub fn immutable_id_from_guid(text: &str) -> Option<String> {
 /// The user's immutable id: from `ms-DS-ConsistencyGuid` when the directory gave it in the GUID
 /// text form, else from the objectGUID.
 pub fn immutable_id(user: &User) -> Option<String> {
-    user.attr("mS-DS-ConsistencyGuid")
+    user.attr(crate::directory::CONSISTENCY_GUID)
         .and_then(immutable_id_from_guid)
         .or_else(|| user.object_guid.as_deref().and_then(immutable_id_from_guid))
 }

@@ -10,6 +10,7 @@
 //! trust as LDAP (`--ca-file`, `--pin-sha256`: [`crate::directory`]'s `tls_client_config`).
 //! May import `directory`, `data_folder` and `clock` only.
 
+mod accounts;
 mod auth;
 mod backup;
 mod browser;
@@ -22,6 +23,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use accounts::{NO_ACCOUNT, accounts_for};
 pub use auth::{Credentials, DeviceCodePrompt, Secret};
 pub use backup::CloudBackups;
 pub use error::{CloudError, Operation, Result};

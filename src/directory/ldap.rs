@@ -345,6 +345,7 @@ impl LdapBackend {
         };
         let mut attrs: Vec<&str> = USER_ATTRIBUTES.to_vec();
         attrs.push(photo_attr);
+        attrs.push(CONSISTENCY_GUID);
         // Users and contacts are told apart by their classes; a users-only listing needs not.
         if which.has_contacts() {
             attrs.push("objectClass");
@@ -364,6 +365,7 @@ impl LdapBackend {
     pub async fn find_user(&self, who: &str, photo_attr: &str) -> Result<User> {
         let mut attrs: Vec<&str> = USER_ATTRIBUTES.to_vec();
         attrs.push(photo_attr);
+        attrs.push(CONSISTENCY_GUID);
         attrs.push("objectClass");
         let entries = if filter::looks_like_dn(who) {
             // By DN a contact is found too (it has no logon name to be found by).
@@ -533,7 +535,12 @@ pub fn format_guid(b: &[u8]) -> Option<String> {
     ))
 }
 
+/// Entra Connect's source anchor where it is not the objectGUID (binary, 16 bytes): read with
+/// every user so that [`crate::cloud`] finds them in Entra ID, kept in the GUID text form.
+pub const CONSISTENCY_GUID: &str = "mS-DS-ConsistencyGuid";
+
 fn user_from_entry(e: SearchEntry, photo_attr: &str) -> User {
+    let consistency = binary(&e, CONSISTENCY_GUID).and_then(|b| format_guid(&b));
     let mut u = User {
         dn: e.dn.clone(),
         object_guid: binary(&e, "objectGUID").and_then(|b| format_guid(&b)),
@@ -547,12 +554,18 @@ fn user_from_entry(e: SearchEntry, photo_attr: &str) -> User {
             }
             continue;
         }
-        if k.eq_ignore_ascii_case("objectGUID") || k.eq_ignore_ascii_case(photo_attr) {
+        if k.eq_ignore_ascii_case("objectGUID")
+            || k.eq_ignore_ascii_case(photo_attr)
+            || k.eq_ignore_ascii_case(CONSISTENCY_GUID)
+        {
             continue;
         }
         if let Some(v) = v.into_iter().next() {
             u.set_attr(&k, v);
         }
+    }
+    if let Some(g) = consistency {
+        u.set_attr(CONSISTENCY_GUID, g);
     }
     u
 }

@@ -31,7 +31,7 @@ pub use connect::{Auth, ConnectOptions, Endpoint, Security, fingerprint, normali
 pub(crate) use connect::{PIN_MISMATCH, Seen, Trust, tls_client_config};
 pub use discover::{DomainHint, domain_hint, suggest_from_dns, suggest_with};
 pub use error::{DirectoryError, Result};
-pub use ldap::{LdapBackend, PAGE_SIZE, format_guid};
+pub use ldap::{CONSISTENCY_GUID, LdapBackend, PAGE_SIZE, format_guid};
 pub use ldif::LdifDirectory;
 pub use model::*;
 

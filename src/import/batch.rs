@@ -91,6 +91,7 @@ impl Ctx {
             file: item.file.clone(),
             reason: reason.to_string(),
             may_have_landed,
+            cloud: None,
         }
     }
 
@@ -198,6 +199,7 @@ impl Ctx {
                 sha256: Some(p.sha.clone()),
                 backup: before.file.clone(),
                 old_sha256: before.old_sha256().map(str::to_string),
+                cloud: None,
             }
         }));
         self.log(&std::mem::take(&mut entries));
@@ -281,6 +283,7 @@ impl Ctx {
             bytes: photo.jpeg.len(),
             sha256: p.sha.clone(),
             backup: before.file.clone(),
+            cloud: None,
         });
         let status = Status::Written {
             bytes: photo.jpeg.len(),

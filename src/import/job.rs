@@ -17,12 +17,13 @@ use super::journal::{Entry, Journal};
 use super::link;
 use super::plan::{Plan, PlanItem};
 use super::report::{ItemResult, Report, Status};
+use super::to_cloud::CloudSide;
 use crate::directory::{BackupStore, Directory};
 use crate::photo::{self, PrepareOptions};
 
 /// Why users were left without their turn, as the report says it.
 const CUT_OFF: &str = "the server went away during the write";
-const CANCELLED_BEFORE: &str = "cancelled before this user";
+pub(super) const CANCELLED_BEFORE: &str = "cancelled before this user";
 const NOT_SENT: &str = "not sent: the connection was lost before this write";
 
 /// Shared stop flag: set it and the job stops between users (a write under way finishes).
@@ -55,6 +56,8 @@ pub struct Progress {
     /// Users handed to the server and not finished yet: a cancel now still lets these end
     /// (a batch is not cut in half), so `done + writing` is the most a cancel now can leave written.
     pub writing: usize,
+    /// `last` is about the Microsoft 365 photo (the leg after the directory's, when both).
+    pub to_cloud: bool,
 }
 
 impl Progress {
@@ -152,19 +155,51 @@ pub async fn run(
     dir: &Directory,
     plan: &Plan,
     backups: &BackupStore,
+    journal: Option<Journal>,
+    opts: JobOptions,
+    cancel: &Cancel,
+    on_progress: impl FnMut(&Progress),
+) -> Report {
+    run_to(dir, None, plan, backups, journal, opts, cancel, on_progress).await
+}
+
+/// [`run`] to the plan's destinations ([`Plan::to`]): the directory's leg as [`run`] describes,
+/// then Microsoft 365's (`cloud`, [`super::to_cloud`]), one journal for both. Progress counts
+/// both legs (`total` is the users times the legs). Without `cloud`, a plan that asks for
+/// Microsoft 365 fails its cloud leg for every user with "not signed in".
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn run_to(
+    dir: &Directory,
+    cloud: Option<&CloudSide>,
+    plan: &Plan,
+    backups: &BackupStore,
     mut journal: Option<Journal>,
     opts: JobOptions,
     cancel: &Cancel,
     mut on_progress: impl FnMut(&Progress),
 ) -> Report {
     let started = Instant::now();
+    let legs = usize::from(plan.to.directory()) + usize::from(plan.to.cloud());
+    let all = plan.items.len() * legs;
+    // The directory's leg works on this plan: with no items when it is not a destination.
+    let ad_only;
+    let full = plan;
+    let plan = if plan.to.directory() {
+        plan
+    } else {
+        ad_only = Plan {
+            items: Vec::new(),
+            ..plan.clone()
+        };
+        &ad_only
+    };
     let total = plan.items.len();
     let journal_path = journal.as_ref().map(|j| j.path().to_path_buf());
     if let Some(j) = journal.as_mut() {
         let _ = j.append(&Entry::Started {
             id: plan.id.clone(),
             attribute: plan.attribute.name().to_string(),
-            items: total,
+            items: full.items.len(),
             server: dir.describe().await,
             base: dir.base_dn().to_string(),
             started_at: crate::clock::now_rfc3339(),
@@ -197,10 +232,11 @@ pub async fn run(
             let result = result_for(&plan.items[index], status);
             on_progress(&Progress {
                 done,
-                total,
+                total: all,
                 elapsed: started.elapsed(),
                 last: result.clone(),
                 writing,
+                to_cloud: false,
             });
             results[index] = Some(result);
         };
@@ -340,13 +376,64 @@ pub async fn run(
             ItemResult::new(u, None, Status::Skipped { reason })
         }))
         .collect();
+    // Microsoft 365's leg: after the directory's, unless that one was stopped.
+    let mut cloud_results = Vec::new();
+    let mut cloud_cancelled = false;
+    if full.to.cloud() && !cancelled && unreachable.is_none() {
+        let ad_done = done;
+        let mut cloud_done = 0;
+        let progress = |r: &ItemResult| {
+            cloud_done += 1;
+            on_progress(&Progress {
+                done: ad_done + cloud_done,
+                total: all,
+                elapsed: started.elapsed(),
+                last: r.clone(),
+                writing: 0,
+                to_cloud: true,
+            });
+        };
+        let leg = match cloud {
+            Some(side) => {
+                super::to_cloud::run(side, full, ctx.journal.clone(), opts, cancel, progress).await
+            }
+            None => super::to_cloud::not_signed_in(full, progress),
+        };
+        cloud_cancelled = cancel.is_cancelled()
+            && leg.results.iter().any(
+                |r| matches!(&r.status, Status::Skipped { reason } if reason == CANCELLED_BEFORE),
+            );
+        if let Some(why) = leg.unreachable {
+            unreachable = Some(why);
+        }
+        // Cut off by the cancel: what a retry takes (once per user).
+        for r in &leg.results {
+            if matches!(&r.status, Status::Skipped { reason } if reason == CANCELLED_BEFORE)
+                && !unfinished.contains(&r.dn)
+            {
+                unfinished.push(r.dn.clone());
+            }
+        }
+        cloud_results = leg.results;
+    }
+    let cancelled = cancelled || cloud_cancelled;
     ctx.log(&[Entry::Finished {
         cancelled,
         unreachable: unreachable.is_some(),
     }]);
+    // When the directory is not a destination, who was left out is said beside the cloud's lines.
+    let (results, cloud_results) = if full.to.directory() {
+        (results, cloud_results)
+    } else {
+        (
+            Vec::new(),
+            cloud_results.into_iter().chain(results).collect(),
+        )
+    };
     Report {
         id: plan.id.clone(),
         results,
+        cloud: cloud_results,
         cancelled,
         unreachable,
         unfinished,

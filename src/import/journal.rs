@@ -48,6 +48,10 @@ pub enum Entry {
         /// sha256 of the old photo; `None` when the user had none.
         #[serde(default)]
         old_sha256: Option<String>,
+        /// Set when the line is about the user's Microsoft 365 photo: their Entra object id
+        /// (absent: the directory's photo attribute).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cloud: Option<String>,
     },
     /// The new photo was written and read back identical.
     Written {
@@ -61,6 +65,10 @@ pub enum Entry {
         sha256: String,
         /// The saved old photo; `None` when the user had none (undo then removes the photo).
         backup: Option<PathBuf>,
+        /// Set when the line is about the user's Microsoft 365 photo: their Entra object id
+        /// (absent: the directory's photo attribute).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cloud: Option<String>,
     },
     /// The write was refused or could not be made.
     Failed {
@@ -74,6 +82,10 @@ pub enum Entry {
         /// undo must look at the user.
         #[serde(default)]
         may_have_landed: bool,
+        /// Set when the line is about the user's Microsoft 365 photo: their Entra object id
+        /// (absent: the directory's photo attribute).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cloud: Option<String>,
     },
     /// The run's last line.
     Finished {
@@ -90,6 +102,10 @@ pub enum Entry {
         /// Put back, removed, or found as before.
         #[serde(default)]
         how: UndoneHow,
+        /// Set when the line is about the user's Microsoft 365 photo: their Entra object id
+        /// (absent: the directory's photo attribute).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cloud: Option<String>,
     },
 }
 
@@ -190,6 +206,8 @@ pub struct Touched {
     pub backup: Option<PathBuf>,
     /// sha256 of the old photo; `None`: the user had none.
     pub old_sha256: Option<String>,
+    /// `Some(Entra object id)`: this is the user's Microsoft 365 photo, not the directory's.
+    pub cloud: Option<String>,
 }
 
 /// How an import's run ended.
@@ -222,8 +240,10 @@ pub struct Summary {
     pub started_at: String,
     /// Users in the plan.
     pub items: usize,
-    /// Users written.
+    /// Users written in the directory.
     pub written: usize,
+    /// Users whose Microsoft 365 photo was written.
+    pub cloud_written: usize,
     /// Users whose write failed.
     pub failed: usize,
     /// How the run ended.
@@ -283,6 +303,13 @@ impl Summary {
             "import of {when} on {}{base}: {} of {} written, {end}",
             self.server, self.written, self.items
         );
+        if self.cloud_written > 0 {
+            text = text.replacen(
+                " written,",
+                &format!(" written (and {} in Microsoft 365),", self.cloud_written),
+                1,
+            );
+        }
         if self.undo_ran() {
             text.push_str(if self.left.is_empty() {
                 "; undone"
@@ -319,6 +346,7 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
         started_at: String::new(),
         items: 0,
         written: 0,
+        cloud_written: 0,
         failed: 0,
         end: End::Stopped,
         left: Vec::new(),
@@ -350,12 +378,14 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                 sha256: Some(sha),
                 backup,
                 old_sha256,
+                cloud,
             } => users.touch(Touched {
                 dn,
                 file,
                 new_sha256: vec![sha],
                 backup,
                 old_sha256,
+                cloud,
             }),
             // An older journal's Writing (no hashes): only its Written line can be undone.
             Entry::Writing { sha256: None, .. } => {}
@@ -364,9 +394,14 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                 file,
                 sha256,
                 backup,
+                cloud,
                 ..
             } => {
-                s.written += 1;
+                if cloud.is_some() {
+                    s.cloud_written += 1;
+                } else {
+                    s.written += 1;
+                }
                 // Alone only in older journals: the backup's hash is not recorded; undo reads it.
                 users.touch(Touched {
                     dn,
@@ -374,15 +409,19 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                     new_sha256: vec![sha256],
                     old_sha256: None,
                     backup,
+                    cloud,
                 });
             }
             Entry::Failed {
                 dn,
                 may_have_landed,
+                cloud,
                 ..
             } => {
                 s.failed += 1;
-                if !may_have_landed && let Some((_, touched, _)) = users.get_mut(&dn) {
+                if !may_have_landed
+                    && let Some((_, touched, _)) = users.get_mut(&dn, cloud.as_deref())
+                {
                     // The server refused the write: nothing changed for this user.
                     *touched = false;
                 }
@@ -399,8 +438,8 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                     End::Finished
                 };
             }
-            Entry::Undone { dn, how } => {
-                if let Some((_, _, h)) = users.get_mut(&dn) {
+            Entry::Undone { dn, how, cloud } => {
+                if let Some((_, _, h)) = users.get_mut(&dn, cloud.as_deref()) {
                     *h = Some(how);
                 }
             }
@@ -418,24 +457,33 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
     Ok(s)
 }
 
-/// Per user (DNs compare case-insensitively), in journal order: what the import sent, whether
-/// the user counts as touched, and how an undo settled them.
+/// Per user and target (DNs compare case-insensitively; the directory's photo and the
+/// Microsoft 365 one are two), in journal order: what the import sent, whether the user counts
+/// as touched, and how an undo settled them.
 #[derive(Default)]
 struct PerUser {
     all: Vec<(Touched, bool, Option<UndoneHow>)>,
-    index: HashMap<String, usize>,
+    index: HashMap<(String, Option<String>), usize>,
+}
+
+fn key(dn: &str, cloud: Option<&str>) -> (String, Option<String>) {
+    (dn.to_lowercase(), cloud.map(str::to_string))
 }
 
 impl PerUser {
-    fn get_mut(&mut self, dn: &str) -> Option<&mut (Touched, bool, Option<UndoneHow>)> {
-        let i = *self.index.get(&dn.to_lowercase())?;
+    fn get_mut(
+        &mut self,
+        dn: &str,
+        cloud: Option<&str>,
+    ) -> Option<&mut (Touched, bool, Option<UndoneHow>)> {
+        let i = *self.index.get(&key(dn, cloud))?;
         self.all.get_mut(i)
     }
 
     /// The import sent a photo to `t.dn`. The first record of the old value stays the one to go
     /// back to; a retry (or the Written after a Writing) only adds the photo's hash.
     fn touch(&mut self, t: Touched) {
-        match self.get_mut(&t.dn) {
+        match self.get_mut(&t.dn, t.cloud.as_deref()) {
             Some((known, touched, _)) => {
                 *touched = true;
                 for sha in t.new_sha256 {
@@ -445,7 +493,8 @@ impl PerUser {
                 }
             }
             None => {
-                self.index.insert(t.dn.to_lowercase(), self.all.len());
+                self.index
+                    .insert(key(&t.dn, t.cloud.as_deref()), self.all.len());
                 self.all.push((t, true, None));
             }
         }
@@ -601,6 +650,7 @@ mod tests {
             sha256: Some(sha.into()),
             backup: None,
             old_sha256: None,
+            cloud: None,
         }
     }
 
@@ -652,6 +702,7 @@ mod tests {
             bytes: 1,
             sha256: "aa".into(),
             backup: None,
+            cloud: None,
         })
         .unwrap();
         for (dn, maybe) in [("CN=r", false), ("CN=v", true)] {
@@ -660,6 +711,7 @@ mod tests {
                 file: "x".into(),
                 reason: "x".into(),
                 may_have_landed: maybe,
+                cloud: None,
             })
             .unwrap();
         }
@@ -691,7 +743,12 @@ mod tests {
             ("CN=s", UndoneHow::AlreadyAsBefore),
             ("CN=v", UndoneHow::ChangedSince),
         ] {
-            j.append(&Entry::Undone { dn: dn.into(), how }).unwrap();
+            j.append(&Entry::Undone {
+                dn: dn.into(),
+                how,
+                cloud: None,
+            })
+            .unwrap();
         }
         let s = summarize(&p).unwrap();
         assert!(!s.has_something_to_undo());

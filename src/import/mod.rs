@@ -11,6 +11,7 @@ mod matched;
 mod plan;
 mod report;
 mod session;
+mod to_cloud;
 mod undo;
 
 pub use choices::{Case, Choices, ManualCrop, Pair, Skip, Unmatched};
@@ -20,9 +21,10 @@ pub use export::{
 pub use job::{Cancel, JobOptions, Progress, run};
 pub use journal::Journal;
 pub use matched::{MatchBy, Matched, match_files, scan};
-pub use plan::{Encoded, FileStamp, NO_RIGHT, Plan, PlanItem, PlanSummary, new_id};
+pub use plan::{Destination, Encoded, FileStamp, NO_RIGHT, Plan, PlanItem, PlanSummary, new_id};
 pub use report::{ItemResult, Report, Status};
-pub use session::{NotStarted, Session, import};
+pub use session::{NotStarted, Session, import, tenant_lock_key};
+pub use to_cloud::{CloudSide, NOT_SIGNED_IN};
 pub use undo::{UndoOutcome, UndoReport, UndoResult, undo};
 
 /// Leaves out of `plan` the users the signed-in account may not change, as the server computes

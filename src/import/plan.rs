@@ -72,6 +72,43 @@ pub struct Plan {
     pub attribute: PhotoAttribute,
     /// Users that were considered but get no photo, with why (no file, ambiguous, unticked).
     pub skipped: Vec<(User, Skip)>,
+    /// Where the photos go: the directory, Microsoft 365 or both.
+    pub to: Destination,
+}
+
+/// Where an import sends its photos. Both: the same file and crop make a photo for the
+/// directory (the plan's target, 96 px for thumbnailPhoto) and one for Microsoft 365
+/// ([`Target::microsoft_365`], 648 px), in one run with one journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Destination {
+    /// The directory's photo attribute only (the default).
+    #[default]
+    Directory,
+    /// The Microsoft 365 (Entra ID) profile photo only.
+    Microsoft365,
+    /// Both, the directory first.
+    Both,
+}
+
+impl Destination {
+    /// Whether the directory's photo attribute is written.
+    pub fn directory(self) -> bool {
+        matches!(self, Self::Directory | Self::Both)
+    }
+
+    /// Whether the Microsoft 365 profile photo is written.
+    pub fn cloud(self) -> bool {
+        matches!(self, Self::Microsoft365 | Self::Both)
+    }
+
+    /// "Active Directory", "Microsoft 365", "Active Directory and Microsoft 365".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Directory => "Active Directory",
+            Self::Microsoft365 => "Microsoft 365",
+            Self::Both => "Active Directory and Microsoft 365",
+        }
+    }
 }
 
 /// Why a user the account may not change is left out of an import, and why the window's photo
@@ -99,6 +136,7 @@ impl Plan {
             target,
             attribute,
             skipped: Vec::new(),
+            to: Destination::Directory,
         }
     }
 
@@ -177,7 +215,10 @@ impl Plan {
             })
             .cloned()
             .collect();
-        (!items.is_empty()).then(|| Plan::new(items, self.target, self.attribute.clone()))
+        (!items.is_empty()).then(|| Plan {
+            to: self.to,
+            ..Plan::new(items, self.target, self.attribute.clone())
+        })
     }
 
     /// The counts the summary shows.

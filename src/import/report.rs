@@ -84,8 +84,10 @@ pub(crate) fn not_attempted(why: &(impl std::fmt::Display + ?Sized)) -> String {
 pub struct Report {
     /// The plan's id (names the journal).
     pub id: String,
-    /// One line per user, written, failed or skipped.
+    /// One line per user, written, failed or skipped: the directory's photo.
     pub results: Vec<ItemResult>,
+    /// The same for the Microsoft 365 photo, when it was a destination (empty otherwise).
+    pub cloud: Vec<ItemResult>,
     /// Stopped by the person before every user had their turn.
     pub cancelled: bool,
     /// The server went away and did not come back: why, for a person. The rest was not attempted.
@@ -121,15 +123,42 @@ impl Report {
         self.count(|s| matches!(s, Status::UpToDate))
     }
 
-    /// "3 written, 5 up to date, 0 failed, 2 skipped": the one line both faces show.
+    /// "3 written, 5 up to date, 0 failed, 2 skipped": the one line both faces show; with
+    /// Microsoft 365 as well, "Active Directory: …; Microsoft 365: …".
     pub fn counts(&self) -> String {
-        format!(
-            "{} written, {} up to date, {} failed, {} skipped",
-            self.written(),
-            self.up_to_date(),
-            self.failed(),
-            self.skipped()
-        )
+        let line = |rs: &[ItemResult]| {
+            let n = |f: fn(&Status) -> bool| rs.iter().filter(|r| f(&r.status)).count();
+            format!(
+                "{} written, {} up to date, {} failed, {} skipped",
+                n(|s| matches!(s, Status::Written { .. })),
+                n(|s| matches!(s, Status::UpToDate)),
+                n(|s| matches!(s, Status::Failed { .. })),
+                n(|s| matches!(s, Status::Skipped { .. }))
+            )
+        };
+        match (self.results.is_empty(), self.cloud.is_empty()) {
+            (_, true) => line(&self.results),
+            (true, false) => format!("Microsoft 365: {}", line(&self.cloud)),
+            (false, false) => format!(
+                "Active Directory: {}; Microsoft 365: {}",
+                line(&self.results),
+                line(&self.cloud)
+            ),
+        }
+    }
+
+    /// Users whose Microsoft 365 photo was written.
+    pub fn cloud_written(&self) -> usize {
+        self.cloud_count(|s| matches!(s, Status::Written { .. }))
+    }
+
+    /// Users whose Microsoft 365 write failed.
+    pub fn cloud_failed(&self) -> usize {
+        self.cloud_count(|s| matches!(s, Status::Failed { .. }))
+    }
+
+    fn cloud_count(&self, f: impl Fn(&Status) -> bool) -> usize {
+        self.cloud.iter().filter(|r| f(&r.status)).count()
     }
 
     /// Whether the run stopped before every user had their turn (cancelled, server lost).
@@ -143,8 +172,14 @@ impl Report {
 
     /// CSV with a header row; RFC 4180 quoting; UTF-8 with a BOM so Excel reads accents right.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("\u{feff}name,sAMAccountName,dn,file,result,bytes,detail\r\n");
-        for r in &self.results {
+        let mut out =
+            String::from("\u{feff}name,sAMAccountName,dn,file,result,bytes,detail,target\r\n");
+        let rows = self
+            .results
+            .iter()
+            .map(|r| (r, "Active Directory"))
+            .chain(self.cloud.iter().map(|r| (r, "Microsoft 365")));
+        for (r, target) in rows {
             let (result, bytes, detail) = match &r.status {
                 Status::Written { bytes, backup, .. } => (
                     "written",
@@ -184,6 +219,7 @@ impl Report {
                 result,
                 bytes.as_str(),
                 detail.as_str(),
+                target,
             ];
             out.push_str(&row.map(csv_field).join(","));
             out.push_str("\r\n");
@@ -246,9 +282,9 @@ mod tests {
         let lines: Vec<_> = csv.split("\r\n").collect();
         assert_eq!(
             lines[1],
-            "\"John \"\"JD\"\" Doe\",jdoe,\"CN=Doe\\, John,OU=Sales\",photos/jdoe.jpg,written,9000,"
+            "\"John \"\"JD\"\" Doe\",jdoe,\"CN=Doe\\, John,OU=Sales\",photos/jdoe.jpg,written,9000,,Active Directory"
         );
-        assert_eq!(lines[2], "'=cmd(),,CN=x,,failed,,bad file");
+        assert_eq!(lines[2], "'=cmd(),,CN=x,,failed,,bad file,Active Directory");
         assert_eq!((r.written(), r.failed(), r.skipped()), (1, 1, 0));
     }
 

@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
-use super::job::{Cancel, JobOptions, Progress, run};
+use super::job::{Cancel, JobOptions, Progress, run_to};
 use super::journal::Journal;
 use super::plan::Plan;
 use super::report::Report;
+use super::to_cloud::CloudSide;
 use crate::data_folder::{DataFolder, LockError, WriteLock};
 use crate::directory::{BackupStore, Directory};
 
@@ -37,7 +38,14 @@ pub enum NotStarted {
 /// An import that holds the directory's write lock (until it is dropped) and may run.
 pub struct Session {
     _lock: WriteLock,
+    /// The tenant's lock too, when the import writes Microsoft 365.
+    _cloud_lock: Option<WriteLock>,
     data: DataFolder,
+}
+
+/// The write lock's key of a Microsoft 365 tenant: one writer per tenant, as per directory.
+pub fn tenant_lock_key(tenant: &str) -> String {
+    format!("microsoft365:{}", tenant.trim().to_lowercase())
 }
 
 impl Session {
@@ -48,16 +56,25 @@ impl Session {
         let lock = data.lock_writes(&dir.lock_key().await, who)?;
         Ok(Self {
             _lock: lock,
+            _cloud_lock: None,
             data: data.clone(),
         })
     }
 
+    /// Takes the tenant's write lock as well, for an import that writes Microsoft 365.
+    pub fn lock_tenant(&mut self, tenant: &str, who: &str) -> Result<(), NotStarted> {
+        self._cloud_lock = Some(self.data.lock_writes(&tenant_lock_key(tenant), who)?);
+        Ok(())
+    }
+
     /// Creates the plan's journal and runs the job: every user backed up, written, read back and
-    /// journaled; `on_progress` after each user. Refuses to write when the journal cannot be
-    /// created.
+    /// journaled — in the directory, and in Microsoft 365 through `cloud` when the plan goes
+    /// there too ([`Plan::to`]); `on_progress` after each user. Refuses to write when the
+    /// journal cannot be created.
     pub async fn run(
         &self,
         dir: &Directory,
+        cloud: Option<&CloudSide>,
         plan: &Plan,
         opts: JobOptions,
         cancel: &Cancel,
@@ -70,8 +87,9 @@ impl Session {
             reason: e.to_string(),
         })?;
         let backups = BackupStore::in_folder(&self.data);
-        Ok(run(
+        Ok(run_to(
             dir,
+            cloud,
             plan,
             &backups,
             Some(journal),
@@ -83,10 +101,13 @@ impl Session {
     }
 }
 
-/// The whole import in one call: lock, journal, run. For the faces that ask nothing between
-/// taking the lock and writing (the window, a sync).
+/// The whole import in one call: lock (the directory's, and the tenant's with `cloud`),
+/// journal, run. For the faces that ask nothing between taking the lock and writing (the
+/// window, a sync).
+#[allow(clippy::too_many_arguments)]
 pub async fn import(
     dir: &Directory,
+    cloud: Option<(&CloudSide, &str)>,
     data: &DataFolder,
     who: &str,
     plan: &Plan,
@@ -94,8 +115,18 @@ pub async fn import(
     cancel: &Cancel,
     on_progress: impl FnMut(&Progress),
 ) -> Result<Report, NotStarted> {
-    Session::lock(dir, data, who)
-        .await?
-        .run(dir, plan, opts, cancel, on_progress)
+    let mut session = Session::lock(dir, data, who).await?;
+    if let Some((_, tenant)) = cloud.filter(|_| plan.to.cloud()) {
+        session.lock_tenant(tenant, who)?;
+    }
+    session
+        .run(
+            dir,
+            cloud.map(|(side, _)| side),
+            plan,
+            opts,
+            cancel,
+            on_progress,
+        )
         .await
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::job::Cancel;
 use super::journal::{self, Entry, Journal, Touched, UndoneHow};
 use super::link;
+use super::to_cloud::CloudSide;
 use crate::directory::{
     BackupStore, Change, Directory, DirectoryError, Found, PhotoAttribute, Sent, Who, read_saved,
     sha256_hex,
@@ -126,10 +127,15 @@ const BATCH: usize = 100;
 /// with a few searches, the values the undo replaces recorded together, the old photos sent
 /// pipelined and read back together. A lost connection is ridden out like in the import; if the
 /// server stays away the rest is reported as not attempted.
+///
+/// Microsoft 365 photos the import wrote are put back through `cloud` the same way (each user
+/// looked at, the import's photo saved, the old one sent or the photo removed, read back);
+/// without `cloud` they are reported as not attempted, "sign in to Microsoft 365".
 pub async fn undo(
     dir: &Directory,
     journal_path: &Path,
     backups: &BackupStore,
+    cloud: Option<&CloudSide>,
     cancel: &Cancel,
 ) -> std::io::Result<UndoReport> {
     let summary = journal::summarize(journal_path)?;
@@ -138,16 +144,22 @@ pub async fn undo(
     } else {
         PhotoAttribute(summary.attribute.clone())
     };
+    let action = format!("undo of import {}", summary.id);
     let ctx = Batch {
         dir,
         attribute: &attribute,
         backups,
-        action: format!("undo of import {}", summary.id),
+        action: action.clone(),
     };
     let mut log = Journal::create(journal_path.to_path_buf())?;
     let mut outcomes: Vec<Option<UndoOutcome>> = vec![None; summary.left.len()];
     let mut stop: Option<String> = None;
-    let mut todo: Vec<usize> = (0..summary.left.len()).collect();
+    let mut todo: Vec<usize> = (0..summary.left.len())
+        .filter(|&i| summary.left[i].cloud.is_none())
+        .collect();
+    let in_cloud: Vec<usize> = (0..summary.left.len())
+        .filter(|&i| summary.left[i].cloud.is_some())
+        .collect();
     while !todo.is_empty() {
         if stop.is_none() && cancel.is_cancelled() {
             stop = Some("cancelled".into());
@@ -172,16 +184,11 @@ pub async fn undo(
                 Err(e) => UndoOutcome::Failed(e.to_string()),
                 Ok(o) => o,
             };
-            let how = match outcome {
-                UndoOutcome::PutBack | UndoOutcome::Removed => Some(UndoneHow::PutBack),
-                UndoOutcome::AlreadyAsBefore => Some(UndoneHow::AlreadyAsBefore),
-                UndoOutcome::ChangedSince => Some(UndoneHow::ChangedSince),
-                UndoOutcome::Failed(_) | UndoOutcome::NotAttempted(_) => None,
-            };
-            if let Some(how) = how {
+            if let Some(how) = settled(&outcome) {
                 entries.push(Entry::Undone {
                     dn: summary.left[i].dn.clone(),
                     how,
+                    cloud: None,
                 });
             }
             outcomes[i] = Some(outcome);
@@ -196,18 +203,57 @@ pub async fn undo(
             todo = lost;
         }
     }
+    if !in_cloud.is_empty() {
+        let touched: Vec<&Touched> = in_cloud.iter().map(|&i| &summary.left[i]).collect();
+        let done = match cloud {
+            Some(side) => super::to_cloud::undo(side, &touched, cancel).await,
+            None => touched
+                .iter()
+                .map(|_| UndoOutcome::NotAttempted(NOT_SIGNED_IN_UNDO.into()))
+                .collect(),
+        };
+        let mut entries = Vec::new();
+        for (&i, outcome) in in_cloud.iter().zip(done) {
+            if let Some(how) = settled(&outcome) {
+                entries.push(Entry::Undone {
+                    dn: summary.left[i].dn.clone(),
+                    how,
+                    cloud: summary.left[i].cloud.clone(),
+                });
+            }
+            outcomes[i] = Some(outcome);
+        }
+        log.append_all(&entries)?;
+    }
     let results = summary
         .left
         .iter()
         .zip(outcomes)
         .map(|(t, o)| UndoResult {
             dn: t.dn.clone(),
-            name: crate::directory::rdn_value(&t.dn),
+            name: match t.cloud {
+                Some(_) => format!("{} (Microsoft 365)", crate::directory::rdn_value(&t.dn)),
+                None => crate::directory::rdn_value(&t.dn),
+            },
             outcome: o.unwrap_or_else(|| UndoOutcome::Failed("not looked at".into())),
         })
         .collect();
     let summary = journal::summarize(journal_path)?;
     Ok(UndoReport { summary, results })
+}
+
+/// Why an undo left the Microsoft 365 photos alone.
+const NOT_SIGNED_IN_UNDO: &str =
+    "not attempted: sign in to Microsoft 365 to put back its photos (undo again, signed in)";
+
+/// How the journal records an outcome; `None`: not settled, the next undo looks again.
+fn settled(outcome: &UndoOutcome) -> Option<UndoneHow> {
+    match outcome {
+        UndoOutcome::PutBack | UndoOutcome::Removed => Some(UndoneHow::PutBack),
+        UndoOutcome::AlreadyAsBefore => Some(UndoneHow::AlreadyAsBefore),
+        UndoOutcome::ChangedSince => Some(UndoneHow::ChangedSince),
+        UndoOutcome::Failed(_) | UndoOutcome::NotAttempted(_) => None,
+    }
 }
 
 /// What every undo batch needs.

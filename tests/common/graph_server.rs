@@ -712,11 +712,12 @@ fn list_users(st: &State, base: &str, query: &HashMap<String, String>) -> Answer
             let v = match prop.as_str() {
                 "onPremisesImmutableId" => u.immutable_id.clone(),
                 "userPrincipalName" => Some(u.upn.to_lowercase()),
-                "mail" => u.mail.clone(),
+                "mail" => u.mail.as_deref().map(str::to_lowercase),
                 _ => None,
             };
+            // Directory strings compare without case in Graph filters; the anchor is base64.
             let wanted = |x: &String| {
-                if prop == "userPrincipalName" {
+                if prop != "onPremisesImmutableId" {
                     x.to_lowercase()
                 } else {
                     x.clone()

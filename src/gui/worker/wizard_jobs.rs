@@ -86,7 +86,7 @@ pub(super) async fn import(s: &WorkerState, id: ReqId, plan: Plan, cancel: Cance
     let progress = |p: &import::Progress| s.emit(id, Event::ImportProgress(p.clone()));
     let opts = import::JobOptions::default();
     let who = "adphoto window: import";
-    match import::import(&dir, &s.data, who, &plan, opts, &cancel, progress).await {
+    match import::import(&dir, None, &s.data, who, &plan, opts, &cancel, progress).await {
         Ok(report) => s.emit(id, Event::ImportDone(Box::new(report))),
         Err(e) => {
             let e = e.to_string();
@@ -157,7 +157,7 @@ pub(super) async fn undo(s: &WorkerState, id: ReqId, journal: PathBuf) {
         return;
     };
     let result = match s.lock(&dir, "undo an import").await {
-        Ok(_lock) => import::undo(&dir, &journal, &s.backups, &Cancel::default())
+        Ok(_lock) => import::undo(&dir, &journal, &s.backups, None, &Cancel::default())
             .await
             .map_err(|e| format!("cannot use the journal {}: {e}", journal.display())),
         Err(e) => Err(format!("Not undone: {e}")),
