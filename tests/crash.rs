@@ -7,6 +7,8 @@
 //! keeps serving the other tests.
 
 mod common;
+#[path = "common/graph_server.rs"]
+mod graph_server;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -36,6 +38,12 @@ struct Scene {
     photos: PathBuf,
     data: tempfile::TempDir,
     proxy: Proxy,
+    /// The CA file every command is given (the DC's, or the DC's and the Graph server's).
+    ca: PathBuf,
+    /// When set, imports go `--to both` and every command signs in to this Microsoft 365.
+    cloud: Option<graph_server::GraphServer>,
+    /// Every user's Microsoft 365 photo before any import, by index.
+    cloud_before: Vec<Option<Vec<u8>>>,
 }
 
 impl Scene {
@@ -71,7 +79,11 @@ impl Scene {
             before.push(old);
         }
         let proxy = Proxy::start(LDAPS.parse::<SocketAddr>().unwrap(), delay);
+        let ca = dc.ca.clone();
         Self {
+            ca,
+            cloud: None,
+            cloud_before: Vec::new(),
             dc,
             rt,
             dir,
@@ -90,12 +102,22 @@ impl Scene {
     /// `server`: through the proxy (the default) or straight to the DC.
     fn cmd_via(&self, server: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_adphoto"));
-        cmd.args(["--ca-file", self.dc.ca.to_str().unwrap()])
+        cmd.args(["--ca-file", self.ca.to_str().unwrap()])
             .args(["--server", server])
             .args(["--timeout", "5"])
             .args(args)
             .env_remove("ADPHOTO_SERVER")
-            .env("ADPHOTO_USER", &self.dc.admin)
+            .env_remove("ADPHOTO_TENANT_ID")
+            .env_remove("ADPHOTO_CLIENT_SECRET");
+        if let Some(g) = &self.cloud {
+            // The app's own identity (client credentials), as an unattended run signs in.
+            cmd.args(["--tenant", graph_server::TENANT])
+                .args(["--client-id", graph_server::CLIENT_ID])
+                .env("ADPHOTO_CLIENT_SECRET", graph_server::CLIENT_SECRET)
+                .env("ADPHOTO_LOGIN_URL", &g.url)
+                .env("ADPHOTO_GRAPH_URL", &g.url);
+        }
+        cmd.env("ADPHOTO_USER", &self.dc.admin)
             .env("ADPHOTO_PASSWORD", &self.dc.password)
             .env("ADPHOTO_DATA_DIR", self.data.path().join("data"))
             .stdin(Stdio::null())
@@ -123,6 +145,8 @@ impl Scene {
                 "--concurrency",
                 "4",
                 "--yes",
+                "--to",
+                if self.cloud.is_some() { "both" } else { "ad" },
             ],
         )
     }
@@ -158,7 +182,63 @@ impl Scene {
                 u.dn
             );
         }
+        if let Some(g) = &self.cloud {
+            for (i, old) in self.cloud_before.iter().enumerate() {
+                let now = g.with(|st| st.photos.get(&cloud_id(i)).map(|(b, _)| sha(b)));
+                assert_eq!(
+                    now,
+                    old.as_deref().map(sha),
+                    "{}: Microsoft 365 photo not as before ({when})",
+                    self.users[i].dn
+                );
+            }
+        }
     }
+
+    /// Every user also in Microsoft 365 (found by onPremisesImmutableId), a third of them with
+    /// a cloud photo; imports go to both, and the cloud answers slowly enough for kills to land
+    /// in its leg.
+    fn with_cloud(mut self, latency: Duration) -> Self {
+        let g = graph_server::GraphServer::start(Vec::new());
+        let before: Vec<Option<Vec<u8>>> = (0..self.users.len())
+            .map(|i| (i % 3 == 0).then(|| picture(300, 300, 60 + i as u8, true)))
+            .collect();
+        g.with(|st| {
+            st.users = self
+                .users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| graph_server::MockUser {
+                    id: cloud_id(i),
+                    upn: u.user_principal_name.clone().unwrap(),
+                    mail: u.mail.clone(),
+                    display_name: u.label(),
+                    immutable_id: Some(adphoto::cloud::immutable_id(u).unwrap()),
+                })
+                .collect();
+            st.page_size = 100;
+            st.latency = latency;
+            for (i, b) in before.iter().enumerate() {
+                if let Some(b) = b {
+                    st.photos
+                        .insert(cloud_id(i), (b.clone(), "image/jpeg".into()));
+                }
+            }
+        });
+        // One --ca-file for both connections: the DC's CA and the Graph server's.
+        let ca = self.data.path().join("both-ca.pem");
+        let mut pem = std::fs::read(&self.dc.ca).unwrap();
+        pem.extend(std::fs::read(&g.ca_file).unwrap());
+        std::fs::write(&ca, pem).unwrap();
+        self.ca = ca;
+        self.cloud = Some(g);
+        self.cloud_before = before;
+        self
+    }
+}
+
+fn cloud_id(i: usize) -> String {
+    format!("00000000-0000-0000-0000-{:012}", 7000 + i)
 }
 
 fn sha(b: &[u8]) -> String {
@@ -214,15 +294,25 @@ fn at_kill(p: &Path) -> String {
         })
         .unwrap_or_else(|| "(empty)".into());
     let mut open = 0i32;
+    let mut cloud = 0;
     for e in &entries {
         match e {
-            Entry::Writing { .. } => open += 1,
+            Entry::Writing { cloud: c, .. } => {
+                open += 1;
+                cloud += i32::from(c.is_some());
+            }
             Entry::Written { .. } | Entry::Failed { .. } => open -= 1,
             _ => {}
         }
     }
+    // Legs run one after the other, so the open writes are the cloud's once it began.
+    let leg = if cloud > 0 {
+        " (Microsoft 365 leg)"
+    } else {
+        ""
+    };
     format!(
-        "{} lines, last '{last}', {open} writes in flight",
+        "{} lines, last '{last}', {open} writes in flight{leg}",
         entries.len()
     )
 }
@@ -299,6 +389,75 @@ fn killed_imports_are_undone_byte_for_byte() {
             .any(|l| !l.contains(" 0 writes in flight") && !l.contains("no journal")),
         "{seen:#?}"
     );
+}
+
+#[test]
+fn imports_to_ad_and_microsoft_365_killed_anywhere_are_undone_on_both() {
+    let s = Scene::new(1217, 10, Duration::from_millis(2)).with_cloud(Duration::from_millis(15));
+    // A whole run first: how many journal lines an import to both writes, and that its undo
+    // puts both back.
+    let out = s.import().output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("Microsoft 365"),
+        "the report names the cloud: {said}"
+    );
+    let full = lines(&newest_journal(&s.journals()).unwrap());
+    let cloud_writes = s
+        .cloud
+        .as_ref()
+        .unwrap()
+        .graph_requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .count();
+    assert_eq!(cloud_writes, 10, "every user's cloud photo written");
+    s.undo_puts_everyone_back("after a whole import to both");
+    // Then kills spread over the run, both legs.
+    let mut seen = Vec::new();
+    let points: Vec<usize> = (1..12).map(|k| k * full / 12).collect();
+    for (run, &k) in points.iter().enumerate() {
+        let old = journal::all(&s.journals());
+        let mut child = s.import().spawn().unwrap();
+        if !wait_for_lines(&mut child, &s.journals(), &old, k) {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "run {run}: ended before line {k} of {full}:\n{}",
+                text(&out)
+            );
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let state = newest_journal(&s.journals())
+            .filter(|j| !old.contains(j))
+            .map_or("no journal yet".into(), |j| at_kill(&j));
+        let out = s.undo();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "run {run} ({state}):\n{}",
+            text(&out)
+        );
+        s.assert_as_before(&format!("run {run}, killed at {state}"));
+        seen.push(format!(
+            "run {run:2}: killed at line {k:2} of {full}: {state}"
+        ));
+    }
+    println!("{}", seen.join("\n"));
+    assert!(
+        journal::with_something_to_undo(&s.journals(), None).is_empty(),
+        "an import still has something to undo"
+    );
+    for leg in [false, true] {
+        assert!(
+            seen.iter()
+                .any(|l| !l.contains(" 0 writes in flight")
+                    && l.contains("Microsoft 365 leg") == leg),
+            "kills with writes in flight in both legs: {seen:#?}"
+        );
+    }
+    s.cloud.as_ref().unwrap().assert_no_violations();
 }
 
 #[test]

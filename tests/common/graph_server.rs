@@ -90,6 +90,8 @@ pub struct State {
     pub always_401: bool,
     /// Photo writes and deletes are answered 403.
     pub forbid_writes: bool,
+    /// Added before every answer (a round trip to the real service is tens of ms).
+    pub latency: std::time::Duration,
     /// Grant types asked of the token endpoint, in order.
     pub grants: Vec<String>,
     pub log: Vec<Seen>,
@@ -292,6 +294,10 @@ async fn handle(req: Request<hyper::body::Incoming>, state: &Mutex<State>, base:
         Ok(b) => b.to_bytes().to_vec(),
         Err(_) => return reply(400, "text/plain", "unreadable body"),
     };
+    let latency = state.lock().unwrap().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let mut st = state.lock().unwrap();
     let answer = route(
         &mut st,
