@@ -34,23 +34,6 @@ fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
-/// A 400×500 picture, different per seed, as the photo file of one user.
-fn picture(seed: u32) -> Vec<u8> {
-    let (w, h) = (400u32, 500u32);
-    let mut px = Vec::with_capacity((w * h * 3) as usize);
-    for y in 0..h {
-        for x in 0..w {
-            let v = (x * 7 + y * 3 + seed * 37) % 256;
-            px.extend([v as u8, ((y + seed) % 256) as u8, ((x ^ seed) % 256) as u8]);
-        }
-    }
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 90)
-        .encode(&px, w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
-        .unwrap();
-    out
-}
-
 /// Each user's photo file, encoded already (as the wizard's previews are).
 fn plan_items(users: &[User], folder: &std::path::Path, seed: u32) -> Vec<PlanItem> {
     let opts = PrepareOptions {
@@ -62,7 +45,7 @@ fn plan_items(users: &[User], folder: &std::path::Path, seed: u32) -> Vec<PlanIt
         .enumerate()
         .map(|(i, u)| {
             let file = folder.join(format!("{seed}-{i}.jpg"));
-            std::fs::write(&file, picture(seed * 1000 + i as u32)).unwrap();
+            std::fs::write(&file, dc::picture(400, 500, seed * 1000 + i as u32)).unwrap();
             let photo = photo::prepare_file(&file, &opts).unwrap();
             PlanItem {
                 user: u.clone(),

@@ -141,22 +141,53 @@ fn plan(us: &[User], folder: &std::path::Path, to: Destination) -> Plan {
     plan
 }
 
+/// Users of `range` set up on both sides (see [`set_up`]), a folder with a new picture of
+/// `(w, h, seed)` for each, and a sign-in to the stand-in.
+struct Scene {
+    dir: Directory,
+    /// Holds the folders above until the scene goes.
+    _tmp: tempfile::TempDir,
+    data: DataFolder,
+    server: GraphServer,
+    us: Vec<User>,
+    before: Before,
+    folder: std::path::PathBuf,
+    side: CloudSide,
+}
+
+impl Scene {
+    async fn new(range: std::ops::RangeInclusive<u32>, (w, h, seed): (u32, u32, u8)) -> Self {
+        let dir = TestDc::get().admin().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let data = DataFolder::new(tmp.path().join("data"));
+        let server = GraphServer::start(Vec::new());
+        let us = users(&dir, range).await;
+        let before = set_up(&dir, &us, &server, tmp.path()).await;
+        let folder = tmp.path().join("photos");
+        std::fs::create_dir(&folder).unwrap();
+        for (i, u) in us.iter().enumerate() {
+            let name = format!("{}.png", u.sam_account_name.as_ref().unwrap());
+            std::fs::write(folder.join(name), picture(w, h, seed + i as u8, false)).unwrap();
+        }
+        let side = side(&server, &data).await;
+        Self {
+            dir,
+            _tmp: tmp,
+            data,
+            server,
+            us,
+            before,
+            folder,
+            side,
+        }
+    }
+}
+
 #[tokio::test]
 async fn one_import_writes_ad_and_microsoft_365_and_undo_puts_both_back() {
-    let dc = TestDc::get();
-    let dir = dc.admin().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let data = DataFolder::new(tmp.path().join("data"));
-    let server = GraphServer::start(Vec::new());
-    let us = users(&dir, 1201..=1206).await;
-    let before = set_up(&dir, &us, &server, tmp.path()).await;
-    let folder = tmp.path().join("photos");
-    std::fs::create_dir(&folder).unwrap();
-    for (i, u) in us.iter().enumerate() {
-        let name = format!("{}.png", u.sam_account_name.as_ref().unwrap());
-        std::fs::write(folder.join(name), picture(900, 1000, 90 + i as u8, false)).unwrap();
-    }
-    let side = side(&server, &data).await;
+    let sc = Scene::new(1201..=1206, (900, 1000, 90)).await;
+    let (dir, data, server, us) = (sc.dir, sc.data, sc.server, sc.us);
+    let (before, folder, side) = (sc.before, sc.folder, sc.side);
     let plan = plan(&us, &folder, Destination::Both);
     let mut seen_cloud = 0;
     let report = import::import(
@@ -269,32 +300,24 @@ async fn one_import_writes_ad_and_microsoft_365_and_undo_puts_both_back() {
 #[tokio::test]
 async fn an_undo_without_a_sign_in_leaves_the_cloud_photos_for_the_next_and_microsoft_365_only_writes_no_ad()
  {
-    let dc = TestDc::get();
-    let dir = dc.admin().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let data = DataFolder::new(tmp.path().join("data"));
-    let server = GraphServer::start(Vec::new());
-    let us = users(&dir, 1211..=1216).await;
-    let before = set_up(&dir, &us, &server, tmp.path()).await;
-    let folder = tmp.path().join("photos");
-    std::fs::create_dir(&folder).unwrap();
-    for (i, u) in us.iter().enumerate() {
-        let name = format!("{}.png", u.sam_account_name.as_ref().unwrap());
-        std::fs::write(folder.join(name), picture(500, 500, 10 + i as u8, false)).unwrap();
-    }
-    let side = side(&server, &data).await;
-    let report = import::import(
-        &dir,
-        Some((&side, TENANT)),
-        &data,
-        "test",
-        &plan(&us, &folder, Destination::Microsoft365),
-        JobOptions { concurrency: 2 },
-        &Cancel::default(),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let sc = Scene::new(1211..=1216, (500, 500, 10)).await;
+    let (dir, data, server, us) = (&sc.dir, &sc.data, &sc.server, &sc.us);
+    let (before, folder, side) = (&sc.before, &sc.folder, &sc.side);
+    let to_cloud = || async {
+        import::import(
+            dir,
+            Some((side, TENANT)),
+            data,
+            "test",
+            &plan(us, folder, Destination::Microsoft365),
+            JobOptions { concurrency: 2 },
+            &Cancel::default(),
+            |_| {},
+        )
+        .await
+        .unwrap()
+    };
+    let report = to_cloud().await;
     assert!(report.results.is_empty(), "AD not a destination");
     assert_eq!(report.cloud_written(), 5, "{:#?}", report.cloud);
     assert!(
@@ -309,18 +332,7 @@ async fn an_undo_without_a_sign_in_leaves_the_cloud_photos_for_the_next_and_micr
         assert_eq!(now.as_deref().map(sha), before.ad[i].as_deref().map(sha));
     }
     // Running it again changes nothing: the cloud photos are up to date.
-    let again = import::import(
-        &dir,
-        Some((&side, TENANT)),
-        &data,
-        "test",
-        &plan(&us, &folder, Destination::Microsoft365),
-        JobOptions { concurrency: 2 },
-        &Cancel::default(),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let again = to_cloud().await;
     assert_eq!(again.cloud_written(), 0, "{}", again.counts());
     assert!(
         again.counts().contains("5 up to date"),
@@ -328,8 +340,8 @@ async fn an_undo_without_a_sign_in_leaves_the_cloud_photos_for_the_next_and_micr
         again.counts()
     );
     let journal = report.journal.clone().unwrap();
-    let backups = BackupStore::in_folder(&data);
-    let first = import::undo(&dir, &journal, &backups, None, &Cancel::default())
+    let backups = BackupStore::in_folder(data);
+    let first = import::undo(dir, &journal, &backups, None, &Cancel::default())
         .await
         .unwrap();
     assert_eq!(first.put_back(), 0);
@@ -342,12 +354,12 @@ async fn an_undo_without_a_sign_in_leaves_the_cloud_photos_for_the_next_and_micr
         "{}",
         first.describe()
     );
-    let second = import::undo(&dir, &journal, &backups, Some(&side), &Cancel::default())
+    let second = import::undo(dir, &journal, &backups, Some(side), &Cancel::default())
         .await
         .unwrap();
     assert!(second.complete(), "{}", second.describe());
     assert_eq!(second.put_back(), 5);
-    assert_as_before(&dir, &us, &server, &before).await;
+    assert_as_before(dir, us, server, before).await;
     assert!(
         !import::journal::summarize(&journal)
             .unwrap()

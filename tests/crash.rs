@@ -195,6 +195,37 @@ impl Scene {
         }
     }
 
+    /// Starts an import, SIGKILLs it once its journal has `k` lines (at 0: 150 ms in, before
+    /// the journal may exist), runs `adphoto undo` and checks everyone is as before. Returns
+    /// what the journal held at the kill.
+    fn kill_at_line_and_undo(&self, run: usize, k: usize) -> String {
+        let old = journal::all(&self.journals());
+        let mut child = self.import().spawn().unwrap();
+        if k == 0 {
+            std::thread::sleep(Duration::from_millis(150));
+        } else if !wait_for_lines(&mut child, &self.journals(), &old, k) {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "run {run}: the import ended before line {k}:\n{}",
+                text(&out)
+            );
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let state = newest_journal(&self.journals())
+            .filter(|j| !old.contains(j))
+            .map_or("no journal yet".into(), |j| at_kill(&j));
+        let out = self.undo();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "run {run} ({state}):\n{}",
+            text(&out)
+        );
+        self.assert_as_before(&format!("run {run}, killed at {state}"));
+        state
+    }
+
     /// Every user also in Microsoft 365 (found by onPremisesImmutableId), a third of them with
     /// a cloud photo; imports go to both, and the cloud answers slowly enough for kills to land
     /// in its leg.
@@ -327,30 +358,7 @@ fn killed_imports_are_undone_byte_for_byte() {
     ];
     let mut seen = Vec::new();
     for (run, &k) in points.iter().enumerate() {
-        let old = journal::all(&s.journals());
-        let mut child = s.import().spawn().unwrap();
-        if k == 0 {
-            std::thread::sleep(Duration::from_millis(150));
-        } else if !wait_for_lines(&mut child, &s.journals(), &old, k) {
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "run {run}: the import ended before line {k}:\n{}",
-                text(&out)
-            );
-        }
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        let state = newest_journal(&s.journals())
-            .filter(|j| !old.contains(j))
-            .map_or("no journal yet".into(), |j| at_kill(&j));
-        let out = s.undo();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "run {run} ({state}):\n{}",
-            text(&out)
-        );
-        s.assert_as_before(&format!("run {run}, killed at {state}"));
+        let state = s.kill_at_line_and_undo(run, k);
         seen.push(format!("run {run:2}: killed at line {k:2}: {state}"));
     }
     println!("{}", seen.join("\n"));
@@ -418,28 +426,7 @@ fn imports_to_ad_and_microsoft_365_killed_anywhere_are_undone_on_both() {
     let mut seen = Vec::new();
     let points: Vec<usize> = (1..12).map(|k| k * full / 12).collect();
     for (run, &k) in points.iter().enumerate() {
-        let old = journal::all(&s.journals());
-        let mut child = s.import().spawn().unwrap();
-        if !wait_for_lines(&mut child, &s.journals(), &old, k) {
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "run {run}: ended before line {k} of {full}:\n{}",
-                text(&out)
-            );
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-        let state = newest_journal(&s.journals())
-            .filter(|j| !old.contains(j))
-            .map_or("no journal yet".into(), |j| at_kill(&j));
-        let out = s.undo();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "run {run} ({state}):\n{}",
-            text(&out)
-        );
-        s.assert_as_before(&format!("run {run}, killed at {state}"));
+        let state = s.kill_at_line_and_undo(run, k);
         seen.push(format!(
             "run {run:2}: killed at line {k:2} of {full}: {state}"
         ));

@@ -90,3 +90,19 @@ pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
 }
+
+/// A w×h JPEG picture, different per seed, as one user's photo file.
+pub fn picture(w: u32, h: u32, seed: u32) -> Vec<u8> {
+    let mut px = Vec::with_capacity((w * h * 3) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            let v = (x * 7 + y * 3 + seed * 37) % 256;
+            px.extend([v as u8, ((y + seed) % 256) as u8, ((x ^ seed) % 256) as u8]);
+        }
+    }
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&px, w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
+}

@@ -55,20 +55,8 @@ pub(super) async fn run(
         Ok(a) => a,
         Err(e) => {
             let why = e.to_string();
-            let results = plan
-                .items
-                .iter()
-                .map(|item| {
-                    let r = result(
-                        item,
-                        Status::Failed {
-                            reason: format!("could not look up the Microsoft 365 account: {why}"),
-                        },
-                    );
-                    done(&r);
-                    r
-                })
-                .collect();
+            let reason = format!("could not look up the Microsoft 365 account: {why}");
+            let results = fail_all(plan, &reason, &mut done);
             return Leg {
                 results,
                 unreachable: e.is_connection_error().then_some(why),
@@ -141,24 +129,27 @@ pub(super) async fn run(
 
 /// The leg of a plan for Microsoft 365 run without a sign-in: every user failed, saying so.
 pub(super) fn not_signed_in(plan: &Plan, mut done: impl FnMut(&ItemResult)) -> Leg {
-    let results = plan
-        .items
+    Leg {
+        results: fail_all(plan, NOT_SIGNED_IN, &mut done),
+        unreachable: None,
+    }
+}
+
+/// Every user of the plan failed for one reason.
+fn fail_all(plan: &Plan, reason: &str, done: &mut impl FnMut(&ItemResult)) -> Vec<ItemResult> {
+    plan.items
         .iter()
         .map(|item| {
             let r = result(
                 item,
                 Status::Failed {
-                    reason: NOT_SIGNED_IN.into(),
+                    reason: reason.to_string(),
                 },
             );
             done(&r);
             r
         })
-        .collect();
-    Leg {
-        results,
-        unreachable: None,
-    }
+        .collect()
 }
 
 /// Why nothing went to Microsoft 365 when nobody signed in to it.
