@@ -4,6 +4,7 @@
 //! views only draw state and return actions. Start with [`run`]; tests build [`App`] directly.
 
 mod app;
+mod cloud_sign_in;
 mod connect_dialog;
 pub mod crop_canvas;
 mod file_chooser;

@@ -41,6 +41,8 @@ pub struct UndoResult {
     pub name: String,
     /// What the undo did.
     pub outcome: UndoOutcome,
+    /// This line is the user's Microsoft 365 photo (not the directory's).
+    pub cloud: bool,
 }
 
 /// The undo of one import.
@@ -236,6 +238,7 @@ pub async fn undo(
                 None => crate::directory::rdn_value(&t.dn),
             },
             outcome: o.unwrap_or_else(|| UndoOutcome::Failed("not looked at".into())),
+            cloud: t.cloud.is_some(),
         })
         .collect();
     let summary = journal::summarize(journal_path)?;

@@ -44,6 +44,12 @@ impl App {
                 None => None,
             },
         };
+        let was = self.cloud.signed_in().is_some();
+        let rest = rest.and_then(|e| self.cloud.handle(id, e));
+        if let Some(tenant) = self.cloud.signed_in().filter(|_| !was) {
+            self.status
+                .ok(format!("Signed in to Microsoft 365 ({tenant})."));
+        }
         if let Some(event) = rest {
             self.handle(ctx, id, event);
         }
@@ -230,7 +236,9 @@ impl App {
             | Event::Encoded(_)
             | Event::CropLoaded(_)
             | Event::CropEncoded(_)
-            | Event::PhotoRights(_) => {}
+            | Event::PhotoRights(_)
+            | Event::CloudDeviceCode { .. }
+            | Event::CloudSignedIn(_) => {}
             Event::Cancelled => {
                 if self.connect_request == Some(id) {
                     self.connect.busy = false;

@@ -75,6 +75,8 @@ pub struct App {
     wizard_remembered: bool,
     /// The photo copied with "Copy photo" / Ctrl+C, to paste on other users.
     copied: Option<row_actions::CopiedPhoto>,
+    /// The Microsoft 365 sign-in (its dialog, and the tenant once signed in).
+    cloud: crate::gui::cloud_sign_in::CloudSignIn,
 }
 
 impl App {
@@ -129,6 +131,7 @@ impl App {
             own_file_chooser: false,
             toast: None,
             copied: None,
+            cloud: Default::default(),
             theme: prefs.theme,
             imports: prefs.imports,
             wizard_remembered: false,
@@ -494,7 +497,9 @@ impl App {
             return;
         }
 
+        self.cloud.ui(&ctx, &self.worker);
         if let Some(w) = &mut self.wizard {
+            w.cloud = self.cloud.signed_in().map(str::to_string);
             let mut action = None;
             egui::CentralPanel::default().show(ui, |ui| {
                 action = w.ui(ui, &self.worker, &mut self.thumbs);
@@ -510,6 +515,7 @@ impl App {
                 Some(WizardAction::PickFolder) => self.pick(FilePurpose::ImportFolder),
                 Some(WizardAction::PickReport) => self.pick(FilePurpose::ImportReport),
                 Some(WizardAction::PickMap) => self.pick(FilePurpose::ImportMap),
+                Some(WizardAction::SignInCloud) => self.cloud.show(&self.connect.prefs.ca_file),
                 None => {}
             }
             return;

@@ -40,6 +40,29 @@ impl App {
             {
                 self.refresh();
             }
+            match self.cloud.signed_in() {
+                Some(tenant) => {
+                    let tenant = tenant.to_string();
+                    ui.menu_button(format!("Microsoft 365 · {tenant}"), |ui| {
+                        if ui.button("Sign out of Microsoft 365").clicked() {
+                            self.cloud.sign_out(&self.worker);
+                        }
+                    })
+                    .response
+                    .on_hover_text("Imports can write the Microsoft 365 profile photo too");
+                }
+                None => {
+                    if ui
+                        .button("Microsoft 365…")
+                        .on_hover_text(
+                            "Sign in to Microsoft 365, to write the profile photo Outlook and Teams show",
+                        )
+                        .clicked()
+                    {
+                        self.cloud.show(&self.connect.prefs.ca_file);
+                    }
+                }
+            }
             ui.separator();
             match &self.connection {
                 Some(c) => {

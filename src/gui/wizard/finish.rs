@@ -200,17 +200,31 @@ fn undo_ui(ui: &mut egui::Ui, undo: Option<&Result<UndoReport, String>>) {
     }
 }
 
-/// One row per user: name and account (two "John Smith" are told apart), what the import did,
-/// and — after Undo — what the undo did.
+/// One row per user and target: name and account (two "John Smith" are told apart), where
+/// (when the import went to Microsoft 365 too), what the import did, and — after Undo — what
+/// the undo did.
 fn results_ui(ui: &mut egui::Ui, report: &Report, undone: Option<&UndoReport>) {
+    let both = !report.cloud.is_empty();
+    let rows = report
+        .results
+        .iter()
+        .map(|r| (false, r))
+        .chain(report.cloud.iter().map(|r| (true, r)));
     egui::Grid::new("results").striped(true).show(ui, |ui| {
-        for r in &report.results {
+        for (cloud, r) in rows {
             ui.label(&r.name);
             ui.weak(r.sam_account_name.as_deref().unwrap_or(""));
+            if both {
+                ui.weak(if cloud {
+                    "Microsoft 365"
+                } else {
+                    "Active Directory"
+                });
+            }
             let after_undo = undone.and_then(|u| {
                 u.results
                     .iter()
-                    .find(|x| crate::directory::dn_eq(&x.dn, &r.dn))
+                    .find(|x| x.cloud == cloud && crate::directory::dn_eq(&x.dn, &r.dn))
                     .map(|x| &x.outcome)
             });
             if let Some(outcome) = after_undo {

@@ -33,7 +33,7 @@ use folder::FolderStep;
 pub use memory::{ImportMemories, ImportMemory};
 use pattern::PatternStep;
 use resize::ResizeStep;
-use summary::SummaryStep;
+use summary::{SummaryAction, SummaryStep};
 
 /// The wizard's pages, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,10 +87,14 @@ pub enum WizardAction {
     PickReport,
     /// A mapping file instead of a pattern (Pattern step).
     PickMap,
+    /// Sign in to Microsoft 365 (Summary step), to write there too.
+    SignInCloud,
 }
 
 pub struct Wizard {
     pub step: Step,
+    /// The Microsoft 365 tenant signed in to, if any (the window's; the Summary offers it).
+    pub cloud: Option<String>,
     users: Vec<User>,
     data: DataFolder,
     attribute: PhotoAttribute,
@@ -145,6 +149,7 @@ impl Wizard {
             automatch: AutomatchStep::default(),
             resize: ResizeStep::default(),
             summary: SummaryStep::default(),
+            cloud: None,
             finish: FinishStep::default(),
         }
     }
@@ -356,8 +361,16 @@ impl Wizard {
                         .ui(ui, worker, &self.users, files, &mut self.automatch);
                 }
                 Step::Summary => {
-                    if self.summary.ui(ui, worker, &self.data, &self.attribute) {
-                        action = Some(WizardAction::PickReport);
+                    let cloud = self.cloud.as_deref();
+                    match self
+                        .summary
+                        .ui(ui, worker, &self.data, &self.attribute, cloud)
+                    {
+                        Some(SummaryAction::SaveList) => action = Some(WizardAction::PickReport),
+                        Some(SummaryAction::SignInCloud) => {
+                            action = Some(WizardAction::SignInCloud);
+                        }
+                        None => {}
                     }
                 }
                 Step::Finish => {
@@ -441,7 +454,7 @@ impl Wizard {
                 .clicked()
                 || enter)
                 && startable
-                && let Some(plan) = self.summary.plan().cloned()
+                && let Some(plan) = self.summary.plan_to_run()
             {
                 self.finish.start(plan, &self.data, worker);
                 self.step = Step::Finish;

@@ -6,7 +6,7 @@ use super::ask;
 use crate::data_folder::DataFolder;
 use crate::directory::PhotoAttribute;
 use crate::gui::worker::{Command, ReqId, Worker};
-use crate::import::{Plan, PlanSummary};
+use crate::import::{Destination, Plan, PlanSummary};
 
 /// Where the rights check stands.
 #[derive(Debug, Default, PartialEq)]
@@ -20,11 +20,20 @@ enum Rights {
     Failed(String),
 }
 
+/// What the Summary asks of the wizard.
+#[derive(Debug, PartialEq)]
+pub(super) enum SummaryAction {
+    SaveList,
+    SignInCloud,
+}
+
 #[derive(Default)]
 pub(super) struct SummaryStep {
     plan: Option<Plan>,
     numbers: PlanSummary,
     rights: Rights,
+    /// Where the photos go: AD, Microsoft 365 or both (AD until a person signs in).
+    to: Destination,
 }
 
 impl SummaryStep {
@@ -34,11 +43,53 @@ impl SummaryStep {
             plan,
             numbers,
             rights: Rights::NotAsked,
+            to: Destination::Directory,
         }
     }
 
     pub(super) fn plan(&self) -> Option<&Plan> {
         self.plan.as_ref()
+    }
+
+    /// The plan to run, sent where the person chose.
+    pub(super) fn plan_to_run(&self) -> Option<Plan> {
+        let mut plan = self.plan.clone()?;
+        plan.to = self.to;
+        Some(plan)
+    }
+
+    /// "Write to:": AD, Microsoft 365 or both; the cloud choices once signed in (`cloud`: the
+    /// tenant). Returns true when "Sign in to Microsoft 365…" was clicked.
+    fn destination_ui(&mut self, ui: &mut egui::Ui, cloud: Option<&str>) -> bool {
+        if cloud.is_none() {
+            self.to = Destination::Directory;
+        }
+        let mut sign_in = false;
+        ui.horizontal(|ui| {
+            ui.label("Write to:");
+            ui.radio_value(&mut self.to, Destination::Directory, "Active Directory");
+            ui.add_enabled_ui(cloud.is_some(), |ui| {
+                ui.radio_value(&mut self.to, Destination::Microsoft365, "Microsoft 365")
+                    .on_disabled_hover_text("Sign in to Microsoft 365 first");
+                ui.radio_value(&mut self.to, Destination::Both, "Both")
+                    .on_disabled_hover_text("Sign in to Microsoft 365 first");
+            });
+        });
+        match cloud {
+            Some(tenant) => {
+                ui.weak(format!(
+                    "Signed in to Microsoft 365 ({tenant}): the same file and crop give a \
+                     648×648 profile photo there; the old one is saved first."
+                ));
+            }
+            None => {
+                sign_in = ui
+                    .button("Sign in to Microsoft 365…")
+                    .on_hover_text("To write the profile photo Outlook and Teams show as well")
+                    .clicked();
+            }
+        }
+        sign_in
     }
 
     /// The import may start: the rights are known (or could not be asked).
@@ -64,17 +115,22 @@ impl SummaryStep {
         };
     }
 
-    /// Returns true when "Save list…" was clicked.
     pub(super) fn ui(
         &mut self,
         ui: &mut egui::Ui,
         worker: &Worker,
         data: &DataFolder,
         attribute: &PhotoAttribute,
-    ) -> bool {
-        let Some(plan) = &self.plan else {
+        cloud: Option<&str>,
+    ) -> Option<SummaryAction> {
+        if self.plan.is_none() {
             ui.label("Nothing to import.");
-            return false;
+            return None;
+        }
+        let sign_in = self.destination_ui(ui, cloud);
+        ui.add_space(4.0);
+        let Some(plan) = &self.plan else {
+            return None;
         };
         if self.rights == Rights::NotAsked && !plan.items.is_empty() {
             self.rights = Rights::Asking(ask(worker, Command::PhotoRights(plan.who())));
@@ -116,8 +172,16 @@ impl SummaryStep {
         }
         ui.label(format!("Attribute: {}", attribute.name()));
         ui.add_space(6.0);
-        ui.button("Save list…")
+        let save = ui
+            .button("Save list…")
             .on_hover_text("Every user with the file to write, or why they are skipped (CSV)")
-            .clicked()
+            .clicked();
+        if save {
+            Some(SummaryAction::SaveList)
+        } else if sign_in {
+            Some(SummaryAction::SignInCloud)
+        } else {
+            None
+        }
     }
 }

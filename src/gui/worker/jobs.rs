@@ -15,7 +15,7 @@ use super::preview::preview;
 use super::protocol::{Command, ConnectionInfo, ConnectionKind, Event};
 use crate::data_folder::{DataFolder, WriteLock};
 use crate::directory::{BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security};
-use crate::import::{self, Cancel};
+use crate::import::{self, Cancel, CloudSide};
 
 pub(super) const NOT_CONNECTED: &str = "Not connected to a directory.";
 
@@ -40,6 +40,8 @@ pub(super) struct WorkerState {
     /// Cancellable jobs that stop between steps and report what they did (exports), by request.
     pub(super) stepped: Mutex<HashMap<ReqId, Cancel>>,
     pub(super) thumb_reads: Arc<super::ThumbReads>,
+    /// The Microsoft 365 sign-in, with its tenant, once a person signed in.
+    pub(super) cloud: Mutex<Option<(CloudSide, String)>>,
 }
 
 impl WorkerState {
@@ -57,6 +59,11 @@ impl WorkerState {
             self.emit(id, Event::JobFailed(NOT_CONNECTED.into()));
         }
         dir
+    }
+
+    /// The Microsoft 365 side of imports and undo, when signed in.
+    pub(super) fn cloud(&self) -> Option<(CloudSide, String)> {
+        self.cloud.lock().ok().and_then(|c| c.clone())
     }
 
     pub(super) fn dir(&self) -> Option<Directory> {
@@ -262,6 +269,14 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             turns,
         } => wizard::crop_encode(s, id, file, target, crop, turns).await,
         Command::Undo(journal) => wizard::undo(s, id, journal).await,
+        Command::CloudSignIn { opts, browser } => {
+            super::cloud::sign_in(s, id, *opts, browser).await
+        }
+        Command::CloudSignOut => {
+            if let Ok(mut c) = s.cloud.lock() {
+                *c = None;
+            }
+        }
         Command::SaveText { path, text } => save_text(s, id, path, text).await,
         Command::PhotoRights(who) => wizard::photo_rights(s, id, who).await,
         Command::FindUnfinished => find_unfinished(s, id).await,

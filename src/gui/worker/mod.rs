@@ -8,6 +8,7 @@
 //! back with both. The routing table lives here and nowhere else: the window hands a reply to
 //! its owner, and the owner drops replies to requests it no longer waits for.
 
+mod cloud;
 mod dialogs;
 mod jobs;
 mod photo_actions;
@@ -104,6 +105,7 @@ impl Worker {
                     current: Mutex::new(None),
                     stepped: Mutex::default(),
                     thumb_reads: worker.thumb_reads.clone(),
+                    cloud: Mutex::new(None),
                 });
                 rt.spawn(jobs::dispatch(state, cmd_rx));
                 worker.runtime = Some(rt);

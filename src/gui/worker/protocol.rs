@@ -66,6 +66,14 @@ pub enum FilePurpose {
 /// What the window asks the engine to do.
 #[derive(Debug)]
 pub enum Command {
+    /// Sign in to Microsoft 365 as a person (device code, or the system's browser); the worker
+    /// keeps the sign-in (tokens in memory only) for imports to Microsoft 365 and their undo.
+    CloudSignIn {
+        opts: Box<crate::cloud::CloudOptions>,
+        browser: bool,
+    },
+    /// Forget the Microsoft 365 sign-in.
+    CloudSignOut,
     Connect(Box<ConnectOptions>),
     OpenLdif {
         source: PathBuf,
@@ -289,6 +297,14 @@ pub enum Event {
     CropEncoded(Result<(Thumbnail, usize), String>),
     /// A resize-step preview: the picture, and the photo as it would be written.
     Encoded(Result<(Thumbnail, Encoded), String>),
+    /// The sign-in's code and the page to type it on (device code sign-in, before it ends).
+    CloudDeviceCode {
+        code: String,
+        url: String,
+        minutes: u64,
+    },
+    /// The Microsoft 365 sign-in ended: the tenant signed in to, or why not.
+    CloudSignedIn(Result<String, String>),
     ImportProgress(Progress),
     ImportDone(Box<Report>),
     Undone(Result<UndoReport, String>),
@@ -318,7 +334,10 @@ impl Event {
     pub fn ends_request(&self) -> bool {
         !matches!(
             self,
-            Event::JobStarted { .. } | Event::JobFailed(_) | Event::ImportProgress(_)
+            Event::JobStarted { .. }
+                | Event::JobFailed(_)
+                | Event::ImportProgress(_)
+                | Event::CloudDeviceCode { .. }
         )
     }
 }

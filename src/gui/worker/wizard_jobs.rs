@@ -86,7 +86,9 @@ pub(super) async fn import(s: &WorkerState, id: ReqId, plan: Plan, cancel: Cance
     let progress = |p: &import::Progress| s.emit(id, Event::ImportProgress(p.clone()));
     let opts = import::JobOptions::default();
     let who = "adphoto window: import";
-    match import::import(&dir, None, &s.data, who, &plan, opts, &cancel, progress).await {
+    let cloud = s.cloud();
+    let cloud = cloud.as_ref().map(|(side, tenant)| (side, tenant.as_str()));
+    match import::import(&dir, cloud, &s.data, who, &plan, opts, &cancel, progress).await {
         Ok(report) => s.emit(id, Event::ImportDone(Box::new(report))),
         Err(e) => {
             let e = e.to_string();
@@ -157,9 +159,15 @@ pub(super) async fn undo(s: &WorkerState, id: ReqId, journal: PathBuf) {
         return;
     };
     let result = match s.lock(&dir, "undo an import").await {
-        Ok(_lock) => import::undo(&dir, &journal, &s.backups, None, &Cancel::default())
-            .await
-            .map_err(|e| format!("cannot use the journal {}: {e}", journal.display())),
+        Ok(_lock) => import::undo(
+            &dir,
+            &journal,
+            &s.backups,
+            s.cloud().as_ref().map(|(side, _)| side),
+            &Cancel::default(),
+        )
+        .await
+        .map_err(|e| format!("cannot use the journal {}: {e}", journal.display())),
         Err(e) => Err(format!("Not undone: {e}")),
     };
     s.emit(id, Event::Undone(result));

@@ -1,0 +1,248 @@
+//! The Microsoft 365 sign-in dialog: tenant, app registration and cloud, then a person signs
+//! in with a device code (the code and the page shown here, to type in any browser) or in this
+//! computer's browser. The sign-in itself runs on the worker, which keeps it (tokens in memory
+//! only) for imports to Microsoft 365 and their undo.
+
+use crate::cloud::{Cloud, CloudOptions};
+use crate::gui::worker::{Command, Event, ReqId, Worker};
+
+#[derive(Debug, Default, PartialEq)]
+enum State {
+    #[default]
+    Idle,
+    /// Signing in; the device code once the identity platform gave it.
+    Waiting {
+        id: ReqId,
+        code: Option<(String, String, u64)>,
+    },
+    Failed(String),
+}
+
+#[derive(Default)]
+pub struct CloudSignIn {
+    /// The dialog is on screen.
+    pub open: bool,
+    tenant: String,
+    client_id: String,
+    cloud: CloudChoice,
+    ca_file: String,
+    state: State,
+    /// The tenant signed in to, once signed in.
+    signed_in: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+enum CloudChoice {
+    #[default]
+    Global,
+    UsGov,
+    China,
+}
+
+impl CloudChoice {
+    fn label(self) -> &'static str {
+        match self {
+            CloudChoice::Global => "Global (microsoft.com)",
+            CloudChoice::UsGov => "US Government (GCC High, DoD)",
+            CloudChoice::China => "China (21Vianet)",
+        }
+    }
+
+    fn cloud(self) -> Cloud {
+        match self {
+            CloudChoice::Global => Cloud::Global,
+            CloudChoice::UsGov => Cloud::UsGov,
+            CloudChoice::China => Cloud::China,
+        }
+    }
+}
+
+impl CloudSignIn {
+    /// Opens the dialog; `ca_file`: the connection's, offered for these connections too.
+    pub fn show(&mut self, ca_file: &str) {
+        self.open = true;
+        if self.ca_file.is_empty() {
+            self.ca_file = ca_file.to_string();
+        }
+        if matches!(self.state, State::Failed(_)) {
+            self.state = State::Idle;
+        }
+    }
+
+    /// The tenant signed in to.
+    pub fn signed_in(&self) -> Option<&str> {
+        self.signed_in.as_deref()
+    }
+
+    /// Forgets the sign-in (the worker drops its tokens).
+    pub fn sign_out(&mut self, worker: &Worker) {
+        worker.send(Command::CloudSignOut);
+        self.signed_in = None;
+    }
+
+    /// A worker event for this dialog; returns it when it is not.
+    pub fn handle(&mut self, id: ReqId, event: Event) -> Option<Event> {
+        let State::Waiting { id: asked, code } = &mut self.state else {
+            return Some(event);
+        };
+        if *asked != id {
+            return Some(event);
+        }
+        match event {
+            Event::CloudDeviceCode {
+                code: c,
+                url,
+                minutes,
+            } => {
+                *code = Some((c, url, minutes));
+                None
+            }
+            Event::CloudSignedIn(Ok(tenant)) => {
+                self.signed_in = Some(tenant);
+                self.state = State::Idle;
+                self.open = false;
+                None
+            }
+            Event::CloudSignedIn(Err(e)) => {
+                self.state = State::Failed(e);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn options(&self) -> CloudOptions {
+        let mut o = CloudOptions::new(
+            self.tenant.trim(),
+            self.client_id.trim(),
+            self.cloud.cloud(),
+        );
+        o.ca_file = Some(self.ca_file.trim())
+            .filter(|s| !s.is_empty())
+            .map(Into::into);
+        o
+    }
+
+    pub fn ui(&mut self, ctx: &egui::Context, worker: &Worker) {
+        if !self.open {
+            return;
+        }
+        let mut open = true;
+        egui::Window::new("Sign in to Microsoft 365")
+            .collapsible(false)
+            .resizable(false)
+            .default_width(460.0)
+            .open(&mut open)
+            .show(ctx, |ui| self.form_ui(ui, worker));
+        if !open {
+            self.close(worker);
+        }
+    }
+
+    fn close(&mut self, worker: &Worker) {
+        if let State::Waiting { id, .. } = self.state {
+            worker.send(Command::Cancel(id));
+        }
+        self.state = State::Idle;
+        self.open = false;
+    }
+
+    fn form_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) {
+        let waiting = matches!(self.state, State::Waiting { .. });
+        ui.add_enabled_ui(!waiting, |ui| {
+            egui::Grid::new("cloud-sign-in")
+                .num_columns(2)
+                .spacing([12.0, 8.0])
+                .show(ui, |ui| {
+                    let l = ui.label("Tenant:");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.tenant)
+                            .hint_text("contoso.onmicrosoft.com or the tenant id")
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label("Client id:");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.client_id)
+                            .hint_text("your app registration's Application (client) ID")
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                    ui.label("Cloud:");
+                    egui::ComboBox::from_id_salt("cloud-choice")
+                        .selected_text(self.cloud.label())
+                        .show_ui(ui, |ui| {
+                            for c in [CloudChoice::Global, CloudChoice::UsGov, CloudChoice::China] {
+                                ui.selectable_value(&mut self.cloud, c, c.label());
+                            }
+                        });
+                    ui.end_row();
+                    let l = ui.label("CA certificate:");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.ca_file)
+                            .hint_text("optional: a PEM file to trust besides the system's")
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                });
+        });
+        ui.add_space(6.0);
+        let ready = !self.tenant.trim().is_empty() && !self.client_id.trim().is_empty();
+        match &self.state {
+            State::Waiting {
+                code: Some((code, url, minutes)),
+                ..
+            } => {
+                ui.label(format!(
+                    "Open {url} in any browser and enter this code (within {minutes} minutes):"
+                ));
+                ui.horizontal(|ui| {
+                    ui.heading(code.as_str());
+                    if ui.button("Copy code").clicked() {
+                        ui.ctx().copy_text(code.clone());
+                    }
+                    ui.hyperlink_to("Open the sign-in page", url.as_str());
+                });
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Waiting for the sign-in…");
+                });
+            }
+            State::Waiting { code: None, .. } => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Signing in…");
+                });
+            }
+            State::Failed(e) => {
+                ui.colored_label(ui.visuals().error_fg_color, format!("Not signed in: {e}"));
+            }
+            State::Idle => {}
+        }
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if waiting {
+                if ui.button("Cancel").clicked() {
+                    self.close(worker);
+                }
+                return;
+            }
+            let code = ui
+                .add_enabled(ready, egui::Button::new("Sign in with a code"))
+                .on_hover_text("Shows a code to type on Microsoft's sign-in page, in any browser");
+            let browser = ui
+                .add_enabled(ready, egui::Button::new("Sign in in the browser"))
+                .on_hover_text("Opens Microsoft's sign-in page in this computer's browser");
+            if code.clicked() || browser.clicked() {
+                let id = worker.send(Command::CloudSignIn {
+                    opts: Box::new(self.options()),
+                    browser: browser.clicked(),
+                });
+                self.state = State::Waiting { id, code: None };
+            }
+        });
+    }
+}

@@ -1,0 +1,181 @@
+//! The window and Microsoft 365: signing in with a device code (the code and the page shown in
+//! the dialog) against the local Graph stand-in (tests/common/graph_server.rs, HTTPS on
+//! 127.0.0.1), then an import to both targets from the wizard's Summary, on the demo directory
+//! (AD's side goes to the LDIF change file). Nothing here contacts a Microsoft host.
+
+#[path = "common/graph_server.rs"]
+mod graph_server;
+mod gui_common;
+
+use std::path::Path;
+
+use adphoto::gui::App;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use graph_server::{CLIENT_ID, GraphServer, MockUser, TENANT};
+use gui_common::{click_through, click_when_enabled, replace_text, type_into, wait_until};
+
+/// The window on the demo directory, the stand-in holding its users (found by
+/// userPrincipalName: the demo has no objectGUIDs to match on).
+fn demo_with_cloud(dir: &Path) -> (Harness<'static, App>, GraphServer) {
+    let server = GraphServer::start(Vec::new());
+    // SAFETY: set before the window (and its worker threads) start, one test in this file.
+    unsafe {
+        std::env::set_var("ADPHOTO_LOGIN_URL", &server.url);
+        std::env::set_var("ADPHOTO_GRAPH_URL", &server.url);
+    }
+    let mut h = gui_common::harness(dir);
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.state().grid().users().len() == 32
+    });
+    let users = h.state().grid().users().to_vec();
+    server.with(|s| {
+        s.users = users
+            .iter()
+            .enumerate()
+            .filter_map(|(i, u)| {
+                Some(MockUser {
+                    id: format!("00000000-0000-0000-0000-{:012}", 3000 + i),
+                    upn: u.user_principal_name.clone()?,
+                    mail: u.mail.clone(),
+                    display_name: u.label(),
+                    immutable_id: None,
+                })
+            })
+            .collect();
+        s.page_size = 100;
+    });
+    (h, server)
+}
+
+/// The wizard from its start to the Summary: a photo for each of `logon_names` (under `dir`),
+/// matched by logon name.
+fn wizard_to_summary(h: &mut Harness<'static, App>, dir: &Path, logon_names: &[&str]) {
+    let photos = dir.join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    for name in logon_names {
+        gui_common::write_png(&photos.join(format!("{name}.png")), 300, 400);
+    }
+    let n = logon_names.len();
+    h.get_by_label("Import…").click();
+    h.run_steps(2);
+    gui_common::choose_folder(h, &photos, n);
+    click_through(h, &["Next", "Logon name (jdoe)", "Next", "Automatch"]);
+    let tab = format!("Matching files ({n})");
+    wait_until(h, "the match", |h| h.query_by_label(&tab).is_some());
+    click_through(h, &["Next"]);
+    wait_until(h, "the resize previews", |h| {
+        h.state().wizard().unwrap().encoded_count() == n
+    });
+    click_through(h, &["Next"]);
+}
+
+#[test]
+fn sign_in_with_a_device_code_then_import_to_ad_and_microsoft_365() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut h, server) = demo_with_cloud(tmp.path());
+
+    // The toolbar's "Microsoft 365…": tenant, client id, the stand-in's CA; a code to type.
+    h.get_by_label("Microsoft 365…").click();
+    wait_until(&mut h, "the sign-in dialog", |h| {
+        h.query_by_label("Sign in to Microsoft 365").is_some()
+    });
+    let code_button = h.get_by_label("Sign in with a code");
+    assert!(
+        code_button.accesskit_node().is_disabled(),
+        "no sign-in without a tenant and a client id"
+    );
+    type_into(&mut h, "Tenant:", TENANT);
+    type_into(&mut h, "Client id:", CLIENT_ID);
+    replace_text(&mut h, "CA certificate:", server.ca_file.to_str().unwrap());
+    // The person takes a while to sign in: the code stays on screen meanwhile.
+    server.with(|s| s.device_pending_polls = 3);
+    click_when_enabled(&mut h, "Sign in with a code");
+    wait_until(&mut h, "the device code", |h| {
+        h.query_by_label("ABCD2345").is_some()
+    });
+    assert!(
+        h.query_by_label_contains("/devicelogin in any browser and enter this code")
+            .is_some()
+    );
+    assert!(h.query_by_label("Open the sign-in page").is_some());
+    assert!(h.query_by_label("Copy code").is_some());
+    let tenant = format!("Microsoft 365 · {TENANT}");
+    wait_until(&mut h, "the sign-in", |h| {
+        h.query_by_label(&tenant).is_some()
+    });
+    assert!(
+        h.query_by_label("Sign in to Microsoft 365").is_none(),
+        "the dialog closed"
+    );
+    assert!(
+        server
+            .with(|s| s.grants.clone())
+            .iter()
+            .any(|g| g == "urn:ietf:params:oauth:grant-type:device_code"),
+        "signed in by device code"
+    );
+
+    // The wizard: three photos by logon name, and on the Summary "Both".
+    wizard_to_summary(&mut h, tmp.path(), &["ahart", "jberg", "olindqvist"]);
+    assert!(
+        h.query_by_label("Sign in to Microsoft 365…").is_none(),
+        "signed in already"
+    );
+    assert!(
+        h.query_by_label_contains("the same file and crop give a")
+            .is_some()
+    );
+    h.get_by_label("Both").click();
+    h.run_steps(2);
+    click_when_enabled(&mut h, "Start import");
+    wait_until(&mut h, "the import", |h| {
+        h.state().wizard().unwrap().report().is_some()
+    });
+    let report = h.state().wizard().unwrap().report().unwrap().clone();
+    assert_eq!(report.written(), 3, "AD: {:#?}", report.results);
+    assert_eq!(
+        report.cloud_written(),
+        3,
+        "Microsoft 365: {:#?}",
+        report.cloud
+    );
+    assert_eq!(server.with(|s| s.photos.len()), 3);
+    assert_eq!(
+        h.query_all_by_label("Microsoft 365").count(),
+        3,
+        "a results row per user and target"
+    );
+
+    // Undo puts back both: the cloud had no photos before.
+    h.get_by_label("Undo this import").click();
+    wait_until(&mut h, "the undo", |h| {
+        h.query_all_by_label_contains("put back (").count() == 6
+    });
+    assert_eq!(server.with(|s| s.photos.len()), 0);
+    server.assert_no_violations();
+}
+
+#[test]
+fn the_summary_offers_microsoft_365_only_once_signed_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = gui_common::harness(tmp.path());
+    h.get_by_label("Open demo directory").click();
+    wait_until(&mut h, "the demo users", |h| {
+        h.state().grid().users().len() == 32
+    });
+    wizard_to_summary(&mut h, tmp.path(), &["ahart"]);
+    assert!(h.query_by_label("Active Directory").is_some());
+    for cloud in ["Microsoft 365", "Both"] {
+        assert!(
+            h.get_by_label(cloud).accesskit_node().is_disabled(),
+            "{cloud}: not before a sign-in"
+        );
+    }
+    h.get_by_label("Sign in to Microsoft 365…").click();
+    // The click is the wizard's, the dialog the window's: it shows a frame or two later.
+    wait_until(&mut h, "the Summary to open the sign-in dialog", |h| {
+        h.query_by_label("Sign in with a code").is_some()
+    });
+}
