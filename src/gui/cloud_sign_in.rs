@@ -128,9 +128,11 @@ impl CloudSignIn {
             return;
         }
         let mut open = true;
+        // Below the toolbar, in the middle, as the connect dialog: never over the buttons.
         egui::Window::new("Sign in to Microsoft 365")
             .collapsible(false)
             .resizable(false)
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
             .default_width(460.0)
             .open(&mut open)
             .show(ctx, |ui| self.form_ui(ui, worker));
