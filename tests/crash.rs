@@ -496,6 +496,54 @@ fn a_dc_that_stays_away_stops_the_batch_promptly_and_undo_recovers() {
 }
 
 #[test]
+fn a_write_still_on_its_way_when_the_import_died_is_undone_too() {
+    // Requests take a second to reach the DC (answers none): the import's first write is still
+    // on its way when the import is killed, and lands after an undo started at once, straight to
+    // the DC, has looked at the user.
+    let mut s = Scene::new(1227, 1, Duration::ZERO);
+    s.proxy = Proxy::start_each_way(
+        LDAPS.parse().unwrap(),
+        Duration::from_secs(1),
+        Duration::ZERO,
+    );
+    let direct = s.dc.ldaps_url.clone();
+    let mut child = s.import().spawn().unwrap();
+    assert!(
+        wait_for_lines(&mut child, &s.journals(), &[], 2),
+        "the import writes"
+    );
+    // The write (a photo of some kB) has left the import: it is in the proxy, on its way.
+    let before_send = s.proxy.requested();
+    let t = Instant::now();
+    while s.proxy.requested() < before_send + 2_000 {
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "the write was never sent"
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let sent = Instant::now();
+    let j = newest_journal(&s.journals()).unwrap();
+    let at = at_kill(&j);
+    assert!(
+        at.ends_with("1 writes in flight"),
+        "killed with the write on its way: {at}"
+    );
+    let undo = s.cmd_via(&direct, &["undo", "--yes"]).output().unwrap();
+    assert_eq!(undo.status.code(), Some(0), "{}", text(&undo));
+    // The write has landed by now (a second after it was sent); the undo saw it and put it back.
+    std::thread::sleep(Duration::from_millis(1_500).saturating_sub(sent.elapsed()));
+    s.assert_as_before(&format!("killed at {at}, undone at once"));
+    assert!(
+        String::from_utf8_lossy(&undo.stdout).contains("1 put back"),
+        "{}",
+        text(&undo)
+    );
+}
+
+#[test]
 fn a_second_writer_is_refused_at_once_and_a_dead_ones_lock_is_free() {
     // The first import crawls through a slow proxy; the second goes straight to the DC.
     let s = Scene::new(1581, 8, Duration::from_millis(150));

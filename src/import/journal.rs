@@ -256,6 +256,9 @@ pub struct Summary {
     pub already_as_before: usize,
     /// Users an undo left alone because their photo was changed after the import.
     pub changed_since: Vec<String>,
+    /// Writes whose outcome nobody saw (sent when the process died, or on a connection that
+    /// broke): the server may still apply one a moment after, so an undo lets them settle first.
+    pub in_doubt: usize,
 }
 
 impl Summary {
@@ -353,8 +356,11 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
         put_back: 0,
         already_as_before: 0,
         changed_since: Vec::new(),
+        in_doubt: 0,
     };
     let mut users = PerUser::default();
+    // Per user and target: whether the last write's outcome is unknown.
+    let mut doubt: HashMap<(String, Option<String>), bool> = HashMap::new();
     for e in entries {
         match e {
             Entry::Started {
@@ -379,14 +385,17 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                 backup,
                 old_sha256,
                 cloud,
-            } => users.touch(Touched {
-                dn,
-                file,
-                new_sha256: vec![sha],
-                backup,
-                old_sha256,
-                cloud,
-            }),
+            } => {
+                doubt.insert(key(&dn, cloud.as_deref()), true);
+                users.touch(Touched {
+                    dn,
+                    file,
+                    new_sha256: vec![sha],
+                    backup,
+                    old_sha256,
+                    cloud,
+                })
+            }
             // An older journal's Writing (no hashes): only its Written line can be undone.
             Entry::Writing { sha256: None, .. } => {}
             Entry::Written {
@@ -397,6 +406,7 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                 cloud,
                 ..
             } => {
+                doubt.insert(key(&dn, cloud.as_deref()), false);
                 if cloud.is_some() {
                     s.cloud_written += 1;
                 } else {
@@ -419,6 +429,7 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                 ..
             } => {
                 s.failed += 1;
+                doubt.insert(key(&dn, cloud.as_deref()), may_have_landed);
                 if !may_have_landed
                     && let Some((_, touched, _)) = users.get_mut(&dn, cloud.as_deref())
                 {
@@ -439,6 +450,7 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                 };
             }
             Entry::Undone { dn, how, cloud } => {
+                doubt.insert(key(&dn, cloud.as_deref()), false);
                 if let Some((_, _, h)) = users.get_mut(&dn, cloud.as_deref()) {
                     *h = Some(how);
                 }
@@ -454,6 +466,7 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
             None => {}
         }
     }
+    s.in_doubt = doubt.values().filter(|&&d| d).count();
     Ok(s)
 }
 

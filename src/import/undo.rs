@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::job::Cancel;
 use super::journal::{self, Entry, Journal, Touched, UndoneHow};
@@ -141,6 +142,9 @@ pub async fn undo(
     cancel: &Cancel,
 ) -> std::io::Result<UndoReport> {
     let summary = journal::summarize(journal_path)?;
+    if summary.in_doubt > 0 {
+        let_late_writes_land(journal_path, cancel).await;
+    }
     let attribute = if summary.attribute.is_empty() {
         PhotoAttribute::default()
     } else {
@@ -243,6 +247,34 @@ pub async fn undo(
         .collect();
     let summary = journal::summarize(journal_path)?;
     Ok(UndoReport { summary, results })
+}
+
+/// How long a journal with writes in doubt must have been quiet before undo looks at them.
+const SETTLE: Duration = Duration::from_secs(3);
+
+/// A write sent just before its process was killed, or on a connection that broke, is not
+/// lost with it: the server may still be working through it, and apply it after an undo started
+/// at once has found the old photo and left it — the import's photo would then stay. So undo
+/// waits until the journal's last line is [`SETTLE`] old (at once for an old crash; cancel
+/// ends the wait).
+async fn let_late_writes_land(journal_path: &Path, cancel: &Cancel) {
+    let quiet_since = std::fs::metadata(journal_path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .unwrap_or(SETTLE);
+    let mut left = SETTLE.saturating_sub(quiet_since);
+    if !left.is_zero() {
+        tracing::info!(
+            "waiting {:.1} s: writes sent just before the import stopped may still land",
+            left.as_secs_f32()
+        );
+    }
+    while !left.is_zero() && !cancel.is_cancelled() {
+        let step = left.min(Duration::from_millis(100));
+        tokio::time::sleep(step).await;
+        left -= step;
+    }
 }
 
 /// Why an undo left the Microsoft 365 photos alone.

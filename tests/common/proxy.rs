@@ -14,7 +14,7 @@
 //! thread and tokio runtime, so blocking tests can use it too.
 
 use std::net::{SocketAddr, TcpListener as StdListener};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,12 +29,19 @@ pub struct Proxy {
     cut: Arc<AtomicBool>,
     live: Arc<Mutex<Vec<AbortHandle>>>,
     hold: watch::Sender<bool>,
+    /// Bytes read from clients so far (requests on their way to the server).
+    requested: Arc<AtomicU64>,
 }
 
 impl Proxy {
     /// Listens on 127.0.0.1 (a free port) and forwards to `upstream` (a loopback address),
     /// adding `delay` in each direction.
     pub fn start(upstream: SocketAddr, delay: Duration) -> Self {
+        Self::start_each_way(upstream, delay, delay)
+    }
+
+    /// As [`Self::start`], with its own delay for requests (`to_server`) and for answers.
+    pub fn start_each_way(upstream: SocketAddr, to_server: Duration, to_client: Duration) -> Self {
         assert!(upstream.ip().is_loopback(), "loopback only");
         let listener = StdListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -42,7 +49,8 @@ impl Proxy {
         let cut = Arc::new(AtomicBool::new(false));
         let live: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
         let (hold, held) = watch::channel(false);
-        let (c, l) = (cut.clone(), live.clone());
+        let requested = Arc::new(AtomicU64::new(0));
+        let (c, l, r) = (cut.clone(), live.clone(), requested.clone());
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -68,8 +76,8 @@ impl Proxy {
                     let (cr, cw) = client.into_split();
                     let (sr, sw) = server.into_split();
                     let mut handles = Vec::new();
-                    handles.extend(pump(cr, sw, delay, None));
-                    handles.extend(pump(sr, cw, delay, Some(held.clone())));
+                    handles.extend(pump(cr, sw, to_server, None, Some(r.clone())));
+                    handles.extend(pump(sr, cw, to_client, Some(held.clone()), None));
                     if let Ok(mut v) = l.lock() {
                         v.retain(|h| !h.is_finished());
                         v.extend(handles);
@@ -82,7 +90,13 @@ impl Proxy {
             cut,
             live,
             hold,
+            requested,
         }
+    }
+
+    /// How many bytes clients have sent so far (whether or not forwarded yet).
+    pub fn requested(&self) -> u64 {
+        self.requested.load(Ordering::SeqCst)
     }
 
     /// The DC goes away: every open connection is dropped, new ones are closed at once.
@@ -118,6 +132,7 @@ fn pump(
     mut to: tokio::net::tcp::OwnedWriteHalf,
     delay: Duration,
     held: Option<watch::Receiver<bool>>,
+    count: Option<Arc<AtomicU64>>,
 ) -> [AbortHandle; 2] {
     let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
     let reader = tokio::spawn(async move {
@@ -126,6 +141,9 @@ fn pump(
             match from.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    if let Some(c) = &count {
+                        c.fetch_add(n as u64, Ordering::SeqCst);
+                    }
                     if tx
                         .send((Instant::now() + delay, buf[..n].to_vec()))
                         .is_err()
