@@ -117,6 +117,59 @@ fn sign_in_with_a_device_code_then_import_to_ad_and_microsoft_365() {
         "signed in by device code"
     );
 
+    // The next run's dialog is filled in as this sign-in left it (no secret, no token).
+    let prefs = h.state().prefs();
+    assert_eq!(prefs.cloud.tenant, TENANT);
+    assert_eq!(prefs.cloud.client_id, CLIENT_ID);
+    let saved = serde_json::to_string(&prefs).unwrap();
+    assert!(!saved.contains("token"), "{saved}");
+    let env = adphoto::gui::AppEnv::in_dir(&tmp.path().join("next run"));
+    let mut next = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, prefs));
+    next.get_by_label("Open demo directory").click();
+    wait_until(&mut next, "the demo users", |h| {
+        h.state().grid().users().len() == 32
+    });
+    next.get_by_label("Microsoft 365…").click();
+    next.run_steps(2);
+    assert_eq!(
+        next.get_by_label("Tenant:").value().as_deref(),
+        Some(TENANT)
+    );
+    assert_eq!(
+        next.get_by_label("Client id:").value().as_deref(),
+        Some(CLIENT_ID)
+    );
+    drop(next);
+
+    // The photo panel, signed in: the Microsoft 365 photo beside the directory's.
+    let cloud_photo = tmp.path().join("cloud.png");
+    gui_common::write_png(&cloud_photo, 300, 300);
+    let cloud_photo = std::fs::read(&cloud_photo).unwrap();
+    server.with(|s| {
+        let amelia = s.users.iter().find(|u| u.display_name == "Amelia Hart");
+        let id = amelia.unwrap().id.clone();
+        s.photos
+            .insert(id, (cloud_photo.clone(), "image/png".into()));
+        s.users.retain(|u| u.display_name != "Felix Bauer");
+    });
+    gui_common::grid_cell(&h, "Amelia Hart").click();
+    wait_until(&mut h, "Amelia's Microsoft 365 photo", |h| {
+        h.query_by_label_contains("Microsoft 365: 300 × 300 px")
+            .is_some()
+    });
+    assert!(h.query_by_label("Active Directory").is_some());
+    gui_common::grid_cell(&h, "Felix Bauer").click();
+    wait_until(&mut h, "Felix has no Microsoft 365 account", |h| {
+        h.query_by_label("Microsoft 365: no account found for this user")
+            .is_some()
+    });
+    // Esc clears the selection: the wizard is for the whole OU again.
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(h.state().grid().selected_users().is_empty());
+
     // The wizard: three photos by logon name, and on the Summary "Both".
     wizard_to_summary(&mut h, tmp.path(), &["ahart", "jberg", "olindqvist"]);
     assert!(
@@ -148,12 +201,13 @@ fn sign_in_with_a_device_code_then_import_to_ad_and_microsoft_365() {
         "a results row per user and target"
     );
 
-    // Undo puts back both: the cloud had no photos before.
+    // Undo puts back both: Amelia's cloud photo as it was, the others' removed.
     h.get_by_label("Undo this import").click();
     wait_until(&mut h, "the undo", |h| {
         h.query_all_by_label_contains("put back (").count() == 6
     });
-    assert_eq!(server.with(|s| s.photos.len()), 0);
+    let left: Vec<Vec<u8>> = server.with(|s| s.photos.values().map(|(b, _)| b.clone()).collect());
+    assert_eq!(left, vec![cloud_photo]);
     server.assert_no_violations();
 }
 

@@ -24,40 +24,52 @@ pub struct CloudSignIn {
     pub open: bool,
     tenant: String,
     client_id: String,
-    cloud: CloudChoice,
+    cloud: Cloud,
     ca_file: String,
     state: State,
     /// The tenant signed in to, once signed in.
     signed_in: Option<String>,
+    /// The fields of the last sign-in that worked, remembered for the next run.
+    remembered: CloudPrefs,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-enum CloudChoice {
-    #[default]
-    Global,
-    UsGov,
-    China,
+/// What the dialog remembers between runs, from the last sign-in that worked: never a secret
+/// or a token (those stay in the worker's memory).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct CloudPrefs {
+    pub tenant: String,
+    pub client_id: String,
+    pub cloud: Cloud,
+    pub ca_file: String,
 }
 
-impl CloudChoice {
-    fn label(self) -> &'static str {
-        match self {
-            CloudChoice::Global => "Global (microsoft.com)",
-            CloudChoice::UsGov => "US Government (GCC High, DoD)",
-            CloudChoice::China => "China (21Vianet)",
-        }
-    }
-
-    fn cloud(self) -> Cloud {
-        match self {
-            CloudChoice::Global => Cloud::Global,
-            CloudChoice::UsGov => Cloud::UsGov,
-            CloudChoice::China => Cloud::China,
-        }
+fn cloud_label(c: Cloud) -> &'static str {
+    match c {
+        Cloud::Global => "Global (microsoft.com)",
+        Cloud::UsGov => "US Government (GCC High, DoD)",
+        Cloud::China => "China (21Vianet)",
     }
 }
 
 impl CloudSignIn {
+    /// The dialog filled in as the last sign-in that worked left it.
+    pub fn new(prefs: CloudPrefs) -> Self {
+        Self {
+            tenant: prefs.tenant.clone(),
+            client_id: prefs.client_id.clone(),
+            cloud: prefs.cloud,
+            ca_file: prefs.ca_file.clone(),
+            remembered: prefs,
+            ..Default::default()
+        }
+    }
+
+    /// What to remember between runs.
+    pub fn prefs(&self) -> CloudPrefs {
+        self.remembered.clone()
+    }
+
     /// Opens the dialog; `ca_file`: the connection's, offered for these connections too.
     pub fn show(&mut self, ca_file: &str) {
         self.open = true;
@@ -99,6 +111,12 @@ impl CloudSignIn {
             }
             Event::CloudSignedIn(Ok(tenant)) => {
                 self.signed_in = Some(tenant);
+                self.remembered = CloudPrefs {
+                    tenant: self.tenant.trim().to_string(),
+                    client_id: self.client_id.trim().to_string(),
+                    cloud: self.cloud,
+                    ca_file: self.ca_file.trim().to_string(),
+                };
                 self.state = State::Idle;
                 self.open = false;
                 None
@@ -112,11 +130,7 @@ impl CloudSignIn {
     }
 
     fn options(&self) -> CloudOptions {
-        let mut o = CloudOptions::new(
-            self.tenant.trim(),
-            self.client_id.trim(),
-            self.cloud.cloud(),
-        );
+        let mut o = CloudOptions::new(self.tenant.trim(), self.client_id.trim(), self.cloud);
         o.ca_file = Some(self.ca_file.trim())
             .filter(|s| !s.is_empty())
             .map(Into::into);
@@ -174,10 +188,10 @@ impl CloudSignIn {
                     ui.end_row();
                     ui.label("Cloud:");
                     egui::ComboBox::from_id_salt("cloud-choice")
-                        .selected_text(self.cloud.label())
+                        .selected_text(cloud_label(self.cloud))
                         .show_ui(ui, |ui| {
-                            for c in [CloudChoice::Global, CloudChoice::UsGov, CloudChoice::China] {
-                                ui.selectable_value(&mut self.cloud, c, c.label());
+                            for c in [Cloud::Global, Cloud::UsGov, Cloud::China] {
+                                ui.selectable_value(&mut self.cloud, c, cloud_label(c));
                             }
                         });
                     ui.end_row();

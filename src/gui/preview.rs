@@ -4,7 +4,7 @@
 use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use super::user_grid::human_bytes;
-use super::worker::PreviewPhoto;
+use super::worker::{CloudPhoto, PreviewPhoto};
 use crate::directory::{BackupRecord, User};
 use crate::import::NO_RIGHT;
 
@@ -43,7 +43,26 @@ pub struct Preview {
     loading: bool,
     /// The server says the signed-in account may not change this photo.
     no_right: bool,
+    /// The user's Microsoft 365 photo (shown when signed in).
+    cloud: CloudShown,
 }
+
+/// What the panel knows of the user's Microsoft 365 photo.
+#[derive(Default)]
+enum CloudShown {
+    #[default]
+    Loading,
+    NoAccount,
+    None,
+    Photo {
+        texture: TextureHandle,
+        info: (u32, u32, usize),
+    },
+    Failed(String),
+}
+
+/// Each photo's side when the directory's and Microsoft 365's are shown side by side.
+const PAIR_SIDE: f32 = 100.0;
 
 /// Displayed side of the photo, in points.
 pub const SHOW_SIDE: f32 = 192.0;
@@ -104,11 +123,7 @@ impl Preview {
         self.error = error;
         match photo {
             Some(p) => {
-                let img = ColorImage::from_rgba_unmultiplied(
-                    [p.image.width as usize, p.image.height as usize],
-                    &p.image.rgba,
-                );
-                self.texture = Some(ctx.load_texture("preview", img, TextureOptions::LINEAR));
+                self.texture = Some(texture(ctx, "preview", &p));
                 self.info = Some((p.width, p.height, p.bytes));
             }
             None => {
@@ -118,11 +133,43 @@ impl Preview {
         }
     }
 
+    /// The worker's answer about the user's Microsoft 365 photo.
+    pub fn cloud_loaded(&mut self, ctx: &egui::Context, dn: &str, photo: CloudPhoto) {
+        if self.dn.as_deref() != Some(dn) {
+            return;
+        }
+        self.cloud = match photo {
+            CloudPhoto::NoAccount => CloudShown::NoAccount,
+            CloudPhoto::None => CloudShown::None,
+            CloudPhoto::Photo(p) => CloudShown::Photo {
+                texture: texture(ctx, "preview-cloud", &p),
+                info: (p.width, p.height, p.bytes),
+            },
+            CloudPhoto::Failed(e) => CloudShown::Failed(e),
+        };
+    }
+
+    /// The line under the photos about the Microsoft 365 one.
+    fn cloud_line(&self) -> Option<String> {
+        Some(match &self.cloud {
+            CloudShown::Loading => return None,
+            CloudShown::NoAccount => "Microsoft 365: no account found for this user".into(),
+            CloudShown::None => "Microsoft 365: no photo".into(),
+            CloudShown::Photo {
+                info: (w, h, bytes),
+                ..
+            } => format!("Microsoft 365: {w} × {h} px · {}", human_bytes(*bytes)),
+            CloudShown::Failed(e) => format!("Microsoft 365: {e}"),
+        })
+    }
+
+    /// `cloud`: signed in to Microsoft 365, so its photo is shown beside the directory's.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         selected: &[&User],
         busy: bool,
+        cloud: bool,
     ) -> Option<PreviewAction> {
         let mut action = None;
         ui.heading("Photo");
@@ -144,39 +191,43 @@ impl Preview {
             ui.weak(sam);
         }
         ui.add_space(6.0);
-        let (rect, _) =
-            ui.allocate_exact_size(egui::vec2(SHOW_SIDE, SHOW_SIDE), egui::Sense::hover());
-        ui.painter()
-            .rect_filled(rect, 6.0, ui.visuals().extreme_bg_color);
-        if let Some(tex) = &self.texture {
-            let size = tex.size_vec2();
-            let scale = (SHOW_SIDE / size.x.max(size.y)).min(SHOW_SIDE / size.x.max(1.0));
-            let shown = size * scale;
-            let img_rect = egui::Rect::from_center_size(rect.center(), shown);
-            egui::Image::from_texture(tex)
-                .corner_radius(6.0)
-                .paint_at(ui, img_rect);
-        } else if self.loading {
-            egui::Spinner::new().paint_at(
-                ui,
-                egui::Rect::from_center_size(rect.center(), egui::vec2(24.0, 24.0)),
-            );
+        if cloud {
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.weak("Active Directory");
+                    square(ui, PAIR_SIDE, self.texture.as_ref(), self.loading, "No photo");
+                });
+                ui.vertical(|ui| {
+                    ui.weak("Microsoft 365")
+                        .on_hover_text("The profile photo Outlook, Teams and the rest of Microsoft 365 show. Imports with Write to: Microsoft 365 or Both change it.");
+                    let (tex, empty) = match &self.cloud {
+                        CloudShown::Photo { texture, .. } => (Some(texture), ""),
+                        CloudShown::NoAccount => (None, "No account"),
+                        CloudShown::Failed(_) => (None, "Not shown"),
+                        CloudShown::Loading | CloudShown::None => (None, "No photo"),
+                    };
+                    let loading = matches!(self.cloud, CloudShown::Loading);
+                    square(ui, PAIR_SIDE, tex, loading, empty);
+                });
+            });
         } else {
-            ui.painter().text(
-                rect.center(),
-                egui::Align2::CENTER_CENTER,
+            square(
+                ui,
+                SHOW_SIDE,
+                self.texture.as_ref(),
+                self.loading,
                 "No photo",
-                egui::FontId::proportional(16.0),
-                ui.visuals().weak_text_color(),
             );
         }
         ui.add_space(4.0);
         match self.info {
             Some((w, h, bytes)) => {
-                ui.label(format!(
-                    "{w} × {h} px · {} ({bytes} bytes)",
-                    human_bytes(bytes)
-                ));
+                let size = format!("{w} × {h} px · {} ({bytes} bytes)", human_bytes(bytes));
+                ui.label(if cloud {
+                    format!("Active Directory: {size}")
+                } else {
+                    size
+                });
             }
             None if !self.loading => {
                 ui.label("No photo");
@@ -185,6 +236,13 @@ impl Preview {
         }
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        if cloud && let Some(line) = self.cloud_line() {
+            if matches!(self.cloud, CloudShown::Failed(_)) {
+                ui.colored_label(ui.visuals().error_fg_color, line);
+            } else {
+                ui.label(line);
+            }
         }
         ui.add_space(8.0);
         let has_photo = self.info.is_some();
@@ -298,5 +356,43 @@ impl Preview {
                 }
             });
         action
+    }
+}
+
+/// A worker's decoded photo as a texture.
+fn texture(ctx: &egui::Context, name: &str, p: &PreviewPhoto) -> TextureHandle {
+    let img = ColorImage::from_rgba_unmultiplied(
+        [p.image.width as usize, p.image.height as usize],
+        &p.image.rgba,
+    );
+    ctx.load_texture(name, img, TextureOptions::LINEAR)
+}
+
+/// A photo in a rounded square of `side` points: the picture fitted in, a spinner while it
+/// loads, or `empty` in words.
+fn square(ui: &mut egui::Ui, side: f32, tex: Option<&TextureHandle>, loading: bool, empty: &str) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+    ui.painter()
+        .rect_filled(rect, 6.0, ui.visuals().extreme_bg_color);
+    if let Some(tex) = tex {
+        let size = tex.size_vec2();
+        let scale = side / size.x.max(size.y).max(1.0);
+        let img_rect = egui::Rect::from_center_size(rect.center(), size * scale);
+        egui::Image::from_texture(tex)
+            .corner_radius(6.0)
+            .paint_at(ui, img_rect);
+    } else if loading {
+        egui::Spinner::new().paint_at(
+            ui,
+            egui::Rect::from_center_size(rect.center(), egui::vec2(24.0, 24.0)),
+        );
+    } else {
+        ui.painter().text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            empty,
+            egui::FontId::proportional(if side < SHOW_SIDE { 13.0 } else { 16.0 }),
+            ui.visuals().weak_text_color(),
+        );
     }
 }

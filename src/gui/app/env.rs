@@ -97,6 +97,9 @@ pub struct Prefs {
     /// The import wizard's last folder, pattern or mapping file and size, per profile.
     #[serde(default)]
     pub imports: crate::gui::wizard::ImportMemories,
+    /// The Microsoft 365 sign-in's tenant, client id, cloud and CA file (no secret, no token).
+    #[serde(default)]
+    pub cloud: crate::gui::cloud_sign_in::CloudPrefs,
 }
 
 impl Default for Prefs {
@@ -107,6 +110,7 @@ impl Default for Prefs {
             include_sub_ous: true,
             theme: egui::ThemePreference::System,
             imports: Default::default(),
+            cloud: Default::default(),
         }
     }
 }

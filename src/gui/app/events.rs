@@ -49,6 +49,8 @@ impl App {
         if let Some(tenant) = self.cloud.signed_in().filter(|_| !was) {
             self.status
                 .ok(format!("Signed in to Microsoft 365 ({tenant})."));
+            // The photo panel shows the cloud photo beside the directory's from now on.
+            self.preview_reload();
         }
         if let Some(event) = rest {
             self.handle(ctx, id, event);
@@ -170,6 +172,11 @@ impl App {
                 self.preview.loaded(ctx, &dn, photo, history, error);
                 self.preview.set_can_write(&dn, can_write);
                 self.photo_job.take_if(|j| *j == id);
+            }
+            Event::CloudPreview { dn, photo } => {
+                if self.preview_request == Some(id) {
+                    self.preview.cloud_loaded(ctx, &dn, photo);
+                }
             }
             Event::PhotoChanged {
                 dn,

@@ -131,7 +131,7 @@ impl App {
             own_file_chooser: false,
             toast: None,
             copied: None,
-            cloud: Default::default(),
+            cloud: crate::gui::cloud_sign_in::CloudSignIn::new(prefs.cloud),
             theme: prefs.theme,
             imports: prefs.imports,
             wizard_remembered: false,
@@ -171,6 +171,7 @@ impl App {
             include_sub_ous: self.include_sub_ous,
             theme: self.theme,
             imports: self.imports.clone(),
+            cloud: self.cloud.prefs(),
         }
     }
 
@@ -551,7 +552,10 @@ impl App {
             .show(ui, |ui| {
                 ui.add_space(4.0);
                 let selected = self.grid.selected_users();
-                preview_action = self.preview.ui(ui, &selected, self.photo_job.is_some());
+                let cloud = self.cloud.signed_in().is_some();
+                preview_action = self
+                    .preview
+                    .ui(ui, &selected, self.photo_job.is_some(), cloud);
             });
         if let Some(a) = preview_action {
             self.preview_action(a);

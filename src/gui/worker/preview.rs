@@ -4,8 +4,9 @@
 use super::super::photo_bridge;
 use super::ReqId;
 use super::jobs::{NOT_CONNECTED, PREVIEW_SIDE, WorkerState, off_thread};
-use super::protocol::{Event, PreviewPhoto};
+use super::protocol::{CloudPhoto, Event, PreviewPhoto};
 use crate::directory::User;
+use crate::import::CloudSide;
 
 /// A photo was written, removed or restored: the grid's size, the status line, then the
 /// preview read again from the directory.
@@ -30,7 +31,56 @@ pub(super) async fn photo_changed(
     preview(s, id, user).await;
 }
 
+/// The user's photo in the directory, then (when signed in) the one in Microsoft 365: two
+/// answers, so a slow cloud never keeps the directory's photo from showing.
 pub(super) async fn preview(s: &WorkerState, id: ReqId, user: &User) {
+    directory_preview(s, id, user).await;
+    if let Some((side, _)) = s.cloud() {
+        let photo = cloud_photo(&side, user).await;
+        s.emit(
+            id,
+            Event::CloudPreview {
+                dn: user.dn.clone(),
+                photo,
+            },
+        );
+    }
+}
+
+/// The user's Microsoft 365 account (found as an import finds it) and its profile photo.
+async fn cloud_photo(side: &CloudSide, user: &User) -> CloudPhoto {
+    let account = match crate::cloud::accounts_for(&side.graph, std::slice::from_ref(user)).await {
+        Ok(mut found) => found.pop().flatten(),
+        Err(e) => return CloudPhoto::Failed(e.to_string()),
+    };
+    let Some(account) = account else {
+        return CloudPhoto::NoAccount;
+    };
+    match side.graph.photo(&account.id).await {
+        Ok(None) => CloudPhoto::None,
+        Ok(Some(bytes)) => match decode(bytes).await {
+            Ok(p) => CloudPhoto::Photo(p),
+            Err(e) => CloudPhoto::Failed(format!("The Microsoft 365 photo cannot be shown: {e}")),
+        },
+        Err(e) => CloudPhoto::Failed(e.to_string()),
+    }
+}
+
+/// A stored photo made small for the panel, off the async threads.
+async fn decode(bytes: Vec<u8>) -> Result<PreviewPhoto, String> {
+    off_thread(move || {
+        let (width, height) = photo_bridge::dimensions(&bytes).unwrap_or((0, 0));
+        photo_bridge::thumbnail(&bytes, PREVIEW_SIDE).map(|image| PreviewPhoto {
+            bytes: bytes.len(),
+            width,
+            height,
+            image,
+        })
+    })
+    .await
+}
+
+async fn directory_preview(s: &WorkerState, id: ReqId, user: &User) {
     let Some(dir) = s.dir() else {
         s.emit(
             id,
@@ -55,17 +105,7 @@ pub(super) async fn preview(s: &WorkerState, id: ReqId, user: &User) {
     let can_write = rights.ok().and_then(|r| r.first().copied().flatten());
     match photo {
         Ok(Some(bytes)) => {
-            let decoded = off_thread(move || {
-                let (width, height) = photo_bridge::dimensions(&bytes).unwrap_or((0, 0));
-                photo_bridge::thumbnail(&bytes, PREVIEW_SIDE).map(|image| PreviewPhoto {
-                    bytes: bytes.len(),
-                    width,
-                    height,
-                    image,
-                })
-            })
-            .await;
-            let (photo, error) = match decoded {
+            let (photo, error) = match decode(bytes).await {
                 Ok(p) => (Some(p), None),
                 Err(e) => (None, Some(format!("The stored photo cannot be shown: {e}"))),
             };

@@ -236,6 +236,12 @@ pub enum Event {
         /// May the signed-in account change it (`None`: not known, e.g. offline).
         can_write: Option<bool>,
     },
+    /// The shown user's Microsoft 365 profile photo, after their [`Event::Preview`] (signed in
+    /// only).
+    CloudPreview {
+        dn: String,
+        photo: CloudPhoto,
+    },
     /// A photo was written, removed or restored: the user's new photo size (None: no photo).
     PhotoChanged {
         dn: String,
@@ -326,6 +332,18 @@ pub struct PreviewPhoto {
     pub width: u32,
     pub height: u32,
     pub image: Thumbnail,
+}
+
+/// A user's photo in Microsoft 365, as the photo panel shows it.
+#[derive(Debug, Clone)]
+pub enum CloudPhoto {
+    /// No Microsoft 365 account matches the user (by immutable id, UPN or mail).
+    NoAccount,
+    /// The account has no profile photo.
+    None,
+    Photo(PreviewPhoto),
+    /// It could not be read or shown: why.
+    Failed(String),
 }
 
 impl Event {
