@@ -489,3 +489,102 @@ fn cli_users_and_photo_set_get_rm() {
     );
     server.assert_no_violations();
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+#[tokio::test]
+async fn certificate_credentials_sign_in_with_a_signed_assertion() {
+    use adphoto::cloud::AppCertificate;
+    let server = GraphServer::start(users(3));
+    server.register_app_certificate(&fixture("cloud-app.pem"));
+    let cert = AppCertificate::from_pem_file(&fixture("cloud-app.pem")).unwrap();
+    let graph = Graph::connect(
+        &options(&server),
+        Credentials::ClientCertificate(std::sync::Arc::new(cert)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(graph.users().await.unwrap().len(), 3);
+    assert_eq!(server.with(|s| s.assertions), 1, "signed in by assertion");
+    assert_eq!(server.with(|s| s.grants.clone()), ["client_credentials"]);
+
+    // A certificate the app registration does not know: said so, with what to do.
+    let other = AppCertificate::from_pem_file(&fixture("cloud-app-unknown.pem")).unwrap();
+    let err = Graph::connect(
+        &options(&server),
+        Credentials::ClientCertificate(std::sync::Arc::new(other)),
+    )
+    .await
+    .err()
+    .expect("an unknown certificate is refused")
+    .to_string();
+    assert!(
+        err.contains("AADSTS700027") || err.contains("does not know this certificate"),
+        "{err}"
+    );
+    assert!(err.contains("Certificates & secrets"), "{err}");
+    server.assert_no_violations();
+}
+
+#[test]
+fn a_certificate_file_without_its_key_is_refused_before_any_request() {
+    use adphoto::cloud::AppCertificate;
+    let tmp = tempfile::tempdir().unwrap();
+    let pem = std::fs::read_to_string(fixture("cloud-app.pem")).unwrap();
+    let cert_only = tmp.path().join("cert-only.pem");
+    let begin = pem.find("-----BEGIN CERTIFICATE-----").unwrap();
+    std::fs::write(&cert_only, &pem[begin..]).unwrap();
+    let err = AppCertificate::from_pem_file(&cert_only)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no private key") && err.contains("cert-only.pem"),
+        "{err}"
+    );
+    let key_only = tmp.path().join("key-only.pem");
+    std::fs::write(&key_only, &pem[..begin]).unwrap();
+    let err = AppCertificate::from_pem_file(&key_only)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no CERTIFICATE"), "{err}");
+    let err = AppCertificate::from_pem_file(&tmp.path().join("missing.pem"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot read it"), "{err}");
+}
+
+#[test]
+fn cli_signs_in_with_the_apps_certificate() {
+    let server = GraphServer::start(users(2));
+    server.register_app_certificate(&fixture("cloud-app.pem"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_adphoto"))
+        .args(["cloud", "--tenant", TENANT, "--client-id", CLIENT_ID])
+        .arg("--ca-file")
+        .arg(&server.ca_file)
+        .arg("--client-cert")
+        .arg(fixture("cloud-app.pem"))
+        .args(["users", "--json"])
+        .env("ADPHOTO_LOGIN_URL", &server.url)
+        .env("ADPHOTO_GRAPH_URL", &server.url)
+        .env("ADPHOTO_DATA_DIR", tmp.path().join("data"))
+        .env_remove("ADPHOTO_CLIENT_SECRET")
+        .env_remove("ADPHOTO_TENANT_ID")
+        .env_remove("ADPHOTO_CLIENT_ID")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(server.with(|s| s.assertions), 1);
+    server.assert_no_violations();
+}

@@ -9,8 +9,8 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::{ConnectionArgs, Failure, Outcome, write_file};
 use crate::cloud::{
-    Cloud, CloudBackups, CloudError, CloudOptions, CloudUser, Credentials, DeviceCodePrompt, Graph,
-    ReadBack, Secret,
+    AppCertificate, Cloud, CloudBackups, CloudError, CloudOptions, CloudUser, Credentials,
+    DeviceCodePrompt, Graph, ReadBack, Secret,
 };
 use crate::data_folder::DataFolder;
 use crate::photo::{PrepareOptions, Target};
@@ -49,6 +49,10 @@ pub struct SignInArgs {
     /// http://localhost) instead of with a device code. Ignored when ADPHOTO_CLIENT_SECRET is set.
     #[arg(long, global = true)]
     pub browser: bool,
+    /// Unattended sign-in with the app's certificate (recommended over a secret): a PEM file
+    /// with the RSA private key and the certificate uploaded to the app registration.
+    #[arg(long, env = "ADPHOTO_CLIENT_CERT", value_name = "PEM", global = true)]
+    pub client_cert: Option<std::path::PathBuf>,
 }
 
 impl SignInArgs {
@@ -62,7 +66,8 @@ impl SignInArgs {
         self.tenant.clone().unwrap_or_default()
     }
 
-    /// Signs in to the tenant: the app's own identity with ADPHOTO_CLIENT_SECRET, otherwise a
+    /// Signs in to the tenant: the app's own identity with `--client-cert` or
+    /// ADPHOTO_CLIENT_SECRET, otherwise a
     /// person in the browser (`--browser`) or by device code. `--ca-file`, `--pin-sha256`,
     /// `--insecure` and `--timeout` apply as to LDAP.
     pub async fn connect(&self, conn: &ConnectionArgs) -> Result<Graph, CloudError> {
@@ -80,6 +85,15 @@ impl SignInArgs {
             eprintln!("adphoto: WARNING: --insecure: the server's certificate is NOT checked");
         }
         let credentials = match std::env::var(CLIENT_SECRET_ENV) {
+            _ if self.client_cert.is_some() => {
+                let path = self
+                    .client_cert
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""));
+                Credentials::ClientCertificate(std::sync::Arc::new(AppCertificate::from_pem_file(
+                    path,
+                )?))
+            }
             Ok(s) if !s.is_empty() => Credentials::ClientSecret(Secret::new(s)),
             _ if self.browser => Credentials::browser(open_browser),
             _ => Credentials::device_code(show_device_code),

@@ -59,6 +59,8 @@ pub struct DeviceCodePrompt {
 pub enum Credentials {
     /// Unattended: the app's own identity (application permissions, admin consent).
     ClientSecret(Secret),
+    /// Unattended, as Microsoft recommends: the app's identity proved with its certificate.
+    ClientCertificate(Arc<super::AppCertificate>),
     /// A person, on another device's browser: `show` is called with the code to type.
     DeviceCode(Arc<dyn Fn(&DeviceCodePrompt) + Send + Sync>),
     /// A person, in this machine's browser: `open` is given the sign-in address (false: it
@@ -82,6 +84,7 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Credentials::ClientSecret(_) => f.write_str("ClientSecret(<hidden>)"),
+            Credentials::ClientCertificate(c) => write!(f, "ClientCertificate({c:?})"),
             Credentials::DeviceCode(_) => f.write_str("DeviceCode"),
             Credentials::Browser(_) => f.write_str("Browser"),
         }
@@ -112,6 +115,9 @@ struct Access {
 
 /// Renew a little before the token's end, so a request never leaves with a dying one.
 const EARLY: Duration = Duration::from_secs(60);
+
+/// RFC 7523's client assertion type, as the identity platform asks for it.
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 pub(crate) struct SignIn {
     http: reqwest::Client,
@@ -194,7 +200,9 @@ impl SignIn {
 
     async fn acquire(&self, st: &mut State) -> Result<()> {
         let answer = match (&self.credentials, st.refresh.take()) {
-            (Credentials::ClientSecret(secret), _) => self.client_credentials(secret).await?,
+            (Credentials::ClientSecret(_) | Credentials::ClientCertificate(_), _) => {
+                self.app_sign_in().await?
+            }
             (_, Some(refresh)) => match self.refresh(&refresh).await {
                 Ok(a) => a,
                 Err(e) => {
@@ -223,7 +231,9 @@ impl SignIn {
         match &self.credentials {
             Credentials::DeviceCode(show) => self.device_code(show.as_ref()).await,
             Credentials::Browser(open) => self.browser(open.as_ref()).await,
-            Credentials::ClientSecret(secret) => self.client_credentials(secret).await,
+            Credentials::ClientSecret(_) | Credentials::ClientCertificate(_) => {
+                self.app_sign_in().await
+            }
         }
     }
 
@@ -245,16 +255,35 @@ impl SignIn {
             .collect()
     }
 
-    async fn client_credentials(&self, secret: &Secret) -> Result<BasicTokenResponse> {
+    /// The client credentials grant, with the secret or a certificate's assertion.
+    async fn app_sign_in(&self) -> Result<BasicTokenResponse> {
+        let token_url = self.token_url()?;
         let client = BasicClient::new(ClientId::new(self.client_id.clone()))
-            .set_client_secret(ClientSecret::new(secret.0.clone()))
-            // The identity platform documents the secret in the form body.
+            // The identity platform documents the secret (or assertion) in the form body.
             .set_auth_type(AuthType::RequestBody)
-            .set_token_uri(self.token_url()?);
-        client
+            .set_token_uri(token_url.clone());
+        let assertion = match &self.credentials {
+            Credentials::ClientCertificate(cert) => {
+                Some(cert.assertion(&self.client_id, token_url.as_str())?)
+            }
+            _ => None,
+        };
+        let client = match &self.credentials {
+            Credentials::ClientSecret(secret) => {
+                client.set_client_secret(ClientSecret::new(secret.0.clone()))
+            }
+            _ => client,
+        };
+        let mut request = client
             .exchange_client_credentials()
             // Application permissions are the app registration's, granted by an admin: `.default`.
-            .add_scope(Scope::new(format!("{}/.default", self.endpoints.graph)))
+            .add_scope(Scope::new(format!("{}/.default", self.endpoints.graph)));
+        if let Some(a) = assertion {
+            request = request
+                .add_extra_param("client_assertion_type", ASSERTION_TYPE)
+                .add_extra_param("client_assertion", a);
+        }
+        request
             .request_async(&self.http)
             .await
             .map_err(|e| self.token_error(e))

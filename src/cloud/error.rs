@@ -106,6 +106,14 @@ pub enum CloudError {
         /// The first line of the identity platform's description, when it sent one.
         description: Option<String>,
     },
+    /// The app's certificate file (certificate credentials) cannot be used: why.
+    #[error("cannot use the app's certificate {path}: {detail}")]
+    AppCertificate {
+        /// The PEM file given.
+        path: String,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// Nobody entered the device code before it expired: run the command again, sooner.
     #[error(
         "the sign-in code expired before anyone signed in with it: run the command again and enter the code within its time"
@@ -229,6 +237,10 @@ impl CloudError {
             "the client secret is wrong: copy the secret's Value (not its ID) from the app registration's \"Certificates & secrets\" into ADPHOTO_CLIENT_SECRET"
         } else if d.contains("AADSTS7000222") {
             "the client secret has expired: make a new one under the app registration's \"Certificates & secrets\""
+        } else if d.contains("AADSTS700027") || d.contains("AADSTS700023") {
+            "the app registration does not know this certificate: upload the certificate (its public part) under the app registration's \"Certificates & secrets\" → Certificates, or check --client-cert"
+        } else if d.contains("AADSTS700024") {
+            "the certificate's sign-in was out of its valid time: check this computer's clock"
         } else if d.contains("AADSTS700016") {
             "no app with this client id in this tenant: check --client-id and --tenant (the app registration's Overview page shows both)"
         } else if d.contains("AADSTS90002") || d.contains("AADSTS900023") {

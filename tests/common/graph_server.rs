@@ -11,7 +11,11 @@
 //!   `authorization_declined`, `bad_verification_code`):
 //!   https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code
 //! - refresh tokens: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow
-//! - error codes (AADSTS7000215 bad secret, 700016 unknown app):
+//! - certificate credentials (`client_assertion_type` jwt-bearer, an RS256 JWT with `x5t#S256`,
+//!   `aud` the token endpoint, `iss` = `sub` = the client id, `jti`, `nbf`, `exp`):
+//!   https://learn.microsoft.com/entra/identity-platform/certificate-credentials
+//! - error codes (AADSTS7000215 bad secret, 700016 unknown app, 700027 unknown certificate or bad
+//!   signature, 700024 assertion out of its time):
 //!   https://learn.microsoft.com/entra/identity-platform/reference-error-codes
 //! - users, `$select`, paging with `@odata.nextLink`: https://learn.microsoft.com/graph/api/user-list
 //!   and https://learn.microsoft.com/graph/paging
@@ -94,6 +98,10 @@ pub struct State {
     pub latency: std::time::Duration,
     /// Grant types asked of the token endpoint, in order.
     pub grants: Vec<String>,
+    /// The app registration's certificate (DER), for client assertions.
+    pub app_certificate: Option<Vec<u8>>,
+    /// Client assertions taken (signature, thumbprint and claims all good).
+    pub assertions: usize,
     pub log: Vec<Seen>,
     /// Breaches of the contract by the client (a Graph call without a bearer token, a photo
     /// without its content type, …): the tests require none.
@@ -200,6 +208,13 @@ impl GraphServer {
             _dir: dir,
             stop: Some(stop),
         }
+    }
+
+    /// The app registration gets the certificate in this PEM file (its public part).
+    pub fn register_app_certificate(&self, pem: &std::path::Path) {
+        use rustls_pki_types::pem::PemObject as _;
+        let cert = rustls_pki_types::CertificateDer::from_pem_file(pem).unwrap();
+        self.with(|s| s.app_certificate = Some(cert.to_vec()));
     }
 
     pub fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
@@ -458,6 +473,92 @@ fn unknown_client(form: &HashMap<String, String>) -> Option<Answer> {
     })
 }
 
+/// A certificate credential, checked as the identity platform documents it.
+#[allow(clippy::result_large_err)] // the refusal is the answer to send, built once
+fn check_assertion(st: &State, base: &str, form: &HashMap<String, String>) -> Result<(), Answer> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    if form.get("client_assertion_type").map(String::as_str)
+        != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    {
+        return Err(oauth_error(
+            400,
+            "invalid_request",
+            50027,
+            "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
+        ));
+    }
+    if form.contains_key("client_secret") {
+        return Err(missing_parameter(
+            "client_assertion or client_secret, not both",
+        ));
+    }
+    let jwt = &form["client_assertion"];
+    let malformed = || {
+        oauth_error(
+            400,
+            "invalid_request",
+            50027,
+            "JWT token is invalid or malformed.",
+        )
+    };
+    let header = jsonwebtoken::decode_header(jwt).map_err(|_| malformed())?;
+    let unknown = || {
+        oauth_error(
+            401,
+            "invalid_client",
+            700027,
+            "The certificate with identifier used to sign the client assertion is not registered on application.",
+        )
+    };
+    let der = st.app_certificate.as_ref().ok_or_else(unknown)?;
+    let thumbprint =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(der));
+    if header.alg != jsonwebtoken::Algorithm::RS256 || header.x5t_s256.as_ref() != Some(&thumbprint)
+    {
+        return Err(unknown());
+    }
+    let (_, cert) = x509_parser::parse_x509_certificate(der).unwrap();
+    let key = jsonwebtoken::DecodingKey::from_rsa_der(&cert.public_key().subject_public_key.data);
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    v.set_audience(&[format!("{base}/{TENANT}/oauth2/v2.0/token")]);
+    v.set_issuer(&[CLIENT_ID]);
+    v.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
+    v.validate_nbf = true;
+    let claims =
+        jsonwebtoken::decode::<serde_json::Value>(jwt, &key, &v).map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature
+            | jsonwebtoken::errors::ErrorKind::ImmatureSignature => oauth_error(
+                401,
+                "invalid_client",
+                700024,
+                "Client assertion is not within its valid time range.",
+            ),
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => oauth_error(
+                401,
+                "invalid_client",
+                700027,
+                "Client assertion failed signature validation.",
+            ),
+            _ => oauth_error(
+                401,
+                "invalid_client",
+                700023,
+                &format!("Client assertion audience or claims are invalid: {e}."),
+            ),
+        })?;
+    let c = claims.claims;
+    if c["sub"] != CLIENT_ID || !c["jti"].is_string() {
+        return Err(oauth_error(
+            401,
+            "invalid_client",
+            700023,
+            "sub must be the client id; jti is required.",
+        ));
+    }
+    Ok(())
+}
+
 fn token(st: &mut State, base: &str, form: &HashMap<String, String>) -> Answer {
     let grant = form.get("grant_type").cloned().unwrap_or_default();
     st.grants.push(grant.clone());
@@ -473,6 +574,15 @@ fn token(st: &mut State, base: &str, form: &HashMap<String, String>) -> Answer {
                     1002012,
                     "The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.",
                 );
+            }
+            if form.contains_key("client_assertion") {
+                return match check_assertion(st, base, form) {
+                    Ok(()) => {
+                        st.assertions += 1;
+                        json(200, issue(st, false))
+                    }
+                    Err(refused) => refused,
+                };
             }
             match form.get("client_secret").map(String::as_str) {
                 Some(CLIENT_SECRET) => json(200, issue(st, false)),
