@@ -63,7 +63,9 @@ XVFB_PID=""
 start_x() {
   local n=90
   while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-  Xvfb ":$n" -screen 0 "${SCREEN}x24" -nolisten tcp >/dev/null 2>&1 &
+  # -noreset: Xvfb otherwise resets when its last client (the readiness check) leaves, and a
+  # program connecting during that reset is refused ("Failed to open connection to X server").
+  Xvfb ":$n" -screen 0 "${SCREEN}x24" -nolisten tcp -noreset >/dev/null 2>&1 &
   XVFB_PID=$!
   export DISPLAY=":$n"
   for _ in $(seq 100); do
