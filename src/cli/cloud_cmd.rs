@@ -84,17 +84,11 @@ impl SignInArgs {
         if conn.insecure {
             eprintln!("adphoto: WARNING: --insecure: the server's certificate is NOT checked");
         }
-        let credentials = match std::env::var(CLIENT_SECRET_ENV) {
-            _ if self.client_cert.is_some() => {
-                let path = self
-                    .client_cert
-                    .as_deref()
-                    .unwrap_or(std::path::Path::new(""));
-                Credentials::ClientCertificate(std::sync::Arc::new(AppCertificate::from_pem_file(
-                    path,
-                )?))
-            }
-            Ok(s) if !s.is_empty() => Credentials::ClientSecret(Secret::new(s)),
+        let credentials = match (&self.client_cert, std::env::var(CLIENT_SECRET_ENV)) {
+            (Some(pem), _) => Credentials::ClientCertificate(std::sync::Arc::new(
+                AppCertificate::from_pem_file(pem)?,
+            )),
+            (None, Ok(s)) if !s.is_empty() => Credentials::ClientSecret(Secret::new(s)),
             _ if self.browser => Credentials::browser(open_browser),
             _ => Credentials::device_code(show_device_code),
         };

@@ -262,17 +262,16 @@ impl SignIn {
             // The identity platform documents the secret (or assertion) in the form body.
             .set_auth_type(AuthType::RequestBody)
             .set_token_uri(token_url.clone());
-        let assertion = match &self.credentials {
-            Credentials::ClientCertificate(cert) => {
-                Some(cert.assertion(&self.client_id, token_url.as_str())?)
-            }
-            _ => None,
-        };
-        let client = match &self.credentials {
-            Credentials::ClientSecret(secret) => {
-                client.set_client_secret(ClientSecret::new(secret.0.clone()))
-            }
-            _ => client,
+        let (client, assertion) = match &self.credentials {
+            Credentials::ClientSecret(secret) => (
+                client.set_client_secret(ClientSecret::new(secret.0.clone())),
+                None,
+            ),
+            Credentials::ClientCertificate(cert) => (
+                client,
+                Some(cert.assertion(&self.client_id, token_url.as_str())?),
+            ),
+            _ => (client, None),
         };
         let mut request = client
             .exchange_client_credentials()
