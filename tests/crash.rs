@@ -512,13 +512,20 @@ fn a_write_still_on_its_way_when_the_import_died_is_undone_too() {
         wait_for_lines(&mut child, &s.journals(), &[], 2),
         "the import writes"
     );
-    // The write (a photo of some kB) has left the import: it is in the proxy, on its way.
-    let before_send = s.proxy.requested();
+    // The write (a photo of some kB) has left the import: it is in the proxy, on its way. Each
+    // request waits a second for its answer, so the write is the last burst of request bytes,
+    // the only one of kBs (a TLS hello, bind and searches are a few hundred bytes each); it is
+    // whole once nothing more came for a moment.
     let t = Instant::now();
-    while s.proxy.requested() < before_send + 2_000 {
+    loop {
+        match s.proxy.last_request_burst(Duration::from_millis(300)) {
+            Some((bytes, quiet)) if bytes >= 2_000 && quiet >= Duration::from_millis(100) => break,
+            _ => {}
+        }
         assert!(
-            t.elapsed() < Duration::from_secs(5),
-            "the write was never sent"
+            t.elapsed() < Duration::from_secs(10),
+            "the write was never sent: {:?}",
+            s.proxy.last_request_burst(Duration::from_millis(300))
         );
         std::thread::sleep(Duration::from_micros(200));
     }

@@ -14,7 +14,7 @@
 //! thread and tokio runtime, so blocking tests can use it too.
 
 use std::net::{SocketAddr, TcpListener as StdListener};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,13 +24,16 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+/// When and how many bytes were read from clients.
+type RequestLog = Arc<Mutex<Vec<(Instant, usize)>>>;
+
 pub struct Proxy {
     pub port: u16,
     cut: Arc<AtomicBool>,
     live: Arc<Mutex<Vec<AbortHandle>>>,
     hold: watch::Sender<bool>,
-    /// Bytes read from clients so far (requests on their way to the server).
-    requested: Arc<AtomicU64>,
+    /// When and how many bytes were read from clients (requests on their way to the server).
+    requested: RequestLog,
 }
 
 impl Proxy {
@@ -49,7 +52,7 @@ impl Proxy {
         let cut = Arc::new(AtomicBool::new(false));
         let live: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
         let (hold, held) = watch::channel(false);
-        let requested = Arc::new(AtomicU64::new(0));
+        let requested: RequestLog = Arc::default();
         let (c, l, r) = (cut.clone(), live.clone(), requested.clone());
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -94,9 +97,22 @@ impl Proxy {
         }
     }
 
-    /// How many bytes clients have sent so far (whether or not forwarded yet).
-    pub fn requested(&self) -> u64 {
-        self.requested.load(Ordering::SeqCst)
+    /// The clients' last burst of requests — chunks read with less than `gap` between them —
+    /// as (bytes, time since its last chunk). A request that waits for its answer before the
+    /// next is sent is a burst of its own when requests are delayed by more than `gap`.
+    pub fn last_request_burst(&self, gap: Duration) -> Option<(usize, Duration)> {
+        let log = self.requested.lock().unwrap();
+        let (last, _) = *log.last()?;
+        let mut bytes = 0;
+        let mut next = last;
+        for &(at, n) in log.iter().rev() {
+            if next.duration_since(at) > gap {
+                break;
+            }
+            bytes += n;
+            next = at;
+        }
+        Some((bytes, last.elapsed()))
     }
 
     /// The DC goes away: every open connection is dropped, new ones are closed at once.
@@ -132,7 +148,7 @@ fn pump(
     mut to: tokio::net::tcp::OwnedWriteHalf,
     delay: Duration,
     held: Option<watch::Receiver<bool>>,
-    count: Option<Arc<AtomicU64>>,
+    log: Option<RequestLog>,
 ) -> [AbortHandle; 2] {
     let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
     let reader = tokio::spawn(async move {
@@ -141,8 +157,8 @@ fn pump(
             match from.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    if let Some(c) = &count {
-                        c.fetch_add(n as u64, Ordering::SeqCst);
+                    if let Some(l) = &log {
+                        l.lock().unwrap().push((Instant::now(), n));
                     }
                     if tx
                         .send((Instant::now() + delay, buf[..n].to_vec()))
