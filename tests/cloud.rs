@@ -373,9 +373,9 @@ async fn certificate_trust_as_for_ldap() {
 }
 
 /// The command line, end to end: users as JSON, a picture fitted and set (old photo saved in
-/// the data folder), read back to a file, removed.
+/// the data folder), read back to a file, removed, restored.
 #[test]
-fn cli_users_and_photo_set_get_rm() {
+fn cli_users_and_photo_set_get_rm_restore() {
     let server = GraphServer::start(users(3));
     let u2 = "00000000-0000-0000-0000-000000000002";
     server.with(|s| {
@@ -462,6 +462,41 @@ fn cli_users_and_photo_set_get_rm() {
     assert!(server.with(|s| !s.photos.contains_key(u2)));
     let (code, _, err) = get();
     assert_eq!(code, Some(1), "no photo now: {err}");
+
+    // Restore previous: the photo before the removal comes back; again, the state before that
+    // (none) — each restore recorded, so the next one goes back over it.
+    let (code, out, err) = run(&["photo", "restore", "user2@contoso.test"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("put back the Microsoft 365 photo"), "{out}");
+    assert_eq!(server.with(|s| s.photos[u2].0.clone()), stored.0);
+    let (code, out, err) = run(&["photo", "restore", "user2@contoso.test"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("so the photo was removed (and saved)"),
+        "{out}"
+    );
+    assert!(server.with(|s| !s.photos.contains_key(u2)));
+    let (code, _, _) = run(&["photo", "restore", "user2@contoso.test"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(server.with(|s| s.photos[u2].0.clone()), stored.0);
+    // A user who had no photo before a set has none again after its restore.
+    let u3 = "00000000-0000-0000-0000-000000000003";
+    let (code, out, err) = run(&[
+        "photo",
+        "set",
+        "user3@contoso.test",
+        picture.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(server.with(|s| s.photos.contains_key(u3)));
+    let (code, out, err) = run(&["photo", "restore", "user3@contoso.test"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("had no Microsoft 365 photo before"), "{out}");
+    assert!(server.with(|s| !s.photos.contains_key(u3)));
+    // Never changed by adphoto: nothing to go back to, said so.
+    let (code, out, err) = run(&["photo", "restore", "user1@contoso.test"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(err.contains("nothing to restore"), "{err}");
 
     // Sign-in trouble is exit code 2, said in one line without the secret.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_adphoto"))

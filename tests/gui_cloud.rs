@@ -160,11 +160,66 @@ fn sign_in_with_a_device_code_then_import_to_ad_and_microsoft_365() {
             .is_some()
     });
     assert!(h.query_by_label("Active Directory").is_some());
+    // Its own actions: nothing to restore yet; Remove (saved first), then Restore previous
+    // brings it back byte for byte. The directory's photo is not touched.
+    let restore = "Restore previous in Microsoft 365";
+    assert!(h.get_by_label(restore).accesskit_node().is_disabled());
+    let amelia_in_ad = |h: &Harness<'static, App>| {
+        let users = h.state().grid().users();
+        users
+            .iter()
+            .find(|u| u.label() == "Amelia Hart")
+            .unwrap()
+            .photo_bytes
+    };
+    let ad_before = amelia_in_ad(&h);
+    h.get_by_label("Remove from Microsoft 365").click();
+    wait_until(&mut h, "the removal", |h| {
+        h.query_by_label("Microsoft 365: no photo").is_some()
+    });
+    let amelia_has = |server: &GraphServer| {
+        server.with(|s| {
+            let id = &s
+                .users
+                .iter()
+                .find(|u| u.display_name == "Amelia Hart")
+                .unwrap()
+                .id;
+            s.photos.get(id).map(|(b, _)| b.clone())
+        })
+    };
+    assert_eq!(amelia_has(&server), None);
+    assert!(
+        h.query_by_label_contains("Microsoft 365 photo removed (it is saved)")
+            .is_some()
+    );
+    wait_until(&mut h, "Restore previous enabled", |h| {
+        !h.get_by_label(restore).accesskit_node().is_disabled()
+    });
+    h.get_by_label(restore).click();
+    wait_until(&mut h, "the restore", |h| {
+        h.query_by_label_contains("Microsoft 365: 300 × 300 px")
+            .is_some()
+    });
+    assert_eq!(amelia_has(&server), Some(cloud_photo.clone()));
+    assert!(
+        h.query_by_label_contains("put back the Microsoft 365 photo")
+            .is_some()
+    );
+    let ad_after = amelia_in_ad(&h);
+    assert_eq!(
+        ad_before, ad_after,
+        "the directory's photo is left as it was"
+    );
     gui_common::grid_cell(&h, "Felix Bauer").click();
     wait_until(&mut h, "Felix has no Microsoft 365 account", |h| {
         h.query_by_label("Microsoft 365: no account found for this user")
             .is_some()
     });
+    assert!(
+        h.query_by_label("Set in Microsoft 365…").is_none(),
+        "no actions without an account"
+    );
     // Esc clears the selection: the wizard is for the whole OU again.
     h.key_press(egui::Key::Escape);
     h.run_steps(2);

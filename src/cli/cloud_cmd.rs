@@ -151,6 +151,13 @@ pub enum CloudPhotoCommand {
         #[arg(value_name = "USER")]
         who: String,
     },
+    /// Put back the profile photo a user had before adphoto's last change to it (or remove it,
+    /// if they had none then); the photo it replaces is saved first, so this can be undone too.
+    Restore {
+        /// userPrincipalName or object id.
+        #[arg(value_name = "USER")]
+        who: String,
+    },
 }
 
 impl From<CloudError> for Failure {
@@ -247,6 +254,18 @@ pub async fn run(
                 None => say!("{}: had no profile photo", user.label()),
             }
             warn_read_back(&user, &change.read_back);
+            Ok(Outcome::Ok)
+        }
+        CloudCommand::Photo(CloudPhotoCommand::Restore { who }) => {
+            let user = graph.user(&who).await?;
+            let Some(done) = graph.restore_previous(&user, &backups).await? else {
+                return Err(Failure {
+                    message: crate::cloud::nothing_to_restore(&user.label()),
+                    code: 1,
+                });
+            };
+            say!("{}", crate::cloud::restored(&user.label(), &done));
+            warn_read_back(&user, &done.change.read_back);
             Ok(Outcome::Ok)
         }
     }

@@ -19,10 +19,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use super::auth::{SignIn, http_failure};
-use super::backup::CloudBackups;
 use super::error::{CloudError, Operation, Result};
 use super::{CloudOptions, Credentials, FILTER_VALUES, MAX_PHOTO_BYTES};
-use crate::directory::{Seen, Trust, sha256_hex, tls_client_config};
+use crate::directory::{Seen, Trust, tls_client_config};
 
 /// The user properties read: enough to match AD users and to show who is who.
 pub const USER_SELECT: &str = "id,userPrincipalName,mail,displayName,onPremisesImmutableId";
@@ -56,31 +55,6 @@ impl CloudUser {
             None => upn.to_string(),
         }
     }
-}
-
-/// What the read-back after a write found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadBack {
-    /// The same bytes (sha256) as written.
-    Same,
-    /// Microsoft 365 gives back other bytes (it may have re-encoded the picture).
-    Different {
-        /// The size of what Microsoft 365 gave back (0: no photo at all).
-        bytes: usize,
-    },
-    /// A removal, and the user has no photo now.
-    Gone,
-}
-
-/// One photo changed: what it was (saved in the backups before the change) and the check after.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PhotoChange {
-    /// The photo before the change; `None` when the user had none.
-    pub old: Option<Vec<u8>>,
-    /// Where the old photo was saved.
-    pub backup: Option<std::path::PathBuf>,
-    /// What reading the photo again after the change found.
-    pub read_back: ReadBack,
 }
 
 /// "image/jpeg" or "image/png" from the bytes' signature; `None` for anything else (Graph
@@ -357,57 +331,6 @@ impl Graph {
         check(resp, Operation::RemovePhoto).await.map(drop)
     }
 
-    /// The photo for `user`, the old one saved in `backups` first (nothing is written if it
-    /// cannot be), then read back and compared.
-    pub async fn replace_photo(
-        &self,
-        user: &CloudUser,
-        bytes: &[u8],
-        backups: &CloudBackups,
-    ) -> Result<PhotoChange> {
-        check_photo(bytes)?;
-        let old = self.photo(&user.id).await?;
-        let backup = save_old(backups, &user.id, old.as_deref())?;
-        self.put_photo(&user.id, bytes).await?;
-        let read_back = match self.photo(&user.id).await? {
-            Some(now) if sha256_hex(&now) == sha256_hex(bytes) => ReadBack::Same,
-            Some(now) => ReadBack::Different { bytes: now.len() },
-            None => ReadBack::Different { bytes: 0 },
-        };
-        Ok(PhotoChange {
-            old,
-            backup,
-            read_back,
-        })
-    }
-
-    /// Removes `user`'s photo, saved in `backups` first; `old: None` when there was none
-    /// (and nothing was sent).
-    pub async fn remove_photo(
-        &self,
-        user: &CloudUser,
-        backups: &CloudBackups,
-    ) -> Result<PhotoChange> {
-        let Some(old) = self.photo(&user.id).await? else {
-            return Ok(PhotoChange {
-                old: None,
-                backup: None,
-                read_back: ReadBack::Gone,
-            });
-        };
-        let backup = save_old(backups, &user.id, Some(&old))?;
-        self.delete_photo(&user.id).await?;
-        let read_back = match self.photo(&user.id).await? {
-            None => ReadBack::Gone,
-            Some(now) => ReadBack::Different { bytes: now.len() },
-        };
-        Ok(PhotoChange {
-            old: Some(old),
-            backup,
-            read_back,
-        })
-    }
-
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: Url, op: Operation) -> Result<T> {
         let resp = self.send(Method::GET, url, None).await?;
         json(check(resp, op).await?, op).await
@@ -517,7 +440,7 @@ fn http_client(opts: &CloudOptions, seen: &Seen) -> Result<reqwest::Client> {
 }
 
 /// Refuses what Graph would refuse, before sending it.
-fn check_photo(bytes: &[u8]) -> Result<&'static str> {
+pub(super) fn check_photo(bytes: &[u8]) -> Result<&'static str> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(CloudError::TooLarge {
             bytes: bytes.len(),
@@ -527,20 +450,6 @@ fn check_photo(bytes: &[u8]) -> Result<&'static str> {
     photo_content_type(bytes).ok_or_else(|| CloudError::BadImage {
         detail: "it is neither JPEG nor PNG".into(),
     })
-}
-
-fn save_old(
-    backups: &CloudBackups,
-    user_id: &str,
-    old: Option<&[u8]>,
-) -> Result<Option<std::path::PathBuf>> {
-    match old {
-        Some(bytes) => backups
-            .save(user_id, bytes)
-            .map(Some)
-            .map_err(|e| CloudError::Backup(e.to_string())),
-        None => Ok(None),
-    }
 }
 
 /// `Retry-After` in seconds (Graph sends whole seconds).

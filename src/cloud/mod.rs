@@ -18,6 +18,7 @@ mod certificate;
 mod error;
 mod graph;
 mod immutable_id;
+mod photo_change;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,11 +27,12 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::{NO_ACCOUNT, accounts_for};
 pub use auth::{Credentials, DeviceCodePrompt, Secret};
-pub use backup::CloudBackups;
+pub use backup::{CloudBackups, taken_at};
 pub use certificate::AppCertificate;
 pub use error::{CloudError, Operation, Result};
-pub use graph::{CloudUser, Graph, PhotoChange, ReadBack, USER_SELECT, photo_content_type};
+pub use graph::{CloudUser, Graph, USER_SELECT, photo_content_type};
 pub use immutable_id::{guid_bytes, immutable_id, immutable_id_from_guid};
+pub use photo_change::{PhotoChange, ReadBack, Restored, nothing_to_restore, restored};
 
 /// Graph refuses bigger photos (the whole request is limited to 4 MB).
 pub const MAX_PHOTO_BYTES: usize = 4 * 1024 * 1024;

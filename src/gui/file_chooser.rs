@@ -71,7 +71,7 @@ fn only(exts: &'static [&'static str]) -> egui_file::Filter<PathBuf> {
 /// The same titles and filters as the system dialogs (`worker::dialogs`).
 fn dialog_for(purpose: &FilePurpose) -> FileDialog {
     match purpose {
-        FilePurpose::SetPhoto(_) => FileDialog::open_file()
+        FilePurpose::SetPhoto(_) | FilePurpose::SetCloudPhoto(_) => FileDialog::open_file()
             .title("Choose a photo")
             .show_files_filter(only(matching::IMAGE_EXTENSIONS)),
         FilePurpose::ExportPhoto { suggested, .. } => FileDialog::save_file()

@@ -25,6 +25,10 @@ pub enum PreviewAction {
     ExportPhoto,
     /// Put back the state before adphoto's last change (`None`) or before the one given.
     Restore(Option<Box<BackupRecord>>),
+    /// The same for the user's Microsoft 365 photo (signed in).
+    SetCloudPhoto,
+    RemoveCloudPhoto,
+    RestoreCloudPhoto,
 }
 
 /// History entries shown under the photo (the rest are in the data folder).
@@ -45,6 +49,8 @@ pub struct Preview {
     no_right: bool,
     /// The user's Microsoft 365 photo (shown when signed in).
     cloud: CloudShown,
+    /// When adphoto last changed the Microsoft 365 photo (`None`: never, nothing to restore).
+    cloud_last_change: Option<String>,
 }
 
 /// What the panel knows of the user's Microsoft 365 photo.
@@ -134,10 +140,17 @@ impl Preview {
     }
 
     /// The worker's answer about the user's Microsoft 365 photo.
-    pub fn cloud_loaded(&mut self, ctx: &egui::Context, dn: &str, photo: CloudPhoto) {
+    pub fn cloud_loaded(
+        &mut self,
+        ctx: &egui::Context,
+        dn: &str,
+        photo: CloudPhoto,
+        last_change: Option<String>,
+    ) {
         if self.dn.as_deref() != Some(dn) {
             return;
         }
+        self.cloud_last_change = last_change;
         self.cloud = match photo {
             CloudPhoto::NoAccount => CloudShown::NoAccount,
             CloudPhoto::None => CloudShown::None,
@@ -147,6 +160,14 @@ impl Preview {
             },
             CloudPhoto::Failed(e) => CloudShown::Failed(e),
         };
+    }
+
+    /// A change to the Microsoft 365 photo is on its way: that side shows loading until the
+    /// worker's new answer (the directory's photo stays).
+    pub fn cloud_reloading(&mut self, dn: &str) {
+        if self.dn.as_deref() == Some(dn) {
+            self.cloud = CloudShown::Loading;
+        }
     }
 
     /// The line under the photos about the Microsoft 365 one.
@@ -302,12 +323,64 @@ impl Preview {
                 action = Some(PreviewAction::Restore(None));
             }
         });
+        if cloud && let Some(a) = self.cloud_actions_ui(ui, busy) {
+            action = Some(a);
+        }
         if !self.history.is_empty() {
             ui.add_space(8.0);
             if let Some(a) = self.history_ui(ui, busy || self.loading || self.no_right) {
                 action = Some(a);
             }
         }
+        action
+    }
+
+    /// Set, Remove and Restore previous for the Microsoft 365 photo, once the user's account
+    /// is known. Whether the sign-in may change it is known only by trying (a refusal says
+    /// which permission is missing), so there is no "read only" state to show before.
+    fn cloud_actions_ui(&self, ui: &mut egui::Ui, busy: bool) -> Option<PreviewAction> {
+        let has_photo = match self.cloud {
+            CloudShown::Photo { .. } => true,
+            CloudShown::None => false,
+            CloudShown::Loading | CloudShown::NoAccount | CloudShown::Failed(_) => return None,
+        };
+        let mut action = None;
+        ui.add_space(8.0);
+        ui.weak("Microsoft 365 photo");
+        ui.add_enabled_ui(!busy, |ui| {
+            if ui
+                .button("Set in Microsoft 365…")
+                .on_hover_text("Choose an image file; it is fitted to 648 × 648 around the face and becomes the profile photo Outlook and Teams show (the old one is saved). The directory's photo is not changed.")
+                .clicked()
+            {
+                action = Some(PreviewAction::SetCloudPhoto);
+            }
+            if ui
+                .add_enabled(has_photo, egui::Button::new("Remove from Microsoft 365"))
+                .on_hover_text("Removes the Microsoft 365 profile photo (it is saved first)")
+                .on_disabled_hover_text("This user has no Microsoft 365 photo")
+                .clicked()
+            {
+                action = Some(PreviewAction::RemoveCloudPhoto);
+            }
+            let hover = match &self.cloud_last_change {
+                Some(when) => format!(
+                    "Put back the Microsoft 365 photo this user had before adphoto's last change to it ({when}), or none if they had none"
+                ),
+                None => String::new(),
+            };
+            if ui
+                .add_enabled(
+                    self.cloud_last_change.is_some(),
+                    egui::Button::new("Restore previous in Microsoft 365"),
+                )
+                .on_hover_text(hover)
+                .on_disabled_hover_text("adphoto has not changed this user's Microsoft 365 photo yet")
+                .clicked()
+            {
+                action = Some(PreviewAction::RestoreCloudPhoto);
+            }
+        });
         action
     }
 

@@ -218,16 +218,16 @@ impl Turn {
             };
         }
         // Nothing is sent for a user whose old photo is not safe on disk.
-        let backup = match old.as_deref().map(|b| self.side.backups.save(id, b)) {
-            Some(Err(e)) => {
+        // The state before goes into the user's history ("had none" too, for Restore previous).
+        let backup = match self.side.backups.save_state(id, old.as_deref()) {
+            Err(e) => {
                 return Status::Failed {
                     reason: format!(
                         "cannot save the old Microsoft 365 photo first ({e}): nothing sent"
                     ),
                 };
             }
-            Some(Ok(path)) => Some(path),
-            None => None,
+            Ok(path) => path,
         };
         self.log(Entry::Writing {
             dn: self.item.user.dn.clone(),

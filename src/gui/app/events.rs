@@ -4,7 +4,7 @@
 
 use super::App;
 use crate::gui::toast::Toast;
-use crate::gui::worker::{Event, FilePurpose, Owner, Reply, ReqId};
+use crate::gui::worker::{CloudChange, Event, FilePurpose, Owner, Reply, ReqId};
 
 impl App {
     /// "ldaps://dc1:636, DC=example,DC=com": where a change went, for the notices.
@@ -19,6 +19,7 @@ impl App {
     pub(super) fn file_picked(&mut self, purpose: FilePurpose, path: std::path::PathBuf) {
         match purpose {
             FilePurpose::SetPhoto(dn) => self.crop_photo_from_file(&dn, path),
+            FilePurpose::SetCloudPhoto(dn) => self.change_cloud_photo(&dn, CloudChange::Set(path)),
             FilePurpose::ExportPhoto { dn, .. } => self.export_photo_to(&dn, path),
             FilePurpose::CaFile => self.connect.set_ca_file(path),
             FilePurpose::Ldif => self.open_ldif(path),
@@ -173,9 +174,14 @@ impl App {
                 self.preview.set_can_write(&dn, can_write);
                 self.photo_job.take_if(|j| *j == id);
             }
-            Event::CloudPreview { dn, photo } => {
+            Event::CloudPreview {
+                dn,
+                photo,
+                last_change,
+            } => {
                 if self.preview_request == Some(id) {
-                    self.preview.cloud_loaded(ctx, &dn, photo);
+                    self.preview.cloud_loaded(ctx, &dn, photo, last_change);
+                    self.photo_job.take_if(|j| *j == id);
                 }
             }
             Event::PhotoChanged {

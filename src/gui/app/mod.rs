@@ -6,6 +6,7 @@ mod env;
 mod events;
 mod notices;
 mod photo_canvas;
+mod photo_panel;
 mod row_actions;
 mod toolbar;
 
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 use super::connect_dialog::{ConnectAction, ConnectDialog};
 use super::crop_canvas::CropCanvas;
 use super::file_chooser::FileChooser;
-use super::preview::{Preview, PreviewAction};
+use super::preview::Preview;
 use super::status_bar::StatusBar;
 use super::thumbs::DnThumbs;
 use super::toast::Toast;
@@ -363,63 +364,6 @@ impl App {
             self.chooser.open(purpose, None);
         } else {
             self.worker.send(Command::PickFile(purpose));
-        }
-    }
-
-    /// After a failed photo job, ask again what is stored now.
-    fn preview_reload(&mut self) {
-        if let [one] = self.grid.selected_users().as_slice() {
-            let user = (*one).clone();
-            self.ask_preview(user);
-        }
-    }
-
-    /// Shows `user` in the photo panel; the photo follows from the worker.
-    fn ask_preview(&mut self, user: User) {
-        self.preview.request(&user.dn);
-        self.preview_request = Some(self.worker.send(Command::Preview(Box::new(user))));
-    }
-
-    /// Sends a change to one user's photo (set, remove, restore): the panel waits for its
-    /// answer, which brings the new photo.
-    pub(super) fn change_photo(&mut self, cmd: Command) {
-        let dn = match &cmd {
-            Command::SetPhoto { user, .. }
-            | Command::RemovePhoto(user)
-            | Command::RestorePhoto { user, .. } => user.dn.clone(),
-            _ => String::new(),
-        };
-        self.preview.request(&dn);
-        let id = self.worker.send(cmd);
-        self.photo_job = Some(id);
-        self.preview_request = Some(id);
-    }
-
-    fn preview_action(&mut self, action: PreviewAction) {
-        let Some(user) = self.grid.selected_users().first().map(|u| (*u).clone()) else {
-            return;
-        };
-        match action {
-            PreviewAction::SetPhoto => {
-                self.pick(FilePurpose::SetPhoto(user.dn));
-            }
-            PreviewAction::RemovePhoto => self.change_photo(Command::RemovePhoto(Box::new(user))),
-            PreviewAction::ExportPhoto => {
-                let suggested = format!(
-                    "{}.jpg",
-                    user.sam_account_name
-                        .clone()
-                        .unwrap_or_else(|| user.label())
-                );
-                self.pick(FilePurpose::ExportPhoto {
-                    dn: user.dn,
-                    suggested,
-                });
-            }
-            PreviewAction::Restore(record) => self.change_photo(Command::RestorePhoto {
-                user: Box::new(user),
-                record,
-            }),
         }
     }
 

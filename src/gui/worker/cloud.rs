@@ -1,11 +1,15 @@
 //! The Microsoft 365 sign-in on the worker: the window's dialog asks, the worker signs in and
-//! keeps the connection (tokens in memory only) for imports to Microsoft 365 and their undo.
+//! keeps the connection (tokens in memory only) for imports to Microsoft 365 and their undo,
+//! and the photo panel's changes to one user's Microsoft 365 photo.
 
 use super::ReqId;
-use super::jobs::WorkerState;
-use super::protocol::Event;
-use crate::cloud::{CloudBackups, CloudOptions, Credentials, Graph};
+use super::jobs::{WorkerState, off_thread};
+use super::preview::{account_of, cloud_preview};
+use super::protocol::{CloudChange, Event};
+use crate::cloud::{CloudBackups, CloudOptions, Credentials, Graph, ReadBack};
+use crate::directory::User;
 use crate::import::CloudSide;
+use crate::photo::{PrepareOptions, Target};
 
 /// Signs a person in to Microsoft 365: the device code goes to the window as it arrives (the
 /// sign-in then waits for them), the browser way opens the system's browser.
@@ -57,4 +61,81 @@ pub(super) async fn sign_in(s: &WorkerState, id: ReqId, opts: CloudOptions, brow
         Err(e) => Err(e.to_string()),
     };
     s.emit(id, Event::CloudSignedIn(result));
+}
+
+/// The photo panel's Set, Remove or Restore previous on the user's Microsoft 365 photo: the
+/// state before is saved first (the engine's [`Graph::replace_photo`] and friends), then the
+/// panel looks again.
+pub(super) async fn change_photo(s: &WorkerState, id: ReqId, user: Box<User>, change: CloudChange) {
+    let name = user.label();
+    let Some((side, _)) = s.cloud() else {
+        s.emit(
+            id,
+            Event::JobFailed(
+                "Sign in to Microsoft 365 first (Microsoft 365… in the toolbar).".into(),
+            ),
+        );
+        return;
+    };
+    let result = async {
+        let account = account_of(&side, &user)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| crate::cloud::NO_ACCOUNT.to_string())?;
+        let (graph, backups) = (&side.graph, &side.backups);
+        let (message, read_back) = match change {
+            CloudChange::Set(path) => {
+                let opts = PrepareOptions::with_target(Target::microsoft_365());
+                let file = path.clone();
+                let prepared = off_thread(move || crate::photo::prepare_file(&file, &opts).map_err(|e| e.reason()))
+                    .await
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let change = graph
+                    .replace_photo(&account, &prepared.jpeg, backups)
+                    .await
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                (
+                    format!(
+                        "{name}: Microsoft 365 photo set ({} × {} px, {}); {}.",
+                        prepared.width,
+                        prepared.height,
+                        crate::photo::human_bytes(prepared.jpeg.len()),
+                        if change.old.is_some() { "the old one is saved" } else { "it had none before" }
+                    ),
+                    change.read_back,
+                )
+            }
+            CloudChange::Remove => {
+                let change = graph.remove_photo(&account, backups).await.map_err(|e| e.to_string())?;
+                let message = if change.old.is_some() {
+                    format!("{name}: Microsoft 365 photo removed (it is saved).")
+                } else {
+                    format!("{name} had no Microsoft 365 photo.")
+                };
+                (message, change.read_back)
+            }
+            CloudChange::Restore => match graph.restore_previous(&account, backups).await {
+                Ok(Some(done)) => (crate::cloud::restored(&name, &done), done.change.read_back),
+                Ok(None) => return Err(crate::cloud::nothing_to_restore(&name)),
+                Err(e) => return Err(e.to_string()),
+            },
+        };
+        Ok::<_, String>(match read_back {
+            ReadBack::Different { bytes } => format!(
+                "{message} Microsoft 365 now gives back a different picture ({bytes} bytes) than the one sent: check it in Outlook or Teams."
+            ),
+            ReadBack::Same | ReadBack::Gone => message,
+        })
+    }
+    .await;
+    match result {
+        Ok(message) => {
+            s.emit(id, Event::JobDone(message));
+            cloud_preview(s, id, &side, &user).await;
+        }
+        Err(e) => s.emit(
+            id,
+            Event::JobFailed(format!("Microsoft 365 photo of {name} not changed: {e}")),
+        ),
+    }
 }

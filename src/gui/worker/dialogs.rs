@@ -9,7 +9,7 @@ use crate::matching;
 pub(super) async fn pick_file(purpose: &FilePurpose) -> Option<PathBuf> {
     let dialog = rfd::AsyncFileDialog::new();
     let handle = match purpose {
-        FilePurpose::SetPhoto(_) => {
+        FilePurpose::SetPhoto(_) | FilePurpose::SetCloudPhoto(_) => {
             dialog
                 .set_title("Choose a photo")
                 .add_filter(

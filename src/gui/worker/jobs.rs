@@ -238,6 +238,9 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
         Command::Preview(user) => preview(s, id, &user).await,
         Command::SetPhoto { user, file, crop } => photos::set_one(s, id, user, file, crop).await,
         Command::RemovePhoto(user) => photos::remove_one(s, id, user).await,
+        Command::CloudPhoto { user, change } => {
+            super::cloud::change_photo(s, id, user, change).await
+        }
         Command::RestorePhoto { user, record } => photos::restore_one(s, id, user, record).await,
         Command::ExportPhoto { dn, path } => photos::export_one(s, id, dn, path).await,
         Command::CopyPhoto(user) => photos::copy(s, id, *user).await,

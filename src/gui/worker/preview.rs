@@ -5,6 +5,7 @@ use super::super::photo_bridge;
 use super::ReqId;
 use super::jobs::{NOT_CONNECTED, PREVIEW_SIDE, WorkerState, off_thread};
 use super::protocol::{CloudPhoto, Event, PreviewPhoto};
+use crate::cloud::CloudUser;
 use crate::directory::User;
 use crate::import::CloudSide;
 
@@ -36,34 +37,52 @@ pub(super) async fn photo_changed(
 pub(super) async fn preview(s: &WorkerState, id: ReqId, user: &User) {
     directory_preview(s, id, user).await;
     if let Some((side, _)) = s.cloud() {
-        let photo = cloud_photo(&side, user).await;
-        s.emit(
-            id,
-            Event::CloudPreview {
-                dn: user.dn.clone(),
-                photo,
-            },
-        );
+        cloud_preview(s, id, &side, user).await;
     }
 }
 
-/// The user's Microsoft 365 account (found as an import finds it) and its profile photo.
-async fn cloud_photo(side: &CloudSide, user: &User) -> CloudPhoto {
-    let account = match crate::cloud::accounts_for(&side.graph, std::slice::from_ref(user)).await {
-        Ok(mut found) => found.pop().flatten(),
-        Err(e) => return CloudPhoto::Failed(e.to_string()),
+/// The panel's answer about the user's Microsoft 365 photo.
+pub(super) async fn cloud_preview(s: &WorkerState, id: ReqId, side: &CloudSide, user: &User) {
+    let (photo, last_change) = cloud_photo(side, user).await;
+    s.emit(
+        id,
+        Event::CloudPreview {
+            dn: user.dn.clone(),
+            photo,
+            last_change,
+        },
+    );
+}
+
+/// The user's Microsoft 365 account, found as an import finds it.
+pub(super) async fn account_of(
+    side: &CloudSide,
+    user: &User,
+) -> crate::cloud::Result<Option<CloudUser>> {
+    let mut found = crate::cloud::accounts_for(&side.graph, std::slice::from_ref(user)).await?;
+    Ok(found.pop().flatten())
+}
+
+/// The user's Microsoft 365 profile photo, and when adphoto last changed it.
+async fn cloud_photo(side: &CloudSide, user: &User) -> (CloudPhoto, Option<String>) {
+    let account = match account_of(side, user).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return (CloudPhoto::NoAccount, None),
+        Err(e) => return (CloudPhoto::Failed(e.to_string()), None),
     };
-    let Some(account) = account else {
-        return CloudPhoto::NoAccount;
-    };
-    match side.graph.photo(&account.id).await {
+    let last_change = side
+        .backups
+        .latest(&account.id)
+        .map(|p| crate::cloud::taken_at(&p));
+    let photo = match side.graph.photo(&account.id).await {
         Ok(None) => CloudPhoto::None,
         Ok(Some(bytes)) => match decode(bytes).await {
             Ok(p) => CloudPhoto::Photo(p),
             Err(e) => CloudPhoto::Failed(format!("The Microsoft 365 photo cannot be shown: {e}")),
         },
         Err(e) => CloudPhoto::Failed(e.to_string()),
-    }
+    };
+    (photo, last_change)
 }
 
 /// A stored photo made small for the panel, off the async threads.

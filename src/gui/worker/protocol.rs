@@ -47,6 +47,8 @@ impl ConnectionKind {
 pub enum FilePurpose {
     /// A new photo for the user with this DN.
     SetPhoto(String),
+    /// A new Microsoft 365 photo for the user with this DN.
+    SetCloudPhoto(String),
     /// Where to save this user's current photo.
     ExportPhoto { dn: String, suggested: String },
     /// A CA certificate for the connect dialog.
@@ -100,6 +102,11 @@ pub enum Command {
         crop: Option<(crate::photo::CropRect, u8)>,
     },
     RemovePhoto(Box<User>),
+    /// Change the user's Microsoft 365 photo (signed in), keeping its history.
+    CloudPhoto {
+        user: Box<User>,
+        change: CloudChange,
+    },
     /// Put back the state before one of adphoto's changes: the last one ("Restore previous",
     /// `record: None`) or one picked from the history.
     RestorePhoto {
@@ -241,6 +248,8 @@ pub enum Event {
     CloudPreview {
         dn: String,
         photo: CloudPhoto,
+        /// When adphoto last changed it (shown in local time); `None`: never, nothing to restore.
+        last_change: Option<String>,
     },
     /// A photo was written, removed or restored: the user's new photo size (None: no photo).
     PhotoChanged {
@@ -332,6 +341,16 @@ pub struct PreviewPhoto {
     pub width: u32,
     pub height: u32,
     pub image: Thumbnail,
+}
+
+/// What to do to a user's Microsoft 365 photo from the photo panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloudChange {
+    /// From this picture, fitted to 648×648 around the face.
+    Set(PathBuf),
+    Remove,
+    /// Back to the state before adphoto's last change.
+    Restore,
 }
 
 /// A user's photo in Microsoft 365, as the photo panel shows it.
