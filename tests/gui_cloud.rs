@@ -160,6 +160,15 @@ fn sign_in_with_a_device_code_then_import_to_ad_and_microsoft_365() {
             .is_some()
     });
     assert!(h.query_by_label("Active Directory").is_some());
+    // Named for a screen reader, each photo for what it is.
+    assert!(
+        h.query_by_label("Microsoft 365 photo of Amelia Hart")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("Active Directory photo of Amelia Hart")
+            .is_some()
+    );
     // Its own actions: nothing to restore yet; Remove (saved first), then Restore previous
     // brings it back byte for byte. The directory's photo is not touched.
     let restore = "Restore previous in Microsoft 365";

@@ -216,7 +216,14 @@ impl Preview {
             ui.horizontal_top(|ui| {
                 ui.vertical(|ui| {
                     ui.weak("Active Directory");
-                    square(ui, PAIR_SIDE, self.texture.as_ref(), self.loading, "No photo");
+                    square(
+                        ui,
+                        PAIR_SIDE,
+                        self.texture.as_ref(),
+                        self.loading,
+                        "No photo",
+                        &format!("Active Directory photo of {}", user.label()),
+                    );
                 });
                 ui.vertical(|ui| {
                     ui.weak("Microsoft 365")
@@ -228,7 +235,14 @@ impl Preview {
                         CloudShown::Loading | CloudShown::None => (None, "No photo"),
                     };
                     let loading = matches!(self.cloud, CloudShown::Loading);
-                    square(ui, PAIR_SIDE, tex, loading, empty);
+                    square(
+                        ui,
+                        PAIR_SIDE,
+                        tex,
+                        loading,
+                        empty,
+                        &format!("Microsoft 365 photo of {}", user.label()),
+                    );
                 });
             });
         } else {
@@ -238,6 +252,7 @@ impl Preview {
                 self.texture.as_ref(),
                 self.loading,
                 "No photo",
+                &format!("Photo of {}", user.label()),
             );
         }
         ui.add_space(4.0);
@@ -443,8 +458,23 @@ fn texture(ctx: &egui::Context, name: &str, p: &PreviewPhoto) -> TextureHandle {
 
 /// A photo in a rounded square of `side` points: the picture fitted in, a spinner while it
 /// loads, or `empty` in words.
-fn square(ui: &mut egui::Ui, side: f32, tex: Option<&TextureHandle>, loading: bool, empty: &str) {
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+/// One photo's square, named for a screen reader as `name` says (the photo, or what is shown
+/// instead of it).
+fn square(
+    ui: &mut egui::Ui,
+    side: f32,
+    tex: Option<&TextureHandle>,
+    loading: bool,
+    empty: &str,
+    name: &str,
+) {
+    let (rect, resp) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+    let said = match (tex, loading) {
+        (Some(_), _) => name.to_string(),
+        (None, true) => format!("{name}: loading"),
+        (None, false) => format!("{name}: {}", empty.to_lowercase()),
+    };
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &said));
     ui.painter()
         .rect_filled(rect, 6.0, ui.visuals().extreme_bg_color);
     if let Some(tex) = tex {
