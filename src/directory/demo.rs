@@ -11,7 +11,10 @@ pub const DEMO_LDIF: &str = include_str!("../../assets/demo/demo.ldif");
 pub fn install(data_dir: &Path) -> std::io::Result<PathBuf> {
     let dir = data_dir.join("demo");
     let source = dir.join("demo.ldif");
-    std::fs::create_dir_all(&dir)?;
+    // The data folder is private (0700), whichever of its parts is made first — the demo often
+    // is; a data folder left 0755 by an older version is tightened here too.
+    crate::data_folder::create_private_dir(data_dir)?;
+    crate::data_folder::create_private_dir(&dir)?;
     std::fs::write(&source, DEMO_LDIF)?;
     Ok(source)
 }
@@ -21,7 +24,16 @@ mod tests {
     #[test]
     fn the_shipped_demo_installs_and_opens() {
         let tmp = tempfile::tempdir().unwrap();
-        let path = super::install(tmp.path()).unwrap();
+        let data = tmp.path().join("data");
+        let path = super::install(&data).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode =
+                |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&data), 0o700, "the data folder is private");
+            assert_eq!(mode(&data.join("demo")), 0o700);
+        }
         assert!(super::DEMO_LDIF.contains("DC=demo,DC=example"));
         let dir = super::super::Directory::open_ldif(&path, tmp.path().join("changes.ldif"));
         assert_eq!(dir.unwrap().base_dn(), "DC=demo,DC=example");
