@@ -273,22 +273,16 @@ pub async fn run(
 
 /// Graph's answers about a picture (too large, not an image) name the file it came from.
 fn name_file(e: CloudError, file: &std::path::Path) -> Failure {
-    let named = matches!(e, CloudError::TooLarge { .. } | CloudError::BadImage { .. });
-    let mut f = Failure::from(e);
-    if named {
-        f.message = format!("{}: {}", file.display(), f.message);
+    let message = e.about_file(file);
+    Failure {
+        message,
+        ..Failure::from(e)
     }
-    f
 }
 
 fn warn_read_back(user: &CloudUser, read_back: &ReadBack) {
-    match read_back {
-        ReadBack::Same | ReadBack::Gone => {}
-        ReadBack::Different { bytes } => eprintln!(
-            "adphoto: {}: Microsoft 365 now gives back a different picture ({bytes} bytes) than \
-             the one sent; it may have re-encoded it. Check it in Outlook or Teams.",
-            user.label()
-        ),
+    if let Some(w) = read_back.warning() {
+        eprintln!("adphoto: {}: {w}", user.label());
     }
 }
 

@@ -44,15 +44,20 @@ impl CloudBackups {
         let folder = self.dir.join(safe(user_id));
         // Colons are not allowed in Windows file names.
         let stamp = crate::clock::now_rfc3339().replace(':', "-");
-        let mut path = folder.join(format!("{stamp}.{ext}"));
+        // A record of the same instant under any extension counts: the order is by name.
+        let taken: std::collections::HashSet<std::ffi::OsString> = std::fs::read_dir(&folder)
+            .map(|d| {
+                d.filter_map(|e| Some(e.ok()?.path().file_stem()?.to_os_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut stem = stamp.clone();
         let mut n = 1;
-        while folder
-            .read_dir()
-            .is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.path().file_stem() == path.file_stem())))
-        {
+        while taken.contains(std::ffi::OsStr::new(&stem)) {
             n += 1;
-            path = folder.join(format!("{stamp}-{n}.{ext}"));
+            stem = format!("{stamp}-{n}");
         }
+        let path = folder.join(format!("{stem}.{ext}"));
         write_private(&path, bytes, true)?;
         Ok(path)
     }
@@ -104,9 +109,12 @@ fn order(path: &Path) -> (String, u32) {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match stem.rsplit_once("Z-") {
-        Some((time, n)) if n.parse::<u32>().is_ok() => (format!("{time}Z"), n.parse().unwrap_or(0)),
-        _ => (stem, 1),
+    match stem
+        .rsplit_once("Z-")
+        .and_then(|(time, n)| Some((format!("{time}Z"), n.parse().ok()?)))
+    {
+        Some(numbered) => numbered,
+        None => (stem, 1),
     }
 }
 

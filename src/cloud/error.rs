@@ -211,6 +211,17 @@ pub enum CloudError {
 }
 
 impl CloudError {
+    /// The message, with the picture's `file` in front when Graph's answer is about the
+    /// picture itself (too large, not an image), so the person knows which file to fix.
+    pub fn about_file(&self, file: &std::path::Path) -> String {
+        match self {
+            CloudError::TooLarge { .. } | CloudError::BadImage { .. } => {
+                format!("{}: {self}", file.display())
+            }
+            _ => self.to_string(),
+        }
+    }
+
     /// Sign-in and connection trouble (exit code 2 on the command line) as against one
     /// operation that failed (1).
     pub fn is_connection_error(&self) -> bool {
@@ -283,6 +294,15 @@ fn first_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_about_the_picture_name_its_file_and_others_do_not() {
+        let file = std::path::Path::new("photos/anna.jpg");
+        let big = CloudError::TooLarge { bytes: 5, max: 4 };
+        assert_eq!(big.about_file(file), format!("photos/anna.jpg: {big}"));
+        let other = CloudError::Backup("disk full".into());
+        assert_eq!(other.about_file(file), other.to_string());
+    }
 
     #[test]
     fn sign_in_advice_from_aadsts() {

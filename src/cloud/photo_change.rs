@@ -23,6 +23,19 @@ pub enum ReadBack {
     Gone,
 }
 
+impl ReadBack {
+    /// What a person should know after the change: `None` when all is as sent.
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            ReadBack::Same | ReadBack::Gone => None,
+            ReadBack::Different { bytes } => Some(format!(
+                "Microsoft 365 now gives back a different picture ({bytes} bytes) than the one \
+                 sent; it may have re-encoded it. Check it in Outlook or Teams."
+            )),
+        }
+    }
+}
+
 /// One photo changed: what it was (saved in the backups before the change) and the check after.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoChange {

@@ -457,9 +457,8 @@ fn texture(ctx: &egui::Context, name: &str, p: &PreviewPhoto) -> TextureHandle {
 }
 
 /// A photo in a rounded square of `side` points: the picture fitted in, a spinner while it
-/// loads, or `empty` in words.
-/// One photo's square, named for a screen reader as `name` says (the photo, or what is shown
-/// instead of it).
+/// loads, or `empty` in words; named for a screen reader `name` (with ": loading" or the
+/// `empty` words when there is no picture).
 fn square(
     ui: &mut egui::Ui,
     side: f32,

@@ -243,12 +243,7 @@ impl Turn {
                 e,
                 CloudError::Connection { .. } | CloudError::Timeout { .. }
             );
-            let reason = match e {
-                CloudError::TooLarge { .. } | CloudError::BadImage { .. } => {
-                    format!("{}: {e}", self.item.file.display())
-                }
-                e => e.to_string(),
-            };
+            let reason = e.about_file(&self.item.file);
             return self.fail(reason, unknown);
         }
         // Read back: what Microsoft 365 holds now is what undo will recognise as ours.

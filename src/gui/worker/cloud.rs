@@ -6,7 +6,7 @@ use super::ReqId;
 use super::jobs::{WorkerState, off_thread};
 use super::preview::{account_of, cloud_preview};
 use super::protocol::{CloudChange, Event};
-use crate::cloud::{CloudBackups, CloudOptions, Credentials, Graph, ReadBack};
+use crate::cloud::{CloudBackups, CloudOptions, Credentials, Graph};
 use crate::directory::User;
 use crate::import::CloudSide;
 use crate::photo::{PrepareOptions, Target};
@@ -87,26 +87,35 @@ pub(super) async fn change_photo(s: &WorkerState, id: ReqId, user: Box<User>, ch
             CloudChange::Set(path) => {
                 let opts = PrepareOptions::with_target(Target::microsoft_365());
                 let file = path.clone();
-                let prepared = off_thread(move || crate::photo::prepare_file(&file, &opts).map_err(|e| e.reason()))
-                    .await
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let prepared = off_thread(move || {
+                    crate::photo::prepare_file(&file, &opts).map_err(|e| e.reason())
+                })
+                .await
+                .map_err(|e| format!("{}: {e}", path.display()))?;
                 let change = graph
                     .replace_photo(&account, &prepared.jpeg, backups)
                     .await
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                    .map_err(|e| e.about_file(&path))?;
                 (
                     format!(
                         "{name}: Microsoft 365 photo set ({} × {} px, {}); {}.",
                         prepared.width,
                         prepared.height,
                         crate::photo::human_bytes(prepared.jpeg.len()),
-                        if change.old.is_some() { "the old one is saved" } else { "it had none before" }
+                        if change.old.is_some() {
+                            "the old one is saved"
+                        } else {
+                            "it had none before"
+                        }
                     ),
                     change.read_back,
                 )
             }
             CloudChange::Remove => {
-                let change = graph.remove_photo(&account, backups).await.map_err(|e| e.to_string())?;
+                let change = graph
+                    .remove_photo(&account, backups)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let message = if change.old.is_some() {
                     format!("{name}: Microsoft 365 photo removed (it is saved).")
                 } else {
@@ -120,11 +129,9 @@ pub(super) async fn change_photo(s: &WorkerState, id: ReqId, user: Box<User>, ch
                 Err(e) => return Err(e.to_string()),
             },
         };
-        Ok::<_, String>(match read_back {
-            ReadBack::Different { bytes } => format!(
-                "{message} Microsoft 365 now gives back a different picture ({bytes} bytes) than the one sent: check it in Outlook or Teams."
-            ),
-            ReadBack::Same | ReadBack::Gone => message,
+        Ok::<_, String>(match read_back.warning() {
+            Some(w) => format!("{message} {w}"),
+            None => message,
         })
     }
     .await;
