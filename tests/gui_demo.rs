@@ -25,6 +25,11 @@ fn demo_directory_tree_selection_filter_and_photo_round_trip() {
         h.query_by_label("Amelia Hart").is_some()
     });
     assert!(h.query_by_label_contains("Offline: demo.ldif").is_some());
+    assert!(
+        h.query_by_label("changes go to an LDIF change file in the data folder")
+            .is_some(),
+        "a wide window says where changes go"
+    );
     assert_eq!(h.state().grid().users().len(), 32);
 
     // Expand an OU: clicking it opens it (children load lazily) and lists its users.
@@ -524,6 +529,15 @@ fn at_900_by_600_nothing_is_clipped() {
                 "{label} at {r:?} is not inside the 900×600 window"
             );
         }
+    }
+    // The toolbar's words never lie over one another: the offline hint only where it fits.
+    let name = h.get_by_label("Offline: demo.ldif").rect();
+    for hint in h.query_all_by_label("changes go to an LDIF change file in the data folder") {
+        assert!(
+            !hint.rect().intersects(name),
+            "the hint at {:?} is drawn over the connection's name at {name:?}",
+            hint.rect()
+        );
     }
     // The preview keeps its width whatever is selected: the grid does not move.
     let before = h.get_by_label("Title / Department").rect();

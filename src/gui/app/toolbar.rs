@@ -70,8 +70,13 @@ impl App {
                         ConnectionKind::Offline => format!("Offline: {}", c.target),
                         k => format!("{} · {}", k.label(), c.target),
                     };
-                    ui.label(text)
-                        .on_hover_text(format!("Search base: {}", c.base_dn));
+                    let hover = match c.kind {
+                        ConnectionKind::Offline => {
+                            format!("Search base: {}\n{OFFLINE_HINT}", c.base_dn)
+                        }
+                        _ => format!("Search base: {}", c.base_dn),
+                    };
+                    ui.label(text).on_hover_text(hover);
                     if c.kind == ConnectionKind::Plain {
                         ui.colored_label(ui.visuals().warn_fg_color, "⚠ not encrypted");
                     }
@@ -86,8 +91,18 @@ impl App {
                         if ui.button("Disconnect").clicked() {
                             self.disconnect();
                         }
+                        // Said only where it fits: in a narrow window it would be drawn over
+                        // the connection's name (the name's hover says it too).
                         if c_offline {
-                            ui.weak("changes go to an LDIF change file in the data folder");
+                            let font = egui::TextStyle::Body.resolve(ui.style());
+                            let width = ui
+                                .painter()
+                                .layout_no_wrap(OFFLINE_HINT.into(), font, egui::Color32::PLACEHOLDER)
+                                .size()
+                                .x;
+                            if width + ui.spacing().item_spacing.x <= ui.available_width() {
+                                ui.weak(OFFLINE_HINT);
+                            }
                         }
                     });
                 }
@@ -114,3 +129,6 @@ impl App {
         }
     }
 }
+
+/// What the toolbar says about where an offline directory's changes go.
+const OFFLINE_HINT: &str = "changes go to an LDIF change file in the data folder";
