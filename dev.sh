@@ -30,8 +30,9 @@ need_rust() {
 BUILD_PKGS=(pkg-config clang libclang-dev libkrb5-dev nasm)
 # What the window loads at run time on Linux (OpenGL, X11/Wayland keyboard and cursor); a desktop has them.
 GUI_PKGS=(libgl1 libegl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6)
-# What the tests and benchmarks compare against or run under.
-TEST_PKGS=(imagemagick libvips-tools ldap-utils)
+# What the tests and benchmarks compare against or run under (GNOME Keyring on a private D-Bus
+# bus: the Secret Service that "keep me signed in" is tested against).
+TEST_PKGS=(imagemagick libvips-tools ldap-utils gnome-keyring libsecret-tools dbus-daemon dbus-bin)
 
 # shellcheck source=installer/need-pkgs.sh
 source installer/need-pkgs.sh

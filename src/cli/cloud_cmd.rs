@@ -10,7 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::{ConnectionArgs, Failure, Outcome, write_file};
 use crate::cloud::{
     AppCertificate, Cloud, CloudBackups, CloudError, CloudOptions, CloudUser, Credentials,
-    DeviceCodePrompt, Graph, ReadBack, Secret,
+    DeviceCodePrompt, Graph, KeptSignIn, ReadBack, Secret,
 };
 use crate::data_folder::DataFolder;
 use crate::photo::{PrepareOptions, Target};
@@ -53,6 +53,12 @@ pub struct SignInArgs {
     /// with the RSA private key and the certificate uploaded to the app registration.
     #[arg(long, env = "ADPHOTO_CLIENT_CERT", value_name = "PEM", global = true)]
     pub client_cert: Option<std::path::PathBuf>,
+    /// Keep me signed in: a person's sign-in is kept in the system's credential store
+    /// (Windows Credential Manager, the Secret Service on Linux, the macOS Keychain — never a
+    /// file) and used again by the next command given this option, without a code to type.
+    /// `adphoto cloud sign-out` removes it.
+    #[arg(long, global = true)]
+    pub keep_signed_in: bool,
 }
 
 impl SignInArgs {
@@ -71,16 +77,7 @@ impl SignInArgs {
     /// person in the browser (`--browser`) or by device code. `--ca-file`, `--pin-sha256`,
     /// `--insecure` and `--timeout` apply as to LDAP.
     pub async fn connect(&self, conn: &ConnectionArgs) -> Result<Graph, CloudError> {
-        let mut opts = CloudOptions::new(
-            self.tenant(),
-            self.client_id.clone().unwrap_or_default(),
-            self.cloud.into(),
-        );
-        opts.ca_file = conn.ca_file.clone();
-        opts.pin_sha256 = conn.pin_sha256.clone();
-        opts.insecure_skip_verify = conn.insecure;
-        // Graph and the sign-in are slower than a DC on the LAN: at least 30 s.
-        opts.timeout = Duration::from_secs(conn.timeout.max(30));
+        let opts = self.options(conn);
         if conn.insecure {
             eprintln!("adphoto: WARNING: --insecure: the server's certificate is NOT checked");
         }
@@ -92,7 +89,45 @@ impl SignInArgs {
             _ if self.browser => Credentials::browser(open_browser),
             _ => Credentials::device_code(show_device_code),
         };
-        Graph::connect(&opts, credentials).await
+        let graph = Graph::connect(&opts, credentials).await?;
+        if let Some(problem) = graph.keep_problem() {
+            eprintln!("adphoto: warning: signed in for this command only: {problem}");
+        }
+        Ok(graph)
+    }
+
+    /// The tenant, app and connection settings, as given.
+    fn options(&self, conn: &ConnectionArgs) -> CloudOptions {
+        let mut opts = CloudOptions::new(
+            self.tenant(),
+            self.client_id.clone().unwrap_or_default(),
+            self.cloud.into(),
+        );
+        opts.ca_file = conn.ca_file.clone();
+        opts.pin_sha256 = conn.pin_sha256.clone();
+        opts.insecure_skip_verify = conn.insecure;
+        // Graph and the sign-in are slower than a DC on the LAN: at least 30 s.
+        opts.timeout = Duration::from_secs(conn.timeout.max(30));
+        opts.keep_signed_in = self.keep_signed_in;
+        opts
+    }
+
+    /// `adphoto cloud sign-out`: the kept sign-in of this tenant and app removed from the
+    /// credential store (nothing else is asked of anyone).
+    fn sign_out(&self, conn: &ConnectionArgs) -> Result<Outcome, Failure> {
+        let opts = self.options(conn);
+        if opts.tenant.trim().is_empty() || opts.client_id.trim().is_empty() {
+            return Err(Failure::usage(
+                "give --tenant and --client-id of the sign-in to forget",
+            ));
+        }
+        let removed = KeptSignIn::for_options(&opts).forget()?;
+        if removed {
+            say!("signed out: the kept sign-in to {} was removed", opts.tenant);
+        } else {
+            say!("no sign-in to {} was kept on this computer", opts.tenant);
+        }
+        Ok(Outcome::Ok)
     }
 }
 
@@ -124,6 +159,8 @@ pub enum CloudCommand {
     /// Read, set or remove one user's Microsoft 365 profile photo.
     #[command(subcommand)]
     Photo(CloudPhotoCommand),
+    /// Remove the sign-in kept by --keep-signed-in from the system's credential store.
+    SignOut,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,7 +214,11 @@ pub async fn run(
     let tenant = args.sign_in.tenant();
     // Every change takes the data folder's write lock for this tenant (one writer at a time).
     let _lock = match &args.command {
-        CloudCommand::Photo(CloudPhotoCommand::Set { .. } | CloudPhotoCommand::Rm { .. }) => {
+        CloudCommand::Photo(
+            CloudPhotoCommand::Set { .. }
+            | CloudPhotoCommand::Rm { .. }
+            | CloudPhotoCommand::Restore { .. },
+        ) => {
             Some(data.lock_writes(&crate::import::tenant_lock_key(&tenant), &command_line())?)
         }
         _ => None,
@@ -195,9 +236,13 @@ pub async fn run(
         }
         _ => None,
     };
-    let graph = args.sign_in.connect(conn).await?;
+    let graph = match args.command {
+        CloudCommand::SignOut => return args.sign_in.sign_out(conn),
+        _ => args.sign_in.connect(conn).await?,
+    };
     let backups = CloudBackups::in_folder(data);
     match args.command {
+        CloudCommand::SignOut => unreachable!("answered before signing in"),
         CloudCommand::Users { json } => users(&graph, json).await,
         CloudCommand::Photo(CloudPhotoCommand::Get { who, output }) => {
             let user = graph.user(&who).await?;

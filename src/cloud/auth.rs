@@ -66,6 +66,9 @@ pub enum Credentials {
     /// A person, in this machine's browser: `open` is given the sign-in address (false: it
     /// could not open a browser, and the face should show the address to copy).
     Browser(Arc<dyn Fn(&str) -> bool + Send + Sync>),
+    /// A person, silently: only the sign-in kept in the system's credential store
+    /// ([`super::KeptSignIn`]); without one, [`CloudError::SignInNeeded`] (the window at start).
+    Kept,
 }
 
 impl Credentials {
@@ -87,6 +90,7 @@ impl std::fmt::Debug for Credentials {
             Credentials::ClientCertificate(c) => write!(f, "ClientCertificate({c:?})"),
             Credentials::DeviceCode(_) => f.write_str("DeviceCode"),
             Credentials::Browser(_) => f.write_str("Browser"),
+            Credentials::Kept => f.write_str("Kept"),
         }
     }
 }
@@ -127,6 +131,12 @@ pub(crate) struct SignIn {
     credentials: Credentials,
     seen: Seen,
     state: tokio::sync::Mutex<State>,
+    /// Where a person's sign-in is kept in the credential store (none for the app's identity).
+    kept: Option<super::KeptSignIn>,
+    /// "Keep me signed in": take the sign-in from there and keep the new one there.
+    keep: bool,
+    /// Why the sign-in could not be kept, when it could not (the faces tell the person).
+    keep_problem: std::sync::Mutex<Option<String>>,
 }
 
 impl SignIn {
@@ -160,7 +170,17 @@ impl SignIn {
                 detail: "a tenant is a directory id (GUID) or a domain name".into(),
             });
         }
+        let person = !matches!(
+            credentials,
+            Credentials::ClientSecret(_) | Credentials::ClientCertificate(_)
+        );
+        // The app's own identity has no refresh token: nothing to keep.
+        let kept = person.then(|| super::KeptSignIn::for_options(opts));
+        let keep = opts.keep_signed_in || matches!(credentials, Credentials::Kept);
         Ok(Self {
+            kept,
+            keep,
+            keep_problem: std::sync::Mutex::new(None),
             http,
             tenant: opts.tenant.trim().to_string(),
             client_id: opts.client_id.trim().to_string(),
@@ -199,18 +219,34 @@ impl SignIn {
     }
 
     async fn acquire(&self, st: &mut State) -> Result<()> {
-        let answer = match (&self.credentials, st.refresh.take()) {
-            (Credentials::ClientSecret(_) | Credentials::ClientCertificate(_), _) => {
+        let answer = match &self.credentials {
+            Credentials::ClientSecret(_) | Credentials::ClientCertificate(_) => {
                 self.app_sign_in().await?
             }
-            (_, Some(refresh)) => match self.refresh(&refresh).await {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::info!("refreshing the sign-in failed ({e}); signing in again");
-                    self.interactive().await?
+            _ => {
+                let refresh = match st.refresh.take() {
+                    Some(r) => Some(r),
+                    None => self.load_kept().await,
+                };
+                match refresh {
+                    Some(refresh) => match self.refresh(&refresh).await {
+                        Ok(a) => a,
+                        Err(e) => {
+                            tracing::info!("refreshing the sign-in failed ({e}); signing in again");
+                            // Refused (expired, revoked, password changed): it will not work again.
+                            if matches!(e, CloudError::SignIn { .. })
+                                && self.keep
+                                && let Some(kept) = &self.kept
+                                && let Err(e) = kept.forget_async().await
+                            {
+                                tracing::warn!("{e}");
+                            }
+                            self.interactive().await?
+                        }
+                    },
+                    None => self.interactive().await?,
                 }
-            },
-            (_, None) => self.interactive().await?,
+            }
         };
         st.access = Some(Access {
             token: answer.access_token().secret().clone(),
@@ -218,6 +254,15 @@ impl SignIn {
         });
         st.refresh = answer.refresh_token().cloned();
         st.generation += 1;
+        if let (true, Some(kept), Some(refresh)) = (self.keep, &self.kept, &st.refresh) {
+            let problem = kept.save_async(refresh.secret().clone()).await.err();
+            if let Some(e) = &problem {
+                tracing::warn!("{e}");
+            }
+            if let Ok(mut p) = self.keep_problem.lock() {
+                *p = problem.map(|e| e.to_string());
+            }
+        }
         tracing::debug!(
             "signed in to {} (token {})",
             self.endpoints.login,
@@ -226,11 +271,50 @@ impl SignIn {
         Ok(())
     }
 
+    /// The kept sign-in's refresh token, when one is kept and the store gives it.
+    async fn load_kept(&self) -> Option<RefreshToken> {
+        let kept = self.kept.as_ref().filter(|_| self.keep)?;
+        match kept.load_async().await {
+            Ok(token) => token.map(RefreshToken::new),
+            Err(e) => {
+                tracing::warn!("{e}");
+                if let Ok(mut p) = self.keep_problem.lock() {
+                    *p = Some(e.to_string());
+                }
+                None
+            }
+        }
+    }
+
+    /// Why "keep me signed in" did not work at the last sign-in, if it did not.
+    pub(crate) fn keep_problem(&self) -> Option<String> {
+        self.keep_problem.lock().ok().and_then(|p| p.clone())
+    }
+
+    /// Signs out on this computer: the tokens in memory are dropped and a kept sign-in is
+    /// removed from the credential store. `true` when a kept sign-in was removed. Without
+    /// "keep me signed in" a store that cannot be reached is no failure: nothing was kept.
+    pub(crate) async fn sign_out(&self) -> Result<bool> {
+        let mut st = self.state.lock().await;
+        *st = State::default();
+        let Some(kept) = &self.kept else {
+            return Ok(false);
+        };
+        match kept.forget_async().await {
+            Err(e) if !self.keep => {
+                tracing::debug!("{e}");
+                Ok(false)
+            }
+            other => other,
+        }
+    }
+
     /// A person signs in again (the refresh token is gone or refused).
     async fn interactive(&self) -> Result<BasicTokenResponse> {
         match &self.credentials {
             Credentials::DeviceCode(show) => self.device_code(show.as_ref()).await,
             Credentials::Browser(open) => self.browser(open.as_ref()).await,
+            Credentials::Kept => Err(CloudError::SignInNeeded),
             Credentials::ClientSecret(_) | Credentials::ClientCertificate(_) => {
                 self.app_sign_in().await
             }

@@ -204,6 +204,19 @@ pub enum CloudError {
         /// What could not be read.
         detail: String,
     },
+    /// The system's credential store (Credential Manager, Secret Service, Keychain) could not
+    /// keep or give back a sign-in: the person signs in each time until it works again.
+    #[error("the system's credential store cannot {doing}: {detail}")]
+    CredentialStore {
+        /// "keep the sign-in", "read the kept sign-in", "forget the kept sign-in".
+        doing: &'static str,
+        /// The store's own words.
+        detail: String,
+    },
+    /// Only a kept sign-in could be used (the window at start) and there is none, or the
+    /// identity platform no longer takes it: sign in again.
+    #[error("no kept sign-in to use (or it is no longer accepted): sign in again")]
+    SignInNeeded,
     /// The old photo could not be written to the data folder, so the change was not made:
     /// free disk space or fix the folder's permissions.
     #[error("cannot save the old photo before changing it, so nothing was changed: {0}")]
@@ -236,6 +249,7 @@ impl CloudError {
                 | CloudError::SignIn { .. }
                 | CloudError::DeviceCodeExpired
                 | CloudError::DeviceCodeDeclined
+                | CloudError::SignInNeeded
                 | CloudError::Unauthorized { .. }
         )
     }

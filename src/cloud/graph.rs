@@ -138,6 +138,18 @@ impl Graph {
         Ok(graph)
     }
 
+    /// Why "keep me signed in" did not work (the credential store's words), if it did not:
+    /// the person stays signed in for this run only.
+    pub fn keep_problem(&self) -> Option<String> {
+        self.inner.sign_in.keep_problem()
+    }
+
+    /// Signs out on this computer: tokens dropped, the kept sign-in removed from the system's
+    /// credential store (`true` when there was one). The next call signs in again.
+    pub async fn sign_out(&self) -> Result<bool> {
+        self.inner.sign_in.sign_out().await
+    }
+
     fn url(&self, segments: &[&str]) -> Result<Url> {
         let mut url = Url::parse(&self.inner.base).map_err(|e| CloudError::BadUrl {
             url: self.inner.base.clone(),

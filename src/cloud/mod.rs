@@ -18,6 +18,7 @@ mod certificate;
 mod error;
 mod graph;
 mod immutable_id;
+mod kept;
 mod photo_change;
 
 use std::path::PathBuf;
@@ -31,6 +32,7 @@ pub use backup::{CloudBackups, taken_at};
 pub use certificate::AppCertificate;
 pub use error::{CloudError, Operation, Result};
 pub use graph::{CloudUser, Graph, USER_SELECT, photo_content_type};
+pub use kept::KeptSignIn;
 pub use immutable_id::{guid_bytes, immutable_id, immutable_id_from_guid};
 pub use photo_change::{PhotoChange, ReadBack, Restored, nothing_to_restore, restored};
 
@@ -149,6 +151,9 @@ pub struct CloudOptions {
     /// The longest one request may wait in all for Graph's throttling (`Retry-After`) before
     /// it is given up.
     pub max_throttle_wait: Duration,
+    /// "Keep me signed in": a person's sign-in is taken from the system's credential store
+    /// when one is kept there ([`KeptSignIn`]), and kept there after signing in.
+    pub keep_signed_in: bool,
 }
 
 impl CloudOptions {
@@ -165,6 +170,7 @@ impl CloudOptions {
             timeout: Duration::from_secs(30),
             parallel: DEFAULT_PARALLEL,
             max_throttle_wait: Duration::from_secs(300),
+            keep_signed_in: false,
         }
     }
 }

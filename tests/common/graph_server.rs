@@ -86,6 +86,8 @@ pub struct State {
     pub device_pending_polls: u32,
     /// The next device code poll answers `expired_token`.
     pub device_expired: bool,
+    /// Refresh tokens are refused (`invalid_grant`: revoked, or expired after inactivity).
+    pub refuse_refresh: bool,
     /// Users returned per page at most (small, so paging shows).
     pub page_size: usize,
     /// The next N Graph requests are answered 429 with Retry-After: 1.
@@ -666,6 +668,14 @@ fn token(st: &mut State, base: &str, form: &HashMap<String, String>) -> Answer {
             json(200, issue(st, true))
         }
         "refresh_token" => {
+            if st.refuse_refresh {
+                return oauth_error(
+                    400,
+                    "invalid_grant",
+                    700082,
+                    "The refresh token has expired due to inactivity.",
+                );
+            }
             if form
                 .get("refresh_token")
                 .is_some_and(|r| r.starts_with("refresh-"))
