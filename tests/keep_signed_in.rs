@@ -5,9 +5,13 @@
 
 #[path = "common/graph_server.rs"]
 mod graph_server;
+mod gui_common;
 #[path = "common/secret_service.rs"]
 mod secret_service;
 
+use adphoto::gui::{App, AppEnv, Prefs};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
 use graph_server::{CLIENT_ID, GraphServer, MockUser, TENANT};
 use secret_service::SecretService;
 
@@ -123,7 +127,10 @@ fn cli_keeps_the_sign_in_in_the_credential_store_and_sign_out_removes_it() {
     asked.dedup(); // the device code is polled until the person has signed in
     assert_eq!(
         asked,
-        ["refresh_token", "urn:ietf:params:oauth:grant-type:device_code"]
+        [
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:device_code"
+        ]
     );
     let renewed = store.secrets_of(SERVICE);
     assert_eq!(renewed.len(), 1);
@@ -137,7 +144,10 @@ fn cli_keeps_the_sign_in_in_the_credential_store_and_sign_out_removes_it() {
     assert!(store.secrets_of(SERVICE).is_empty());
     let r = run(&["sign-out"]);
     assert!(r.out.contains("no sign-in"), "{}", r.out);
-    assert!(grants().is_empty(), "sign-out asks nothing of the identity platform");
+    assert!(
+        grants().is_empty(),
+        "sign-out asks nothing of the identity platform"
+    );
     let r = run(&["--keep-signed-in", "users"]);
     assert!(asked_for_a_code(&r), "{}", r.err);
     server.assert_no_violations();
@@ -168,4 +178,89 @@ fn without_a_credential_store_the_sign_in_works_for_the_command_and_says_so() {
             && err.contains("credential store cannot keep the sign-in"),
         "{err}"
     );
+}
+
+/// The window started with `prefs`, on the demo directory (the connect dialog out of the way).
+fn window(dir: &std::path::Path, prefs: Prefs) -> Harness<'static, App> {
+    let env = AppEnv::in_dir(dir);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, prefs));
+    h.get_by_label("Open demo directory").click();
+    gui_common::wait_until(&mut h, "the demo users", |h| {
+        !h.state().grid().users().is_empty()
+    });
+    h
+}
+
+#[test]
+fn window_keeps_the_sign_in_and_the_next_start_signs_in_by_itself() {
+    let store = SecretService::start();
+    let server = GraphServer::start(users());
+    // SAFETY: set before any window (and its worker threads) starts; the other tests here give
+    // their own environment to the processes they start and read none of these.
+    unsafe {
+        std::env::set_var("ADPHOTO_LOGIN_URL", &server.url);
+        std::env::set_var("ADPHOTO_GRAPH_URL", &server.url);
+        std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &store.bus);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let tenant = format!("Microsoft 365 · {TENANT}");
+
+    let mut h = window(&tmp.path().join("first"), Prefs::default());
+    h.get_by_label("Microsoft 365…").click();
+    gui_common::wait_until(&mut h, "the sign-in dialog", |h| {
+        h.query_by_label("Sign in to Microsoft 365").is_some()
+    });
+    gui_common::type_into(&mut h, "Tenant:", TENANT);
+    gui_common::type_into(&mut h, "Client id:", CLIENT_ID);
+    gui_common::replace_text(&mut h, "CA certificate:", server.ca_file.to_str().unwrap());
+    h.get_by_label("Keep me signed in on this computer").click();
+    gui_common::click_when_enabled(&mut h, "Sign in with a code");
+    gui_common::wait_until(&mut h, "the sign-in", |h| {
+        h.query_by_label(&tenant).is_some()
+    });
+    let kept = store.secrets_of(SERVICE);
+    assert_eq!(kept.len(), 1, "kept in the credential store");
+    let prefs = h.state().prefs();
+    assert!(prefs.cloud.keep);
+    let saved = serde_json::to_string(&prefs).unwrap();
+    assert!(
+        !saved.contains(&kept[0]),
+        "no token in the settings: {saved}"
+    );
+    drop(h);
+    server.with(|s| s.grants.clear());
+
+    // The next start signs in by itself: no dialog, no code, one refresh.
+    let mut next = window(&tmp.path().join("next"), prefs.clone());
+    gui_common::wait_until(&mut next, "the kept sign-in", |h| {
+        h.query_by_label(&tenant).is_some()
+    });
+    assert!(next.query_by_label("Sign in to Microsoft 365").is_none());
+    assert_eq!(server.with(|s| s.grants.clone()), ["refresh_token"]);
+
+    // Sign out removes it from the store.
+    next.get_by_label(&tenant).click();
+    next.run_steps(2);
+    next.get_by_label("Sign out of Microsoft 365").click();
+    gui_common::wait_until(&mut next, "the kept sign-in removed", |_| {
+        store.secrets_of(SERVICE).is_empty()
+    });
+    drop(next);
+
+    // A start with nothing kept stays signed out, quietly; the dialog says why.
+    let mut third = window(&tmp.path().join("third"), prefs);
+    gui_common::wait_until(&mut third, "the kept sign-in tried", |h| {
+        h.query_by_label("Microsoft 365…").is_some()
+    });
+    assert!(third.query_by_label("Sign in to Microsoft 365").is_none());
+    third.get_by_label("Microsoft 365…").click();
+    third.run_steps(2);
+    assert!(
+        third
+            .query_by_label_contains("The kept sign-in could not be used")
+            .is_some()
+    );
+    server.assert_no_violations();
 }

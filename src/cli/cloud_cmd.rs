@@ -123,7 +123,10 @@ impl SignInArgs {
         }
         let removed = KeptSignIn::for_options(&opts).forget()?;
         if removed {
-            say!("signed out: the kept sign-in to {} was removed", opts.tenant);
+            say!(
+                "signed out: the kept sign-in to {} was removed",
+                opts.tenant
+            );
         } else {
             say!("no sign-in to {} was kept on this computer", opts.tenant);
         }
@@ -218,9 +221,7 @@ pub async fn run(
             CloudPhotoCommand::Set { .. }
             | CloudPhotoCommand::Rm { .. }
             | CloudPhotoCommand::Restore { .. },
-        ) => {
-            Some(data.lock_writes(&crate::import::tenant_lock_key(&tenant), &command_line())?)
-        }
+        ) => Some(data.lock_writes(&crate::import::tenant_lock_key(&tenant), &command_line())?),
         _ => None,
     };
     // A picture that cannot be used is said before anyone is asked to sign in.

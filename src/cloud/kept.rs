@@ -7,8 +7,8 @@
 //! server) never see each other's token. The calls block (D-Bus, Win32), so async callers run
 //! them on tokio's blocking pool ([`KeptSignIn::load_async`] and friends).
 
-use super::error::{CloudError, Result};
 use super::CloudOptions;
+use super::error::{CloudError, Result};
 
 /// The store entry's service name (what the person sees in Passwords and Keys / Credential Manager).
 const SERVICE: &str = "adphoto: Microsoft 365 sign-in";
@@ -86,14 +86,12 @@ impl KeptSignIn {
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| {
-            Err(CloudError::CredentialStore {
-                doing: "answer",
-                detail: e.to_string(),
-            })
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        Err(CloudError::CredentialStore {
+            doing: "answer",
+            detail: e.to_string(),
         })
+    })
 }
 
 fn store_error(doing: &'static str, e: keyring::Error) -> CloudError {
@@ -125,8 +123,14 @@ mod tests {
         let b = CloudOptions::new("contoso.onmicrosoft.com", "aaaa-BBBB", Cloud::UsGov);
         assert_eq!(KeptSignIn::for_options(&a), KeptSignIn::for_options(&b));
         let other_cloud = CloudOptions::new("contoso.onmicrosoft.com", "aaaa-bbbb", Cloud::China);
-        assert_ne!(KeptSignIn::for_options(&a), KeptSignIn::for_options(&other_cloud));
+        assert_ne!(
+            KeptSignIn::for_options(&a),
+            KeptSignIn::for_options(&other_cloud)
+        );
         let other_app = CloudOptions::new("contoso.onmicrosoft.com", "cccc", Cloud::UsGov);
-        assert_ne!(KeptSignIn::for_options(&a), KeptSignIn::for_options(&other_app));
+        assert_ne!(
+            KeptSignIn::for_options(&a),
+            KeptSignIn::for_options(&other_app)
+        );
     }
 }

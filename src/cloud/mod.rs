@@ -32,8 +32,8 @@ pub use backup::{CloudBackups, taken_at};
 pub use certificate::AppCertificate;
 pub use error::{CloudError, Operation, Result};
 pub use graph::{CloudUser, Graph, USER_SELECT, photo_content_type};
-pub use kept::KeptSignIn;
 pub use immutable_id::{guid_bytes, immutable_id, immutable_id_from_guid};
+pub use kept::KeptSignIn;
 pub use photo_change::{PhotoChange, ReadBack, Restored, nothing_to_restore, restored};
 
 /// Graph refuses bigger photos (the whole request is limited to 4 MB).

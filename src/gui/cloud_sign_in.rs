@@ -1,10 +1,11 @@
 //! The Microsoft 365 sign-in dialog: tenant, app registration and cloud, then a person signs
 //! in with a device code (the code and the page shown here, to type in any browser) or in this
-//! computer's browser. The sign-in itself runs on the worker, which keeps it (tokens in memory
-//! only) for imports to Microsoft 365 and their undo.
+//! computer's browser. The sign-in itself runs on the worker, which keeps it (tokens in memory)
+//! for imports to Microsoft 365 and their undo. "Keep me signed in" keeps the refresh token in
+//! the system's credential store (never a file); the next start then signs in from it silently.
 
 use crate::cloud::{Cloud, CloudOptions};
-use crate::gui::worker::{Command, Event, ReqId, Worker};
+use crate::gui::worker::{Command, Event, ReqId, SignInWay, Worker};
 
 #[derive(Debug, Default, PartialEq)]
 enum State {
@@ -16,6 +17,8 @@ enum State {
         code: Option<(String, String, u64)>,
     },
     Failed(String),
+    /// Signing in silently from the kept sign-in, at start.
+    Resuming(ReqId),
 }
 
 #[derive(Default)]
@@ -26,7 +29,11 @@ pub struct CloudSignIn {
     client_id: String,
     cloud: Cloud,
     ca_file: String,
+    /// "Keep me signed in on this computer".
+    keep: bool,
     state: State,
+    /// Why the kept sign-in could not be used at start, or could not be kept: said in the dialog.
+    keep_note: Option<String>,
     /// The tenant signed in to, once signed in.
     signed_in: Option<String>,
     /// The fields of the last sign-in that worked, remembered for the next run.
@@ -42,6 +49,8 @@ pub struct CloudPrefs {
     pub client_id: String,
     pub cloud: Cloud,
     pub ca_file: String,
+    /// "Keep me signed in": the next start signs in from the credential store.
+    pub keep: bool,
 }
 
 fn cloud_label(c: Cloud) -> &'static str {
@@ -60,9 +69,27 @@ impl CloudSignIn {
             client_id: prefs.client_id.clone(),
             cloud: prefs.cloud,
             ca_file: prefs.ca_file.clone(),
+            keep: prefs.keep,
             remembered: prefs,
             ..Default::default()
         }
+    }
+
+    /// At start: signs in silently from the kept sign-in, when the last one was kept.
+    pub fn resume(&mut self, worker: &Worker) {
+        if !self.keep || self.tenant.trim().is_empty() || self.client_id.trim().is_empty() {
+            return;
+        }
+        let id = worker.send(Command::CloudSignIn {
+            opts: Box::new(self.options()),
+            way: SignInWay::Kept,
+        });
+        self.state = State::Resuming(id);
+    }
+
+    /// Signing in from the kept sign-in (the toolbar says so meanwhile).
+    pub fn resuming(&self) -> bool {
+        matches!(self.state, State::Resuming(_))
     }
 
     /// What to remember between runs.
@@ -86,7 +113,8 @@ impl CloudSignIn {
         self.signed_in.as_deref()
     }
 
-    /// Forgets the sign-in (the worker drops its tokens).
+    /// Forgets the sign-in: the worker drops its tokens and removes a kept sign-in from the
+    /// credential store.
     pub fn sign_out(&mut self, worker: &Worker) {
         worker.send(Command::CloudSignOut);
         self.signed_in = None;
@@ -94,6 +122,23 @@ impl CloudSignIn {
 
     /// A worker event for this dialog; returns it when it is not.
     pub fn handle(&mut self, id: ReqId, event: Event) -> Option<Event> {
+        if self.state == State::Resuming(id) {
+            return match event {
+                Event::CloudSignedIn(Ok(signed_in)) => {
+                    self.signed_in = Some(signed_in.tenant);
+                    self.keep_note = signed_in.keep_problem;
+                    self.state = State::Idle;
+                    None
+                }
+                Event::CloudSignedIn(Err(e)) => {
+                    // Quietly: the person signs in again when they want Microsoft 365.
+                    self.keep_note = Some(format!("The kept sign-in could not be used: {e}"));
+                    self.state = State::Idle;
+                    None
+                }
+                other => Some(other),
+            };
+        }
         let State::Waiting { id: asked, code } = &mut self.state else {
             return Some(event);
         };
@@ -109,13 +154,16 @@ impl CloudSignIn {
                 *code = Some((c, url, minutes));
                 None
             }
-            Event::CloudSignedIn(Ok(tenant)) => {
-                self.signed_in = Some(tenant);
+            Event::CloudSignedIn(Ok(signed_in)) => {
+                self.signed_in = Some(signed_in.tenant);
+                self.keep_note = signed_in.keep_problem;
                 self.remembered = CloudPrefs {
                     tenant: self.tenant.trim().to_string(),
                     client_id: self.client_id.trim().to_string(),
                     cloud: self.cloud,
                     ca_file: self.ca_file.trim().to_string(),
+                    // Not kept after all (no credential store): nothing to resume from.
+                    keep: self.keep && self.keep_note.is_none(),
                 };
                 self.state = State::Idle;
                 self.open = false;
@@ -134,6 +182,7 @@ impl CloudSignIn {
         o.ca_file = Some(self.ca_file.trim())
             .filter(|s| !s.is_empty())
             .map(Into::into);
+        o.keep_signed_in = self.keep;
         o
     }
 
@@ -204,7 +253,16 @@ impl CloudSignIn {
                     .labelled_by(l.id);
                     ui.end_row();
                 });
+            ui.checkbox(&mut self.keep, "Keep me signed in on this computer")
+                .on_hover_text(
+                    "Kept in the system's credential store (Credential Manager, the keyring, the \
+                     Keychain), never in a file: the next start signs in by itself. Sign out \
+                     removes it.",
+                );
         });
+        if let Some(note) = &self.keep_note {
+            ui.colored_label(ui.visuals().warn_fg_color, note);
+        }
         ui.add_space(6.0);
         let ready = !self.tenant.trim().is_empty() && !self.client_id.trim().is_empty();
         match &self.state {
@@ -236,7 +294,7 @@ impl CloudSignIn {
             State::Failed(e) => {
                 ui.colored_label(ui.visuals().error_fg_color, format!("Not signed in: {e}"));
             }
-            State::Idle => {}
+            State::Idle | State::Resuming(_) => {}
         }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
@@ -255,8 +313,13 @@ impl CloudSignIn {
             if code.clicked() || browser.clicked() {
                 let id = worker.send(Command::CloudSignIn {
                     opts: Box::new(self.options()),
-                    browser: browser.clicked(),
+                    way: if browser.clicked() {
+                        SignInWay::Browser
+                    } else {
+                        SignInWay::Code
+                    },
                 });
+                self.keep_note = None;
                 self.state = State::Waiting { id, code: None };
             }
         });

@@ -157,6 +157,7 @@ impl App {
         }
         // Read on the worker: the journals are files, and the first frame must not wait.
         app.worker.send(Command::FindUnfinished);
+        app.cloud.resume(&app.worker);
         if let Some(ldif) = app.env.start_ldif.clone() {
             app.open_ldif(ldif);
         } else if app.env.start_demo {

@@ -51,6 +51,10 @@ impl App {
                     .response
                     .on_hover_text("Imports can write the Microsoft 365 profile photo too");
                 }
+                None if self.cloud.resuming() => {
+                    ui.add_enabled(false, egui::Button::new("Microsoft 365: signing in…"))
+                        .on_disabled_hover_text("Signing in from the kept sign-in");
+                }
                 None => {
                     if ui
                         .button("Microsoft 365…")

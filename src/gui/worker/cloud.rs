@@ -5,16 +5,19 @@
 use super::ReqId;
 use super::jobs::{WorkerState, off_thread};
 use super::preview::{account_of, cloud_preview};
-use super::protocol::{CloudChange, Event};
-use crate::cloud::{CloudBackups, CloudOptions, Credentials, Graph};
+use super::protocol::{CloudChange, CloudSignedIn, Event, SignInWay};
+use crate::cloud::{CloudBackups, CloudOptions, Credentials, Graph, KeptSignIn};
 use crate::directory::User;
 use crate::import::CloudSide;
 use crate::photo::{PrepareOptions, Target};
 
 /// Signs a person in to Microsoft 365: the device code goes to the window as it arrives (the
-/// sign-in then waits for them), the browser way opens the system's browser.
-pub(super) async fn sign_in(s: &WorkerState, id: ReqId, opts: CloudOptions, browser: bool) {
-    let credentials = if browser {
+/// sign-in then waits for them), the browser way opens the system's browser, the kept way
+/// asks nobody.
+pub(super) async fn sign_in(s: &WorkerState, id: ReqId, opts: CloudOptions, way: SignInWay) {
+    let credentials = if way == SignInWay::Kept {
+        Credentials::Kept
+    } else if way == SignInWay::Browser {
         // eframe opens it in the system's browser; the dialog shows the address too.
         let ctx = s.ctx.clone();
         Credentials::browser(move |url| {
@@ -49,6 +52,14 @@ pub(super) async fn sign_in(s: &WorkerState, id: ReqId, opts: CloudOptions, brow
     }
     let result = match connected {
         Ok(graph) => {
+            let keep_problem = graph.keep_problem();
+            // Not to be kept (the tick box cleared): one kept before is removed, so that the
+            // store holds nothing the person did not ask for. No store, nothing kept: fine.
+            if !opts.keep_signed_in
+                && let Err(e) = KeptSignIn::for_options(&opts).forget_async().await
+            {
+                tracing::debug!("{e}");
+            }
             let side = CloudSide {
                 graph,
                 backups: CloudBackups::in_folder(&s.data),
@@ -56,11 +67,25 @@ pub(super) async fn sign_in(s: &WorkerState, id: ReqId, opts: CloudOptions, brow
             if let Ok(mut c) = s.cloud.lock() {
                 *c = Some((side, tenant.clone()));
             }
-            Ok(tenant)
+            Ok(CloudSignedIn {
+                tenant,
+                keep_problem,
+            })
         }
         Err(e) => Err(e.to_string()),
     };
     s.emit(id, Event::CloudSignedIn(result));
+}
+
+/// Signs out of Microsoft 365: the tokens dropped, the kept sign-in removed from the
+/// credential store (said when that fails: the person asked for it to go).
+pub(super) async fn sign_out(s: &WorkerState, id: ReqId) {
+    let side = s.cloud.lock().ok().and_then(|mut c| c.take());
+    if let Some((side, _)) = side
+        && let Err(e) = side.graph.sign_out().await
+    {
+        s.emit(id, Event::JobFailed(format!("Signed out, but {e}")));
+    }
 }
 
 /// The photo panel's Set, Remove or Restore previous on the user's Microsoft 365 photo: the

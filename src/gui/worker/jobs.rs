@@ -272,14 +272,8 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
             turns,
         } => wizard::crop_encode(s, id, file, target, crop, turns).await,
         Command::Undo(journal) => wizard::undo(s, id, journal).await,
-        Command::CloudSignIn { opts, browser } => {
-            super::cloud::sign_in(s, id, *opts, browser).await
-        }
-        Command::CloudSignOut => {
-            if let Ok(mut c) = s.cloud.lock() {
-                *c = None;
-            }
-        }
+        Command::CloudSignIn { opts, way } => super::cloud::sign_in(s, id, *opts, way).await,
+        Command::CloudSignOut => super::cloud::sign_out(s, id).await,
         Command::SaveText { path, text } => save_text(s, id, path, text).await,
         Command::PhotoRights(who) => wizard::photo_rights(s, id, who).await,
         Command::FindUnfinished => find_unfinished(s, id).await,

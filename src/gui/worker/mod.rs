@@ -27,8 +27,8 @@ use tokio::sync::{Semaphore, mpsc};
 
 pub use jobs::{FILE_THUMB_SIDE, PREVIEW_SIDE, THUMB_SIDE};
 pub use protocol::{
-    CloudChange, CloudPhoto, Command, ConnectionInfo, ConnectionKind, Event, FilePurpose,
-    MatchFailed, PreviewPhoto,
+    CloudChange, CloudPhoto, CloudSignedIn, Command, ConnectionInfo, ConnectionKind, Event,
+    FilePurpose, MatchFailed, PreviewPhoto, SignInWay,
 };
 
 use crate::data_folder::DataFolder;

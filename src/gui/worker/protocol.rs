@@ -65,6 +65,26 @@ pub enum FilePurpose {
     ImportMap,
 }
 
+/// How a person signs in to Microsoft 365 from the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInWay {
+    /// A code to type on the sign-in page, in any browser.
+    Code,
+    /// This computer's browser (authorization code with PKCE).
+    Browser,
+    /// Silently, from the sign-in kept in the credential store (at start); no prompt.
+    Kept,
+}
+
+/// A Microsoft 365 sign-in that worked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudSignedIn {
+    /// The tenant signed in to.
+    pub tenant: String,
+    /// Why "keep me signed in" did not work, when it was asked for and did not.
+    pub keep_problem: Option<String>,
+}
+
 /// What the window asks the engine to do.
 #[derive(Debug)]
 pub enum Command {
@@ -72,9 +92,9 @@ pub enum Command {
     /// keeps the sign-in (tokens in memory only) for imports to Microsoft 365 and their undo.
     CloudSignIn {
         opts: Box<crate::cloud::CloudOptions>,
-        browser: bool,
+        way: SignInWay,
     },
-    /// Forget the Microsoft 365 sign-in.
+    /// Forget the Microsoft 365 sign-in, the kept one in the credential store too.
     CloudSignOut,
     Connect(Box<ConnectOptions>),
     OpenLdif {
@@ -319,7 +339,7 @@ pub enum Event {
         minutes: u64,
     },
     /// The Microsoft 365 sign-in ended: the tenant signed in to, or why not.
-    CloudSignedIn(Result<String, String>),
+    CloudSignedIn(Result<CloudSignedIn, String>),
     ImportProgress(Progress),
     ImportDone(Box<Report>),
     Undone(Result<UndoReport, String>),
