@@ -182,7 +182,29 @@ fn sign_in_with_a_device_code_then_import_to_ad_and_microsoft_365() {
             .photo_bytes
     };
     let ad_before = amelia_in_ad(&h);
+    // Another writer to this tenant (an import, `adphoto cloud photo`) holds its lock: the
+    // panel's change waits its turn, says why, and changes nothing.
+    let data = adphoto::data_folder::DataFolder::new(tmp.path().join("data"));
+    let held = data
+        .lock_writes(
+            &adphoto::import::tenant_lock_key(TENANT),
+            "adphoto import (test)",
+        )
+        .unwrap();
     h.get_by_label("Remove from Microsoft 365").click();
+    wait_until(&mut h, "the busy tenant said", |h| {
+        h.query_by_label_contains("another adphoto is writing")
+            .is_some()
+    });
+    let photo_of_amelia = |server: &GraphServer| {
+        server.with(|s| {
+            let u = s.users.iter().find(|u| u.display_name == "Amelia Hart");
+            s.photos.get(&u.unwrap().id).map(|(b, _)| b.clone())
+        })
+    };
+    assert_eq!(photo_of_amelia(&server), Some(cloud_photo.clone()));
+    drop(held);
+    click_when_enabled(&mut h, "Remove from Microsoft 365");
     wait_until(&mut h, "the removal", |h| {
         h.query_by_label("Microsoft 365: no photo").is_some()
     });

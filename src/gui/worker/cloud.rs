@@ -93,7 +93,7 @@ pub(super) async fn sign_out(s: &WorkerState, id: ReqId) {
 /// panel looks again.
 pub(super) async fn change_photo(s: &WorkerState, id: ReqId, user: Box<User>, change: CloudChange) {
     let name = user.label();
-    let Some((side, _)) = s.cloud() else {
+    let Some((side, tenant)) = s.cloud() else {
         s.emit(
             id,
             Event::JobFailed(
@@ -103,6 +103,15 @@ pub(super) async fn change_photo(s: &WorkerState, id: ReqId, user: Box<User>, ch
         return;
     };
     let result = async {
+        // One writer per tenant, as for imports and `adphoto cloud photo`: a change here never
+        // interleaves with an import's saves of the same user's old photo.
+        let _lock = s
+            .data
+            .lock_writes(
+                &crate::import::tenant_lock_key(&tenant),
+                &format!("adphoto window: Microsoft 365 photo of {name}"),
+            )
+            .map_err(|e| e.to_string())?;
         let account = account_of(&side, &user)
             .await
             .map_err(|e| e.to_string())?
