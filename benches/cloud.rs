@@ -143,7 +143,10 @@ fn main() {
             &data,
             "bench",
             &plan,
-            JobOptions { concurrency: 2 },
+            JobOptions {
+                concurrency: 2,
+                ..JobOptions::default()
+            },
             &Cancel::default(),
             |_| {},
         ))

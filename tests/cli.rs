@@ -604,6 +604,16 @@ fn importing_the_same_folder_twice_writes_nothing_the_second_time() {
         count(dir)
     };
     let backups = DataFolder::new(data.path()).backups();
+    // As on a fresh DC, whatever an earlier run that failed halfway left (another data folder).
+    let scratch = tempfile::tempdir().unwrap();
+    for sam in ["big1401", "big1402", "big1403"] {
+        let _ = adphoto_after(
+            scratch.path(),
+            &env,
+            &["--ca-file", &ca],
+            &["photo", "rm", sam],
+        );
+    }
 
     let out = run(&import);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -638,9 +648,79 @@ fn importing_the_same_folder_twice_writes_nothing_the_second_time() {
         "{third}"
     );
 
-    // Put them back as they were for the other tests.
-    let out = run(&["undo", "--yes"]);
+    // An unchanged source is known by what made the photo, not decoded again: same size and
+    // time, its header whole but its pixels broken (it would not decode) — still up to date.
+    let kept_file = photos.join("big1401.png");
+    let modified = std::fs::metadata(&kept_file).unwrap().modified().unwrap();
+    let original = std::fs::read(&kept_file).unwrap();
+    let mut broken = original.clone();
+    let n = broken.len();
+    broken[200..n - 20].fill(0xFF);
+    std::fs::write(&kept_file, &broken).unwrap();
+    let f = std::fs::File::options()
+        .write(true)
+        .open(&kept_file)
+        .unwrap();
+    f.set_modified(modified).unwrap();
+    drop(f);
+    let out = run(&import);
+    let fourth = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        fourth.contains("0 written, 3 up to date, 0 failed"),
+        "{fourth}{}",
+        stderr(&out)
+    );
+    std::fs::write(&kept_file, &original).unwrap();
+
+    // Someone else changes big1403's photo (another helpdesk's adphoto, with its own data
+    // folder), and HR replaces two files: those two are written, the third is left and said.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let theirs = elsewhere.path().join("theirs.png");
+    std::fs::write(&theirs, picture(300, 300, 77, false)).unwrap();
+    let out = adphoto_after(
+        elsewhere.path(),
+        &env,
+        &["--ca-file", &ca],
+        &["photo", "set", "big1403", theirs.to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::write(photos.join("big1401.png"), picture(500, 700, 51, false)).unwrap();
+    std::fs::write(photos.join("big1402.jpg"), picture(900, 700, 52, true)).unwrap();
+    std::fs::write(photos.join("big1403.png"), picture(400, 400, 53, false)).unwrap();
+    let report = data.path().join("report.csv");
+    let mut with_report = import.to_vec();
+    with_report.extend(["--report", report.to_str().unwrap()]);
+    let out = run(&with_report);
+    let fifth = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        fifth.contains("2 written, 0 up to date, 0 failed")
+            && fifth.contains("skipped (1 changed outside adphoto)"),
+        "{fifth}{}",
+        stderr(&out)
+    );
+    let csv = std::fs::read_to_string(&report).unwrap();
+    let line = csv.lines().find(|l| l.contains("big1403")).unwrap();
+    assert!(line.contains("changed outside adphoto"), "{line}");
+    // Asked to, it replaces that one too.
+    let mut overwrite = import.to_vec();
+    overwrite.push("--overwrite-changed");
+    let out = run(&overwrite);
+    let sixth = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        sixth.contains("1 written, 2 up to date, 0 failed"),
+        "{sixth}{}",
+        stderr(&out)
+    );
+
+    // Undo puts back every import's users, and leaves big1403, whose photo was changed
+    // outside this data folder's imports before the first one was undone, saying so.
+    let out = run(&["undo", "--yes"]);
+    let undone = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        undone.contains("changed since the import, left as they are: Big User 1403"),
+        "{undone}{}",
+        stderr(&out)
+    );
 }
 
 /// No journal, no write: `adphoto import` refuses (exit 2) when its journal cannot be created,

@@ -385,17 +385,11 @@ fn cli_users_and_photo_set_get_rm_restore() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_adphoto"))
-            .args(["cloud", "--tenant", TENANT, "--client-id", CLIENT_ID])
-            .arg("--ca-file")
-            .arg(&server.ca_file)
+        let out = server
+            .cloud_command()
             .args(args)
-            .env("ADPHOTO_LOGIN_URL", &server.url)
-            .env("ADPHOTO_GRAPH_URL", &server.url)
             .env("ADPHOTO_CLIENT_SECRET", CLIENT_SECRET)
             .env("ADPHOTO_DATA_DIR", &data)
-            .env_remove("ADPHOTO_TENANT_ID")
-            .env_remove("ADPHOTO_CLIENT_ID")
             .output()
             .unwrap();
         (
@@ -597,17 +591,12 @@ fn cli_signs_in_with_the_apps_certificate() {
     let server = GraphServer::start(users(2));
     server.register_app_certificate(&fixture("cloud-app.pem"));
     let tmp = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_adphoto"))
-        .args(["cloud", "--tenant", TENANT, "--client-id", CLIENT_ID])
-        .arg("--ca-file")
-        .arg(&server.ca_file)
+    let out = server
+        .cloud_command()
         .arg("--client-cert")
         .arg(fixture("cloud-app.pem"))
         .args(["users", "--json"])
-        .env("ADPHOTO_LOGIN_URL", &server.url)
-        .env("ADPHOTO_GRAPH_URL", &server.url)
         .env("ADPHOTO_DATA_DIR", tmp.path().join("data"))
-        .env_remove("ADPHOTO_CLIENT_SECRET")
         .env_remove("ADPHOTO_TENANT_ID")
         .env_remove("ADPHOTO_CLIENT_ID")
         .output()

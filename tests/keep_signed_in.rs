@@ -62,19 +62,12 @@ fn cli_keeps_the_sign_in_in_the_credential_store_and_sign_out_removes_it() {
     let data = tmp.path().join("data");
     let config = tmp.path().join("config");
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_adphoto"))
-            .args(["cloud", "--tenant", TENANT, "--client-id", CLIENT_ID])
-            .arg("--ca-file")
-            .arg(&server.ca_file)
+        let out = server
+            .cloud_command()
             .args(args)
-            .env("ADPHOTO_LOGIN_URL", &server.url)
-            .env("ADPHOTO_GRAPH_URL", &server.url)
             .env("ADPHOTO_DATA_DIR", &data)
             .env("ADPHOTO_CONFIG_DIR", &config)
             .env("DBUS_SESSION_BUS_ADDRESS", &store.bus)
-            .env_remove("ADPHOTO_CLIENT_SECRET")
-            .env_remove("ADPHOTO_TENANT_ID")
-            .env_remove("ADPHOTO_CLIENT_ID")
             .output()
             .unwrap();
         Run {
@@ -159,16 +152,11 @@ fn without_a_credential_store_the_sign_in_works_for_the_command_and_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     // A bus address where nothing listens: no Secret Service in this session.
     let nowhere = format!("unix:path={}", tmp.path().join("no-bus").display());
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_adphoto"))
-        .args(["cloud", "--tenant", TENANT, "--client-id", CLIENT_ID])
-        .arg("--ca-file")
-        .arg(&server.ca_file)
+    let out = server
+        .cloud_command()
         .args(["--keep-signed-in", "users"])
-        .env("ADPHOTO_LOGIN_URL", &server.url)
-        .env("ADPHOTO_GRAPH_URL", &server.url)
         .env("ADPHOTO_DATA_DIR", tmp.path().join("data"))
         .env("DBUS_SESSION_BUS_ADDRESS", &nowhere)
-        .env_remove("ADPHOTO_CLIENT_SECRET")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

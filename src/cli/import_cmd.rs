@@ -33,6 +33,10 @@ pub struct ImportArgs {
     /// Users processed at once.
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
+    /// Replace photos someone changed in the directory since adphoto wrote them (by default
+    /// they are left as they are and reported as "changed outside adphoto").
+    #[arg(long)]
+    pub overwrite_changed: bool,
     /// Where the photos go: ad (the directory's photo attribute), m365 (the Microsoft 365
     /// profile photo, 648×648, through Microsoft Graph: needs --tenant and --client-id), or
     /// both — the same file and crop, in one run with one journal and one undo.
@@ -190,7 +194,10 @@ pub async fn import(
         );
     }
     let (cancel, on_ctrl_c) = super::cancel_on_ctrl_c("the users under way");
-    let mut opts = JobOptions::default();
+    let mut opts = JobOptions {
+        overwrite_changed: args.overwrite_changed,
+        ..JobOptions::default()
+    };
     if let Some(n) = args.concurrency {
         opts.concurrency = n.max(1);
     }

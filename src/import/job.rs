@@ -2,7 +2,7 @@
 //! photos read and backed up together, the writes sent pipelined, read back together — with
 //! bounded memory, progress, a journal and cancel.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,6 +16,7 @@ use super::batch::{Ctx, Outcome, Pending};
 use super::journal::{Entry, Journal};
 use super::link;
 use super::plan::{Plan, PlanItem};
+use super::provenance::{Provenance, SourceFile, sort_out};
 use super::report::{ItemResult, Report, Status};
 use super::to_cloud::CloudSide;
 use crate::directory::{BackupStore, Directory};
@@ -78,6 +79,9 @@ impl Progress {
 pub struct JobOptions {
     /// Users in flight at once (each: encode on a worker thread, then LDAP write + read back).
     pub concurrency: usize,
+    /// Replace photos someone changed in the directory since adphoto wrote them (by default
+    /// they are left alone and reported: [`super::provenance::CHANGED_OUTSIDE`]).
+    pub overwrite_changed: bool,
 }
 
 /// Peak memory one photo may take while it is decoded (issue 13's bound for any picture up to
@@ -89,6 +93,7 @@ impl Default for JobOptions {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             concurrency: concurrency_for(cores, available_memory()),
+            overwrite_changed: false,
         }
     }
 }
@@ -160,7 +165,18 @@ pub async fn run(
     cancel: &Cancel,
     on_progress: impl FnMut(&Progress),
 ) -> Report {
-    run_to(dir, None, plan, backups, journal, opts, cancel, on_progress).await
+    run_to(
+        dir,
+        None,
+        plan,
+        backups,
+        journal,
+        None,
+        opts,
+        cancel,
+        on_progress,
+    )
+    .await
 }
 
 /// [`run`] to the plan's destinations ([`Plan::to`]): the directory's leg as [`run`] describes,
@@ -174,6 +190,7 @@ pub(super) async fn run_to(
     plan: &Plan,
     backups: &BackupStore,
     mut journal: Option<Journal>,
+    mut made: Option<Provenance>,
     opts: JobOptions,
     cancel: &Cancel,
     mut on_progress: impl FnMut(&Progress),
@@ -193,6 +210,14 @@ pub(super) async fn run_to(
         };
         &ad_only
     };
+    // Who the records show up to date or changed outside adphoto: decided before encoding.
+    let (todo, early) = match &made {
+        Some(m) if plan.to.directory() => {
+            sort_out(dir, plan, m, backups, opts.overwrite_changed).await
+        }
+        _ => (plan.clone(), Vec::new()),
+    };
+    let plan = &todo;
     let total = plan.items.len();
     let journal_path = journal.as_ref().map(|j| j.path().to_path_buf());
     if let Some(j) = journal.as_mut() {
@@ -223,6 +248,19 @@ pub(super) async fn run_to(
     let mut unreachable: Option<String> = None;
     let mut running: JoinSet<Vec<(usize, Outcome)>> = JoinSet::new();
     let mut done = 0;
+    for r in &early {
+        done += 1;
+        on_progress(&Progress {
+            done,
+            total: all,
+            elapsed: started.elapsed(),
+            last: r.clone(),
+            writing: 0,
+            to_cloud: false,
+        });
+    }
+    // Each photo's source file and sha256, for the records of what made it.
+    let mut sources: HashMap<usize, (SourceFile, String)> = HashMap::new();
     let mut batches = 0;
     // Users in batches spawned and not yet reported.
     let mut writing = 0;
@@ -256,7 +294,13 @@ pub(super) async fn run_to(
                 && let Ok((index, photo)) = encoded.try_recv()
             {
                 match photo {
-                    Ok(p) => batch.push(Pending::new(index, &plan.items[index], p)),
+                    Ok((p, source)) => {
+                        let p = Pending::new(index, &plan.items[index], p);
+                        if let Some(source) = source {
+                            sources.insert(index, (source, p.sha.clone()));
+                        }
+                        batch.push(p);
+                    }
                     Err(reason) => {
                         let status = ctx.fail(&plan.items[index], reason, false);
                         finish(index, status, writing, &mut results);
@@ -289,7 +333,13 @@ pub(super) async fn run_to(
                 }
             }
             next = encoded.recv(), if take => match next {
-                Some((index, Ok(p))) => ready.push(Pending::new(index, &plan.items[index], p)),
+                Some((index, Ok((p, source)))) => {
+                    let p = Pending::new(index, &plan.items[index], p);
+                    if let Some(source) = source {
+                        sources.insert(index, (source, p.sha.clone()));
+                    }
+                    ready.push(p);
+                }
                 Some((index, Err(reason))) => {
                     let status = ctx.fail(&plan.items[index], reason, false);
                     finish(index, status, writing, &mut results);
@@ -356,6 +406,20 @@ pub(super) async fn run_to(
                 .map(|i| plan.items[i].user.dn.clone()),
         );
     }
+    // What made each photo the users now hold, for the next run.
+    if let Some(m) = made.as_mut() {
+        for (i, r) in results.iter().enumerate() {
+            if let Some(r) = r
+                && matches!(r.status, Status::Written { .. } | Status::UpToDate)
+                && let Some((source, sha)) = sources.remove(&i)
+            {
+                m.record(plan, &plan.items[i], source, sha, backups);
+            }
+        }
+        if let Err(e) = m.save() {
+            tracing::warn!("cannot keep the records of what made each photo: {e}");
+        }
+    }
     let results: Vec<ItemResult> = results
         .into_iter()
         .zip(&plan.items)
@@ -371,6 +435,7 @@ pub(super) async fn run_to(
                 result_for(item, Status::Skipped { reason })
             })
         })
+        .chain(early)
         .chain(plan.skipped.iter().map(|(u, why)| {
             let reason = why.to_string();
             ItemResult::new(u, None, Status::Skipped { reason })
@@ -442,6 +507,9 @@ pub(super) async fn run_to(
     }
 }
 
+/// An encoded photo with the source it was made from, or why it could not be made.
+type Encoded = Result<(Arc<photo::Prepared>, Option<SourceFile>), String>;
+
 /// Encodes the plan's photos on worker threads, `opts.concurrency` at once, into a bounded
 /// channel (encoding waits when writing falls behind, so memory stays bounded). Photos the
 /// wizard already encoded from unchanged files are passed on as they are. Stops encoding while
@@ -451,7 +519,7 @@ fn encode_all(
     opts: JobOptions,
     cancel: &Cancel,
     paused: Arc<AtomicBool>,
-) -> mpsc::Receiver<(usize, Result<Arc<photo::Prepared>, String>)> {
+) -> mpsc::Receiver<(usize, Encoded)> {
     let (tx, rx) = mpsc::channel(BATCH_MAX);
     let items: Vec<(PathBuf, PrepareOptions, Option<Arc<photo::Prepared>>)> = plan
         .items
@@ -481,16 +549,20 @@ fn encode_all(
                 let index = next;
                 next += 1;
                 running.spawn(async move {
-                    if let Some(p) = reuse {
-                        return (index, Ok(p));
-                    }
-                    // The report and journal name the file beside the reason.
-                    let prepared = tokio::task::spawn_blocking(move || {
-                        photo::prepare_file(&path, &popts).map_err(|e| e.reason())
+                    // The source is hashed as it is read (or, for a photo the wizard made,
+                    // read again): the record of what made the photo names it.
+                    let prepared = tokio::task::spawn_blocking(move || match reuse {
+                        Some(p) => Ok((p, SourceFile::read(&path))),
+                        // The report and journal name the file beside the reason.
+                        None => photo::prepare_file_with(&path, &popts, |bytes| {
+                            SourceFile::of_bytes(&path, bytes)
+                        })
+                        .map(|(p, source)| (Arc::new(p), source))
+                        .map_err(|e| e.reason()),
                     })
                     .await;
                     let result = match prepared {
-                        Ok(Ok(p)) => Ok(Arc::new(p)),
+                        Ok(Ok(p)) => Ok(p),
                         Ok(Err(reason)) => Err(reason),
                         Err(_) => Err("the photo could not be processed".to_string()),
                     };

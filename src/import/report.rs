@@ -128,12 +128,19 @@ impl Report {
     pub fn counts(&self) -> String {
         let line = |rs: &[ItemResult]| {
             let n = |f: fn(&Status) -> bool| rs.iter().filter(|r| f(&r.status)).count();
+            let outside =
+                n(|s| matches!(s, Status::Skipped { reason } if reason == super::CHANGED_OUTSIDE));
             format!(
-                "{} written, {} up to date, {} failed, {} skipped",
+                "{} written, {} up to date, {} failed, {} skipped{}",
                 n(|s| matches!(s, Status::Written { .. })),
                 n(|s| matches!(s, Status::UpToDate)),
                 n(|s| matches!(s, Status::Failed { .. })),
-                n(|s| matches!(s, Status::Skipped { .. }))
+                n(|s| matches!(s, Status::Skipped { .. })),
+                if outside > 0 {
+                    format!(" ({outside} changed outside adphoto)")
+                } else {
+                    String::new()
+                }
             )
         };
         match (self.results.is_empty(), self.cloud.is_empty()) {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::job::{Cancel, JobOptions, Progress, run_to};
 use super::journal::Journal;
 use super::plan::Plan;
+use super::provenance::Provenance;
 use super::report::Report;
 use super::to_cloud::CloudSide;
 use crate::data_folder::{DataFolder, LockError, WriteLock};
@@ -87,12 +88,14 @@ impl Session {
             reason: e.to_string(),
         })?;
         let backups = BackupStore::in_folder(&self.data);
+        let made = Provenance::load(&self.data, &dir.lock_key().await, plan.attribute.name());
         Ok(run_to(
             dir,
             cloud,
             plan,
             &backups,
             Some(journal),
+            Some(made),
             opts,
             cancel,
             on_progress,

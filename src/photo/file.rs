@@ -8,14 +8,26 @@ use super::{PhotoError, PrepareOptions, Prepared, prepare};
 /// Reads `path` and prepares it ([`prepare`]). The file's bytes are let go of before returning:
 /// only the small JPEG stays in memory (an import holds many of these at once).
 pub fn prepare_file(path: &Path, opts: &PrepareOptions) -> Result<Prepared, FileError> {
+    prepare_file_with(path, opts, |_| ()).map(|(p, ())| p)
+}
+
+/// [`prepare_file`], also handing the file's bytes to `look` (the import hashes the source
+/// it decodes, so a re-run can tell it unchanged without decoding it again).
+pub fn prepare_file_with<T>(
+    path: &Path,
+    opts: &PrepareOptions,
+    look: impl FnOnce(&[u8]) -> T,
+) -> Result<(Prepared, T), FileError> {
     let bytes = std::fs::read(path).map_err(|e| FileError::Read {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    prepare(&bytes, opts).map_err(|error| FileError::Photo {
+    let seen = look(&bytes);
+    let prepared = prepare(&bytes, opts).map_err(|error| FileError::Photo {
         path: path.to_path_buf(),
         error,
-    })
+    })?;
+    Ok((prepared, seen))
 }
 
 /// Checks that `path` is a picture adphoto can read, from its header only: a quick look at

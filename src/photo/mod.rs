@@ -25,7 +25,7 @@ pub use crop::{EYES_FROM_TOP, FACE_WIDTHS};
 pub use encode::{QUALITY_CEILING, QUALITY_FLOOR};
 pub use error::PhotoError;
 pub use face::FaceBox;
-pub use file::{FileError, check_file, prepare_file};
+pub use file::{FileError, check_file, prepare_file, prepare_file_with};
 pub use orient::{turn, turned_dims};
 pub use sanity::{PhotoFacts, facts, warnings as photo_warnings};
 pub use thumbnail::{decode_upright, thumbnail};

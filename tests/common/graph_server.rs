@@ -213,6 +213,21 @@ impl GraphServer {
     }
 
     /// The app registration gets the certificate in this PEM file (its public part).
+    /// `adphoto cloud --tenant … --client-id … --ca-file …` aimed at this server (its sign-in
+    /// and Graph addresses), taking no tenant, client id or secret from the environment.
+    pub fn cloud_command(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_adphoto"));
+        c.args(["cloud", "--tenant", TENANT, "--client-id", CLIENT_ID])
+            .arg("--ca-file")
+            .arg(&self.ca_file)
+            .env("ADPHOTO_LOGIN_URL", &self.url)
+            .env("ADPHOTO_GRAPH_URL", &self.url)
+            .env_remove("ADPHOTO_TENANT_ID")
+            .env_remove("ADPHOTO_CLIENT_ID")
+            .env_remove("ADPHOTO_CLIENT_SECRET");
+        c
+    }
+
     pub fn register_app_certificate(&self, pem: &std::path::Path) {
         use rustls_pki_types::pem::PemObject as _;
         let cert = rustls_pki_types::CertificateDer::from_pem_file(pem).unwrap();
