@@ -143,10 +143,7 @@ fn main() {
             &data,
             "bench",
             &plan,
-            JobOptions {
-                concurrency: 2,
-                ..JobOptions::default()
-            },
+            JobOptions { concurrency: 2 },
             &Cancel::default(),
             |_| {},
         ))

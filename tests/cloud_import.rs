@@ -196,10 +196,7 @@ async fn one_import_writes_ad_and_microsoft_365_and_undo_puts_both_back() {
         &data,
         "test",
         &plan,
-        JobOptions {
-            concurrency: 2,
-            ..JobOptions::default()
-        },
+        JobOptions { concurrency: 2 },
         &Cancel::default(),
         |p| {
             assert_eq!(p.total, 12, "two legs of six");
@@ -313,10 +310,7 @@ async fn an_undo_without_a_sign_in_leaves_the_cloud_photos_for_the_next_and_micr
             data,
             "test",
             &plan(us, folder, Destination::Microsoft365),
-            JobOptions {
-                concurrency: 2,
-                ..JobOptions::default()
-            },
+            JobOptions { concurrency: 2 },
             &Cancel::default(),
             |_| {},
         )

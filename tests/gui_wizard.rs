@@ -196,6 +196,11 @@ fn import_wizard_end_to_end_on_the_demo_directory() {
     assert!(h.query_by_label("5 photos to write").is_some());
     assert!(h.query_by_label("27 users skipped").is_some());
     assert!(h.query_by_label("Attribute: thumbnailPhoto").is_some());
+    // Photos changed outside adphoto since it wrote them are left alone unless ticked.
+    assert!(
+        h.query_by_label("Replace photos changed outside adphoto")
+            .is_some()
+    );
 
     // Finish: the job runs on the worker with a journal.
     click_when_enabled(&mut h, "Start import");

@@ -177,10 +177,7 @@ async fn cancel_stops_between_batches_and_the_journal_says_exactly_what_was_writ
         &plan,
         &backups,
         Some(Journal::create(jpath.clone()).unwrap()),
-        JobOptions {
-            concurrency: 2,
-            ..JobOptions::default()
-        },
+        JobOptions { concurrency: 2 },
         &cancel,
         |pr| {
             if pr.done == 3 {

@@ -108,6 +108,7 @@ pub async fn import(
     let choices = m.found.proposal();
     let mut plan = choices.plan(&users, &m.scan.files, target, photo.clone());
     plan.to = args.to.into();
+    plan.overwrite_changed = args.overwrite_changed;
     // Users this account may not change are left out before anything is sent (dry run too).
     if let Err(e) = import::check_rights(dir, &mut plan).await {
         eprintln!("Note: your rights could not be checked ({e}); the server refuses what it must.");
@@ -194,10 +195,7 @@ pub async fn import(
         );
     }
     let (cancel, on_ctrl_c) = super::cancel_on_ctrl_c("the users under way");
-    let mut opts = JobOptions {
-        overwrite_changed: args.overwrite_changed,
-        ..JobOptions::default()
-    };
+    let mut opts = JobOptions::default();
     if let Some(n) = args.concurrency {
         opts.concurrency = n.max(1);
     }

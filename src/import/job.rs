@@ -79,9 +79,6 @@ impl Progress {
 pub struct JobOptions {
     /// Users in flight at once (each: encode on a worker thread, then LDAP write + read back).
     pub concurrency: usize,
-    /// Replace photos someone changed in the directory since adphoto wrote them (by default
-    /// they are left alone and reported: [`super::provenance::CHANGED_OUTSIDE`]).
-    pub overwrite_changed: bool,
 }
 
 /// Peak memory one photo may take while it is decoded (issue 13's bound for any picture up to
@@ -93,7 +90,6 @@ impl Default for JobOptions {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             concurrency: concurrency_for(cores, available_memory()),
-            overwrite_changed: false,
         }
     }
 }
@@ -212,9 +208,7 @@ pub(super) async fn run_to(
     };
     // Who the records show up to date or changed outside adphoto: decided before encoding.
     let (todo, early) = match &made {
-        Some(m) if plan.to.directory() => {
-            sort_out(dir, plan, m, backups, opts.overwrite_changed).await
-        }
+        Some(m) if plan.to.directory() => sort_out(dir, plan, m, backups).await,
         _ => (plan.clone(), Vec::new()),
     };
     let plan = &todo;

@@ -74,6 +74,9 @@ pub struct Plan {
     pub skipped: Vec<(User, Skip)>,
     /// Where the photos go: the directory, Microsoft 365 or both.
     pub to: Destination,
+    /// Replace photos someone changed in the directory since adphoto wrote them; by default
+    /// they are left alone and reported ([`super::CHANGED_OUTSIDE`]).
+    pub overwrite_changed: bool,
 }
 
 /// Where an import sends its photos. Both: the same file and crop make a photo for the
@@ -137,6 +140,7 @@ impl Plan {
             attribute,
             skipped: Vec::new(),
             to: Destination::Directory,
+            overwrite_changed: false,
         }
     }
 
@@ -217,6 +221,7 @@ impl Plan {
             .collect();
         (!items.is_empty()).then(|| Plan {
             to: self.to,
+            overwrite_changed: self.overwrite_changed,
             ..Plan::new(items, self.target, self.attribute.clone())
         })
     }

@@ -230,7 +230,7 @@ impl Provenance {
 
 /// Sorts out, before anything is encoded, the users the records speak for: up to date (this
 /// source and these settings made what they hold: nothing to do, not decoded again) and
-/// changed outside adphoto (left alone unless `overwrite_changed`). Their photos are read with
+/// changed outside adphoto (left alone unless the plan says [`Plan::overwrite_changed`]). Their photos are read with
 /// a few searches; when that fails the plan goes on whole (the batches compare bytes anyway).
 /// Returns the plan of what is left to do and the results of the rest.
 pub(super) async fn sort_out(
@@ -238,7 +238,6 @@ pub(super) async fn sort_out(
     plan: &Plan,
     made: &Provenance,
     backups: &BackupStore,
-    overwrite_changed: bool,
 ) -> (Plan, Vec<super::report::ItemResult>) {
     use super::report::{ItemResult, Status};
     let known: Vec<usize> = (0..plan.items.len())
@@ -257,9 +256,11 @@ pub(super) async fn sort_out(
                     let held = found.photo.as_deref().map(sha256_hex);
                     decided[i] = match made.judge(plan, &plan.items[i], held.as_deref(), backups) {
                         Judged::UpToDate => Some(Status::UpToDate),
-                        Judged::ChangedOutside if !overwrite_changed => Some(Status::Skipped {
-                            reason: CHANGED_OUTSIDE.into(),
-                        }),
+                        Judged::ChangedOutside if !plan.overwrite_changed => {
+                            Some(Status::Skipped {
+                                reason: CHANGED_OUTSIDE.into(),
+                            })
+                        }
                         _ => None,
                     };
                 }

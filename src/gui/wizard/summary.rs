@@ -34,6 +34,8 @@ pub(super) struct SummaryStep {
     rights: Rights,
     /// Where the photos go: AD, Microsoft 365 or both (AD until a person signs in).
     to: Destination,
+    /// "Replace photos changed outside adphoto".
+    overwrite_changed: bool,
 }
 
 impl SummaryStep {
@@ -44,6 +46,7 @@ impl SummaryStep {
             numbers,
             rights: Rights::NotAsked,
             to: Destination::Directory,
+            overwrite_changed: false,
         }
     }
 
@@ -55,6 +58,7 @@ impl SummaryStep {
     pub(super) fn plan_to_run(&self) -> Option<Plan> {
         let mut plan = self.plan.clone()?;
         plan.to = self.to;
+        plan.overwrite_changed = self.overwrite_changed;
         Some(plan)
     }
 
@@ -171,6 +175,15 @@ impl SummaryStep {
             }
         }
         ui.label(format!("Attribute: {}", attribute.name()));
+        ui.checkbox(
+            &mut self.overwrite_changed,
+            "Replace photos changed outside adphoto",
+        )
+        .on_hover_text(
+            "A photo someone changed in the directory since adphoto wrote it (by hand, another \
+             tool or another computer) is left as it is unless this is ticked; Finish says who. \
+             Users who already have this very photo are never written again.",
+        );
         ui.add_space(6.0);
         let save = ui
             .button("Save list…")
