@@ -1229,3 +1229,119 @@ fn export_never_writes_two_users_photos_to_one_file() {
         aisha["photoBytes"].as_u64().unwrap()
     );
 }
+
+/// `adphoto sync PROFILE.toml`: the profile's import, unattended. The safety valve stops a run
+/// that would change more than the allowed share of the OU's users (exit 2, nothing written,
+/// no journal left); `--allow-mass-change` lets it through; the next sync finds everyone up to
+/// date without decoding; a second sync while one holds the lock exits at once, saying so.
+#[test]
+fn sync_from_a_profile_with_its_safety_valve() {
+    let dc = TestDc::get();
+    let data = tempfile::tempdir().unwrap();
+    // big1011–…: no other test uses them. One more than 1 % of the OU's users.
+    let n = dc.big_count / 100 + 1;
+    let files: Vec<(String, Vec<u8>)> = (1011..1011 + n)
+        .map(|i| {
+            let seed = (i % 200) as u8;
+            (format!("big{i}.png"), picture(120, 160, seed, false))
+        })
+        .collect();
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(f, b)| (f.as_str(), b.clone())).collect();
+    photo_folder(data.path(), &files);
+    let profile = data.path().join("nightly.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "server = {:?}\nuser = {:?}\nca_file = {:?}\nou = {:?}\nfolder = \"photos\"\n\
+             pattern = \"{{sAMAccountName}}\"\nmax_change_percent = 1\nreport = \"last-sync.csv\"\n",
+            dc.ldaps_url,
+            dc.admin,
+            dc.ca.display().to_string(),
+            dc.big_ou
+        ),
+    )
+    .unwrap();
+    let env = [("ADPHOTO_PASSWORD", dc.password.clone())];
+    let sync = |extra: &[&str]| {
+        let mut args = vec!["sync", profile.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let started = std::time::Instant::now();
+        let out = adphoto_in(data.path(), &env, &args);
+        (out, started.elapsed())
+    };
+    let text = |o: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let journals = DataFolder::new(data.path()).journals();
+
+    // Too many at once: nothing written, exit 2, why said.
+    let (out, _) = sync(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "it would change {n} of {} users' photos",
+            dc.big_count
+        )) && text(&out).contains("more than the 1 % allowed"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        adphoto::import::journal::all(&journals).len(),
+        0,
+        "no journal of a run that did not start"
+    );
+
+    // Meant: let through.
+    let (out, _) = sync(&["--allow-mass-change"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("0 failed"), "{said}");
+    assert!(
+        data.path().join("last-sync.csv").exists(),
+        "the profile's report"
+    );
+
+    // Nothing changed since: every user up to date, nothing decoded or written.
+    let (out, took) = sync(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("0 written, {n} up to date, 0 failed")),
+        "{}",
+        text(&out)
+    );
+    eprintln!(
+        "a sync of {n} users where nothing changed took {took:?} (one listing of {} users included)",
+        dc.big_count
+    );
+
+    // Another adphoto is writing to this directory: the sync exits at once, saying so.
+    let held = DataFolder::new(data.path())
+        .lock_writes(
+            &adphoto::data_folder::directory_key(&dc.base),
+            "adphoto sync (the test's)",
+        )
+        .unwrap();
+    let (out, _) = sync(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("another adphoto is writing to this directory"),
+        "{}",
+        text(&out)
+    );
+    drop(held);
+
+    let out = adphoto_in(
+        data.path(),
+        &[
+            ("ADPHOTO_SERVER", dc.ldaps_url.clone()),
+            ("ADPHOTO_USER", dc.admin.clone()),
+            ("ADPHOTO_PASSWORD", dc.password.clone()),
+        ],
+        &["--ca-file", dc.ca.to_str().unwrap(), "undo", "--yes"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}

@@ -37,6 +37,10 @@ pub struct ImportArgs {
     /// they are left as they are and reported as "changed outside adphoto").
     #[arg(long)]
     pub overwrite_changed: bool,
+    /// The safety valve: write nothing if more than this share of the users considered would
+    /// get a new photo at once (`adphoto sync`: 20 unless --allow-mass-change).
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub max_change_percent: Option<u8>,
     /// Where the photos go: ad (the directory's photo attribute), m365 (the Microsoft 365
     /// profile photo, 648×648, through Microsoft Graph: needs --tenant and --client-id), or
     /// both — the same file and crop, in one run with one journal and one undo.
@@ -109,6 +113,7 @@ pub async fn import(
     let mut plan = choices.plan(&users, &m.scan.files, target, photo.clone());
     plan.to = args.to.into();
     plan.overwrite_changed = args.overwrite_changed;
+    plan.max_change_share = args.max_change_percent.map(|p| f64::from(p) / 100.0);
     // Users this account may not change are left out before anything is sent (dry run too).
     if let Err(e) = import::check_rights(dir, &mut plan).await {
         eprintln!("Note: your rights could not be checked ({e}); the server refuses what it must.");
@@ -216,6 +221,9 @@ pub async fn import(
 }
 
 fn finish(report: &Report, csv: Option<&PathBuf>) -> Result<Outcome, Failure> {
+    if let Some(why) = &report.not_started {
+        return Err(Failure::usage(format!("nothing was written: {why}")));
+    }
     say!(
         "{}{}",
         report.counts(),

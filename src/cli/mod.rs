@@ -26,6 +26,7 @@ mod import_cmd;
 pub mod match_cmd;
 mod photo_cmd;
 mod progress;
+pub mod sync_cmd;
 pub mod target_args;
 mod undo_cmd;
 mod users_cmd;
@@ -88,6 +89,11 @@ pub enum Command {
     Import(import_cmd::ImportArgs),
     /// Save users' current photos as files.
     Export(import_cmd::ExportArgs),
+    /// The unattended import for a scheduled job: a profile (TOML) names server, sign-in, OU,
+    /// folder, pattern, size and targets; what changed is written, what did not is left, and a
+    /// run that would change more than 20 % of the users writes nothing (--allow-mass-change).
+    /// Exit 0: all up to date or written; 1: some failed; 2: it could not run.
+    Sync(sync_cmd::SyncArgs),
     /// Undo an import: put back the photos it replaced, remove the ones it added. Each user is
     /// checked first: one whose photo was changed since the import is left as it is (and named).
     Undo {
@@ -179,6 +185,10 @@ pub fn run(mut connection: ConnectionArgs, demo: bool, command: Command) -> Exit
             }
         }
     }
+    if let Command::Sync(args) = &command {
+        // The profile's import command, run as that (it opens its own directory).
+        return sync_cmd::run(args);
+    }
     if let Command::Convert(args) = &command {
         // Pure photo work, no server: no async runtime to start and stop around it (its
         // threads cost a one-photo run more time than the photo).
@@ -250,6 +260,7 @@ async fn run_command(
         Command::Convert(args) => convert_cmd::run(&args),
         Command::Restore { who } => photo_cmd::restore(&dir, data, &photo, &who).await,
         Command::Cloud(_) => Err(Failure::usage("cloud commands need no directory")),
+        Command::Sync(_) => Err(Failure::usage("sync opens the profile's directory itself")),
     };
     if let Some(path) = dir.changes_path().await
         && path.exists()

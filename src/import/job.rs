@@ -211,6 +211,15 @@ pub(super) async fn run_to(
         Some(m) if plan.to.directory() => sort_out(dir, plan, m, backups).await,
         _ => (plan.clone(), Vec::new()),
     };
+    // The safety valve: a wrong pattern or folder must not rewrite everyone at once.
+    if let Some(why) = too_many_changes(full, todo.items.len()) {
+        if let Some(j) = journal.take() {
+            let path = j.path().to_path_buf();
+            drop(j);
+            let _ = std::fs::remove_file(path);
+        }
+        return full.not_started(&why);
+    }
     let plan = &todo;
     let total = plan.items.len();
     let journal_path = journal.as_ref().map(|j| j.path().to_path_buf());
@@ -499,6 +508,21 @@ pub(super) async fn run_to(
         journal: journal_path,
         not_started: None,
     }
+}
+
+/// Why a run that would change `changes` photos is more than `plan` allows at once, if it is.
+fn too_many_changes(plan: &Plan, changes: usize) -> Option<String> {
+    let share = plan.max_change_share?;
+    let considered = plan.items.len() + plan.skipped.len();
+    let allowed = (share * considered as f64).floor() as usize;
+    (changes > allowed).then(|| {
+        format!(
+            "it would change {changes} of {considered} users' photos at once, more than the {:.0} % \
+             allowed; a wrong pattern or folder is the usual cause. Check them (a dry run lists \
+             who gets which file), then run it again with --allow-mass-change if this is meant.",
+            share * 100.0
+        )
+    })
 }
 
 /// An encoded photo with the source it was made from, or why it could not be made.

@@ -77,6 +77,9 @@ pub struct Plan {
     /// Replace photos someone changed in the directory since adphoto wrote them; by default
     /// they are left alone and reported ([`super::CHANGED_OUTSIDE`]).
     pub overwrite_changed: bool,
+    /// The safety valve: the most photos one run may change, as a share (0–1) of the users
+    /// considered; a run that would change more writes nothing and says why. `None`: no limit.
+    pub max_change_share: Option<f64>,
 }
 
 /// Where an import sends its photos. Both: the same file and crop make a photo for the
@@ -141,6 +144,7 @@ impl Plan {
             skipped: Vec::new(),
             to: Destination::Directory,
             overwrite_changed: false,
+            max_change_share: None,
         }
     }
 
@@ -222,6 +226,7 @@ impl Plan {
         (!items.is_empty()).then(|| Plan {
             to: self.to,
             overwrite_changed: self.overwrite_changed,
+            max_change_share: self.max_change_share,
             ..Plan::new(items, self.target, self.attribute.clone())
         })
     }

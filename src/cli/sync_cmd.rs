@@ -1,0 +1,262 @@
+//! `adphoto sync PROFILE.toml`: the unattended import of a folder that HR keeps filling, for a
+//! scheduled job. The profile names the server, the sign-in (never a password: Kerberos, or
+//! ADPHOTO_PASSWORD from the job's environment), the OU, the folder and pattern (or mapping
+//! file), the size and the targets; the sync is then exactly `adphoto import … --yes` with
+//! those options — the same engine call, no rules of its own — plus the safety valve (20 % of
+//! the users at most unless `--allow-mass-change`). What changed nothing is "up to date" and not
+//! written (the records of what made each photo). Exit codes: 0 all up to date or written, 1
+//! some failed, 2 it could not run (no connection, the valve, another adphoto writing).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::Deserialize;
+
+use super::{Cli, Failure};
+
+/// The share of the users one sync may change at once, unless told otherwise.
+pub const DEFAULT_MAX_CHANGE_PERCENT: u8 = 20;
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The sync profile (TOML): see the README's "Nightly sync". Relative paths in it are
+    /// taken from the profile's own folder.
+    #[arg(value_name = "PROFILE.toml")]
+    pub profile: PathBuf,
+    /// Let this run change more than the profile's max_change_percent (default 20 %) of the
+    /// users' photos at once.
+    #[arg(long)]
+    pub allow_mass_change: bool,
+    /// Save the per-user result as CSV here (instead of the profile's `report`).
+    #[arg(long, value_name = "CSV")]
+    pub report: Option<PathBuf>,
+    /// Show what would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// A sync profile as written in its TOML file. Never a password or a secret: those come from
+/// the environment (ADPHOTO_PASSWORD, ADPHOTO_CLIENT_SECRET) or Kerberos.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncProfile {
+    // The directory and the sign-in, as the connection options say.
+    server: Option<String>,
+    user: Option<String>,
+    #[serde(default)]
+    kerberos: bool,
+    security: Option<String>,
+    ca_file: Option<PathBuf>,
+    pin_sha256: Option<String>,
+    base: Option<String>,
+    attribute: Option<String>,
+    timeout: Option<u64>,
+    // Who and which files.
+    ou: Option<String>,
+    #[serde(default)]
+    subtree: bool,
+    #[serde(default)]
+    contacts: bool,
+    folder: PathBuf,
+    pattern: Option<String>,
+    map: Option<PathBuf>,
+    #[serde(default)]
+    recursive: bool,
+    // The photo and where it goes.
+    preset: Option<String>,
+    size: Option<u32>,
+    max_bytes: Option<usize>,
+    to: Option<String>,
+    tenant: Option<String>,
+    client_id: Option<String>,
+    cloud: Option<String>,
+    client_cert: Option<PathBuf>,
+    // The run.
+    report: Option<PathBuf>,
+    max_change_percent: Option<u8>,
+    #[serde(default)]
+    overwrite_changed: bool,
+}
+
+impl SyncProfile {
+    /// Reads the profile at `path`, saying plainly what is wrong with it.
+    pub fn read(path: &Path) -> Result<Self, Failure> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&text).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        // A password in the file would sit on disk: refuse it by name rather than as "unknown".
+        if let Ok(table) = text.parse::<toml::Table>() {
+            for secret in ["password", "client_secret", "secret"] {
+                if table.contains_key(secret) {
+                    return Err(format!(
+                        "`{secret}` does not belong in a profile (it would sit on disk): give it \
+                         in the job's environment (ADPHOTO_PASSWORD, ADPHOTO_CLIENT_SECRET) or \
+                         sign in with Kerberos (kerberos = true)"
+                    ));
+                }
+            }
+        }
+        toml::from_str(text).map_err(|e| e.message().to_string())
+    }
+
+    /// The `adphoto … import … --yes` command line this profile stands for; paths relative to
+    /// `base_dir` (the profile's folder).
+    pub fn import_argv(&self, base_dir: &Path, args: &SyncArgs) -> Vec<OsString> {
+        let path = |p: &Path| base_dir.join(p).into_os_string();
+        let mut v: Vec<OsString> = vec!["adphoto".into()];
+        let mut opt = |name: &str, value: Option<OsString>| {
+            if let Some(value) = value {
+                v.push(format!("--{name}").into());
+                v.push(value);
+            }
+        };
+        opt("server", self.server.clone().map(Into::into));
+        opt("user", self.user.clone().map(Into::into));
+        opt("security", self.security.clone().map(Into::into));
+        opt("ca-file", self.ca_file.as_deref().map(path));
+        opt("pin-sha256", self.pin_sha256.clone().map(Into::into));
+        opt("base", self.base.clone().map(Into::into));
+        opt("attribute", self.attribute.clone().map(Into::into));
+        opt("timeout", self.timeout.map(|t| t.to_string().into()));
+        opt("tenant", self.tenant.clone().map(Into::into));
+        opt("client-id", self.client_id.clone().map(Into::into));
+        opt("cloud", self.cloud.clone().map(Into::into));
+        opt("client-cert", self.client_cert.as_deref().map(path));
+        if self.kerberos {
+            v.push("--kerberos".into());
+        }
+        v.push("import".into());
+        let mut opt = |name: &str, value: Option<OsString>| {
+            if let Some(value) = value {
+                v.push(format!("--{name}").into());
+                v.push(value);
+            }
+        };
+        opt("folder", Some(path(&self.folder)));
+        opt("pattern", self.pattern.clone().map(Into::into));
+        opt("map", self.map.as_deref().map(path));
+        opt("ou", self.ou.clone().map(Into::into));
+        opt("preset", self.preset.clone().map(Into::into));
+        opt("size", self.size.map(|s| s.to_string().into()));
+        opt("max-bytes", self.max_bytes.map(|b| b.to_string().into()));
+        opt("to", self.to.clone().map(Into::into));
+        let report = args
+            .report
+            .clone()
+            .or_else(|| self.report.as_deref().map(|p| base_dir.join(p)));
+        opt("report", report.map(Into::into));
+        if !args.allow_mass_change {
+            let percent = self
+                .max_change_percent
+                .unwrap_or(DEFAULT_MAX_CHANGE_PERCENT);
+            opt("max-change-percent", Some(percent.to_string().into()));
+        }
+        for (on, flag) in [
+            (self.subtree, "--subtree"),
+            (self.contacts, "--contacts"),
+            (self.recursive, "--recursive"),
+            (self.overwrite_changed, "--overwrite-changed"),
+            (args.dry_run, "--dry-run"),
+            (true, "--yes"),
+        ] {
+            if on {
+                v.push(flag.into());
+            }
+        }
+        v
+    }
+}
+
+/// Runs the sync: the profile read, turned into its import command and run as that.
+pub fn run(args: &SyncArgs) -> std::process::ExitCode {
+    let profile = match SyncProfile::read(&args.profile) {
+        Ok(p) => p,
+        Err(f) => {
+            eprintln!("adphoto: {}", f.message);
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let base_dir = args
+        .profile
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let argv = profile.import_argv(base_dir, args);
+    tracing::info!("sync {}: {:?}", args.profile.display(), argv);
+    match <Cli as clap::Parser>::try_parse_from(argv) {
+        Ok(Cli {
+            connection,
+            command: Some(command),
+            ..
+        }) => super::run(connection, false, command),
+        Ok(_) => std::process::ExitCode::from(2),
+        Err(e) => {
+            eprintln!("adphoto: {}: {}", args.profile.display(), e.kind());
+            let _ = e.print();
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> SyncArgs {
+        SyncArgs {
+            profile: "p.toml".into(),
+            allow_mass_change: false,
+            report: None,
+            dry_run: false,
+        }
+    }
+
+    #[test]
+    fn a_profile_is_the_import_command_it_stands_for() {
+        let p = SyncProfile::parse(
+            r#"
+            server = "ldaps://dc1.corp.example"
+            kerberos = true
+            ca_file = "corp-ca.pem"
+            ou = "OU=Staff,DC=corp,DC=example"
+            subtree = true
+            folder = "photos"
+            pattern = "{sAMAccountName}"
+            report = "/var/log/adphoto/sync.csv"
+            "#,
+        )
+        .unwrap();
+        let argv: Vec<String> = p
+            .import_argv(Path::new("/etc/adphoto"), &args())
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect();
+        let line = argv.join(" ");
+        assert_eq!(
+            line,
+            "adphoto --server ldaps://dc1.corp.example --ca-file /etc/adphoto/corp-ca.pem \
+             --kerberos import --folder /etc/adphoto/photos --pattern {sAMAccountName} \
+             --ou OU=Staff,DC=corp,DC=example --report /var/log/adphoto/sync.csv \
+             --max-change-percent 20 --subtree --yes"
+        );
+        let mass = SyncArgs {
+            allow_mass_change: true,
+            ..args()
+        };
+        let line: Vec<_> = p.import_argv(Path::new("/etc/adphoto"), &mass);
+        assert!(!line.iter().any(|a| a == "--max-change-percent"));
+    }
+
+    #[test]
+    fn a_password_in_a_profile_is_refused_by_name() {
+        let e = SyncProfile::parse("folder = \"p\"\npassword = \"hunter2\"").unwrap_err();
+        assert!(e.contains("`password` does not belong"), "{e}");
+        assert!(!e.contains("hunter2"));
+        let e = SyncProfile::parse("folder = \"p\"\nfolderz = 1").unwrap_err();
+        assert!(e.contains("folderz"), "{e}");
+    }
+}
