@@ -32,7 +32,8 @@ BUILD_PKGS=(pkg-config clang libclang-dev libkrb5-dev nasm)
 GUI_PKGS=(libgl1 libegl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6)
 # What the tests and benchmarks compare against or run under (GNOME Keyring on a private D-Bus
 # bus: the Secret Service that "keep me signed in" is tested against).
-TEST_PKGS=(imagemagick libvips-tools ldap-utils gnome-keyring libsecret-tools dbus-daemon dbus-bin)
+# systemd: `systemd-analyze verify` checks the timer `sync --install-schedule` writes.
+TEST_PKGS=(imagemagick libvips-tools ldap-utils gnome-keyring libsecret-tools dbus-daemon dbus-bin systemd)
 
 # shellcheck source=installer/need-pkgs.sh
 source installer/need-pkgs.sh

@@ -140,6 +140,9 @@ check() {
   for t in File Component Directory Feature Shortcut Icon Upgrade Registry; do
     grep -qx "$t" <<<"$out" || fail "the MSI has no $t table"
   done
+  out=$(msi_table Registry)
+  grep -q 'EventLog\\Application\\adphoto	EventMessageFile	\[System64Folder\]EventCreate.exe' <<<"$out" ||
+    fail "the MSI does not register the event source adphoto"
   out=$(msi_table Shortcut)
   grep -q 'ProgramMenuFolder' <<<"$out" || fail "the MSI has no Start-menu shortcut"
   out=$(msi_table Property)

@@ -242,6 +242,11 @@ msi_smoke() {
   # All users' Start menu on Windows; Wine 8 puts a per-machine shortcut in the user's.
   [ -n "$(shortcuts)" ] || fail "no Start-menu shortcut"
 
+  # The event source `adphoto sync` logs under, pointing at a message file that is there.
+  local source='HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\adphoto'
+  entry=$(wine reg query "$source" | tr -d '\r')
+  reg_is "$entry" EventMessageFile 'C:\windows\system32\EventCreate.exe'
+
   local exe='C:\Program Files\adphoto\adphoto.exe' out
   out=$(wine "$exe" --version | tr -d '\r')
   [ "$out" = "adphoto $VERSION" ] || fail "adphoto.exe --version said: $out"
@@ -265,6 +270,7 @@ msi_smoke() {
   ! wine reg query 'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\App Paths\adphoto.exe' >/dev/null 2>&1 ||
     fail "uninstall left the App Paths entry"
   ! wine reg query 'HKLM\SOFTWARE\adphoto' >/dev/null 2>&1 || fail "uninstall left HKLM\\SOFTWARE\\adphoto"
+  ! wine reg query "$source" >/dev/null 2>&1 || fail "uninstall left the event source"
   wineserver -k 2>/dev/null || true
   rm -rf "$PREFIX_DIR"; PREFIX_DIR=""
   say "msi: installed over the previous build, started (version, demo listing, window), uninstalled: OK"

@@ -60,6 +60,11 @@ impl DataFolder {
         self.root.join("offline")
     }
 
+    /// The log of unattended runs (`adphoto sync`), one file a day, the last 30 kept.
+    pub fn logs(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+
     /// One write lock per directory, so two writers never interleave.
     pub fn locks(&self) -> PathBuf {
         self.root.join("locks")

@@ -1334,6 +1334,34 @@ fn sync_from_a_profile_with_its_safety_valve() {
     );
     drop(held);
 
+    // What an admin reads the next morning: the data folder's log of the day, in the same
+    // words as the terminal, each run's start and end.
+    let logs = DataFolder::new(data.path()).logs();
+    let log: String = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect();
+    let profile_name = profile.display().to_string();
+    for wanted in [
+        format!("sync {profile_name} started"),
+        format!("it would change {n} of {} users' photos", dc.big_count),
+        format!("0 written, {n} up to date, 0 failed"),
+        format!("sync {profile_name} done (exit 0)"),
+        "another adphoto is writing to this directory".to_string(),
+        format!("sync {profile_name} could not run (exit 2)"),
+    ] {
+        assert!(log.contains(&wanted), "the log lacks {wanted:?}:\n{log}");
+    }
+    assert!(
+        !log.contains(&dc.password),
+        "the password is in the log:\n{log}"
+    );
+    assert_eq!(
+        log.matches(&format!("{profile_name} started")).count(),
+        4,
+        "one start per sync run:\n{log}"
+    );
+
     let out = adphoto_in(
         data.path(),
         &[
@@ -1344,4 +1372,202 @@ fn sync_from_a_profile_with_its_safety_valve() {
         &["--ca-file", dc.ca.to_str().unwrap(), "undo", "--yes"],
     );
     assert!(out.status.success(), "{}", text(&out));
+}
+
+/// `sync --install-schedule` writes a systemd user timer and its service that systemd's own
+/// parser accepts (`systemd-analyze verify --user`: it fails on a bad key, a bad calendar or
+/// a command that is not there), running this adphoto on this profile; `--remove-schedule`
+/// takes them away. No user manager is reachable here (a private XDG_RUNTIME_DIR, no session
+/// bus), so the timer is written but not started: exit 1, and the command to start it said.
+#[cfg(target_os = "linux")]
+#[test]
+fn sync_install_schedule_writes_a_timer_systemd_accepts_and_remove_takes_it_away() {
+    let home = tempfile::tempdir().unwrap();
+    let runtime = home.path().join("run");
+    std::fs::create_dir(&runtime).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let config = home.path().join("config");
+    let profile_dir = home.path().join("HR share");
+    std::fs::create_dir(&profile_dir).unwrap();
+    let profile = profile_dir.join("staff photos.toml");
+    std::fs::write(
+        &profile,
+        "folder = \"photos\"\npattern = \"{sAMAccountName}\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_adphoto"))
+            .args(args)
+            .env("ADPHOTO_DATA_DIR", home.path().join("data"))
+            .env("XDG_CONFIG_HOME", &config)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let p = profile.to_str().unwrap();
+
+    let out = run(&["sync", p, "--install-schedule", "nightly"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is not a schedule"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(&["sync", p, "--install-schedule", "weekdays@02:15"]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1), "{said}{}", stderr(&out));
+    assert!(said.contains("written but not started"), "{said}");
+    assert!(
+        said.contains("systemctl --user enable --now adphoto-sync-staff_photos.timer"),
+        "{said}"
+    );
+    let units = config.join("systemd/user");
+    let service = units.join("adphoto-sync-staff_photos.service");
+    let timer = units.join("adphoto-sync-staff_photos.timer");
+    let service_text = std::fs::read_to_string(&service).unwrap();
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_adphoto")).unwrap();
+    let profile_abs = std::fs::canonicalize(&profile).unwrap();
+    assert!(
+        service_text.contains(&format!(
+            "ExecStart=\"{}\" sync \"{}\"\n",
+            exe.display(),
+            profile_abs.display()
+        )),
+        "{service_text}"
+    );
+    assert!(
+        std::fs::read_to_string(&timer)
+            .unwrap()
+            .contains("OnCalendar=Mon..Fri *-*-* 02:15:00\n")
+    );
+    let verify = Command::new("systemd-analyze")
+        .args(["verify", "--user"])
+        .arg(&timer)
+        .arg(&service)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+        .expect("systemd-analyze (Debian's systemd) runs");
+    assert!(
+        verify.status.success(),
+        "systemd refuses the units: {}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        stderr(&verify)
+    );
+
+    let out = run(&["sync", p, "--remove-schedule"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!service.exists() && !timer.exists());
+    let out = run(&["sync", p, "--remove-schedule"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No schedule adphoto-sync-staff_photos"));
+}
+
+/// On Linux a sync also logs to the journal: run with a journal socket of the test's own (a
+/// private mount namespace with /run/systemd on a tmpfs, a listener on journal/socket), the
+/// journal gets adphoto's lines in its native protocol: identifier, priority, the message.
+/// Needs root for the namespace (as the test DC does).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_sync_logs_to_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on this loopback port: the sync cannot connect, exits 2, and says so.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let profile = dir.path().join("p.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "server = \"ldaps://127.0.0.1:{port}\"\nuser = \"x\"\n\
+             folder = \"photos\"\npattern = \"{{sAMAccountName}}\"\ntimeout = 3\n"
+        ),
+    )
+    .unwrap();
+    let got = dir.path().join("journal.bin");
+    // Each datagram as it came, after its length (8 bytes, little-endian).
+    let listener = format!(
+        "import socket,struct\n\
+         s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\n\
+         s.bind('/run/systemd/journal/socket')\n\
+         open('{ready}','w').close()\n\
+         s.settimeout(30)\n\
+         with open('{got}','wb') as f:\n\
+         \x20 while True:\n\
+         \x20   d=s.recv(65536)\n\
+         \x20   f.write(struct.pack('<Q',len(d))+d); f.flush()\n",
+        ready = dir.path().join("ready").display(),
+        got = got.display()
+    );
+    std::fs::write(dir.path().join("listen.py"), listener).unwrap();
+    let script = format!(
+        "set -e\n\
+         mount -t tmpfs tmpfs /run/systemd 2>/dev/null || {{ mkdir -p /run/systemd && mount -t tmpfs tmpfs /run/systemd; }}\n\
+         mkdir -p /run/systemd/journal\n\
+         python3 {listen} & l=$!\n\
+         while [ ! -e {ready} ]; do sleep 0.05; done\n\
+         set +e; ADPHOTO_PASSWORD=x {exe} sync {profile}; echo \"exit=$?\"\n\
+         sleep 0.3; kill $l\n",
+        listen = dir.path().join("listen.py").display(),
+        ready = dir.path().join("ready").display(),
+        exe = env!("CARGO_BIN_EXE_adphoto"),
+        profile = profile.display(),
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .env("ADPHOTO_DATA_DIR", dir.path().join("data"))
+        .env("ADPHOTO_NO_DISCOVERY", "1")
+        .output()
+        .expect("unshare runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(said.contains("exit=2"), "{said}");
+    let entries = journal_entries(&std::fs::read(&got).unwrap_or_default());
+    let with = |text: &str| {
+        entries
+            .iter()
+            .find(|e| e.get("MESSAGE").is_some_and(|m| m.contains(text)))
+            .unwrap_or_else(|| panic!("no {text:?} in the journal: {entries:#?}\n{said}"))
+    };
+    let start = with(&format!("sync {} started", profile.display()));
+    assert_eq!(start["SYSLOG_IDENTIFIER"], "adphoto");
+    assert_eq!(start["PRIORITY"], "5", "notice");
+    assert_eq!(with("Cannot reach the server")["PRIORITY"], "3", "error");
+    // The end, as a warning an admin's filter (journalctl -p warning) shows.
+    assert_eq!(with("could not run (exit 2)")["PRIORITY"], "4");
+}
+
+/// The journal's native protocol (systemd's "Native Journal Protocol"): per field either
+/// `NAME=value\n` or `NAME\n`, a 64-bit little-endian length, the value, `\n`.
+#[cfg(target_os = "linux")]
+fn journal_entries(mut file: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
+    let mut entries = Vec::new();
+    while file.len() >= 8 {
+        let len = u64::from_le_bytes(file[..8].try_into().unwrap()) as usize;
+        let mut d = &file[8..8 + len];
+        file = &file[8 + len..];
+        let mut entry = std::collections::HashMap::new();
+        while let Some(end) = d.iter().position(|&b| b == b'=' || b == b'\n') {
+            let name = String::from_utf8_lossy(&d[..end]).to_string();
+            let value;
+            if d[end] == b'=' {
+                let nl = d[end..].iter().position(|&b| b == b'\n').unwrap() + end;
+                value = d[end + 1..nl].to_vec();
+                d = &d[nl + 1..];
+            } else {
+                let n = u64::from_le_bytes(d[end + 1..end + 9].try_into().unwrap()) as usize;
+                value = d[end + 9..end + 9 + n].to_vec();
+                d = &d[end + 9 + n + 1..];
+            }
+            entry.insert(name, String::from_utf8_lossy(&value).to_string());
+        }
+        if !entry.is_empty() {
+            entries.push(entry);
+        }
+    }
+    entries
 }

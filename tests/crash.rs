@@ -117,6 +117,12 @@ impl Scene {
                 .env("ADPHOTO_LOGIN_URL", &g.url)
                 .env("ADPHOTO_GRAPH_URL", &g.url);
         }
+        self.signed_in(cmd)
+    }
+
+    /// The test DC's administrator from the environment (as a scheduled job has its
+    /// password), this scene's data folder, the output kept.
+    fn signed_in(&self, mut cmd: Command) -> Command {
         cmd.env("ADPHOTO_USER", &self.dc.admin)
             .env("ADPHOTO_PASSWORD", &self.dc.password)
             .env("ADPHOTO_DATA_DIR", self.data.path().join("data"))
@@ -149,6 +155,28 @@ impl Scene {
                 if self.cloud.is_some() { "both" } else { "ad" },
             ],
         )
+    }
+
+    /// `adphoto sync` of a profile that says what [`Self::import_via`]'s options say (through
+    /// the proxy), the password from the environment as a scheduled job has it.
+    fn sync(&self) -> Command {
+        let profile = self.data.path().join("nightly.toml");
+        std::fs::write(
+            &profile,
+            format!(
+                "server = \"ldaps://localhost:{}\"\nuser = {:?}\nca_file = {:?}\ntimeout = 5\n\
+                 ou = {:?}\nfolder = {:?}\npattern = \"{{sAMAccountName}}\"\n",
+                self.proxy.port,
+                self.dc.admin,
+                self.ca.display().to_string(),
+                self.dc.big_ou,
+                self.photos.display().to_string(),
+            ),
+        )
+        .unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_adphoto"));
+        cmd.arg("sync").arg(&profile).env_remove("ADPHOTO_SERVER");
+        self.signed_in(cmd)
     }
 
     fn undo(&self) -> Output {
@@ -199,8 +227,13 @@ impl Scene {
     /// the journal may exist), runs `adphoto undo` and checks everyone is as before. Returns
     /// what the journal held at the kill.
     fn kill_at_line_and_undo(&self, run: usize, k: usize) -> String {
+        self.kill_at_line_and_undo_of(self.import(), run, k)
+    }
+
+    /// [`Self::kill_at_line_and_undo`] for this command (an import, or a sync).
+    fn kill_at_line_and_undo_of(&self, mut command: Command, run: usize, k: usize) -> String {
         let old = journal::all(&self.journals());
-        let mut child = self.import().spawn().unwrap();
+        let mut child = command.spawn().unwrap();
         if k == 0 {
             std::thread::sleep(Duration::from_millis(150));
         } else if !wait_for_lines(&mut child, &self.journals(), &old, k) {
@@ -392,6 +425,37 @@ fn killed_imports_are_undone_byte_for_byte() {
         "an import still has something to undo"
     );
     // Some kills really landed with writes in flight.
+    assert!(
+        seen.iter()
+            .any(|l| !l.contains(" 0 writes in flight") && !l.contains("no journal")),
+        "{seen:#?}"
+    );
+}
+
+/// A nightly sync is an import and keeps its promises: killed anywhere and undone, every user
+/// is as before; the records of what made each photo that a killed run left behind do not
+/// make the next run skip anyone; and once a run has finished, the next changes nothing.
+#[test]
+fn killed_syncs_are_undone_and_the_next_sync_finishes_the_job() {
+    let s = Scene::new(1301, 12, Duration::from_millis(2));
+    // 12 users: Started + Writing and Written for each = 25 lines, then Finished.
+    let points = [0, 1, 2, 3, 5, 8, 11, 14, 17, 20, 23, 25];
+    let mut seen = Vec::new();
+    for (run, &k) in points.iter().enumerate() {
+        let state = s.kill_at_line_and_undo_of(s.sync(), run, k);
+        seen.push(format!("run {run:2}: killed at line {k:2}: {state}"));
+    }
+    println!("{}", seen.join("\n"));
+    // A run to the end writes everyone; the next finds everyone up to date.
+    for counts in [
+        "12 written, 0 up to date, 0 failed",
+        "0 written, 12 up to date, 0 failed",
+    ] {
+        let out = s.sync().output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(text(&out).contains(counts), "{}", text(&out));
+    }
+    s.undo_puts_everyone_back("after the finished syncs");
     assert!(
         seen.iter()
             .any(|l| !l.contains(" 0 writes in flight") && !l.contains("no journal")),

@@ -124,9 +124,7 @@ fn sign_in_with_a_device_code_then_import_to_ad_and_microsoft_365() {
     let saved = serde_json::to_string(&prefs).unwrap();
     assert!(!saved.contains("token"), "{saved}");
     let env = adphoto::gui::AppEnv::in_dir(&tmp.path().join("next run"));
-    let mut next = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, prefs));
+    let mut next = gui_common::harness_with_prefs(env, prefs);
     next.get_by_label("Open demo directory").click();
     wait_until(&mut next, "the demo users", |h| {
         h.state().grid().users().len() == 32

@@ -171,9 +171,7 @@ fn without_a_credential_store_the_sign_in_works_for_the_command_and_says_so() {
 /// The window started with `prefs`, on the demo directory (the connect dialog out of the way).
 fn window(dir: &std::path::Path, prefs: Prefs) -> Harness<'static, App> {
     let env = AppEnv::in_dir(dir);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, prefs));
+    let mut h = gui_common::harness_with_prefs(env, prefs);
     h.get_by_label("Open demo directory").click();
     gui_common::wait_until(&mut h, "the demo users", |h| {
         !h.state().grid().users().is_empty()

@@ -5,9 +5,16 @@
 
 /// `println!` that never panics: a closed pipe (`adphoto users | head`) is not an error.
 macro_rules! say {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock());
+    }};
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+        let line = format!($($t)*);
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        // The same words in an unattended run's logs (cli/run_log.rs).
+        tracing::info!(target: "adphoto::run", "{line}");
     }};
 }
 
@@ -26,6 +33,8 @@ mod import_cmd;
 pub mod match_cmd;
 mod photo_cmd;
 mod progress;
+mod run_log;
+pub mod schedule;
 pub mod sync_cmd;
 pub mod target_args;
 mod undo_cmd;
@@ -162,7 +171,8 @@ impl From<crate::directory::DirectoryError> for Failure {
 pub fn parse() -> Result<Cli, ExitCode> {
     match Cli::try_parse() {
         Ok(cli) => {
-            init_logging(cli.verbose);
+            let unattended = matches!(&cli.command, Some(Command::Sync(a)) if a.runs_the_sync());
+            run_log::init(cli.verbose, unattended);
             Ok(cli)
         }
         Err(e) => {
@@ -223,6 +233,7 @@ fn exit_code(r: Result<Outcome, Failure>) -> ExitCode {
         Ok(Outcome::SomeFailed) => ExitCode::from(1),
         Err(f) => {
             eprintln!("adphoto: {}", f.message);
+            tracing::error!(target: "adphoto::run", "{}", f.message);
             ExitCode::from(f.code)
         }
     }
@@ -270,20 +281,6 @@ async fn run_command(
     tracing::debug!("command done after {:?}", started.elapsed());
     dir.close().await;
     result
-}
-
-fn init_logging(verbose: u8) {
-    let level = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ADPHOTO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 /// Writes bytes to a file, creating its folder; errors as a one-line failure.

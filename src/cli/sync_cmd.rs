@@ -10,9 +10,12 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use std::process::ExitCode;
+
 use clap::Args;
 use serde::Deserialize;
 
+use super::schedule::{self, Job, When};
 use super::{Cli, Failure};
 
 /// The share of the users one sync may change at once, unless told otherwise.
@@ -34,6 +37,25 @@ pub struct SyncArgs {
     /// Show what would be written, write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Run this profile on a schedule, as you: a systemd user timer (Linux), a Task Scheduler
+    /// task (Windows), a launchd agent (macOS). WHEN: daily@HH:MM, weekdays@HH:MM,
+    /// weekly@DAY@HH:MM (DAY: mon … sun) or hourly.
+    #[arg(
+        long,
+        value_name = "WHEN",
+        conflicts_with_all = ["remove_schedule", "allow_mass_change", "report", "dry_run"]
+    )]
+    pub install_schedule: Option<When>,
+    /// Remove this profile's schedule.
+    #[arg(long, conflicts_with_all = ["allow_mass_change", "report", "dry_run"])]
+    pub remove_schedule: bool,
+}
+
+impl SyncArgs {
+    /// A sync run (not a schedule being set up): it logs to the system log and the data folder.
+    pub fn runs_the_sync(&self) -> bool {
+        self.install_schedule.is_none() && !self.remove_schedule
+    }
 }
 
 /// A sync profile as written in its TOML file. Never a password or a secret: those come from
@@ -171,33 +193,91 @@ impl SyncProfile {
     }
 }
 
-/// Runs the sync: the profile read, turned into its import command and run as that.
-pub fn run(args: &SyncArgs) -> std::process::ExitCode {
+/// Runs the sync: the profile read, turned into its import command and run as that. Or sets
+/// up or removes its schedule.
+pub fn run(args: &SyncArgs) -> ExitCode {
     let profile = match SyncProfile::read(&args.profile) {
         Ok(p) => p,
+        Err(f) if args.remove_schedule => {
+            // A schedule outlives a deleted or broken profile: it can still be removed.
+            tracing::debug!("{}", f.message);
+            SyncProfile::default()
+        }
         Err(f) => {
             eprintln!("adphoto: {}", f.message);
-            return std::process::ExitCode::from(2);
+            tracing::error!(target: "adphoto::run", "sync {}: {}", args.profile.display(), f.message);
+            return ExitCode::from(2);
         }
     };
+    if !args.runs_the_sync() {
+        return set_schedule(args);
+    }
     let base_dir = args
         .profile
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let argv = profile.import_argv(base_dir, args);
-    tracing::info!("sync {}: {:?}", args.profile.display(), argv);
-    match <Cli as clap::Parser>::try_parse_from(argv) {
+    tracing::info!(target: "adphoto::run", "sync {} started", args.profile.display());
+    tracing::debug!("sync {}: {:?}", args.profile.display(), argv);
+    let started = std::time::Instant::now();
+    let code = match <Cli as clap::Parser>::try_parse_from(argv) {
         Ok(Cli {
             connection,
             command: Some(command),
             ..
         }) => super::run(connection, false, command),
-        Ok(_) => std::process::ExitCode::from(2),
+        Ok(_) => ExitCode::from(2),
         Err(e) => {
             eprintln!("adphoto: {}: {}", args.profile.display(), e.kind());
+            tracing::error!(target: "adphoto::run", "sync {}: {e}", args.profile.display());
             let _ = e.print();
-            std::process::ExitCode::from(2)
+            ExitCode::from(2)
+        }
+    };
+    let ended = match code {
+        c if c == ExitCode::SUCCESS => "done (exit 0)",
+        c if c == ExitCode::from(1) => "done, some failed (exit 1)",
+        _ => "could not run (exit 2)",
+    };
+    if code == ExitCode::SUCCESS {
+        tracing::info!(target: "adphoto::run", "sync {} {ended} in {:.1} s", args.profile.display(), started.elapsed().as_secs_f64());
+    } else {
+        tracing::warn!(target: "adphoto::run", "sync {} {ended} in {:.1} s", args.profile.display(), started.elapsed().as_secs_f64());
+    }
+    code
+}
+
+/// `--install-schedule` / `--remove-schedule`: the job that runs `adphoto sync PROFILE` (this
+/// adphoto, the profile's absolute path). Exit 0 done, 1 written but the system's scheduler
+/// was not reached (what to run is printed), 2 nothing done.
+fn set_schedule(args: &SyncArgs) -> ExitCode {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let profile = std::fs::canonicalize(&args.profile).unwrap_or_else(|_| absolute(&args.profile));
+    let exe = std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .unwrap_or_else(|_| PathBuf::from("adphoto"));
+    // The name comes from the profile alone; when does not matter for removing.
+    let when = args.install_schedule.unwrap_or(When::Hourly);
+    let job = Job::new(exe, profile, when);
+    let done = schedule::apply(&job, args.install_schedule.is_some());
+    match done {
+        Ok(done) => {
+            for file in &done.files {
+                say!("{}", file.display());
+            }
+            for note in &done.notes {
+                say!("{note}");
+            }
+            if done.active || args.remove_schedule {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("adphoto: {e}");
+            ExitCode::from(2)
         }
     }
 }
@@ -212,6 +292,8 @@ mod tests {
             allow_mass_change: false,
             report: None,
             dry_run: false,
+            install_schedule: None,
+            remove_schedule: false,
         }
     }
 

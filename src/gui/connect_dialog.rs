@@ -56,6 +56,11 @@ pub struct ConnectDialog {
     hint: Option<crate::directory::DomainHint>,
     /// Profiles changed here and not yet handed to the worker to write (with the saved name).
     to_save: Option<(Vec<Profile>, Option<String>)>,
+    /// The person has edited the Server field (even to empty it): a suggestion that arrives
+    /// later must not fill it behind their back.
+    server_touched: bool,
+    /// The worker's reading of the profiles (and the realm's suggestion) has come back.
+    profiles_arrived: bool,
 }
 
 impl ConnectDialog {
@@ -75,6 +80,8 @@ impl ConnectDialog {
             offered_cert: None,
             hint: None,
             to_save: None,
+            server_touched: false,
+            profiles_arrived: false,
         }
     }
 
@@ -85,7 +92,7 @@ impl ConnectDialog {
 
     /// The server field is empty: a suggestion from this computer's domain is welcome.
     pub fn wants_hint(&self) -> bool {
-        self.prefs.server.trim().is_empty()
+        !self.server_touched && self.prefs.server.trim().is_empty()
     }
 
     /// The saved profiles, read on the worker, and the server suggested by this computer's
@@ -95,6 +102,7 @@ impl ConnectDialog {
         result: Result<Vec<Profile>, String>,
         hint: Option<crate::directory::DomainHint>,
     ) {
+        self.profiles_arrived = true;
         match result {
             Ok(p) => self.profiles = p,
             Err(e) => self.error = Some(e),
@@ -105,6 +113,12 @@ impl ConnectDialog {
             self.prefs.server.clone_from(&h.domain);
             self.hint = Some(h);
         }
+    }
+
+    /// The start-up's reading of the profiles is done: what the dialog shows will not move
+    /// under the pointer any more (tests wait for it before clicking).
+    pub fn profiles_arrived(&self) -> bool {
+        self.profiles_arrived
     }
 
     /// Profiles to write, with the name of the one just saved: the app hands them to the worker.
@@ -127,7 +141,8 @@ impl ConnectDialog {
     /// The server field is empty or holds an untouched suggestion: a better one may replace it.
     pub fn takes_suggestion(&self) -> bool {
         let server = self.prefs.server.trim();
-        server.is_empty() || self.hint.as_ref().is_some_and(|h| h.domain == server)
+        !self.server_touched
+            && (server.is_empty() || self.hint.as_ref().is_some_and(|h| h.domain == server))
     }
 
     /// A domain controller found in DNS: it replaces an empty field or the guess from the
@@ -282,13 +297,15 @@ impl ConnectDialog {
                 .spacing([12.0, 8.0])
                 .show(ui, |ui| {
                     let l = ui.label("Server:");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.prefs.server)
-                            .hint_text("dc1.example.com or example.com")
-                            .desired_width(280.0),
-                    )
-                    .labelled_by(l.id)
-                    .on_hover_text("A domain controller's name, the domain's name, or a URL (ldaps://…, ldap://…)");
+                    let server = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.prefs.server)
+                                .hint_text("dc1.example.com or example.com")
+                                .desired_width(280.0),
+                        )
+                        .labelled_by(l.id)
+                        .on_hover_text("A domain controller's name, the domain's name, or a URL (ldaps://…, ldap://…)");
+                    self.server_touched |= server.changed();
                     ui.end_row();
                     if let Some(h) = self.hint.as_ref().filter(|h| h.domain == self.prefs.server) {
                         ui.label("");
@@ -580,5 +597,22 @@ mod tests {
         d.offer_hint(hint("dc3.corp.test"));
         assert_eq!(d.prefs.server, "ldaps://mine.corp.test");
         assert!(!d.takes_suggestion());
+    }
+
+    /// The realm's suggestion comes from the worker some frames after the start; a person who
+    /// emptied the field meanwhile keeps it empty (it once filled in behind their back, and
+    /// Connect then went to the realm's domain instead of saying "no server given").
+    #[test]
+    fn a_field_the_person_emptied_is_not_filled_by_a_late_suggestion() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut d = ConnectDialog::new(ConnectPrefs::default(), ProfileStore::new(tmp.path()));
+        d.prefs.server.clear();
+        assert!(d.wants_hint());
+        d.server_touched = true; // what the Server field's `changed()` sets
+        d.profiles_loaded(Ok(Vec::new()), Some(hint("example.test")));
+        assert_eq!(d.prefs.server, "");
+        d.offer_hint(hint("dc1.example.test"));
+        assert_eq!(d.prefs.server, "");
+        assert!(d.profiles_arrived());
     }
 }

@@ -10,27 +10,51 @@ use egui_kittest::Harness;
 /// The whole app in a 1280×800 window, with its files in `dir`. A glyph missing from the
 /// bundled fonts fails the test: the demo directory and the app's own text must render.
 pub fn harness(dir: &Path) -> Harness<'static, App> {
-    let env = AppEnv::in_dir(dir);
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, Prefs::default()))
+    harness_with(AppEnv::in_dir(dir))
 }
 
-/// The app started with `env` (command-line start-ups).
+/// The app started with `env` (command-line start-ups), once its start-up reading of the
+/// profiles has come back from the worker: with a Kerberos realm configured (as under
+/// `dev.sh test`) that reply fills in the Server field and adds a line under it, and a click
+/// aimed before it could land on whatever moved into the button's place.
 pub fn harness_with(env: AppEnv) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, Prefs::default()))
+    harness_with_prefs(env, Prefs::default())
+}
+
+/// The same with what an earlier run remembered.
+pub fn harness_with_prefs(env: AppEnv, prefs: Prefs) -> Harness<'static, App> {
+    settled(
+        Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, prefs)),
+    )
+}
+
+/// Steps `h` until the start-up's profile reading has arrived (30 s at most).
+pub fn settled(mut h: Harness<'static, App>) -> Harness<'static, App> {
+    let start = Instant::now();
+    while !h.state_mut().connect_dialog().profiles_arrived() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the profiles never came back from the worker"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.step();
+    h
 }
 
 /// The same for a real directory, whose names may be in any script: the window finds those
 /// glyphs in the system's fonts (eframe's `system_fonts`) and otherwise draws a box, as here.
 pub fn harness_any_script(dir: &Path) -> Harness<'static, App> {
     let env = AppEnv::in_dir(dir);
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .allow_missing_glyphs()
-        .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, Prefs::default()))
+    settled(
+        Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .allow_missing_glyphs()
+            .build_eframe(move |cc| App::with_prefs(&cc.egui_ctx, env, Prefs::default())),
+    )
 }
 
 /// Steps the app until `cond` holds; the worker answers on its own threads, so this waits in
