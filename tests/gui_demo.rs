@@ -201,12 +201,7 @@ fn set_photo_hook_and_bad_file_say_what_went_wrong() {
     let out = tmp.path().join("export/mia.jpg");
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     h.state_mut().export_photo_to(&dn, out.clone());
-    wait_until(&mut h, "the export", |h| {
-        h.state()
-            .status()
-            .message()
-            .is_some_and(|(m, _)| m.contains("Photo saved to"))
-    });
+    gui_common::wait_for_status(&mut h, "Photo saved to");
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(&bytes[..2], &[0xFF, 0xD8], "a JPEG");
     assert_eq!(bytes.len(), h.state().preview().info().unwrap().2);

@@ -242,6 +242,46 @@ fn samba_dc_import_wizard_writes_reads_back_and_undoes() {
     h.get_by_label("Next").click();
     h.run_steps(2);
     assert!(h.query_by_label("10 photos to write").is_some());
+
+    // The same choices as a nightly sync, for the whole OU: the profile the Summary saves (the
+    // save dialog's answer stands in here) runs from the command line as it is.
+    assert!(h.query_by_label("Save as nightly sync…").is_some());
+    let profile = tmp.path().join("nightly sync.toml");
+    h.state_mut().save_sync_profile(profile.clone());
+    gui_common::wait_for_status(&mut h, "Run it with: adphoto sync");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    assert!(!text.contains(&dc.password), "{text}");
+    let saved = adphoto::import::SyncProfile::parse(&text).unwrap();
+    assert!(
+        saved
+            .server
+            .as_deref()
+            .is_some_and(|s| s.starts_with("ldaps://")),
+        "{text}"
+    );
+    assert_eq!(saved.ou.as_deref(), Some(dc.big_ou.as_str()), "{text}");
+    assert!(saved.subtree);
+    assert_eq!(saved.folder, photos);
+    assert_eq!(saved.pattern.as_deref(), Some("{sAMAccountName}"), "{text}");
+    assert_eq!((saved.size, saved.max_bytes), (Some(96), Some(10 * 1024)));
+    assert_eq!(saved.to.as_deref(), Some("ad"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_adphoto"))
+        .args(["sync", profile.to_str().unwrap(), "--dry-run"])
+        .env("ADPHOTO_PASSWORD", &dc.password)
+        .env("ADPHOTO_DATA_DIR", tmp.path().join("cli-data"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    // By name alone: the eight plain matches (big1009 has two files, new-starter.png none).
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("8 photos to write"), "{said}");
+
     click_when_enabled(&mut h, "Start import");
     wait_until(&mut h, "the import", |h| {
         h.state().wizard().unwrap().report().is_some()

@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use serde::Deserialize;
 
+use super::Cli;
 use super::schedule::{self, Job, When};
-use super::{Cli, Failure};
+use crate::import::SyncProfile;
 
 /// The share of the users one sync may change at once, unless told otherwise.
 pub const DEFAULT_MAX_CHANGE_PERCENT: u8 = 20;
@@ -58,139 +58,70 @@ impl SyncArgs {
     }
 }
 
-/// A sync profile as written in its TOML file. Never a password or a secret: those come from
-/// the environment (ADPHOTO_PASSWORD, ADPHOTO_CLIENT_SECRET) or Kerberos.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SyncProfile {
-    // The directory and the sign-in, as the connection options say.
-    server: Option<String>,
-    user: Option<String>,
-    #[serde(default)]
-    kerberos: bool,
-    security: Option<String>,
-    ca_file: Option<PathBuf>,
-    pin_sha256: Option<String>,
-    base: Option<String>,
-    attribute: Option<String>,
-    timeout: Option<u64>,
-    // Who and which files.
-    ou: Option<String>,
-    #[serde(default)]
-    subtree: bool,
-    #[serde(default)]
-    contacts: bool,
-    folder: PathBuf,
-    pattern: Option<String>,
-    map: Option<PathBuf>,
-    #[serde(default)]
-    recursive: bool,
-    // The photo and where it goes.
-    preset: Option<String>,
-    size: Option<u32>,
-    max_bytes: Option<usize>,
-    to: Option<String>,
-    tenant: Option<String>,
-    client_id: Option<String>,
-    cloud: Option<String>,
-    client_cert: Option<PathBuf>,
-    // The run.
-    report: Option<PathBuf>,
-    max_change_percent: Option<u8>,
-    #[serde(default)]
-    overwrite_changed: bool,
-}
-
-impl SyncProfile {
-    /// Reads the profile at `path`, saying plainly what is wrong with it.
-    pub fn read(path: &Path) -> Result<Self, Failure> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
-        Self::parse(&text).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+/// The `adphoto … import … --yes` command line `profile` stands for; paths relative to
+/// `base_dir` (the profile's folder).
+pub fn import_argv(profile: &SyncProfile, base_dir: &Path, args: &SyncArgs) -> Vec<OsString> {
+    let p = profile;
+    let path = |p: &Path| base_dir.join(p).into_os_string();
+    let mut v: Vec<OsString> = vec!["adphoto".into()];
+    let mut opt = |name: &str, value: Option<OsString>| {
+        if let Some(value) = value {
+            v.push(format!("--{name}").into());
+            v.push(value);
+        }
+    };
+    opt("server", p.server.clone().map(Into::into));
+    opt("user", p.user.clone().map(Into::into));
+    opt("security", p.security.clone().map(Into::into));
+    opt("ca-file", p.ca_file.as_deref().map(path));
+    opt("pin-sha256", p.pin_sha256.clone().map(Into::into));
+    opt("base", p.base.clone().map(Into::into));
+    opt("attribute", p.attribute.clone().map(Into::into));
+    opt("timeout", p.timeout.map(|t| t.to_string().into()));
+    opt("tenant", p.tenant.clone().map(Into::into));
+    opt("client-id", p.client_id.clone().map(Into::into));
+    opt("cloud", p.cloud.clone().map(Into::into));
+    opt("client-cert", p.client_cert.as_deref().map(path));
+    if p.kerberos {
+        v.push("--kerberos".into());
     }
-
-    fn parse(text: &str) -> Result<Self, String> {
-        // A password in the file would sit on disk: refuse it by name rather than as "unknown".
-        if let Ok(table) = text.parse::<toml::Table>() {
-            for secret in ["password", "client_secret", "secret"] {
-                if table.contains_key(secret) {
-                    return Err(format!(
-                        "`{secret}` does not belong in a profile (it would sit on disk): give it \
-                         in the job's environment (ADPHOTO_PASSWORD, ADPHOTO_CLIENT_SECRET) or \
-                         sign in with Kerberos (kerberos = true)"
-                    ));
-                }
-            }
+    v.push("import".into());
+    let mut opt = |name: &str, value: Option<OsString>| {
+        if let Some(value) = value {
+            v.push(format!("--{name}").into());
+            v.push(value);
         }
-        toml::from_str(text).map_err(|e| e.message().to_string())
+    };
+    opt("folder", Some(path(&p.folder)));
+    opt("pattern", p.pattern.clone().map(Into::into));
+    opt("map", p.map.as_deref().map(path));
+    opt("ou", p.ou.clone().map(Into::into));
+    opt("preset", p.preset.clone().map(Into::into));
+    opt("size", p.size.map(|s| s.to_string().into()));
+    opt("max-bytes", p.max_bytes.map(|b| b.to_string().into()));
+    opt("to", p.to.clone().map(Into::into));
+    let report = args
+        .report
+        .clone()
+        .or_else(|| p.report.as_deref().map(|p| base_dir.join(p)));
+    opt("report", report.map(Into::into));
+    if !args.allow_mass_change {
+        let percent = p.max_change_percent.unwrap_or(DEFAULT_MAX_CHANGE_PERCENT);
+        opt("max-change-percent", Some(percent.to_string().into()));
     }
-
-    /// The `adphoto … import … --yes` command line this profile stands for; paths relative to
-    /// `base_dir` (the profile's folder).
-    pub fn import_argv(&self, base_dir: &Path, args: &SyncArgs) -> Vec<OsString> {
-        let path = |p: &Path| base_dir.join(p).into_os_string();
-        let mut v: Vec<OsString> = vec!["adphoto".into()];
-        let mut opt = |name: &str, value: Option<OsString>| {
-            if let Some(value) = value {
-                v.push(format!("--{name}").into());
-                v.push(value);
-            }
-        };
-        opt("server", self.server.clone().map(Into::into));
-        opt("user", self.user.clone().map(Into::into));
-        opt("security", self.security.clone().map(Into::into));
-        opt("ca-file", self.ca_file.as_deref().map(path));
-        opt("pin-sha256", self.pin_sha256.clone().map(Into::into));
-        opt("base", self.base.clone().map(Into::into));
-        opt("attribute", self.attribute.clone().map(Into::into));
-        opt("timeout", self.timeout.map(|t| t.to_string().into()));
-        opt("tenant", self.tenant.clone().map(Into::into));
-        opt("client-id", self.client_id.clone().map(Into::into));
-        opt("cloud", self.cloud.clone().map(Into::into));
-        opt("client-cert", self.client_cert.as_deref().map(path));
-        if self.kerberos {
-            v.push("--kerberos".into());
+    for (on, flag) in [
+        (p.subtree, "--subtree"),
+        (p.contacts, "--contacts"),
+        (p.recursive, "--recursive"),
+        (p.overwrite_changed, "--overwrite-changed"),
+        (args.dry_run, "--dry-run"),
+        (true, "--yes"),
+    ] {
+        if on {
+            v.push(flag.into());
         }
-        v.push("import".into());
-        let mut opt = |name: &str, value: Option<OsString>| {
-            if let Some(value) = value {
-                v.push(format!("--{name}").into());
-                v.push(value);
-            }
-        };
-        opt("folder", Some(path(&self.folder)));
-        opt("pattern", self.pattern.clone().map(Into::into));
-        opt("map", self.map.as_deref().map(path));
-        opt("ou", self.ou.clone().map(Into::into));
-        opt("preset", self.preset.clone().map(Into::into));
-        opt("size", self.size.map(|s| s.to_string().into()));
-        opt("max-bytes", self.max_bytes.map(|b| b.to_string().into()));
-        opt("to", self.to.clone().map(Into::into));
-        let report = args
-            .report
-            .clone()
-            .or_else(|| self.report.as_deref().map(|p| base_dir.join(p)));
-        opt("report", report.map(Into::into));
-        if !args.allow_mass_change {
-            let percent = self
-                .max_change_percent
-                .unwrap_or(DEFAULT_MAX_CHANGE_PERCENT);
-            opt("max-change-percent", Some(percent.to_string().into()));
-        }
-        for (on, flag) in [
-            (self.subtree, "--subtree"),
-            (self.contacts, "--contacts"),
-            (self.recursive, "--recursive"),
-            (self.overwrite_changed, "--overwrite-changed"),
-            (args.dry_run, "--dry-run"),
-            (true, "--yes"),
-        ] {
-            if on {
-                v.push(flag.into());
-            }
-        }
-        v
     }
+    v
 }
 
 /// Runs the sync: the profile read, turned into its import command and run as that. Or sets
@@ -198,14 +129,14 @@ impl SyncProfile {
 pub fn run(args: &SyncArgs) -> ExitCode {
     let profile = match SyncProfile::read(&args.profile) {
         Ok(p) => p,
-        Err(f) if args.remove_schedule => {
+        Err(e) if args.remove_schedule => {
             // A schedule outlives a deleted or broken profile: it can still be removed.
-            tracing::debug!("{}", f.message);
+            tracing::debug!("{e}");
             SyncProfile::default()
         }
-        Err(f) => {
-            eprintln!("adphoto: {}", f.message);
-            tracing::error!(target: "adphoto::run", "sync {}: {}", args.profile.display(), f.message);
+        Err(e) => {
+            eprintln!("adphoto: {e}");
+            tracing::error!(target: "adphoto::run", "sync {}: {e}", args.profile.display());
             return ExitCode::from(2);
         }
     };
@@ -217,7 +148,7 @@ pub fn run(args: &SyncArgs) -> ExitCode {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let argv = profile.import_argv(base_dir, args);
+    let argv = import_argv(&profile, base_dir, args);
     tracing::info!(target: "adphoto::run", "sync {} started", args.profile.display());
     tracing::debug!("sync {}: {:?}", args.profile.display(), argv);
     let started = std::time::Instant::now();
@@ -312,8 +243,7 @@ mod tests {
             "#,
         )
         .unwrap();
-        let argv: Vec<String> = p
-            .import_argv(Path::new("/etc/adphoto"), &args())
+        let argv: Vec<String> = import_argv(&p, Path::new("/etc/adphoto"), &args())
             .into_iter()
             .map(|a| a.into_string().unwrap())
             .collect();
@@ -329,16 +259,7 @@ mod tests {
             allow_mass_change: true,
             ..args()
         };
-        let line: Vec<_> = p.import_argv(Path::new("/etc/adphoto"), &mass);
+        let line: Vec<_> = import_argv(&p, Path::new("/etc/adphoto"), &mass);
         assert!(!line.iter().any(|a| a == "--max-change-percent"));
-    }
-
-    #[test]
-    fn a_password_in_a_profile_is_refused_by_name() {
-        let e = SyncProfile::parse("folder = \"p\"\npassword = \"hunter2\"").unwrap_err();
-        assert!(e.contains("`password` does not belong"), "{e}");
-        assert!(!e.contains("hunter2"));
-        let e = SyncProfile::parse("folder = \"p\"\nfolderz = 1").unwrap_err();
-        assert!(e.contains("folderz"), "{e}");
     }
 }

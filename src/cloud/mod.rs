@@ -66,6 +66,15 @@ pub enum Cloud {
 }
 
 impl Cloud {
+    /// `global`, `usgov`, `china`: the value of `--cloud` and of a sync profile's `cloud`.
+    pub fn option_value(self) -> &'static str {
+        match self {
+            Cloud::Global => "global",
+            Cloud::UsGov => "usgov",
+            Cloud::China => "china",
+        }
+    }
+
     /// The identity platform's host for signing in, e.g. `https://login.microsoftonline.com`.
     pub fn login_base(self) -> &'static str {
         match self {

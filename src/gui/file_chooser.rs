@@ -92,6 +92,9 @@ fn dialog_for(purpose: &FilePurpose) -> FileDialog {
         FilePurpose::ImportReport => FileDialog::save_file()
             .title("Save the import report")
             .default_filename("import-report.csv"),
+        FilePurpose::SyncProfile => FileDialog::save_file()
+            .title("Save the nightly sync profile")
+            .default_filename("nightly-sync.toml"),
         FilePurpose::ImportMap => FileDialog::open_file()
             .title("Choose the mapping file (CSV)")
             .show_files_filter(only(&["csv", "txt"])),

@@ -12,6 +12,7 @@ mod plan;
 mod provenance;
 mod report;
 mod session;
+mod sync_profile;
 mod to_cloud;
 mod undo;
 
@@ -26,6 +27,7 @@ pub use plan::{Destination, Encoded, FileStamp, NO_RIGHT, Plan, PlanItem, PlanSu
 pub use provenance::{CHANGED_OUTSIDE, Provenance};
 pub use report::{ItemResult, Report, Status};
 pub use session::{NotStarted, Session, import, tenant_lock_key};
+pub use sync_profile::SyncProfile;
 pub use to_cloud::{CloudSide, NOT_SIGNED_IN};
 pub use undo::{UndoOutcome, UndoReport, UndoResult, undo};
 

@@ -107,6 +107,15 @@ impl Destination {
         matches!(self, Self::Microsoft365 | Self::Both)
     }
 
+    /// `ad`, `m365`, `both`: the value of `import --to` and of a sync profile's `to`.
+    pub fn option_value(self) -> &'static str {
+        match self {
+            Self::Directory => "ad",
+            Self::Microsoft365 => "m365",
+            Self::Both => "both",
+        }
+    }
+
     /// "Active Directory", "Microsoft 365", "Active Directory and Microsoft 365".
     pub fn describe(self) -> &'static str {
         match self {

@@ -57,6 +57,16 @@ pub fn harness_any_script(dir: &Path) -> Harness<'static, App> {
     )
 }
 
+/// Steps the app until the status bar says something containing `text`.
+pub fn wait_for_status(h: &mut Harness<'static, App>, text: &str) {
+    wait_until(h, text, |h| {
+        h.state()
+            .status()
+            .message()
+            .is_some_and(|(m, _)| m.contains(text))
+    });
+}
+
 /// Steps the app until `cond` holds; the worker answers on its own threads, so this waits in
 /// real time, up to 30 seconds, then fails saying what it waited for.
 pub fn wait_until(

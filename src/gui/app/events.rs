@@ -27,6 +27,7 @@ impl App {
             FilePurpose::ImportReport => self.save_import_report(path),
             FilePurpose::ExportFolder(dns) => self.export_photos_to(&dns, path),
             FilePurpose::ImportMap => self.set_import_map(&path),
+            FilePurpose::SyncProfile => self.save_sync_profile(path),
         }
     }
 

@@ -8,6 +8,7 @@ mod notices;
 mod photo_canvas;
 mod photo_panel;
 mod row_actions;
+mod sync_profile;
 mod toolbar;
 
 use std::path::{Path, PathBuf};
@@ -462,6 +463,7 @@ impl App {
                 Some(WizardAction::PickReport) => self.pick(FilePurpose::ImportReport),
                 Some(WizardAction::PickMap) => self.pick(FilePurpose::ImportMap),
                 Some(WizardAction::SignInCloud) => self.cloud.show(&self.connect.prefs.ca_file),
+                Some(WizardAction::PickSyncProfile) => self.pick(FilePurpose::SyncProfile),
                 None => {}
             }
             return;

@@ -24,7 +24,7 @@ use super::worker::{Command, Event, Owner, ReqId, Worker};
 use crate::data_folder::DataFolder;
 use crate::directory::{PhotoAttribute, User};
 use crate::import::MatchBy;
-use crate::import::{Plan, Report};
+use crate::import::{Plan, Report, SyncProfile};
 use crate::photo::CropRect;
 
 use automatch::AutomatchStep;
@@ -89,6 +89,8 @@ pub enum WizardAction {
     PickMap,
     /// Sign in to Microsoft 365 (Summary step), to write there too.
     SignInCloud,
+    /// Where to save these choices as a nightly sync profile (Summary step).
+    PickSyncProfile,
 }
 
 pub struct Wizard {
@@ -188,8 +190,39 @@ impl Wizard {
             _ => self.finish.report().map(Report::to_csv),
         };
         if let Some(text) = text {
-            worker.send(Command::SaveText { path, text });
+            worker.send(Command::SaveText {
+                path,
+                text,
+                then: None,
+            });
         }
+    }
+
+    /// The wizard's choices as a nightly sync: the folder and pattern (or mapping file), the
+    /// size and budget, where the photos go, and whether photos changed outside adphoto are
+    /// replaced, put into `profile` (which holds the connection and the OU).
+    pub fn sync_profile(&self, mut profile: SyncProfile) -> Option<SyncProfile> {
+        let plan = self.summary.plan_to_run()?;
+        let memory = self.memory();
+        profile.folder = memory.folder?;
+        profile.recursive = memory.recursive;
+        match memory.map {
+            Some(map) => profile.map = Some(map),
+            None => profile.pattern = memory.pattern,
+        }
+        profile.size = Some(plan.target.size);
+        profile.max_bytes = Some(plan.target.max_bytes);
+        profile.to = Some(plan.to.option_value().into());
+        profile.overwrite_changed = plan.overwrite_changed;
+        if plan.attribute != PhotoAttribute::default() {
+            profile.attribute = Some(plan.attribute.name().to_string());
+        }
+        Some(profile)
+    }
+
+    /// The Summary's choice writes Microsoft 365 photos.
+    pub fn writes_cloud(&self) -> bool {
+        self.summary.plan_to_run().is_some_and(|p| p.to.cloud())
     }
 
     /// The import's report, once it is done.
@@ -369,6 +402,9 @@ impl Wizard {
                         Some(SummaryAction::SaveList) => action = Some(WizardAction::PickReport),
                         Some(SummaryAction::SignInCloud) => {
                             action = Some(WizardAction::SignInCloud);
+                        }
+                        Some(SummaryAction::SaveSyncProfile) => {
+                            action = Some(WizardAction::PickSyncProfile);
                         }
                         None => {}
                     }

@@ -25,6 +25,7 @@ enum Rights {
 pub(super) enum SummaryAction {
     SaveList,
     SignInCloud,
+    SaveSyncProfile,
 }
 
 #[derive(Default)]
@@ -185,12 +186,29 @@ impl SummaryStep {
              Users who already have this very photo are never written again.",
         );
         ui.add_space(6.0);
-        let save = ui
-            .button("Save list…")
-            .on_hover_text("Every user with the file to write, or why they are skipped (CSV)")
-            .clicked();
+        let (save, save_sync) = ui
+            .horizontal(|ui| {
+                let save = ui
+                    .button("Save list…")
+                    .on_hover_text(
+                        "Every user with the file to write, or why they are skipped (CSV)",
+                    )
+                    .clicked();
+                let save_sync = ui
+                    .button("Save as nightly sync…")
+                    .on_hover_text(
+                        "These choices as a profile for `adphoto sync`: every night it imports \
+                         into this OU what is new or changed in the folder, and nothing else \
+                         (never a password in the file)",
+                    )
+                    .clicked();
+                (save, save_sync)
+            })
+            .inner;
         if save {
             Some(SummaryAction::SaveList)
+        } else if save_sync {
+            Some(SummaryAction::SaveSyncProfile)
         } else if sign_in {
             Some(SummaryAction::SignInCloud)
         } else {

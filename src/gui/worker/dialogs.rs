@@ -59,6 +59,14 @@ pub(super) async fn pick_file(purpose: &FilePurpose) -> Option<PathBuf> {
                 .save_file()
                 .await
         }
+        FilePurpose::SyncProfile => {
+            dialog
+                .set_title("Save the nightly sync profile")
+                .set_file_name("nightly-sync.toml")
+                .add_filter("TOML", &["toml"])
+                .save_file()
+                .await
+        }
         FilePurpose::ImportMap => {
             dialog
                 .set_title("Choose the mapping file (CSV)")

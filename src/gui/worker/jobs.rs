@@ -274,7 +274,7 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
         Command::Undo(journal) => wizard::undo(s, id, journal).await,
         Command::CloudSignIn { opts, way } => super::cloud::sign_in(s, id, *opts, way).await,
         Command::CloudSignOut => super::cloud::sign_out(s, id).await,
-        Command::SaveText { path, text } => save_text(s, id, path, text).await,
+        Command::SaveText { path, text, then } => save_text(s, id, path, text, then).await,
         Command::PhotoRights(who) => wizard::photo_rights(s, id, who).await,
         Command::FindUnfinished => find_unfinished(s, id).await,
         Command::LoadProfiles { store, hint } => {
@@ -379,9 +379,15 @@ async fn pick_file(s: &WorkerState, id: ReqId, purpose: super::FilePurpose) {
     );
 }
 
-async fn save_text(s: &WorkerState, id: ReqId, path: PathBuf, text: String) {
+async fn save_text(s: &WorkerState, id: ReqId, path: PathBuf, text: String, then: Option<String>) {
     match tokio::fs::write(&path, text).await {
-        Ok(()) => s.emit(id, Event::JobDone(format!("Saved {}.", path.display()))),
+        Ok(()) => s.emit(
+            id,
+            Event::JobDone(match then {
+                Some(then) => format!("Saved {}. {then}", path.display()),
+                None => format!("Saved {}.", path.display()),
+            }),
+        ),
         Err(e) => s.emit(
             id,
             Event::JobFailed(format!("Cannot write {}: {e}", path.display())),

@@ -63,6 +63,8 @@ pub enum FilePurpose {
     ExportFolder(Vec<String>),
     /// A mapping file (CSV: file → attribute value) for the import wizard.
     ImportMap,
+    /// Where to save the wizard's choices as a sync profile (TOML).
+    SyncProfile,
 }
 
 /// How a person signs in to Microsoft 365 from the window.
@@ -186,6 +188,8 @@ pub enum Command {
     SaveText {
         path: PathBuf,
         text: String,
+        /// Said after "Saved PATH." (what to do with the file).
+        then: Option<String>,
     },
     /// Read a user's stored photo into the window's clipboard ("Copy photo", Ctrl+C).
     CopyPhoto(Box<User>),
