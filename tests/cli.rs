@@ -1571,3 +1571,128 @@ fn journal_entries(mut file: &[u8]) -> Vec<std::collections::HashMap<String, Str
     }
     entries
 }
+
+/// `--remove-missing`: a user whose file HR took away loses the photo adphoto made from it —
+/// saved first, put back by undo — and no one else does: not a user whose photo was changed
+/// outside adphoto since (reported), not one whose photo adphoto set another way, not anyone
+/// when the option is not given.
+#[test]
+fn remove_missing_takes_away_only_the_photos_adphoto_made_from_files_now_gone() {
+    let dc = TestDc::get();
+    let ca = dc.ca.display().to_string();
+    let env = dc.cli_env();
+    let data = tempfile::tempdir().unwrap();
+    // big1033–1036: no other test uses them.
+    let photos = photo_folder(
+        data.path(),
+        &[
+            ("big1033.png", picture(300, 400, 33, false)),
+            ("big1034.png", picture(300, 400, 34, false)),
+            ("big1035.png", picture(300, 400, 35, false)),
+        ],
+    );
+    let run = |args: &[&str]| adphoto_after(data.path(), &env, &["--ca-file", &ca], args);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run_elsewhere =
+        |args: &[&str]| adphoto_after(elsewhere.path(), &env, &["--ca-file", &ca], args);
+    for sam in ["big1033", "big1034", "big1035", "big1036"] {
+        let _ = run_elsewhere(&["photo", "rm", sam]);
+    }
+    let got = elsewhere.path().join("got.jpg");
+    let held = |sam: &str| {
+        let _ = std::fs::remove_file(&got);
+        let out = run_elsewhere(&["photo", "get", sam, "-o", got.to_str().unwrap()]);
+        out.status.success().then(|| std::fs::read(&got).unwrap())
+    };
+    let folder = photos.to_str().unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "--folder",
+            folder,
+            "--pattern",
+            "{sAMAccountName}",
+            "--ou",
+            &dc.big_ou,
+            "--yes",
+        ];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(out.status.success(), "{said}");
+        said
+    };
+    let said = import(&[]);
+    assert!(said.contains("3 written, 0 up to date"), "{said}");
+    let made_1033 = held("big1033").expect("big1033 has the import's photo");
+    // big1036 gets a photo from adphoto, not from this folder.
+    let other = data.path().join("other.png");
+    std::fs::write(&other, picture(200, 200, 36, false)).unwrap();
+    assert!(
+        run(&["photo", "set", "big1036", other.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    // HR takes two files away; someone else changes big1034's photo meanwhile.
+    std::fs::remove_file(photos.join("big1033.png")).unwrap();
+    std::fs::remove_file(photos.join("big1034.png")).unwrap();
+    let theirs = data.path().join("theirs.png");
+    std::fs::write(&theirs, picture(200, 200, 99, false)).unwrap();
+    assert!(
+        run_elsewhere(&["photo", "set", "big1034", theirs.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let theirs_1034 = held("big1034").unwrap();
+
+    // Not asked: nothing is removed.
+    let said = import(&[]);
+    assert!(said.contains("0 written, 1 up to date"), "{said}");
+    assert!(!said.contains("removed"), "{said}");
+    assert_eq!(held("big1033").as_deref(), Some(made_1033.as_slice()));
+
+    // Asked: exactly big1033's photo goes, saved first.
+    let report = data.path().join("removed.csv");
+    let said = import(&["--remove-missing", "--report", report.to_str().unwrap()]);
+    assert!(
+        said.contains("0 written, 1 removed, 1 up to date"),
+        "{said}"
+    );
+    assert_eq!(held("big1033"), None, "big1033's photo is removed");
+    assert_eq!(held("big1034").as_deref(), Some(theirs_1034.as_slice()));
+    assert!(held("big1035").is_some() && held("big1036").is_some());
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_path(&report)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let row = |sam: &str| rows.iter().find(|r| &r[1] == sam).unwrap().clone();
+    let r1033 = row("big1033");
+    assert_eq!(&r1033[4], "removed", "{r1033:?}");
+    let saved = r1033[6].split("the photo is saved in ").nth(1).unwrap();
+    assert_eq!(
+        std::fs::read(saved).unwrap(),
+        made_1033,
+        "the removed photo is saved"
+    );
+    assert!(
+        row("big1034")[6].contains("changed outside adphoto"),
+        "{:?}",
+        row("big1034")
+    );
+    let removal = said
+        .lines()
+        .find_map(|l| l.strip_prefix("Undo this import with: adphoto undo --import "))
+        .unwrap()
+        .to_string();
+    // Nothing more to remove on the next run.
+    let said = import(&["--remove-missing"]);
+    assert!(!said.contains("removed"), "{said}");
+
+    // Undo of that run puts the removed photo back.
+    let out = run(&["undo", "--import", &removal, "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(held("big1033").as_deref(), Some(made_1033.as_slice()));
+    assert!(run(&["undo", "--yes"]).status.success());
+}

@@ -463,6 +463,98 @@ fn killed_syncs_are_undone_and_the_next_sync_finishes_the_job() {
     );
 }
 
+/// `--remove-missing` keeps the promises of a write: a sync that removes photos, killed at
+/// every stage (before, while the removals are sent, after some are read back), and undone,
+/// leaves every user with the photo they had; run to the end it removes them all, and undone
+/// gives them all back.
+#[test]
+fn killed_removals_are_undone_byte_for_byte() {
+    let mut s = Scene::new(1321, 12, Duration::from_millis(2));
+    let original = s.before.clone();
+    // The photos the folder makes; the folder kept aside, to be emptied and filled again.
+    let out = s.sync().output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    s.before = s.users.iter().map(|u| s.photo(u)).collect();
+    assert!(s.before.iter().all(Option::is_some));
+    let kept = s.data.path().join("kept photos");
+    std::fs::rename(&s.photos, &kept).unwrap();
+    // Each run starts from photos the records speak for (an undone removal is the person's
+    // word to keep the photo: its record no longer stands): the files back, a sync that finds
+    // everyone up to date and notes it, then HR empties the folder.
+    let fresh_records = || {
+        std::fs::create_dir_all(&s.photos).unwrap();
+        for f in std::fs::read_dir(&kept).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, s.photos.join(f.file_name().unwrap())).unwrap();
+        }
+        let out = s.sync().output().unwrap();
+        assert!(
+            text(&out).contains("0 written, 12 up to date"),
+            "{}",
+            text(&out)
+        );
+        std::fs::remove_dir_all(&s.photos).unwrap();
+        std::fs::create_dir(&s.photos).unwrap();
+    };
+    // A sync that removes (`sync()` writes the profile; the flag is added to it).
+    let removing = || {
+        let cmd = s.sync();
+        let path = s.data.path().join("nightly.toml");
+        let mut t = std::fs::read_to_string(&path).unwrap();
+        t.push_str("remove_missing = true\n");
+        std::fs::write(&path, t).unwrap();
+        cmd
+    };
+    // Started, 12 Removing (journaled together), 12 Removed (together), Finished.
+    let mut seen = Vec::new();
+    for (run, k) in [0usize, 1, 2, 13, 14, 25, 26].into_iter().enumerate() {
+        fresh_records();
+        let old = journal::all(&s.journals());
+        let mut child = removing().spawn().unwrap();
+        if k == 0 {
+            std::thread::sleep(Duration::from_millis(150));
+        } else if !wait_for_lines(&mut child, &s.journals(), &old, k) {
+            let out = child.wait_with_output().unwrap();
+            panic!("run {run}: the sync ended before line {k}:\n{}", text(&out));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let newest = newest_journal(&s.journals()).filter(|j| !old.contains(j));
+        let state = newest.as_deref().map_or("no journal yet".into(), at_kill);
+        if let Some(j) = newest {
+            let id = j.file_stem().unwrap().to_string_lossy().into_owned();
+            let out = s.cmd(&["undo", "--import", &id, "--yes"]).output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "run {run} ({state}):\n{}",
+                text(&out)
+            );
+        }
+        s.assert_as_before(&format!("run {run}, killed at {state}"));
+        seen.push(format!("run {run}: killed at line {k:2}: {state}"));
+    }
+    println!("{}", seen.join("\n"));
+    // To the end: every photo removed, each saved; undone, every photo back.
+    fresh_records();
+    let out = removing().output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("0 written, 12 removed"),
+        "{}",
+        text(&out)
+    );
+    assert!(s.users.iter().all(|u| s.photo(u).is_none()));
+    let newest = newest_journal(&s.journals()).unwrap();
+    let id = newest.file_stem().unwrap().to_string_lossy().into_owned();
+    let out = s.cmd(&["undo", "--import", &id, "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    s.assert_as_before("after the removals were undone");
+    // And the first sync undone too: as before the test.
+    s.before = original;
+    s.undo_puts_everyone_back("after every sync was undone");
+}
+
 #[test]
 fn imports_to_ad_and_microsoft_365_killed_anywhere_are_undone_on_both() {
     let s = Scene::new(1217, 10, Duration::from_millis(2)).with_cloud(Duration::from_millis(15));

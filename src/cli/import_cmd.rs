@@ -37,6 +37,11 @@ pub struct ImportArgs {
     /// they are left as they are and reported as "changed outside adphoto").
     #[arg(long)]
     pub overwrite_changed: bool,
+    /// Remove the photo of a user whose file is gone from the folder since adphoto made their
+    /// photo from it (saved first; undo puts it back). Only photos adphoto made from this
+    /// folder and that nobody changed since are removed. Off unless given.
+    #[arg(long)]
+    pub remove_missing: bool,
     /// The safety valve: write nothing if more than this share of the users considered would
     /// get a new photo at once (`adphoto sync`: 20 unless --allow-mass-change).
     #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=100))]
@@ -113,6 +118,7 @@ pub async fn import(
     let mut plan = choices.plan(&users, &m.scan.files, target, photo.clone());
     plan.to = args.to.into();
     plan.overwrite_changed = args.overwrite_changed;
+    plan.remove_missing = args.remove_missing.then(|| args.source.folder.clone());
     plan.max_change_share = args.max_change_percent.map(|p| f64::from(p) / 100.0);
     // Users this account may not change are left out before anything is sent (dry run too).
     if let Err(e) = import::check_rights(dir, &mut plan).await {
@@ -153,6 +159,13 @@ pub async fn import(
         }
         for &f in &unused {
             say!("  unused {}", m.scan.files[f].path.display());
+        }
+        if args.remove_missing {
+            say!(
+                "  (--remove-missing: a user above without a file loses the photo adphoto made \
+                 from a file of this folder that is gone, if it is still that photo; checked \
+                 when it runs)"
+            );
         }
         if let Some(path) = &args.report {
             write_file(path, plan.preview_report().to_csv().as_bytes())?;

@@ -114,6 +114,7 @@ pub fn import_argv(profile: &SyncProfile, base_dir: &Path, args: &SyncArgs) -> V
         (p.contacts, "--contacts"),
         (p.recursive, "--recursive"),
         (p.overwrite_changed, "--overwrite-changed"),
+        (p.remove_missing, "--remove-missing"),
         (args.dry_run, "--dry-run"),
         (true, "--yes"),
     ] {

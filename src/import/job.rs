@@ -193,7 +193,7 @@ pub(super) async fn run_to(
 ) -> Report {
     let started = Instant::now();
     let legs = usize::from(plan.to.directory()) + usize::from(plan.to.cloud());
-    let all = plan.items.len() * legs;
+    let mut all = plan.items.len() * legs;
     // The directory's leg works on this plan: with no items when it is not a destination.
     let ad_only;
     let full = plan;
@@ -207,12 +207,25 @@ pub(super) async fn run_to(
         &ad_only
     };
     // Who the records show up to date or changed outside adphoto: decided before encoding.
-    let (todo, early) = match &made {
+    let (mut todo, mut early) = match &made {
         Some(m) if plan.to.directory() => sort_out(dir, plan, m, backups).await,
         _ => (plan.clone(), Vec::new()),
     };
+    // `--remove-missing`: whose file is gone and who holds what adphoto made from it. Their
+    // "no file" lines give way to what becomes of them.
+    let (removals, kept) = match (&made, &full.remove_missing) {
+        (Some(m), Some(folder)) if plan.to.directory() => {
+            super::removal::find(dir, plan, folder, m, backups).await
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    todo.skipped.retain(|(u, _)| {
+        !removals.iter().any(|r| r.dn() == u.dn) && !kept.iter().any(|k| k.dn == u.dn)
+    });
+    early.extend(kept);
+    all += removals.len();
     // The safety valve: a wrong pattern or folder must not rewrite everyone at once.
-    if let Some(why) = too_many_changes(full, todo.items.len()) {
+    if let Some(why) = too_many_changes(full, todo.items.len() + removals.len()) {
         if let Some(j) = journal.take() {
             let path = j.path().to_path_buf();
             drop(j);
@@ -409,8 +422,38 @@ pub(super) async fn run_to(
                 .map(|i| plan.items[i].user.dn.clone()),
         );
     }
+    // The removals, once every new photo had its turn (a stopped run removes nothing more).
+    let removed = if unreachable.is_none() && !cancel.is_cancelled() {
+        let removed = super::removal::remove(&ctx, removals).await;
+        for r in &removed {
+            done += 1;
+            on_progress(&Progress {
+                done,
+                total: all,
+                elapsed: started.elapsed(),
+                last: r.clone(),
+                writing: 0,
+                to_cloud: false,
+            });
+        }
+        removed
+    } else {
+        let reason = match &unreachable {
+            Some(why) => super::report::not_attempted(why),
+            None => CANCELLED_BEFORE.to_string(),
+        };
+        removals
+            .iter()
+            .map(|r| r.not_attempted(reason.clone()))
+            .collect()
+    };
     // What made each photo the users now hold, for the next run.
     if let Some(m) = made.as_mut() {
+        for r in &removed {
+            if matches!(r.status, Status::Removed { .. }) {
+                m.forget(&r.dn);
+            }
+        }
         for (i, r) in results.iter().enumerate() {
             if let Some(r) = r
                 && matches!(r.status, Status::Written { .. } | Status::UpToDate)
@@ -439,6 +482,7 @@ pub(super) async fn run_to(
             })
         })
         .chain(early)
+        .chain(removed)
         .chain(plan.skipped.iter().map(|(u, why)| {
             let reason = why.to_string();
             ItemResult::new(u, None, Status::Skipped { reason })

@@ -70,6 +70,27 @@ pub enum Entry {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cloud: Option<String>,
     },
+    /// `--remove-missing`: the old photo is on disk and its removal is about to be sent (from
+    /// here on the user may hold no photo).
+    Removing {
+        /// The user.
+        dn: String,
+        /// The file the photo was made from, gone from the folder since.
+        file: PathBuf,
+        /// The saved photo.
+        backup: Option<PathBuf>,
+        /// sha256 of the saved photo.
+        old_sha256: Option<String>,
+    },
+    /// The photo was removed (read back: none).
+    Removed {
+        /// The user.
+        dn: String,
+        /// The file the photo was made from.
+        file: PathBuf,
+        /// The saved photo (undo puts it back).
+        backup: Option<PathBuf>,
+    },
     /// The write was refused or could not be made.
     Failed {
         /// The user.
@@ -208,6 +229,8 @@ pub struct Touched {
     pub old_sha256: Option<String>,
     /// `Some(Entra object id)`: this is the user's Microsoft 365 photo, not the directory's.
     pub cloud: Option<String>,
+    /// The import removed the photo (`--remove-missing`): holding none is holding its value.
+    pub removed: bool,
 }
 
 /// How an import's run ended.
@@ -244,6 +267,8 @@ pub struct Summary {
     pub written: usize,
     /// Users whose Microsoft 365 photo was written.
     pub cloud_written: usize,
+    /// Users whose photo was removed (`--remove-missing`).
+    pub removed: usize,
     /// Users whose write failed.
     pub failed: usize,
     /// How the run ended.
@@ -306,6 +331,13 @@ impl Summary {
             "import of {when} on {}{base}: {} of {} written, {end}",
             self.server, self.written, self.items
         );
+        if self.removed > 0 {
+            text = text.replacen(
+                " written,",
+                &format!(" written, {} photos removed,", self.removed),
+                1,
+            );
+        }
         if self.cloud_written > 0 {
             text = text.replacen(
                 " written,",
@@ -350,6 +382,7 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
         items: 0,
         written: 0,
         cloud_written: 0,
+        removed: 0,
         failed: 0,
         end: End::Stopped,
         left: Vec::new(),
@@ -394,7 +427,29 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                     backup,
                     old_sha256,
                     cloud,
+                    removed: false,
                 })
+            }
+            Entry::Removing {
+                dn,
+                file,
+                backup,
+                old_sha256,
+            } => {
+                doubt.insert(key(&dn, None), true);
+                users.touch(Touched {
+                    dn,
+                    file,
+                    new_sha256: Vec::new(),
+                    backup,
+                    old_sha256,
+                    cloud: None,
+                    removed: true,
+                })
+            }
+            Entry::Removed { dn, .. } => {
+                doubt.insert(key(&dn, None), false);
+                s.removed += 1;
             }
             // An older journal's Writing (no hashes): only its Written line can be undone.
             Entry::Writing { sha256: None, .. } => {}
@@ -420,6 +475,7 @@ pub fn summarize(path: &Path) -> std::io::Result<Summary> {
                     old_sha256: None,
                     backup,
                     cloud,
+                    removed: false,
                 });
             }
             Entry::Failed {
@@ -697,6 +753,49 @@ mod tests {
         );
         assert_eq!(summarize(&p).unwrap().end, End::Finished);
         assert_eq!(all(dir.path()), vec![p]);
+    }
+
+    /// A removal is a change like a write: in doubt once journaled, left to undo (holding no
+    /// photo is holding its value), counted once read back, settled by an undo.
+    #[test]
+    fn a_removal_is_left_to_undo_until_an_undo_settles_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.jsonl");
+        let mut j = Journal::create(p.clone()).unwrap();
+        started(&mut j);
+        let removing = |dn: &str| Entry::Removing {
+            dn: dn.into(),
+            file: format!("{dn}.jpg").into(),
+            backup: Some(format!("/b/{dn}.jpg").into()),
+            old_sha256: Some("aa".into()),
+        };
+        j.append_all(&[removing("CN=x"), removing("CN=y")]).unwrap();
+        let s = summarize(&p).unwrap();
+        assert_eq!((s.removed, s.in_doubt, s.left.len()), (0, 2, 2));
+        assert!(s.left.iter().all(|t| t.removed && t.new_sha256.is_empty()));
+        j.append(&Entry::Removed {
+            dn: "CN=x".into(),
+            file: "CN=x.jpg".into(),
+            backup: Some("/b/CN=x.jpg".into()),
+        })
+        .unwrap();
+        let s = summarize(&p).unwrap();
+        assert_eq!((s.removed, s.in_doubt, s.left.len()), (1, 1, 2));
+        assert!(
+            s.describe().contains("1 photos removed"),
+            "{}",
+            s.describe()
+        );
+        for dn in ["CN=x", "CN=y"] {
+            j.append(&Entry::Undone {
+                dn: dn.into(),
+                how: UndoneHow::PutBack,
+                cloud: None,
+            })
+            .unwrap();
+        }
+        let s = summarize(&p).unwrap();
+        assert_eq!((s.left.len(), s.put_back, s.in_doubt), (0, 2, 0));
     }
 
     #[test]

@@ -80,6 +80,10 @@ pub struct Plan {
     /// The safety valve: the most photos one run may change, as a share (0–1) of the users
     /// considered; a run that would change more writes nothing and says why. `None`: no limit.
     pub max_change_share: Option<f64>,
+    /// `--remove-missing`: the import's folder. A user whose photo adphoto made from a file in
+    /// it that is gone since (and who still holds exactly that photo) loses the photo, saved
+    /// first. `None` (the default): nothing is ever removed.
+    pub remove_missing: Option<PathBuf>,
 }
 
 /// Where an import sends its photos. Both: the same file and crop make a photo for the
@@ -154,6 +158,7 @@ impl Plan {
             to: Destination::Directory,
             overwrite_changed: false,
             max_change_share: None,
+            remove_missing: None,
         }
     }
 

@@ -169,10 +169,20 @@ impl Provenance {
 
     /// The user's record, if it still stands (no later change by adphoto: the latest backup is
     /// the one it noted).
-    fn standing(&self, item: &PlanItem, backups: &BackupStore, attribute: &str) -> Option<&Made> {
-        let made = self.made.get(&key(&item.user.dn))?;
-        let latest = backups.latest(&item.user, attribute).ok()?.map(mark);
+    pub(super) fn standing(
+        &self,
+        user: &crate::directory::User,
+        backups: &BackupStore,
+        attribute: &str,
+    ) -> Option<&Made> {
+        let made = self.made.get(&key(&user.dn))?;
+        let latest = backups.latest(user, attribute).ok()?.map(mark);
         (latest == made.latest_backup).then_some(made)
+    }
+
+    /// `dn` holds no photo of adphoto's any more (it was removed): no record.
+    pub(super) fn forget(&mut self, dn: &str) {
+        self.made.remove(&key(dn));
     }
 
     /// What the record says of `item`, whose user holds a photo of sha256 `held` now.
@@ -183,7 +193,7 @@ impl Provenance {
         held: Option<&str>,
         backups: &BackupStore,
     ) -> Judged {
-        let Some(made) = self.standing(item, backups, plan.attribute.name()) else {
+        let Some(made) = self.standing(&item.user, backups, plan.attribute.name()) else {
             return Judged::Unknown;
         };
         if held != Some(made.photo_sha256.as_str()) {
@@ -198,7 +208,7 @@ impl Provenance {
 
     /// Whether there is a record for `item`'s user that still stands.
     pub fn has(&self, plan: &Plan, item: &PlanItem, backups: &BackupStore) -> bool {
-        self.standing(item, backups, plan.attribute.name())
+        self.standing(&item.user, backups, plan.attribute.name())
             .is_some()
     }
 

@@ -41,6 +41,12 @@ pub enum Status {
     /// The user already holds exactly this photo: nothing written, nothing backed up, nothing
     /// journaled — a re-run that changes nothing does nothing.
     UpToDate,
+    /// `--remove-missing`: the photo adphoto made from a file that is gone from the folder was
+    /// removed (read back: none).
+    Removed {
+        /// Where the removed photo was saved.
+        backup: Option<PathBuf>,
+    },
 }
 
 /// One user's line of the report.
@@ -108,6 +114,11 @@ impl Report {
         self.count(|s| matches!(s, Status::Written { .. }))
     }
 
+    /// Users whose photo was removed (`--remove-missing`).
+    pub fn removed(&self) -> usize {
+        self.count(|s| matches!(s, Status::Removed { .. }))
+    }
+
     /// Users attempted whose write failed.
     pub fn failed(&self) -> usize {
         self.count(|s| matches!(s, Status::Failed { .. }))
@@ -130,9 +141,15 @@ impl Report {
             let n = |f: fn(&Status) -> bool| rs.iter().filter(|r| f(&r.status)).count();
             let outside =
                 n(|s| matches!(s, Status::Skipped { reason } if reason == super::CHANGED_OUTSIDE));
+            let removed = n(|s| matches!(s, Status::Removed { .. }));
             format!(
-                "{} written, {} up to date, {} failed, {} skipped{}",
+                "{} written, {}{} up to date, {} failed, {} skipped{}",
                 n(|s| matches!(s, Status::Written { .. })),
+                if removed > 0 {
+                    format!("{removed} removed, ")
+                } else {
+                    String::new()
+                },
                 n(|s| matches!(s, Status::UpToDate)),
                 n(|s| matches!(s, Status::Failed { .. })),
                 n(|s| matches!(s, Status::Skipped { .. })),
@@ -197,6 +214,17 @@ impl Report {
                         .unwrap_or_default(),
                 ),
                 Status::Failed { reason } => ("failed", String::new(), reason.clone()),
+                Status::Removed { backup } => (
+                    "removed",
+                    String::new(),
+                    format!(
+                        "its file is gone from the folder; the photo is saved in {}",
+                        backup
+                            .as_ref()
+                            .map(|b| b.display().to_string())
+                            .unwrap_or_default()
+                    ),
+                ),
                 Status::UpToDate => (
                     "up to date",
                     String::new(),

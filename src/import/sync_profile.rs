@@ -97,6 +97,10 @@ pub struct SyncProfile {
     /// Replace photos changed outside adphoto (`--overwrite-changed`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub overwrite_changed: bool,
+    /// Remove the photo adphoto made from a file that is gone from the folder since
+    /// (`--remove-missing`; saved first, undo puts it back).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub remove_missing: bool,
 }
 
 fn is_false(b: &bool) -> bool {

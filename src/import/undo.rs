@@ -342,9 +342,14 @@ impl Batch<'_> {
             };
             let old_sha = old.as_deref().map(sha256_hex);
             let current_sha = found.photo.as_deref().map(sha256_hex);
-            let holds_new = current_sha
-                .as_ref()
-                .is_some_and(|c| t.new_sha256.contains(c));
+            // What the import left: its photo, or — a removal — no photo at all.
+            let holds_new = if t.removed {
+                current_sha.is_none()
+            } else {
+                current_sha
+                    .as_ref()
+                    .is_some_and(|c| t.new_sha256.contains(c))
+            };
             if !holds_new {
                 out[at] = Some(Ok(if current_sha == old_sha {
                     UndoOutcome::AlreadyAsBefore

@@ -262,6 +262,7 @@ fn results_ui(ui: &mut egui::Ui, report: &Report, undone: Option<&UndoReport>) {
                 Status::Skipped { reason } => ui.weak(format!("skipped: {reason}")),
                 Status::Planned { .. } => ui.weak("not written yet"),
                 Status::UpToDate => ui.weak("up to date: already this photo"),
+                Status::Removed { .. } => ui.label("removed: its file is gone from the folder"),
             };
             ui.end_row();
         }
