@@ -231,7 +231,18 @@ impl Scene {
     }
 
     /// [`Self::kill_at_line_and_undo`] for this command (an import, or a sync).
-    fn kill_at_line_and_undo_of(&self, mut command: Command, run: usize, k: usize) -> String {
+    fn kill_at_line_and_undo_of(&self, command: Command, run: usize, k: usize) -> String {
+        self.kill_at_line_and_undo_with(command, run, k, false)
+    }
+
+    /// The same; `only_it`: undo the killed run alone (`undo --import ID`), not every import.
+    fn kill_at_line_and_undo_with(
+        &self,
+        mut command: Command,
+        run: usize,
+        k: usize,
+        only_it: bool,
+    ) -> String {
         let old = journal::all(&self.journals());
         let mut child = command.spawn().unwrap();
         if k == 0 {
@@ -245,18 +256,31 @@ impl Scene {
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let state = newest_journal(&self.journals())
-            .filter(|j| !old.contains(j))
-            .map_or("no journal yet".into(), |j| at_kill(&j));
-        let out = self.undo();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "run {run} ({state}):\n{}",
-            text(&out)
-        );
+        let newest = newest_journal(&self.journals()).filter(|j| !old.contains(j));
+        let state = newest.as_deref().map_or("no journal yet".into(), at_kill);
+        let out = match (only_it, &newest) {
+            (false, _) => Some(self.undo()),
+            (true, Some(j)) => Some(self.undo_import(j)),
+            (true, None) => None,
+        };
+        if let Some(out) = out {
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "run {run} ({state}):\n{}",
+                text(&out)
+            );
+        }
         self.assert_as_before(&format!("run {run}, killed at {state}"));
         state
+    }
+
+    /// `adphoto undo --import ID` of the import whose journal is `j`.
+    fn undo_import(&self, j: &Path) -> Output {
+        let id = j.file_stem().unwrap().to_string_lossy().into_owned();
+        self.cmd(&["undo", "--import", &id, "--yes"])
+            .output()
+            .unwrap()
     }
 
     /// Every user also in Microsoft 365 (found by onPremisesImmutableId), a third of them with
@@ -365,7 +389,8 @@ fn at_kill(p: &Path) -> String {
                 open += 1;
                 cloud += i32::from(c.is_some());
             }
-            Entry::Written { .. } | Entry::Failed { .. } => open -= 1,
+            Entry::Removing { .. } => open += 1,
+            Entry::Written { .. } | Entry::Removed { .. } | Entry::Failed { .. } => open -= 1,
             _ => {}
         }
     }
@@ -437,7 +462,8 @@ fn killed_imports_are_undone_byte_for_byte() {
 /// make the next run skip anyone; and once a run has finished, the next changes nothing.
 #[test]
 fn killed_syncs_are_undone_and_the_next_sync_finishes_the_job() {
-    let s = Scene::new(1301, 12, Duration::from_millis(2));
+    // 10 ms each way: a kill lands among writes on their way, even on a loaded machine.
+    let s = Scene::new(1301, 12, Duration::from_millis(10));
     // 12 users: Started + Writing and Written for each = 25 lines, then Finished.
     let points = [0, 1, 2, 3, 5, 8, 11, 14, 17, 20, 23, 25];
     let mut seen = Vec::new();
@@ -469,7 +495,7 @@ fn killed_syncs_are_undone_and_the_next_sync_finishes_the_job() {
 /// gives them all back.
 #[test]
 fn killed_removals_are_undone_byte_for_byte() {
-    let mut s = Scene::new(1321, 12, Duration::from_millis(2));
+    let mut s = Scene::new(1321, 12, Duration::from_millis(10));
     let original = s.before.clone();
     // The photos the folder makes; the folder kept aside, to be emptied and filled again.
     let out = s.sync().output().unwrap();
@@ -509,32 +535,15 @@ fn killed_removals_are_undone_byte_for_byte() {
     let mut seen = Vec::new();
     for (run, k) in [0usize, 1, 2, 13, 14, 25, 26].into_iter().enumerate() {
         fresh_records();
-        let old = journal::all(&s.journals());
-        let mut child = removing().spawn().unwrap();
-        if k == 0 {
-            std::thread::sleep(Duration::from_millis(150));
-        } else if !wait_for_lines(&mut child, &s.journals(), &old, k) {
-            let out = child.wait_with_output().unwrap();
-            panic!("run {run}: the sync ended before line {k}:\n{}", text(&out));
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-        let newest = newest_journal(&s.journals()).filter(|j| !old.contains(j));
-        let state = newest.as_deref().map_or("no journal yet".into(), at_kill);
-        if let Some(j) = newest {
-            let id = j.file_stem().unwrap().to_string_lossy().into_owned();
-            let out = s.cmd(&["undo", "--import", &id, "--yes"]).output().unwrap();
-            assert_eq!(
-                out.status.code(),
-                Some(0),
-                "run {run} ({state}):\n{}",
-                text(&out)
-            );
-        }
-        s.assert_as_before(&format!("run {run}, killed at {state}"));
+        let state = s.kill_at_line_and_undo_with(removing(), run, k, true);
         seen.push(format!("run {run}: killed at line {k:2}: {state}"));
     }
     println!("{}", seen.join("\n"));
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("last 'removing', 12 writes in flight")),
+        "no kill landed while the removals were on their way: {seen:#?}"
+    );
     // To the end: every photo removed, each saved; undone, every photo back.
     fresh_records();
     let out = removing().output().unwrap();
@@ -545,9 +554,7 @@ fn killed_removals_are_undone_byte_for_byte() {
         text(&out)
     );
     assert!(s.users.iter().all(|u| s.photo(u).is_none()));
-    let newest = newest_journal(&s.journals()).unwrap();
-    let id = newest.file_stem().unwrap().to_string_lossy().into_owned();
-    let out = s.cmd(&["undo", "--import", &id, "--yes"]).output().unwrap();
+    let out = s.undo_import(&newest_journal(&s.journals()).unwrap());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     s.assert_as_before("after the removals were undone");
     // And the first sync undone too: as before the test.

@@ -173,7 +173,8 @@ pub async fn import(
         }
         return Ok(Outcome::Ok);
     }
-    if plan.items.is_empty() {
+    // (With --remove-missing a folder HR emptied still has its removals to make.)
+    if plan.items.is_empty() && plan.remove_missing.is_none() {
         say!("Nothing to write.");
         return Ok(Outcome::Ok);
     }
@@ -200,9 +201,14 @@ pub async fn import(
     };
     if !args.yes {
         confirm(&format!(
-            "Write {} photos to {}?",
+            "Write {} photos to {}{}?",
             sum.to_write,
-            plan.to.describe()
+            plan.to.describe(),
+            if plan.remove_missing.is_some() {
+                ", and remove those adphoto made from files now gone from the folder"
+            } else {
+                ""
+            }
         ))?;
     }
     for old in &unfinished {
@@ -267,7 +273,7 @@ fn finish(report: &Report, csv: Option<&PathBuf>) -> Result<Outcome, Failure> {
         say!("Report saved to {}", path.display());
     }
     let failed = report.failed() + report.cloud_failed();
-    if report.written() + report.cloud_written() > 0 || failed > 0 {
+    if report.written() + report.removed() + report.cloud_written() > 0 || failed > 0 {
         say!("Undo this import with: adphoto undo --import {}", report.id);
     }
     if report.written() > 0 && report.cloud.is_empty() {

@@ -62,6 +62,19 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Progress of the directory's leg with `last` just finished outside a batch (sorted out
+    /// before encoding, or removed).
+    fn settled(done: usize, total: usize, started: Instant, last: &ItemResult) -> Self {
+        Self {
+            done,
+            total,
+            elapsed: started.elapsed(),
+            last: last.clone(),
+            writing: 0,
+            to_cloud: false,
+        }
+    }
+
     /// Users per second so far.
     pub fn rate(&self) -> f64 {
         self.done as f64 / self.elapsed.as_secs_f64().max(1e-3)
@@ -266,14 +279,7 @@ pub(super) async fn run_to(
     let mut done = 0;
     for r in &early {
         done += 1;
-        on_progress(&Progress {
-            done,
-            total: all,
-            elapsed: started.elapsed(),
-            last: r.clone(),
-            writing: 0,
-            to_cloud: false,
-        });
+        on_progress(&Progress::settled(done, all, started, r));
     }
     // Each photo's source file and sha256, for the records of what made it.
     let mut sources: HashMap<usize, (SourceFile, String)> = HashMap::new();
@@ -427,14 +433,7 @@ pub(super) async fn run_to(
         let removed = super::removal::remove(&ctx, removals).await;
         for r in &removed {
             done += 1;
-            on_progress(&Progress {
-                done,
-                total: all,
-                elapsed: started.elapsed(),
-                last: r.clone(),
-                writing: 0,
-                to_cloud: false,
-            });
+            on_progress(&Progress::settled(done, all, started, r));
         }
         removed
     } else {
