@@ -1049,6 +1049,27 @@ fn the_window_and_the_command_line_plan_the_same_import() {
             .collect()
     };
     assert_eq!(skipped(&report.to_csv()), skipped(&cli));
+
+    // The same folder again: the Summary says before anything runs that the three already
+    // have this very photo (the records of the import just made), and the import agrees.
+    h.state_mut().open_wizard();
+    gui_common::choose_folder(&mut h, &photos, 6);
+    automatch_by_logon_name(&mut h, 3);
+    click_through(&mut h, &["Next", "Next"]);
+    wait_until(&mut h, "the records' count", |h| {
+        h.query_by_label_contains("3 of them already have this very photo")
+            .is_some()
+    });
+    click_when_enabled(&mut h, "Start import");
+    wait_until(&mut h, "the second import", |h| {
+        h.state().wizard().unwrap().report().is_some()
+    });
+    let report = h.state().wizard().unwrap().report().unwrap();
+    assert_eq!(
+        (report.written(), report.up_to_date()),
+        (0, 3),
+        "{report:?}"
+    );
 }
 
 /// The plan is the engine's, whatever was on screen: a folder with a JPEG cut short (its

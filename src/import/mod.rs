@@ -25,7 +25,7 @@ pub use job::{Cancel, JobOptions, Progress, run};
 pub use journal::Journal;
 pub use matched::{MatchBy, Matched, match_files, scan};
 pub use plan::{Destination, Encoded, FileStamp, NO_RIGHT, Plan, PlanItem, PlanSummary, new_id};
-pub use provenance::{CHANGED_OUTSIDE, Provenance};
+pub use provenance::{CHANGED_OUTSIDE, Foreseen, Provenance, foresee};
 pub use removal::GONE_BUT_CHANGED;
 pub use report::{ItemResult, Report, Status};
 pub use session::{NotStarted, Session, import, tenant_lock_key};

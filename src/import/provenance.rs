@@ -238,6 +238,41 @@ impl Provenance {
     }
 }
 
+/// What the records already say of a plan, before it runs: how many users hold the photo it
+/// would write (not written again) and how many a person changed since adphoto wrote them
+/// (left alone unless [`Plan::overwrite_changed`]). At least these; the run finds more "up to
+/// date" among users without a record by comparing the photos it makes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Foreseen {
+    /// Users who hold what this very source and these settings made.
+    pub up_to_date: usize,
+    /// Users whose photo was changed outside adphoto since it wrote it.
+    pub changed_outside: usize,
+}
+
+/// [`Foreseen`] for `plan` against `dir`, from the data folder's records (the window's
+/// Summary asks it; a few searches, nothing decoded, nothing written).
+pub async fn foresee(
+    dir: &crate::directory::Directory,
+    data: &DataFolder,
+    plan: &Plan,
+) -> Foreseen {
+    let made = Provenance::load(data, &dir.lock_key().await, plan.attribute.name());
+    let plan = Plan {
+        overwrite_changed: false,
+        ..plan.clone()
+    };
+    let (_, done) = sort_out(dir, &plan, &made, &BackupStore::in_folder(data)).await;
+    let count =
+        |f: fn(&super::report::Status) -> bool| done.iter().filter(|r| f(&r.status)).count();
+    Foreseen {
+        up_to_date: count(|s| matches!(s, super::report::Status::UpToDate)),
+        changed_outside: count(
+            |s| matches!(s, super::report::Status::Skipped { reason } if reason == CHANGED_OUTSIDE),
+        ),
+    }
+}
+
 /// Sorts out, before anything is encoded, the users the records speak for: up to date (this
 /// source and these settings made what they hold: nothing to do, not decoded again) and
 /// changed outside adphoto (left alone unless the plan says [`Plan::overwrite_changed`]). Their photos are read with

@@ -251,6 +251,7 @@ impl App {
             | Event::CropLoaded(_)
             | Event::CropEncoded(_)
             | Event::PhotoRights(_)
+            | Event::Foreseen(_)
             | Event::CloudDeviceCode { .. }
             | Event::CloudSignedIn(_) => {}
             Event::Cancelled => {

@@ -285,6 +285,7 @@ impl Wizard {
             Event::ImportDone(report) => self.finish.done(id, *report),
             Event::Undone(result) => self.finish.undone(id, result),
             Event::PhotoRights(result) => self.summary.rights_arrived(id, result),
+            Event::Foreseen(found) => self.summary.foreseen(id, found),
             other => return Some(other),
         }
         None

@@ -6,7 +6,7 @@ use super::ask;
 use crate::data_folder::DataFolder;
 use crate::directory::PhotoAttribute;
 use crate::gui::worker::{Command, ReqId, Worker};
-use crate::import::{Destination, Plan, PlanSummary};
+use crate::import::{Destination, Foreseen, Plan, PlanSummary};
 
 /// Where the rights check stands.
 #[derive(Debug, Default, PartialEq)]
@@ -37,6 +37,9 @@ pub(super) struct SummaryStep {
     to: Destination,
     /// "Replace photos changed outside adphoto".
     overwrite_changed: bool,
+    /// What the records of earlier imports say: asked once, with the rights.
+    foreseen: Option<Foreseen>,
+    foresee_request: Option<ReqId>,
 }
 
 impl SummaryStep {
@@ -48,6 +51,15 @@ impl SummaryStep {
             rights: Rights::NotAsked,
             to: Destination::Directory,
             overwrite_changed: false,
+            foreseen: None,
+            foresee_request: None,
+        }
+    }
+
+    /// The records' answer ([`crate::import::foresee`]).
+    pub(super) fn foreseen(&mut self, id: ReqId, found: Foreseen) {
+        if self.foresee_request == Some(id) {
+            self.foreseen = Some(found);
         }
     }
 
@@ -139,9 +151,32 @@ impl SummaryStep {
         };
         if self.rights == Rights::NotAsked && !plan.items.is_empty() {
             self.rights = Rights::Asking(ask(worker, Command::PhotoRights(plan.who())));
+            self.foresee_request = Some(ask(worker, Command::Foresee(Box::new(plan.clone()))));
         }
         let s = &self.numbers;
         ui.label(format!("{} photos to write", s.to_write));
+        if let Some(f) = self
+            .foreseen
+            .filter(|f| f.up_to_date + f.changed_outside > 0)
+        {
+            if f.up_to_date > 0 {
+                ui.label(format!(
+                    "{} of them already have this very photo (from the last import): not \
+                     written again",
+                    f.up_to_date
+                ));
+            }
+            if f.changed_outside > 0 {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "{} were changed outside adphoto since it wrote them: left as they \
+                         are unless \"Replace photos changed outside adphoto\" is ticked",
+                        f.changed_outside
+                    ),
+                );
+            }
+        }
         ui.label(format!(
             "{} replace an existing photo (the old one is saved first, in {})",
             s.replacing,

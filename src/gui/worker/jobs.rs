@@ -276,6 +276,7 @@ async fn run(s: &WorkerState, id: ReqId, cmd: Command) {
         Command::CloudSignOut => super::cloud::sign_out(s, id).await,
         Command::SaveText { path, text, then } => save_text(s, id, path, text, then).await,
         Command::PhotoRights(who) => wizard::photo_rights(s, id, who).await,
+        Command::Foresee(plan) => wizard::foresee(s, id, *plan).await,
         Command::FindUnfinished => find_unfinished(s, id).await,
         Command::LoadProfiles { store, hint } => {
             let result = off_thread(move || {

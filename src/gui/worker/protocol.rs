@@ -214,6 +214,8 @@ pub enum Command {
     },
     /// May the signed-in account change these users' photos (the wizard's Summary)?
     PhotoRights(Vec<crate::directory::Who>),
+    /// What the records of earlier imports say of this plan (the wizard's Summary).
+    Foresee(Box<crate::import::Plan>),
     /// Look for a domain controller in DNS to suggest in the connect dialog.
     SuggestServer,
     /// Find the imports that stopped before their end (the notice at start).
@@ -304,6 +306,8 @@ pub enum Event {
     },
     /// Per user asked, in order: may the account change the photo (`None`: not known).
     PhotoRights(Result<Vec<Option<bool>>, String>),
+    /// How many of the plan's users are known up to date or changed outside adphoto.
+    Foreseen(crate::import::Foreseen),
     /// Imports that stopped before their end and can be undone ([`crate::import::journal::unfinished`]).
     Unfinished(Vec<crate::import::journal::Summary>),
     /// The saved profiles, and the server this computer's domain suggests.

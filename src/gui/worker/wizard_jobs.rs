@@ -173,6 +173,14 @@ pub(super) async fn undo(s: &WorkerState, id: ReqId, journal: PathBuf) {
     s.emit(id, Event::Undone(result));
 }
 
+pub(super) async fn foresee(s: &WorkerState, id: ReqId, plan: crate::import::Plan) {
+    let found = match s.dir() {
+        Some(dir) => crate::import::foresee(&dir, &s.data, &plan).await,
+        None => crate::import::Foreseen::default(),
+    };
+    s.emit(id, Event::Foreseen(found));
+}
+
 pub(super) async fn photo_rights(s: &WorkerState, id: ReqId, who: Vec<Who>) {
     let result = match s.dir() {
         Some(dir) => dir
