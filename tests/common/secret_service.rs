@@ -26,9 +26,13 @@ fn spawn(cmd: &mut Command, what: &str) -> Child {
 impl SecretService {
     pub fn start() -> Self {
         let home = tempfile::tempdir().unwrap();
+        // Its socket in the test's own folder (the session config's default, a socket in /tmp,
+        // stays behind when the daemon is killed).
+        let address = format!("unix:path={}", home.path().join("bus").display());
         let mut dbus = spawn(
             Command::new("dbus-daemon")
                 .args(["--session", "--nofork", "--print-address=1"])
+                .arg(format!("--address={address}"))
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null()),
             "dbus-daemon",
