@@ -1060,6 +1060,10 @@ fn the_window_and_the_command_line_plan_the_same_import() {
         h.query_by_label_contains("3 of them already have this very photo")
             .is_some()
     });
+    // A nightly sync needs a server: offline, the Summary says so at once (no save dialog).
+    h.get_by_label("Save as nightly sync…").click();
+    gui_common::wait_for_status(&mut h, "A nightly sync needs a directory server");
+    assert!(h.query_by_label("Save the nightly sync profile").is_none());
     click_when_enabled(&mut h, "Start import");
     wait_until(&mut h, "the second import", |h| {
         h.state().wizard().unwrap().report().is_some()

@@ -463,7 +463,7 @@ impl App {
                 Some(WizardAction::PickReport) => self.pick(FilePurpose::ImportReport),
                 Some(WizardAction::PickMap) => self.pick(FilePurpose::ImportMap),
                 Some(WizardAction::SignInCloud) => self.cloud.show(&self.connect.prefs.ca_file),
-                Some(WizardAction::PickSyncProfile) => self.pick(FilePurpose::SyncProfile),
+                Some(WizardAction::PickSyncProfile) => self.pick_sync_profile(),
                 None => {}
             }
             return;

@@ -10,6 +10,15 @@ use crate::gui::worker::{Command, ConnectionKind};
 use crate::import::SyncProfile;
 
 impl App {
+    /// "Save as nightly sync…": the save dialog, unless there is no profile to save (offline,
+    /// no folder), which is said at once instead.
+    pub(super) fn pick_sync_profile(&mut self) {
+        match self.sync_profile() {
+            Ok(_) => self.pick(crate::gui::worker::FilePurpose::SyncProfile),
+            Err(e) => self.status.error(e),
+        }
+    }
+
     /// Saves the profile to `path`: what the dialog's answer does, and what tests call.
     pub fn save_sync_profile(&mut self, path: PathBuf) {
         match self.sync_profile() {
