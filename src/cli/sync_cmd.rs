@@ -60,8 +60,7 @@ impl SyncArgs {
 
 /// The `adphoto … import … --yes` command line `profile` stands for; paths relative to
 /// `base_dir` (the profile's folder).
-pub fn import_argv(profile: &SyncProfile, base_dir: &Path, args: &SyncArgs) -> Vec<OsString> {
-    let p = profile;
+pub fn import_argv(p: &SyncProfile, base_dir: &Path, args: &SyncArgs) -> Vec<OsString> {
     let path = |p: &Path| base_dir.join(p).into_os_string();
     let mut v: Vec<OsString> = vec!["adphoto".into()];
     let mut opt = |name: &str, value: Option<OsString>| {

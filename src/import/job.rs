@@ -232,9 +232,14 @@ pub(super) async fn run_to(
         }
         _ => (Vec::new(), Vec::new()),
     };
-    todo.skipped.retain(|(u, _)| {
-        !removals.iter().any(|r| r.dn() == u.dn) && !kept.iter().any(|k| k.dn == u.dn)
-    });
+    let decided: std::collections::HashSet<&str> = removals
+        .iter()
+        .map(|r| r.dn())
+        .chain(kept.iter().map(|k| k.dn.as_str()))
+        .collect();
+    todo.skipped
+        .retain(|(u, _)| !decided.contains(u.dn.as_str()));
+    drop(decided);
     early.extend(kept);
     all += removals.len();
     // The safety valve: a wrong pattern or folder must not rewrite everyone at once.

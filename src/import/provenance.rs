@@ -255,13 +255,11 @@ pub struct Foreseen {
 pub async fn foresee(
     dir: &crate::directory::Directory,
     data: &DataFolder,
-    plan: &Plan,
+    mut plan: Plan,
 ) -> Foreseen {
     let made = Provenance::load(data, &dir.lock_key().await, plan.attribute.name());
-    let plan = Plan {
-        overwrite_changed: false,
-        ..plan.clone()
-    };
+    // Counted whatever the box says: changed outside is what it is about.
+    plan.overwrite_changed = false;
     let (_, done) = sort_out(dir, &plan, &made, &BackupStore::in_folder(data)).await;
     let count =
         |f: fn(&super::report::Status) -> bool| done.iter().filter(|r| f(&r.status)).count();

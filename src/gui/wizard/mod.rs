@@ -202,7 +202,8 @@ impl Wizard {
     /// size and budget, where the photos go, and whether photos changed outside adphoto are
     /// replaced, put into `profile` (which holds the connection and the OU).
     pub fn sync_profile(&self, mut profile: SyncProfile) -> Option<SyncProfile> {
-        let plan = self.summary.plan_to_run()?;
+        let plan = self.summary.plan()?;
+        let (to, overwrite_changed) = self.summary.choices();
         let memory = self.memory();
         profile.folder = memory.folder?;
         profile.recursive = memory.recursive;
@@ -212,8 +213,8 @@ impl Wizard {
         }
         profile.size = Some(plan.target.size);
         profile.max_bytes = Some(plan.target.max_bytes);
-        profile.to = Some(plan.to.option_value().into());
-        profile.overwrite_changed = plan.overwrite_changed;
+        profile.to = Some(to.option_value().into());
+        profile.overwrite_changed = overwrite_changed;
         if plan.attribute != PhotoAttribute::default() {
             profile.attribute = Some(plan.attribute.name().to_string());
         }
@@ -222,7 +223,7 @@ impl Wizard {
 
     /// The Summary's choice writes Microsoft 365 photos.
     pub fn writes_cloud(&self) -> bool {
-        self.summary.plan_to_run().is_some_and(|p| p.to.cloud())
+        self.summary.plan().is_some() && self.summary.choices().0.cloud()
     }
 
     /// The import's report, once it is done.

@@ -67,6 +67,12 @@ impl SummaryStep {
         self.plan.as_ref()
     }
 
+    /// Where the person chose to send the photos, and whether photos changed outside adphoto
+    /// are replaced (what [`Self::plan_to_run`] sets on the plan).
+    pub(super) fn choices(&self) -> (Destination, bool) {
+        (self.to, self.overwrite_changed)
+    }
+
     /// The plan to run, sent where the person chose.
     pub(super) fn plan_to_run(&self) -> Option<Plan> {
         let mut plan = self.plan.clone()?;

@@ -175,7 +175,7 @@ pub(super) async fn undo(s: &WorkerState, id: ReqId, journal: PathBuf) {
 
 pub(super) async fn foresee(s: &WorkerState, id: ReqId, plan: crate::import::Plan) {
     let found = match s.dir() {
-        Some(dir) => crate::import::foresee(&dir, &s.data, &plan).await,
+        Some(dir) => crate::import::foresee(&dir, &s.data, plan).await,
         None => crate::import::Foreseen::default(),
     };
     s.emit(id, Event::Foreseen(found));
