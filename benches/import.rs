@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use adphoto::data_folder::DataFolder;
-use adphoto::directory::{
-    Auth, BackupStore, ConnectOptions, Depth, Directory, PhotoAttribute, Security,
-};
-use adphoto::import::{self, Cancel, JobOptions, Journal};
+#[path = "common/dc.rs"]
+mod dc;
+
+use adphoto::directory::{Auth, ConnectOptions, Depth, Directory, PhotoAttribute, Security};
+use adphoto::import;
 use adphoto::matching::{self, MatchOptions, Pattern};
 use adphoto::photo::Target;
 use rayon::prelude::*;
@@ -181,17 +181,7 @@ fn main() {
     let files: Vec<PathBuf> = plan.items.iter().map(|i| i.file.clone()).collect();
     let dns: Vec<String> = plan.items.iter().map(|i| i.user.dn.clone()).collect();
     let tmp = tempfile::tempdir().unwrap();
-    let backups = BackupStore::in_folder(&DataFolder::new(tmp.path()));
-    let journal = Journal::create(tmp.path().join("bench.jsonl")).unwrap();
-    let report = rt.block_on(import::run(
-        &dir,
-        &plan,
-        &backups,
-        Some(journal),
-        JobOptions::default(),
-        &Cancel::default(),
-        |_| {},
-    ));
+    let report = rt.block_on(dc::safe_import(&dir, &plan, tmp.path()));
     let ours = t.elapsed().as_secs_f64();
     assert_eq!(
         report.written(),

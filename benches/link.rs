@@ -5,12 +5,16 @@
 //! - adphoto's full safe import of N users (old photos read and backed up durably, writes
 //!   journaled, sent, read back and compared) against one `ldapmodify` run replacing the same
 //!   photos with the same bytes (the photos are encoded beforehand, as the wizard's previews
-//!   are, so both send the same thing and only the directory work is timed);
+//!   are, so both send the same thing and only the directory work is timed), with the
+//!   ceiling beside the ratio: ldapmodify over the link ÷ ldapmodify straight to the DC, the
+//!   ratio adphoto would reach if it hid every round trip and its own extra work (the reads
+//!   before and after, the backups' syncs) cost nothing;
 //! - `adphoto users` (the CLI binary) against `ldapsearch` with paging, on the big OU, same
 //!   attributes.
 //!
 //! Needs the Samba test DC (`./dev.sh bench`). `ADPHOTO_BENCH_LINK_USERS=N` (default 200),
-//! `ADPHOTO_BENCH_DELAYS=0,10,50` (ms, one way).
+//! `ADPHOTO_BENCH_DELAYS=0,10,50` (ms, one way), `ADPHOTO_BENCH_LINK_ROUNDS=3` (the import's
+//! medians).
 
 #[allow(dead_code)] // the fault controls (cut, hold) are for the tests
 #[path = "../tests/common/proxy.rs"]
@@ -24,14 +28,40 @@ use std::time::{Duration, Instant};
 #[path = "common/dc.rs"]
 mod dc;
 
-use adphoto::directory::{BackupStore, Depth, PhotoAttribute, User};
-use adphoto::import::{self, Cancel, Encoded, FileStamp, JobOptions, Journal, Plan, PlanItem};
+use adphoto::directory::{Depth, PhotoAttribute, User};
+use adphoto::import::{Encoded, FileStamp, Plan, PlanItem};
 use adphoto::photo::{self, PrepareOptions, Target};
 use dc::{Env, median};
 use proxy::Proxy;
 
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
+}
+
+/// CPU seconds the Samba DC's processes have used so far (user + system, from /proc): what a
+/// run costs the DC, beside what it costs the clock.
+fn dc_cpu() -> f64 {
+    let tick = 100.0; // USER_HZ on Linux
+    let mut total = 0u64;
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let path = e.path();
+        let is_samba = std::fs::read_link(path.join("exe"))
+            .is_ok_and(|exe| exe.file_name().is_some_and(|n| n == "samba"));
+        if !is_samba {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+            continue;
+        };
+        // After the command's closing parenthesis: state is field 3, utime and stime 14 and 15.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        total += f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+            + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    }
+    total as f64 / tick
 }
 
 /// Each user's photo file, encoded already (as the wizard's previews are).
@@ -80,6 +110,13 @@ fn main() {
         println!("{}: run it with `cargo bench --bench link`", file!());
         return;
     }
+    // RUST_LOG=adphoto=debug: each batch's phases (read + backups, journal, send, read back).
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let env = Env::get();
     let n: usize = std::env::var("ADPHOTO_BENCH_LINK_USERS")
         .ok()
@@ -114,20 +151,43 @@ fn main() {
     users.truncate(n);
     let n = users.len();
     let tmp = tempfile::tempdir().unwrap();
-    // Two sets of photos: ldapmodify writes one, adphoto the other, so every write changes
-    // the value.
-    let theirs = plan_items(&users, tmp.path(), 1);
-    let ours = plan_items(&users, tmp.path(), 2);
+    // Three sets of photos, written in turn — ldapmodify straight to the DC, ldapmodify over the
+    // link, adphoto over the link — so that every write changes the value.
+    let direct_set = plan_items(&users, tmp.path(), 1);
+    let theirs = plan_items(&users, tmp.path(), 2);
+    let ours = plan_items(&users, tmp.path(), 3);
+    let direct_ldif = tmp.path().join("direct.ldif");
+    std::fs::write(&direct_ldif, ldif_of(&direct_set)).unwrap();
     let ldif = tmp.path().join("theirs.ldif");
     std::fs::write(&ldif, ldif_of(&theirs)).unwrap();
     let bytes: usize = ours
         .iter()
         .map(|i| i.encoded.as_ref().unwrap().photo.jpeg.len())
         .sum();
+    let rounds: usize = std::env::var("ADPHOTO_BENCH_LINK_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     println!(
-        "{n} users, photos of {:.1} kB on average; listing {listed} users",
+        "{n} users, photos of {:.1} kB on average; listing {listed} users; medians of {rounds} rounds",
         bytes as f64 / n as f64 / 1000.0
     );
+    let ldapmodify = |url: &str, file: &std::path::Path| {
+        let t = Instant::now();
+        let out = env
+            .ldap_tool("ldapmodify", url)
+            .arg("-f")
+            .arg(file)
+            .output()
+            .expect("ldapmodify runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t.elapsed()
+    };
 
     for delay in delays {
         // 0 ms: plain loopback, straight to the DC (no proxy in between).
@@ -137,46 +197,45 @@ fn main() {
             None => env.url.clone(),
         };
 
-        // Import: one ldapmodify run against adphoto's safe import, connect included in both.
-        let t = Instant::now();
-        let out = env
-            .ldap_tool("ldapmodify", &url)
-            .arg("-f")
-            .arg(&ldif)
-            .output()
-            .expect("ldapmodify runs");
-        let tool = t.elapsed();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let plan = Plan::new(ours.clone(), Target::outlook(), p.clone());
-        let data = tmp.path().join(format!("data-{delay}"));
-        let t = Instant::now();
-        let (report, window) = rt.block_on(async {
-            let dir = env.connect(&url).await;
-            let backups = BackupStore::new(data.join("backups"));
-            let journal = Journal::create(data.join("j.jsonl")).unwrap();
-            let report = import::run(
-                &dir,
-                &plan,
-                &backups,
-                Some(journal),
-                JobOptions::default(),
-                &Cancel::default(),
-                |_| {},
-            )
-            .await;
-            (report, dir.ldap().map_or(0, |l| l.pipeline_window()))
-        });
-        let us = t.elapsed();
-        assert_eq!(report.written(), n, "every photo written");
+        // Import, connect included in every run, taking turns: ldapmodify straight to the DC
+        // (the ceiling: what hiding every round trip of the link would give), one ldapmodify
+        // run over the link, adphoto's safe import over the link.
+        let (mut direct, mut tool, mut us) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut cpu_tool, mut cpu_us) = (Vec::new(), Vec::new());
+        let mut window = 0;
+        for round in 0..rounds {
+            direct.push(ldapmodify(&env.url, &direct_ldif));
+            let c = dc_cpu();
+            tool.push(ldapmodify(&url, &ldif));
+            cpu_tool.push(Duration::from_secs_f64(dc_cpu() - c));
+            let c = dc_cpu();
+            let plan = Plan::new(ours.clone(), Target::outlook(), p.clone());
+            let data = tmp.path().join(format!("data-{delay}-{round}"));
+            let t = Instant::now();
+            let (report, w) = rt.block_on(async {
+                let dir = env.connect(&url).await;
+                let report = dc::safe_import(&dir, &plan, &data).await;
+                (report, dir.ldap().map_or(0, |l| l.pipeline_window()))
+            });
+            us.push(t.elapsed());
+            cpu_us.push(Duration::from_secs_f64(dc_cpu() - c));
+            window = w;
+            assert_eq!(report.written(), n, "every photo written");
+        }
+        let (direct, tool, us) = (median(direct), median(tool), median(us));
+        let ratio = secs(tool) / secs(us);
+        let ceiling = secs(tool) / secs(direct);
         println!(
-            "{delay:>3} ms one way: import {n} photos — adphoto {:.2} s (window {window}), ldapmodify {:.2} s → adphoto is {:.2}× the speed of ldapmodify",
+            "{delay:>3} ms one way: import {n} photos — adphoto {:.2} s (window {window}), ldapmodify {:.2} s → adphoto is {ratio:.2}× the speed of ldapmodify; ceiling {ceiling:.2}× (ldapmodify straight to the DC: {:.2} s) → {:.0} % of the ceiling",
             secs(us),
             secs(tool),
-            secs(tool) / secs(us)
+            secs(direct),
+            100.0 * ratio / ceiling
+        );
+        println!(
+            "{delay:>3} ms one way: the DC's CPU for it — adphoto {:.2} s, ldapmodify {:.2} s",
+            secs(median(cpu_us)),
+            secs(median(cpu_tool))
         );
 
         // Listing the big OU: the CLI binary against ldapsearch, same attributes, same page size

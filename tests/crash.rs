@@ -748,7 +748,9 @@ fn a_second_writer_is_refused_at_once_and_a_dead_ones_lock_is_free() {
 fn cancel_with_users_left_exits_1() {
     let s = Scene::new(1591, 8, Duration::from_millis(60));
     let mut child = s.import().spawn().unwrap();
-    assert!(wait_for_lines(&mut child, &s.journals(), &[], 3));
+    // Started, the batches reading their users' photos (a round trip is 120 ms): every batch
+    // under way stops before it sends anything.
+    assert!(wait_for_lines(&mut child, &s.journals(), &[], 1));
     // Ctrl-C.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);

@@ -5,7 +5,25 @@
 use std::process::Command;
 use std::time::Duration;
 
-use adphoto::directory::{Auth, ConnectOptions, Directory, Security};
+use adphoto::directory::{Auth, BackupStore, ConnectOptions, Directory, Security};
+use adphoto::import::{self, Cancel, JobOptions, Journal, Plan, Report};
+
+/// adphoto's whole safe import of `plan` (backups and journal in `folder`), as `adphoto import`
+/// runs it: what the import benches time.
+pub async fn safe_import(dir: &Directory, plan: &Plan, folder: &std::path::Path) -> Report {
+    let backups = BackupStore::new(folder.join("backups"));
+    let journal = Journal::create(folder.join("bench.jsonl")).unwrap();
+    import::run(
+        dir,
+        plan,
+        &backups,
+        Some(journal),
+        JobOptions::default(),
+        &Cancel::default(),
+        |_| {},
+    )
+    .await
+}
 
 /// A variable of the test DC's test-env.sh; without it the bench says how to start the DC.
 pub fn var(name: &str) -> String {

@@ -312,8 +312,16 @@ pub(crate) fn cancel_on_ctrl_c(
 ) -> (crate::import::Cancel, tokio::task::JoinHandle<()>) {
     let cancel = crate::import::Cancel::default();
     let flag = cancel.clone();
+    // The listener is made here, not in the task: `tokio::signal::ctrl_c()` listens only from
+    // its first poll, and a Ctrl-C before the task first ran ended the process uncancelled.
+    #[cfg(unix)]
+    let mut listener =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    #[cfg(windows)]
+    let mut listener = tokio::signal::windows::ctrl_c().ok();
     let handle = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        let Some(l) = listener.as_mut() else { return };
+        if l.recv().await.is_some() {
             eprintln!("\nCancelling after {what}…");
             flag.cancel();
         }

@@ -20,6 +20,8 @@ pub(super) enum Outcome {
     Done(Status),
     /// The connection was lost under this user: try again after a reconnect.
     LinkLost(Box<Pending>),
+    /// The run was cancelled before this user's write was sent: the run's end settles it.
+    Stopped(Box<Pending>),
 }
 
 /// A user with an encoded photo, waiting for a batch — and, after a cut-off attempt, what
@@ -64,6 +66,11 @@ impl Pending {
         self.sent |= sent;
         (self.index, Outcome::LinkLost(Box::new(self)))
     }
+
+    fn stopped(mut self, before: Option<BackupRecord>) -> (usize, Outcome) {
+        self.before = before;
+        (self.index, Outcome::Stopped(Box::new(self)))
+    }
 }
 
 /// What every batch needs.
@@ -73,6 +80,8 @@ pub(super) struct Ctx {
     pub(super) backups: BackupStore,
     pub(super) journal: Arc<Mutex<Option<Journal>>>,
     pub(super) action: String,
+    /// Cancel stops every batch before its writes go out, not only the batches not yet begun.
+    pub(super) cancel: super::Cancel,
 }
 
 impl Ctx {
@@ -164,6 +173,15 @@ impl Ctx {
                 _ => record.push((p, cur)),
             }
         }
+        if self.cancel.is_cancelled() {
+            out.extend(record.into_iter().map(|(p, _)| {
+                let before = p.before.clone();
+                p.stopped(before)
+            }));
+            out.extend(send.into_iter().map(|(p, before)| p.stopped(before)));
+            self.log(&entries);
+            return out;
+        }
         if !record.is_empty() {
             let owned = record
                 .iter()
@@ -190,6 +208,12 @@ impl Ctx {
             }
         }
         let t_read_backup = t0.elapsed();
+        if self.cancel.is_cancelled() {
+            // Recorded and not sent: the run's end takes the new records back.
+            out.extend(send.into_iter().map(|(p, before)| p.stopped(before)));
+            self.log(&entries);
+            return out;
+        }
         // The writes, journaled together, then sent.
         entries.extend(send.iter().map(|(p, before)| {
             let before = before.as_ref().expect("every write has its record");

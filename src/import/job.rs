@@ -146,14 +146,14 @@ fn available_memory() -> Option<u64> {
 /// Users per write batch: two searches to read their photos before and after, one group of
 /// backups, one journal sync each way. The first batches are smaller, so the first writes go
 /// out soon and the pipeline fills ([`batch_size`]).
-const BATCH_MAX: usize = 100;
-/// Batches under way at once: while one is being sent, the next is read and backed up and the
-/// one before is read back.
-const BATCHES_IN_FLIGHT: usize = 3;
+const BATCH_MAX: usize = 50;
+/// Batches under way at once: while some are being sent, the next are read and backed up
+/// (their syncs overlap the sends) and those before are read back.
+const BATCHES_IN_FLIGHT: usize = 6;
 
-/// 8, 16, 32, 64, then 100 users.
+/// 8, 16, 32, then 50 users.
 fn batch_size(started: usize) -> usize {
-    (8usize << started.min(4)).min(BATCH_MAX)
+    (8usize << started.min(3)).min(BATCH_MAX)
 }
 
 /// Runs the plan against `dir`. Never fails as a whole: every user ends written, failed (with
@@ -270,6 +270,7 @@ pub(super) async fn run_to(
         backups: backups.clone(),
         journal: Arc::new(Mutex::new(journal)),
         action: format!("import {}", plan.id),
+        cancel: cancel.clone(),
     });
     let paused = Arc::new(AtomicBool::new(false));
     let mut encoded = encode_all(plan, opts, cancel, paused.clone());
@@ -309,7 +310,35 @@ pub(super) async fn run_to(
         let go = !link_lost && unreachable.is_none() && !cancel.is_cancelled();
         while go && running.len() < BATCHES_IN_FLIGHT {
             let size = batch_size(batches);
-            let mut batch: Vec<Pending> = Vec::new();
+            // Take in what the encoder has ready.
+            while again.len() + ready.len() < size {
+                match encoded.try_recv() {
+                    Ok((index, Ok((p, source)))) => {
+                        let p = Pending::new(index, &plan.items[index], p);
+                        if let Some(source) = source {
+                            sources.insert(index, (source, p.sha.clone()));
+                        }
+                        ready.push(p);
+                    }
+                    Ok((index, Err(reason))) => {
+                        let status = ctx.fail(&plan.items[index], reason, false);
+                        finish(index, status, writing, &mut results);
+                    }
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => {
+                        encoding_done = true;
+                        break;
+                    }
+                }
+            }
+            let have = again.len() + ready.len();
+            // A part-filled batch goes only when nothing else is under way or no more is
+            // coming: a batch of two must not hold the place of a full one while the link's
+            // round trips go by.
+            if have == 0 || (have < size && !running.is_empty() && !encoding_done) {
+                break;
+            }
+            let mut batch: Vec<Pending> = Vec::with_capacity(size.min(have));
             while batch.len() < size
                 && let Some(p) = again.pop_front()
             {
@@ -317,26 +346,6 @@ pub(super) async fn run_to(
             }
             let room = size - batch.len();
             batch.extend(ready.drain(..room.min(ready.len())));
-            while batch.len() < size
-                && let Ok((index, photo)) = encoded.try_recv()
-            {
-                match photo {
-                    Ok((p, source)) => {
-                        let p = Pending::new(index, &plan.items[index], p);
-                        if let Some(source) = source {
-                            sources.insert(index, (source, p.sha.clone()));
-                        }
-                        batch.push(p);
-                    }
-                    Err(reason) => {
-                        let status = ctx.fail(&plan.items[index], reason, false);
-                        finish(index, status, writing, &mut results);
-                    }
-                }
-            }
-            if batch.is_empty() {
-                break;
-            }
             batches += 1;
             writing += batch.len();
             let ctx = ctx.clone();
@@ -356,6 +365,7 @@ pub(super) async fn run_to(
                             paused.store(true, Ordering::SeqCst);
                             again.push_back(*p);
                         }
+                        Outcome::Stopped(p) => again.push_back(*p),
                     }
                 }
             }
