@@ -307,13 +307,12 @@ impl BackupStore {
     }
 }
 
-/// Syncs files (or folders) to disk, a few at a time in parallel: the filesystem commits
-/// concurrent syncs together, which is where a group is cheaper than one sync after another.
 /// Makes `paths` (files and folders under `root`) durable. On Linux, more than a few at once
 /// with one syncfs(2) of `root`'s filesystem: one journal commit instead of one per file, which
 /// over a batch of 50 users (150 files and folders) is about six times quicker here and leaves
-/// the disk to others (a DC on this machine commits on it too). syncfs reports write-back
-/// errors since Linux 5.8; elsewhere each path is synced.
+/// the disk to others (a DC on this machine commits on it too); syncfs reports write-back
+/// errors since Linux 5.8. Elsewhere each path is synced, a few at a time in parallel: the
+/// filesystem commits concurrent syncs together.
 fn sync_all_of(root: &Path, paths: &[PathBuf]) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     if paths.len() > 4 {

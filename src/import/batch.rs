@@ -174,13 +174,12 @@ impl Ctx {
             }
         }
         if self.cancel.is_cancelled() {
-            out.extend(record.into_iter().map(|(p, _)| {
+            // Nothing recorded yet for these: each keeps what an earlier attempt recorded.
+            let unrecorded = record.into_iter().map(|(p, _)| {
                 let before = p.before.clone();
-                p.stopped(before)
-            }));
-            out.extend(send.into_iter().map(|(p, before)| p.stopped(before)));
-            self.log(&entries);
-            return out;
+                (p, before)
+            });
+            return self.stop_all(out, &entries, send.into_iter().chain(unrecorded));
         }
         if !record.is_empty() {
             let owned = record
@@ -210,9 +209,7 @@ impl Ctx {
         let t_read_backup = t0.elapsed();
         if self.cancel.is_cancelled() {
             // Recorded and not sent: the run's end takes the new records back.
-            out.extend(send.into_iter().map(|(p, before)| p.stopped(before)));
-            self.log(&entries);
-            return out;
+            return self.stop_all(out, &entries, send);
         }
         // The writes, journaled together, then sent.
         entries.extend(send.iter().map(|(p, before)| {
@@ -291,6 +288,19 @@ impl Ctx {
             t_sent - t_journal,
             t0.elapsed() - t_sent
         );
+        out
+    }
+
+    /// Cancelled before the batch's writes went out: each user goes back to the run's end with
+    /// the record of the value before, if any, and the batch's failures are journaled.
+    fn stop_all(
+        &self,
+        mut out: Vec<(usize, Outcome)>,
+        entries: &[Entry],
+        users: impl IntoIterator<Item = (Pending, Option<BackupRecord>)>,
+    ) -> Vec<(usize, Outcome)> {
+        out.extend(users.into_iter().map(|(p, before)| p.stopped(before)));
+        self.log(entries);
         out
     }
 
